@@ -1,0 +1,234 @@
+"""``retire calc``: the rules engine from the shell, no database needed.
+
+Each command prints a readable table, or with ``--json`` stable keys (listed
+in README).  An unconfirmed local parameter that a result used is named on
+stderr, so a script's stdout stays pure data.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from console.cli_support import RetireTyper, print_fields, print_json, read_text_file, warn
+from console.errors import BadInput, Refused
+from console.i18n import t
+from console.rules.benefit_start import benefit_start
+from console.rules.contribution_minimum import minimum_contribution
+from console.rules.flexible import check_choice, flexible_window
+from console.rules.idcard import parse_id
+from console.rules.intervals import Period, summarise
+from console.rules.months import BadMonth, Month, format_age, parse_age
+from console.rules.parameters import LocalParameters
+from console.rules.pension import divisor_months, estimate_pension
+from console.rules.policy import GROUPS
+from console.rules.retirement_age import statutory_retirement
+from console.settings import load_parameters
+
+app = RetireTyper(help="退休规则计算器（无需数据库）/ The rules engine from the shell.")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead of a table.")]
+
+
+def _month(value: str) -> Month:
+    try:
+        return Month.parse(value)
+    except BadMonth:
+        raise BadInput("cli.bad_month", value=value) from None
+
+
+def _decimal(value: str) -> Decimal:
+    try:
+        number = Decimal(value.strip().replace(",", ""))
+    except (InvalidOperation, AttributeError):
+        raise BadInput("cli.bad_number", value=value) from None
+    if not number.is_finite() or number < 0:
+        raise BadInput("cli.bad_number", value=value)
+    return number
+
+
+def _warn_unconfirmed(params: LocalParameters, names: list[str]) -> None:
+    for name in names:
+        p = params.get(name)
+        warn(t("cli.warning_unconfirmed", name=name, value=p.value, note=p.note))
+
+
+def _show(data: dict[str, Any], as_json: bool, explain: list[str] | None = None) -> None:
+    if as_json:
+        print_json(data)
+        return
+    print_fields((k, v) for k, v in data.items() if not isinstance(v, (list, dict)))
+    for line in explain or []:
+        typer.echo(f"  · {line}")
+
+
+@app.command("retirement")
+def retirement(
+    birth: Annotated[str, typer.Option("--birth", help="Birth month YYYY-MM (or date YYYY-MM-DD).")],
+    group: Annotated[str, typer.Option("--group", help="male | female55 | female50")],
+    retire_at: Annotated[Optional[str], typer.Option("--retire-at", help="Chosen retirement month YYYY-MM (flexible retirement).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """法定退休年龄、退休时间与弹性区间 / Statutory age, retirement month, flexible window."""
+    if group not in GROUPS:
+        raise BadInput("cli.bad_group", value=group)
+    born = _month(birth)
+    params = load_parameters()
+    s = statutory_retirement(born, group)
+    window = flexible_window(s)
+    chosen = _month(retire_at) if retire_at else s.statutory_month
+    check = check_choice(s, chosen)
+    if not check.allowed:
+        raise Refused("; ".join(t(f.code, **f.params) for f in check.findings if f.severity == "unmet"))
+    minimum = minimum_contribution(s.statutory_month, chosen)
+    benefit = benefit_start(chosen, rule=params.benefit_start_rule)
+    divisor = divisor_months(chosen.months_since(born))
+    unconfirmed = ["benefit_start_rule"] if params.get("benefit_start_rule").unconfirmed else []
+    data = {
+        "group": group,
+        "birth_month": str(born),
+        "original_age_months": s.original_age_months,
+        "delay_months": s.delay_months,
+        "statutory_age_months": s.statutory_age_months,
+        "statutory_age": s.statutory_age,
+        "statutory_month": str(s.statutory_month),
+        "earliest_month": str(window.earliest),
+        "latest_month": str(window.latest),
+        "chosen_month": str(chosen),
+        "retire_kind": check.kind,
+        "retire_age": format_age(chosen.months_since(born)),
+        "min_contribution_months": minimum.months,
+        "min_contribution_year": minimum.year,
+        "benefit_start_month": str(benefit.month),
+        "divisor_months": str(divisor.months),
+        "policy_source": s.reason.source,
+        "explanation": [t(r.code, **r.params) for r in (s.reason, window.reason, minimum.reason, benefit.reason, divisor.reason)],
+        "unconfirmed_parameters": unconfirmed,
+    }
+    _warn_unconfirmed(params, unconfirmed)
+    _show(data, as_json, data["explanation"])
+
+
+@app.command("pension")
+def pension(
+    base: Annotated[str, typer.Option("--base", help="Provincial pension base C of the previous year (yuan).")],
+    index: Annotated[str, typer.Option("--index", help="Average indexed contribution wage index I.")],
+    months: Annotated[int, typer.Option("--months", min=0, help="Contribution months N, deemed included.")],
+    balance: Annotated[str, typer.Option("--balance", help="Personal account balance (yuan).")],
+    age: Annotated[str, typer.Option("--age", help="Age at retirement, e.g. 60y5m.")],
+    transition_months: Annotated[int, typer.Option("--transition-months", min=0, help="Deemed months before personal accounts.")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """养老金测算 / Pension estimate: basic + personal account + transitional."""
+    try:
+        age_months = parse_age(age)
+    except BadMonth:
+        raise BadInput("cli.bad_age", value=age) from None
+    params = load_parameters()
+    coefficient = params.get("transitional_coefficient")
+    est = estimate_pension(
+        _decimal(base),
+        _decimal(index),
+        months,
+        _decimal(balance),
+        age_months,
+        transition_months,
+        params.transitional_coefficient,
+        params.transitional_years_rounding,
+        coefficient.unconfirmed,
+    )
+    data = {
+        "basic": str(est.basic),
+        "account": str(est.account),
+        "transitional": str(est.transitional),
+        "total": str(est.total),
+        "divisor_months": str(est.divisor_months),
+        "age": format_age(age_months),
+        "explanation": [t(r.code, **r.params) for r in est.reasons],
+        "unconfirmed_parameters": est.unconfirmed,
+    }
+    _warn_unconfirmed(params, est.unconfirmed)
+    _show(data, as_json, data["explanation"])
+
+
+def _read_periods(path: Path) -> list[Period]:
+    text = read_text_file(path)
+    if "\x00" in text:
+        raise BadInput("cli.not_csv", path=str(path), reason="binary data")
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise BadInput("cli.not_csv", path=str(path), reason=str(exc)) from None
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise BadInput("cli.not_csv", path=str(path), reason=t("calc.empty"))
+    header = [c.strip().lower() for c in rows[0]]
+    if header[:3] == ["from", "to", "kind"]:
+        rows = rows[1:]
+    periods = []
+    for line, row in enumerate(rows, start=2 if header[:3] == ["from", "to", "kind"] else 1):
+        if len(row) < 3 or len(row) > 4:
+            raise BadInput("calc.bad_row", path=str(path), line=line, reason=t("calc.columns"))
+        try:
+            start, end = Month.parse(row[0]), Month.parse(row[1])
+        except BadMonth:
+            raise BadInput("calc.bad_row", path=str(path), line=line, reason=t("cli.bad_month", value=f"{row[0]},{row[1]}")) from None
+        kind = row[2].strip().lower()
+        periods.append(Period(start, end, kind, row[3].strip() if len(row) > 3 else ""))
+    return periods
+
+
+@app.command("contributions")
+def contributions(
+    file: Annotated[Path, typer.Argument(help="CSV: from,to,kind[,place]; kind is actual or deemed.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """缴费年限合并计算 / Merge contribution periods: totals, gaps, overlaps."""
+    params = load_parameters()
+    periods = _read_periods(file)
+    s = summarise(periods, params.county_places, params.personal_contribution_start)
+    if s.findings:
+        raise BadInput("; ".join(t(f.code, **f.params) for f in s.findings))
+    unconfirmed = ["personal_contribution_start"] if any(p.kind == "deemed" for p in periods) and params.get("personal_contribution_start").unconfirmed else []
+    data = {
+        "total_months": s.total_months,
+        "actual_months": s.actual_months,
+        "deemed_months": s.deemed_months,
+        "county_months": s.county_months,
+        "first_month": str(s.first_month) if s.first_month else None,
+        "last_month": str(s.last_month) if s.last_month else None,
+        "gaps": [g.as_dict() for g in s.gaps],
+        "overlaps": [o.as_dict() for o in s.overlaps],
+        "unconfirmed_parameters": unconfirmed,
+    }
+    _warn_unconfirmed(params, unconfirmed)
+    if as_json:
+        print_json(data)
+        return
+    _show(data, False)
+    for label, spans in ((t("calc.gaps"), s.gaps), (t("calc.overlaps"), s.overlaps)):
+        typer.echo(f"{label}: " + (", ".join(f"{x.start}..{x.end} ({x.months})" for x in spans) or "-"))
+
+
+@app.command("idcard")
+def idcard(
+    number: Annotated[str, typer.Argument(help="18-character resident ID number.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """身份证号码校验 / Check an ID number; print birth date and sex."""
+    card = parse_id(number)
+    if not card.valid:
+        raise BadInput("calc.id_invalid", number=number, reason=t(card.error or "rules.id.format"))
+    data = {
+        "number": card.number,
+        "valid": True,
+        "birth_date": card.birth_date.isoformat() if card.birth_date else None,
+        "sex": card.sex,
+        "place_code": card.place_code,
+        "place": card.place,
+    }
+    _show(data, as_json)

@@ -1,0 +1,111 @@
+"""What every CLI command shares: error handling, output, the global options.
+
+Commands never print tracebacks: a ``RetireError`` becomes one line on stderr
+and its exit status (2 bad input, 1 refusal).  Reads print a tabulate table
+or, with ``--json``, UTF-8 JSON on stdout (data only; diagnostics on stderr).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import typer
+
+from console.errors import BadInput, RetireError
+from console.i18n import t
+
+
+@dataclass
+class GlobalOptions:
+    """Options given before the subcommand (``retire --db X --lang en case ...``)."""
+
+    db: Path | None = None
+    lang: str | None = None
+
+
+OPTIONS = GlobalOptions()
+
+
+def fail(err: RetireError) -> typer.Exit:
+    """Print the error on stderr and return the Exit to raise."""
+    typer.echo(t("cli.error", message=err.text()), err=True)
+    return typer.Exit(err.exit_code)
+
+
+def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn domain errors into one line and an exit status."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except RetireError as err:
+            raise fail(err) from None
+        except KeyboardInterrupt:
+            typer.echo(t("cli.interrupted"), err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+class RetireTyper(typer.Typer):
+    """A Typer whose commands are wrapped by ``guard``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("no_args_is_help", True)
+        kwargs.setdefault("pretty_exceptions_enable", False)
+        kwargs.setdefault("rich_markup_mode", None)
+        super().__init__(**kwargs)
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:  # type: ignore[override]
+        register = super().command(*args, **kwargs)
+
+        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            register(guard(fn))
+            return fn
+
+        return decorator
+
+
+def print_json(data: Any) -> None:
+    """JSON on stdout, UTF-8, stable key order as given."""
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
+    """A plain table for people (tabulate, wide-character aware)."""
+    from tabulate import tabulate
+
+    typer.echo(tabulate(list(rows), headers=list(headers), tablefmt="simple", disable_numparse=True))
+
+
+def print_fields(pairs: Iterable[tuple[str, Any]]) -> None:
+    """A two-column key/value table."""
+    print_table(([k, "" if v is None else v] for k, v in pairs), headers=[t("cli.field"), t("cli.value")])
+
+
+def warn(text: str) -> None:
+    """A diagnostic line on stderr."""
+    typer.echo(text, err=True)
+
+
+def read_text_file(path: Path) -> str:
+    """Read a user-supplied text file, turning OS errors into BadInput."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput("cli.bad_file", path=str(path), reason=exc.strerror or str(exc)) from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise BadInput("cli.bad_file", path=str(path), reason="unknown encoding")
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,49 @@
+"""Errors that cross layers, each with the exit status the CLI gives it.
+
+Services and rules raise these; the CLI prints one line and exits with
+``exit_code``; the TUI shows a notification.  Anything else is a bug.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class RetireError(Exception):
+    """Base class: a message key (or plain text) and its parameters."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, /, **params: Any) -> None:
+        super().__init__(message)
+        self.key = message
+        self.params = params
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in the current (or given) language."""
+        from console.i18n import t
+
+        return t(self.key, lang, **self.params)
+
+
+class BadInput(RetireError):
+    """Input that cannot be understood: a malformed date, an unknown code, a bad file."""
+
+    exit_code = 2
+
+
+class Refused(RetireError):
+    """A refusal by the rules: not eligible, wrong state, outside the window."""
+
+    exit_code = 1
+
+
+class PermissionDenied(Refused):
+    """The acting staff member may not do this (unknown login, wrong role or department)."""
+
+
+class StaleVersion(Refused):
+    """Someone else saved the row first; the caller must reload."""
+
+
+class NotFound(BadInput):
+    """A case, task, person or staff member that does not exist."""

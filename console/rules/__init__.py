@@ -1,0 +1,1 @@
+"""Pure policy and computations: no I/O, no SQL, no Textual."""

@@ -1,0 +1,102 @@
+"""Local parameters: values the county or province sets, some still unconfirmed.
+
+Each value carries its status and source so that a computation that used an
+UNCONFIRMED value can say so (the CLI prints a warning line, the UI marks it).
+The values themselves are read from a parameters file by ``console.settings``;
+this module only defines their shape and how to look them up, purely.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Mapping
+
+from console.rules.months import Month
+
+CONFIRMED = "confirmed"
+UNCONFIRMED = "unconfirmed"
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One local value with its provenance."""
+
+    name: str
+    value: Any
+    status: str
+    source: str = ""
+    note: str = ""
+
+    @property
+    def unconfirmed(self) -> bool:
+        return self.status == UNCONFIRMED
+
+
+@dataclass(frozen=True)
+class LocalParameters:
+    """The set of local parameters in force, by name."""
+
+    items: Mapping[str, Parameter] = field(default_factory=dict)
+
+    def get(self, name: str) -> Parameter:
+        try:
+            return self.items[name]
+        except KeyError:
+            raise KeyError(f"local parameter {name!r} is not defined in the parameters file") from None
+
+    def value(self, name: str) -> Any:
+        return self.get(name).value
+
+    @property
+    def personal_contribution_start(self) -> Month:
+        return Month.parse(str(self.value("personal_contribution_start")))
+
+    @property
+    def flexible_worker_female_group(self) -> str:
+        return str(self.value("flexible_worker_female_group"))
+
+    @property
+    def benefit_start_rule(self) -> str:
+        return str(self.value("benefit_start_rule"))
+
+    @property
+    def transitional_coefficient(self) -> Decimal:
+        return Decimal(str(self.value("transitional_coefficient")))
+
+    @property
+    def transitional_years_rounding(self) -> str:
+        return str(self.value("transitional_years_rounding"))
+
+    @property
+    def county_places(self) -> tuple[str, ...]:
+        return tuple(str(p) for p in self.value("county_places"))
+
+    def digest(self) -> str:
+        """A short hash of the values, stored with each decision so it can be replayed."""
+        canon = json.dumps({k: str(p.value) for k, p in sorted(self.items.items())}, ensure_ascii=False)
+        return hashlib.sha256(canon.encode()).hexdigest()[:12]
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Mapping[str, Any]]) -> LocalParameters:
+        """Build from ``{name: {value, status, source, note}}`` (the file's shape)."""
+        items = {
+            name: Parameter(
+                name=name,
+                value=entry["value"],
+                status=str(entry.get("status", DEFAULT)),
+                source=str(entry.get("source", "")),
+                note=str(entry.get("note", "")),
+            )
+            for name, entry in data.items()
+        }
+        return cls(items)
+
+
+def policy_version(params: LocalParameters) -> str:
+    """The version string a decision records: national tables plus local values."""
+    from console.rules.policy import POLICY_VERSION
+
+    return f"{POLICY_VERSION}+{params.digest()}"

@@ -1,0 +1,175 @@
+"""All retirement facts of one person, computed together (the pre-review).
+
+This is what the archive pre-review stores on the case and what eligibility
+reads: birth date and its record, statutory age and month, flexible window,
+chosen month, minimum contribution, contribution totals, benefit start,
+divisor months, archive completeness — each with its reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Sequence
+
+from console.rules.archive_completeness import check_archive
+from console.rules.benefit_start import BenefitStart, benefit_start
+from console.rules.birth_date import ArchiveRecord, BirthDecision, decide_birth_date
+from console.rules.contribution_minimum import MinimumContribution, minimum_contribution
+from console.rules.explain import Finding, Reason
+from console.rules.flexible import ChoiceCheck, FlexibleWindow, check_choice, flexible_window
+from console.rules.intervals import ContributionSummary, Period, months_covered_until, summarise
+from console.rules.months import Month
+from console.rules.parameters import LocalParameters, policy_version
+from console.rules.pension import Divisor, divisor_months
+from console.rules.retirement_age import StatutoryRetirement, group_for, statutory_retirement
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    """What is known of a person before the rules run (plain data from the store)."""
+
+    sex: str
+    id_birth: date | None
+    staff_category: str = "worker"
+    female_group: str | None = None
+    archive_records: tuple[ArchiveRecord, ...] = ()
+    periods: tuple[Period, ...] = ()
+    archive_lost: bool = False
+    has_employer: bool = True
+    insured_before_2011_07: bool | None = None
+
+
+@dataclass(frozen=True)
+class RetirementFacts:
+    group: str
+    birth: BirthDecision
+    statutory: StatutoryRetirement | None
+    window: FlexibleWindow | None
+    retire_month: Month | None
+    choice: ChoiceCheck | None
+    minimum: MinimumContribution | None
+    contributions: ContributionSummary
+    benefit: BenefitStart | None
+    divisor: Divisor | None
+    completeness: list[Finding]
+    policy_version: str
+    unconfirmed: list[str] = field(default_factory=list)
+    group_reason: Reason | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        out = list(self.birth.findings) + list(self.contributions.findings)
+        if self.choice is not None:
+            out += self.choice.findings
+        return out + list(self.completeness)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-able form (stored with the case; keys are stable)."""
+        s, w, c = self.statutory, self.window, self.contributions
+        return {
+            "policy_version": self.policy_version,
+            "group": self.group,
+            "birth_date": self.birth.birth_date.isoformat() if self.birth.birth_date else None,
+            "birth_source": self.birth.source,
+            "birth_record": None if self.birth.record_index is None else self.birth.record_index + 1,
+            "original_age_months": s.original_age_months if s else None,
+            "delay_months": s.delay_months if s else None,
+            "statutory_age_months": s.statutory_age_months if s else None,
+            "statutory_age": s.statutory_age if s else None,
+            "statutory_month": str(s.statutory_month) if s else None,
+            "earliest_month": str(w.earliest) if w else None,
+            "latest_month": str(w.latest) if w else None,
+            "retire_month": str(self.retire_month) if self.retire_month else None,
+            "retire_kind": self.choice.kind if self.choice else None,
+            "min_contribution_months": self.minimum.months if self.minimum else None,
+            "min_contribution_year": self.minimum.year if self.minimum else None,
+            "total_months": c.total_months,
+            "actual_months": c.actual_months,
+            "deemed_months": c.deemed_months,
+            "county_months": c.county_months,
+            "county_actual_months": c.county_actual_months,
+            "contribution_start": str(c.first_actual_month) if c.first_actual_month else None,
+            "service_start": str(c.first_month) if c.first_month else None,
+            "deemed_spans": [x.as_dict() for x in c.deemed_spans],
+            "gaps": [x.as_dict() for x in c.gaps],
+            "overlaps": [x.as_dict() for x in c.overlaps],
+            "benefit_start_month": str(self.benefit.month) if self.benefit else None,
+            "divisor_months": str(self.divisor.months) if self.divisor else None,
+            "findings": [f.as_dict() for f in self.findings],
+            "reasons": {k: r.as_dict() for k, r in self.reasons().items()},
+            "unconfirmed_parameters": self.unconfirmed,
+        }
+
+    def reasons(self) -> dict[str, Reason]:
+        """Each fact's explanation, by fact name ("why?" at the counter)."""
+        out: dict[str, Reason] = {"birth_date": self.birth.reason}
+        if self.group_reason:
+            out["group"] = self.group_reason
+        if self.statutory:
+            out["statutory_month"] = self.statutory.reason
+        if self.window:
+            out["window"] = self.window.reason
+        if self.minimum:
+            out["min_contribution_months"] = self.minimum.reason
+        if self.contributions.reason:
+            out["total_months"] = self.contributions.reason
+        if self.benefit:
+            out["benefit_start_month"] = self.benefit.reason
+        if self.divisor:
+            out["divisor_months"] = self.divisor.reason
+        return out
+
+
+def compute_facts(
+    person: PersonFacts,
+    params: LocalParameters,
+    chosen_month: Month | None = None,
+    approval_month: Month | None = None,
+    delay_cause: str = "none",
+    decided_on: Month | None = None,
+) -> RetirementFacts:
+    """Run every rule over one person's data."""
+    group = group_for(person.sex, person.staff_category, person.female_group, params.flexible_worker_female_group)
+    group_reason = Reason(
+        "rules.group.chosen",
+        {"group": group, "sex": person.sex, "category": person.staff_category, "explicit": person.female_group or "-"},
+        "flexible_worker_female_group" if person.staff_category == "flexible" and person.sex == "F" and not person.female_group else "",
+    )
+    unconfirmed: list[str] = []
+    birth = decide_birth_date(person.archive_records, person.id_birth, person.archive_lost)
+    contributions = summarise(person.periods, params.county_places, params.personal_contribution_start)
+    if params.get("personal_contribution_start").unconfirmed and any(p.kind == "deemed" for p in person.periods):
+        unconfirmed.append("personal_contribution_start")
+    statutory = window = choice = minimum = benefit = divisor = None
+    retire_month = None
+    if birth.birth_date is not None:
+        statutory = statutory_retirement(Month.from_date(birth.birth_date), group)
+        window = flexible_window(statutory)
+        retire_month = chosen_month or statutory.statutory_month
+        by_then = months_covered_until(list(person.periods), retire_month, actual_only=person.archive_lost)
+        choice = check_choice(statutory, retire_month, by_then, decided_on)
+        minimum = minimum_contribution(statutory.statutory_month, retire_month)
+        benefit = benefit_start(retire_month, approval_month, delay_cause, params.benefit_start_rule)
+        if params.get("benefit_start_rule").unconfirmed:
+            unconfirmed.append("benefit_start_rule")
+        divisor = divisor_months(retire_month.months_since(statutory.birth))
+    completeness: list[Finding] = []
+    if not person.archive_lost:
+        completeness = check_archive(person.archive_records, contributions.deemed_spans)
+    return RetirementFacts(
+        group=group,
+        birth=birth,
+        statutory=statutory,
+        window=window,
+        retire_month=retire_month,
+        choice=choice,
+        minimum=minimum,
+        contributions=contributions,
+        benefit=benefit,
+        divisor=divisor,
+        completeness=completeness,
+        policy_version=policy_version(params),
+        unconfirmed=unconfirmed,
+        group_reason=group_reason,
+    )
+
