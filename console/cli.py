@@ -33,10 +33,10 @@ def _global(
 
 
 def _register() -> None:
-    from console import cli_admin, cli_calc
+    from console import cli_admin, cli_calc, cli_case
 
     cli_admin.register(app)
-
+    cli_case.register(app)
     app.add_typer(cli_calc.app, name="calc")
 
 

@@ -109,3 +109,16 @@ def read_text_file(path: Path) -> str:
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def session() -> tuple[Any, Any]:
+    """Open the configured store and resolve the acting staff member (closed on failure)."""
+    from console.services.identity import resolve_actor
+    from console.services.store import open_store
+
+    db = open_store(OPTIONS.db)
+    try:
+        return db, resolve_actor(db)
+    except BaseException:
+        db.close()
+        raise

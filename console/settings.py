@@ -35,3 +35,17 @@ def load_parameters(override: str | None = None) -> LocalParameters:
     if override:
         data.update(_read(Path(override)))
     return LocalParameters.from_mapping(data)
+
+
+DEFAULT_HALL_FILE = Path(__file__).with_name("hall.toml")
+
+
+@cache
+def load_hall(override: str | None = None) -> dict[str, dict[str, str]]:
+    """The hall's names, contact and notice-number formats ($RETIRE_HALL overrides by table)."""
+    data = _read(DEFAULT_HALL_FILE)
+    override = override if override is not None else os.environ.get("RETIRE_HALL")
+    if override:
+        for table, values in _read(Path(override)).items():
+            data.setdefault(table, {}).update(values)
+    return data

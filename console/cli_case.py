@@ -1,0 +1,424 @@
+"""``retire case``, ``retire prereview``, ``retire task``, ``retire delivery``: the workflow from the shell.
+
+Thin: parse, call a service, print.  Every read has --json; a refusal by the
+rules exits 1 with the full list, bad input exits 2.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from console.cli_support import RetireTyper, print_fields, print_json, print_table, read_text_file, session
+from console.errors import BadInput
+from console.i18n import t
+
+case_app = RetireTyper(help="办件：受理、查询、补正 / Cases: intake, lookup, correction.")
+task_app = RetireTyper(help="部门任务 / Department tasks.")
+delivery_app = RetireTyper(help="快递送达 / Courier delivery.")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+CaseArg = Annotated[str, typer.Argument(help="Case number, e.g. GY-2026-000123.")]
+VersionOpt = Annotated[Optional[int], typer.Option("--version", help="The version you read (stale saves are refused).")]
+
+
+def _decision_out(decision: Any, as_json: bool) -> None:
+    data = {
+        "case_no": decision.case_no,
+        "status": decision.status,
+        "version": decision.version,
+        "notice_number": decision.notice_number,
+        "tasks": decision.tasks,
+        "assessment": decision.assessment.as_dict(),
+    }
+    if as_json:
+        print_json(data)
+        return
+    print_fields([
+        (t("cli_case.case_no"), decision.case_no),
+        (t("cli_case.status"), t(f"status.{decision.status}")),
+        (t("cli_case.notice"), decision.notice_number or "-"),
+    ])
+    for f in decision.assessment.findings:
+        if f.severity in ("unmet", "missing", "review"):
+            typer.echo(f"  [{t('severity.' + f.severity)}] {t(f.code, **f.params)}")
+
+
+@case_app.command("new")
+def case_new(
+    id_number: Annotated[str, typer.Option("--id", help="18-character ID number.")],
+    name: Annotated[str, typer.Option("--name", help="Applicant's name.")],
+    kind: Annotated[str, typer.Option("--kind", help="normal | lost_archive | special_work | illness | work_injury")] = "normal",
+    joint: Annotated[Optional[list[str]], typer.Option("--joint", help="Joint item opted into (repeat): medical, housing_fund, health.")] = None,
+    received: Annotated[Optional[list[str]], typer.Option("--received", help="Material code received (repeat).")] = None,
+    category: Annotated[str, typer.Option("--category", help="worker | cadre | flexible")] = "worker",
+    female_group: Annotated[Optional[str], typer.Option("--female-group", help="female50 | female55 (women; else by category).")] = None,
+    retire_at: Annotated[Optional[str], typer.Option("--retire-at", help="Chosen retirement month (flexible retirement).")] = None,
+    phone: Annotated[Optional[str], typer.Option("--phone")] = None,
+    address: Annotated[Optional[str], typer.Option("--address", help="Delivery address.")] = None,
+    hukou: Annotated[Optional[str], typer.Option("--hukou")] = None,
+    employer: Annotated[Optional[str], typer.Option("--employer", help="Employer's unified social credit code.")] = None,
+    employer_name: Annotated[Optional[str], typer.Option("--employer-name")] = None,
+    archive_lost: Annotated[bool, typer.Option("--archive-lost", help="The personal archive is lost.")] = False,
+    insured_before_2011_07: Annotated[Optional[bool], typer.Option("--insured-before-2011-07/--insured-after-2011-07")] = None,
+    bank_card: Annotated[Optional[str], typer.Option("--bank-card")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """登记申请人并新建办件 / Register the applicant and open a case (status: to accept)."""
+    from console.services.intake import Applicant, open_case
+
+    db, actor = session()
+    applicant = Applicant(
+        id_number=id_number, name=name, phone=phone, address=address, hukou=hukou, staff_category=category,
+        female_group=female_group, employer_code=employer, employer_name=employer_name, archive_lost=archive_lost,
+        insured_before_2011_07=insured_before_2011_07, bank_card=bank_card,
+    )
+    case = open_case(db, actor, applicant, kind, joint or [], received or [], retire_at)
+    data = {"case_no": case["case_no"], "status": case["status"], "version": case["version"], "due_date": case["due_date"]}
+    if as_json:
+        print_json(data)
+    else:
+        print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(f"status.{case['status']}")), (t("cli_case.due"), case["due_date"])])
+
+
+def _show_text(c: dict[str, Any]) -> None:
+    p = c["person"]
+    clock = c["clock"] or {}
+    print_fields([
+        (t("cli_case.case_no"), c["case_no"]),
+        (t("cli_case.applicant"), f"{p['name']}  {p['id_number']}"),
+        (t("cli_case.kind"), t(f"kinds.{c['kind']}")),
+        (t("cli_case.status"), t(f"status.{c['status']}")),
+        (t("cli_case.received"), c["received_at"]),
+        (t("cli_case.due"), clock.get("due_date") or "-"),
+        (t("cli_case.days_left"), "" if not clock else f"{clock['working_days_left']} ({t('clock_state.' + clock['state'])})"),
+        (t("cli_case.joint"), "、".join(t(f"joint_items.{j}") for j in c["joint_items"]) or "-"),
+        (t("cli_case.notice"), c["acceptance_notice_no"] or "-"),
+    ])
+    facts = (c["prereview"] or {}).get("facts")
+    if facts:
+        typer.echo("")
+        print_fields([
+            (t("cli_case.birth"), facts["birth_date"]),
+            (t("cli_case.statutory"), f"{facts['statutory_age']}  {facts['statutory_month']}"),
+            (t("cli_case.window"), f"{facts['earliest_month']} .. {facts['latest_month']}"),
+            (t("cli_case.months"), f"{facts['total_months']} / {facts['min_contribution_months']}"),
+            (t("cli_case.benefit"), facts["benefit_start_month"]),
+            (t("cli_case.confirmed"), c["prereview"]["confirmed_by"] or "-"),
+        ])
+    if c["tasks"]:
+        typer.echo("")
+        print_table(
+            [[x["id"], t(f"departments.{x['department']}"), t(f"items.{x['item']}"), t(f"task_status.{x['status']}"),
+              x["assignee"] or "", (x["clock"] or {}).get("due_date") or ""] for x in c["tasks"]],
+            [t("cli_case.task_id"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"), t("cli_case.due")],
+        )
+    typer.echo("")
+    print_table([[a["at"], a["actor"], a["action"]] for a in c["audit"]], [t("cli_case.at"), t("cli_case.actor"), t("cli_case.action")])
+
+
+@case_app.command("show")
+def case_show(case_no: CaseArg, as_json: JsonOpt = False) -> None:
+    """办件详情（含任务、初审、审计） / One case in full: tasks, pre-review facts, audit trail."""
+    from console.services.case_queries import show
+
+    db, actor = session()
+    data = show(db, actor, case_no)
+    if as_json:
+        print_json(data)
+    else:
+        _show_text(data)
+
+
+def _list_out(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        [[r["case_no"], r["name"], t(f"kinds.{r['kind']}"), t(f"status.{r['status']}"), (r["received_at"] or "")[:10],
+          "" if r["working_days_left"] is None else r["working_days_left"], r["assignee"] or ""] for r in rows],
+        [t("cli_case.case_no"), t("cli_case.applicant"), t("cli_case.kind"), t("cli_case.status"), t("cli_case.received"), t("cli_case.days_left"), t("cli_case.assignee")],
+    )
+
+
+@case_app.command("list")
+def case_list(
+    status: Annotated[Optional[list[str]], typer.Option("--status", help="Status (repeat): draft, awaiting_correction, accepted, in_progress, completed, delivered, refused.")] = None,
+    department: Annotated[Optional[str], typer.Option("--department", help="Cases with an unfinished task of: hrss, medical, housing_fund, health.")] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only cases past their time limit.")] = False,
+    due_soon: Annotated[bool, typer.Option("--due-soon", help="Only cases due within the warning days.")] = False,
+    received_from: Annotated[Optional[str], typer.Option("--from", help="Received on or after YYYY-MM-DD.")] = None,
+    received_to: Annotated[Optional[str], typer.Option("--to", help="Received on or before YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100000)] = 50,
+    offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """办件列表 / List cases (paged; newest first)."""
+    from console.services.case_queries import build_filter, list_cases
+
+    f = _filter(status, department, overdue, due_soon, received_from, received_to)
+    db, actor = session()
+    _list_out(list_cases(db, actor, build_filter(db=db, **f), limit=limit, offset=offset), as_json)
+
+
+def _filter(status: list[str] | None, department: str | None, overdue: bool, due_soon: bool, received_from: str | None, received_to: str | None) -> dict[str, Any]:
+    """Validate list/export filters (shared with ``retire export``)."""
+    from console.rules.months import BadMonth, parse_date
+    from db.schema import CASE_STATUSES, DEPARTMENTS
+
+    for s in status or []:
+        if s not in CASE_STATUSES:
+            raise BadInput("cli_case.bad_status", value=s, allowed=", ".join(CASE_STATUSES))
+    if department and department not in DEPARTMENTS:
+        raise BadInput("cli_case.bad_department", value=department, allowed=", ".join(DEPARTMENTS))
+    for d in (received_from, received_to):
+        if d:
+            try:
+                parse_date(d)
+            except BadMonth:
+                raise BadInput("cli.bad_month", value=d) from None
+    return {"statuses": status or [], "department": department, "overdue": overdue, "due_soon": due_soon,
+            "received_from": received_from, "received_to": received_to}
+
+
+@case_app.command("search")
+def case_search(
+    text: Annotated[str, typer.Argument(help="Case number, ID number, name, or pinyin initials (zs finds 张三).")],
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """查找办件 / Find cases by number, ID number, name or pinyin initials."""
+    from console.services.case_queries import build_filter, list_cases
+
+    if not text.strip():
+        raise BadInput("cli_case.empty_search")
+    db, actor = session()
+    _list_out(list_cases(db, actor, build_filter(text=text), limit=limit), as_json)
+
+
+@case_app.command("accept")
+def case_accept(case_no: CaseArg, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
+    """受理（条件齐备时） / Accept: acceptance notice, department tasks; refused with the full list otherwise."""
+    from console.services.intake import accept_case
+
+    db, actor = session()
+    _decision_out(accept_case(db, actor, case_no, version), as_json)
+
+
+@case_app.command("refuse")
+def case_refuse(case_no: CaseArg, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
+    """一次性告知补正（暂停计时） / Ask for correction: one notice listing everything; the clock pauses."""
+    from console.services.intake import request_correction
+
+    db, actor = session()
+    _decision_out(request_correction(db, actor, case_no, version), as_json)
+
+
+@case_app.command("resume")
+def case_resume(
+    case_no: CaseArg,
+    received: Annotated[Optional[list[str]], typer.Option("--received", help="Material code that arrived (repeat).")] = None,
+    version: VersionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """补正材料到达，恢复计时 / The materials arrived: tick them and restart the clock."""
+    from console.services.intake import resume_case
+
+    db, actor = session()
+    _decision_out(resume_case(db, actor, case_no, received or [], version), as_json)
+
+
+@case_app.command("reject")
+def case_reject(
+    case_no: CaseArg,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Written reason (required when no rule is unmet).")] = None,
+    version: VersionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """不予受理 / Refuse for good (conditions that papers cannot fix)."""
+    from console.services.intake import refuse_case
+
+    db, actor = session()
+    _decision_out(refuse_case(db, actor, case_no, reason, version), as_json)
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    text = read_text_file(path)
+    try:
+        return [dict(r) for r in csv.DictReader(io.StringIO(text))]
+    except csv.Error as exc:
+        raise BadInput("prereview.bad_file", path=str(path), reason=str(exc)) from None
+
+
+def _json_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(read_text_file(path))
+    except json.JSONDecodeError as exc:
+        raise BadInput("prereview.bad_file", path=str(path), reason=str(exc)) from None
+    if not isinstance(data, dict):
+        raise BadInput("prereview.bad_file", path=str(path), reason=t("cli_case.json_object"))
+    return data
+
+
+def prereview_command(
+    case_no: CaseArg,
+    file: Annotated[Optional[Path], typer.Option("--file", help='JSON: {"archive_records": [...], "periods": [...]}.')] = None,
+    archive: Annotated[Optional[Path], typer.Option("--archive", help="CSV: doc_kind,doc_date,birth_date_recorded,altered,altered_confirmed")] = None,
+    periods: Annotated[Optional[Path], typer.Option("--periods", help="CSV: from,to,kind[,place]")] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Why a confirmed pre-review changes.")] = None,
+    confirm: Annotated[bool, typer.Option("--confirm", help="Confirm the stored facts (HRSS reviewer).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """档案初审：录入档案与缴费记录、计算、确认 / Archive pre-review: record, compute, confirm."""
+    from console.services import prereview
+
+    records = rows = None
+    if file is not None:
+        data = _json_file(file)
+        records = data.get("archive_records")
+        rows = data.get("periods")
+    if archive is not None:
+        records = [{**r, "altered": r.get("altered", "").strip().lower() in ("1", "true", "yes", "是")} for r in _csv_rows(archive)]
+    if periods is not None:
+        rows = _csv_rows(periods)
+    db, actor = session()
+    if records is not None or rows is not None:
+        result = prereview.record(db, actor, case_no, records, rows, reason)
+    elif not confirm:
+        result = prereview.preview(db, actor, case_no)
+    if confirm:
+        result = prereview.confirm(db, actor, case_no)
+    out = {"case_no": result.case_no, "confirmed": result.confirmed, "facts": result.facts, "assessment": result.assessment}
+    if as_json:
+        print_json(out)
+        return
+    f = result.facts
+    print_fields([(k, f.get(k)) for k in (
+        "birth_date", "birth_source", "group", "statutory_age", "statutory_month", "earliest_month", "latest_month",
+        "retire_month", "min_contribution_months", "total_months", "actual_months", "deemed_months", "county_months",
+        "benefit_start_month", "divisor_months")] + [("confirmed", result.confirmed)])
+    for item in f.get("findings", []):
+        typer.echo(f"  [{t('severity.' + item['severity'])}] {t(item['code'], **item['params'])}")
+
+
+@task_app.command("list")
+def task_list(
+    department: Annotated[Optional[str], typer.Option("--department", help="hrss, medical, housing_fund, health (default: yours).")] = None,
+    status: Annotated[Optional[list[str]], typer.Option("--status", help="waiting, open, claimed, done, returned (repeat).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100000)] = 200,
+    as_json: JsonOpt = False,
+) -> None:
+    """部门任务列表 / Tasks of a department."""
+    from console.services.tasks import list_for
+
+    db, actor = session()
+    rows = list_for(db, actor, department, tuple(status or ()), limit)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        [[r["id"], r["case_no"], t(f"departments.{r['department']}"), t(f"items.{r['item']}"), t(f"task_status.{r['status']}"), r["assignee"] or "", r["due_date"] or ""] for r in rows],
+        [t("cli_case.task_id"), t("cli_case.case_no"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"), t("cli_case.due")],
+    )
+
+
+def _task_out(task: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(task)
+    else:
+        print_fields([(t("cli_case.task_id"), task["id"]), (t("cli_case.case_no"), task["case_no"]), (t("cli_case.item"), t(f"items.{task['item']}")), (t("cli_case.status"), t(f"task_status.{task['status']}"))])
+
+
+TaskArg = Annotated[int, typer.Argument(help="Task id (see retire task list).")]
+
+
+@task_app.command("claim")
+def task_claim(task_id: TaskArg, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
+    """认领任务 / Claim a task of your department."""
+    from console.services.tasks import claim
+
+    db, actor = session()
+    _task_out(claim(db, actor, task_id, version), as_json)
+
+
+@task_app.command("done")
+def task_done(
+    task_id: TaskArg,
+    result: Annotated[str, typer.Option("--result", help="What was done (e.g. approved, card issued).")],
+    version: VersionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """办结任务 / Complete a claimed task with its result."""
+    from console.services.tasks import complete
+
+    db, actor = session()
+    _task_out(complete(db, actor, task_id, result, version), as_json)
+
+
+@task_app.command("return")
+def task_return(
+    task_id: TaskArg,
+    missing: Annotated[str, typer.Option("--missing", help="What is missing.")],
+    version: VersionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """退回任务并写明缺少什么 / Return a task naming what is missing."""
+    from console.services.tasks import return_task
+
+    db, actor = session()
+    _task_out(return_task(db, actor, task_id, missing, version), as_json)
+
+
+def _delivery_out(row: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(row)
+    else:
+        print_fields([(k, row.get(k)) for k in ("courier", "waybill", "address", "sent_at", "delivered_at", "returned_at", "note")])
+
+
+@delivery_app.command("send")
+def delivery_send(
+    case_no: CaseArg,
+    courier: Annotated[str, typer.Option("--courier", help="Courier, e.g. EMS.")],
+    waybill: Annotated[str, typer.Option("--waybill", help="Waybill number.")],
+    address: Annotated[Optional[str], typer.Option("--address", help="Default: the applicant's address.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """寄送办理结果 / Send the results by courier."""
+    from console.services.delivery import send
+
+    db, actor = session()
+    _delivery_out(send(db, actor, case_no, courier, waybill, address), as_json)
+
+
+@delivery_app.command("delivered")
+def delivery_delivered(case_no: CaseArg, as_json: JsonOpt = False) -> None:
+    """签收 / The parcel was delivered: the case is closed."""
+    from console.services.delivery import delivered
+
+    db, actor = session()
+    _delivery_out(delivered(db, actor, case_no), as_json)
+
+
+@delivery_app.command("returned")
+def delivery_returned(
+    case_no: CaseArg,
+    note: Annotated[str, typer.Option("--note", help="Why it came back.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """退件 / The parcel came back."""
+    from console.services.delivery import returned
+
+    db, actor = session()
+    _delivery_out(returned(db, actor, case_no, note), as_json)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(case_app, name="case")
+    app.add_typer(task_app, name="task")
+    app.add_typer(delivery_app, name="delivery")
+    app.command("prereview")(prereview_command)

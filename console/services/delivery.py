@@ -1,0 +1,73 @@
+"""Courier delivery of the results (快递送达): sent, delivered, returned."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from console.errors import BadInput, Refused
+from console.i18n import t
+from console.services.identity import Actor, require_role
+from console.services.intake import load_case
+from db import audit
+from db import deliveries as deliveries_db
+from db import persons as persons_db
+from db.clock import now_iso
+from db.connection import transaction
+from db.versioning import update_versioned
+
+DELIVERY_ROLES = ("clerk", "supervisor")
+
+
+def send(db: sqlite_utils.Database, actor: Actor, case_no: str, courier: str, waybill: str, address: str | None = None) -> dict[str, Any]:
+    """Hand the results to the courier (the case must be completed)."""
+    require_role(actor, *DELIVERY_ROLES)
+    courier, waybill = (courier or "").strip(), (waybill or "").strip()
+    if not courier or not waybill:
+        raise BadInput("delivery.courier_waybill_required")
+    with transaction(db):
+        case = load_case(db, case_no)
+        if case["status"] != "completed":
+            raise Refused("delivery.not_completed", case_no=case["case_no"], status=t(f"status.{case['status']}"))
+        last = deliveries_db.latest(db, case["id"])
+        if last is not None and not last["delivered_at"] and not last["returned_at"]:
+            raise Refused("delivery.already_sent", case_no=case["case_no"], waybill=last["waybill"])
+        person = persons_db.get(db, case["person_id"])
+        address = address or (person or {}).get("address")
+        delivery_id = deliveries_db.insert(db, case["id"], courier, waybill, address, actor.login)
+        audit.append(db, actor.login, "delivery.send", case_id=case["id"], entity="delivery", entity_id=delivery_id,
+                     detail={"courier": courier, "waybill": waybill, "address": address})
+    return deliveries_db.latest(db, case["id"]) or {}
+
+
+def _open_delivery(db: sqlite_utils.Database, case: dict[str, Any]) -> dict[str, Any]:
+    last = deliveries_db.latest(db, case["id"])
+    if last is None or last["delivered_at"] or last["returned_at"]:
+        raise Refused("delivery.none_open", case_no=case["case_no"])
+    return last
+
+
+def delivered(db: sqlite_utils.Database, actor: Actor, case_no: str) -> dict[str, Any]:
+    """The courier confirms delivery: the case is closed as delivered."""
+    require_role(actor, *DELIVERY_ROLES)
+    with transaction(db):
+        case = load_case(db, case_no)
+        last = _open_delivery(db, case)
+        update_versioned(db, "deliveries", last["id"], last["version"], {"delivered_at": now_iso()}, actor.login)
+        update_versioned(db, "cases", case["id"], case["version"], {"status": "delivered"}, actor.login)
+        audit.append(db, actor.login, "delivery.delivered", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"waybill": last["waybill"]})
+    return deliveries_db.latest(db, case["id"]) or {}
+
+
+def returned(db: sqlite_utils.Database, actor: Actor, case_no: str, note: str) -> dict[str, Any]:
+    """The parcel came back (wrong address, refused): noted; the case stays completed for a new send."""
+    require_role(actor, *DELIVERY_ROLES)
+    note = (note or "").strip()
+    if not note:
+        raise BadInput("delivery.note_required")
+    with transaction(db):
+        case = load_case(db, case_no)
+        last = _open_delivery(db, case)
+        update_versioned(db, "deliveries", last["id"], last["version"], {"returned_at": now_iso(), "note": note}, actor.login)
+        audit.append(db, actor.login, "delivery.returned", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"note": note})
+    return deliveries_db.latest(db, case["id"]) or {}

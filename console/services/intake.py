@@ -1,0 +1,358 @@
+"""Intake at the window (受理): register, open a case, accept, ask for correction, resume, refuse.
+
+Each use-case is one transaction with its audit rows.  Acceptance runs the
+rules engine: an application is accepted only when it is eligible AND
+complete; otherwise the applicant gets ONE notice listing everything.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable
+
+import sqlite_utils
+from pypinyin import Style, lazy_pinyin
+from stdnum.cn import uscc
+
+from console.errors import BadInput, NotFound, Refused
+from console.i18n import t
+from console.rules.eligibility import Assessment, assess
+from console.rules.idcard import parse_id
+from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
+from console.rules.months import BadMonth, Month
+from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
+from console.services.clocks import calendar_for, due_date, pauses_of
+from console.services.identity import Actor, require_role
+from console.settings import load_hall, load_parameters
+from db import audit
+from db import cases as cases_db
+from db import notices as notices_db
+from db import persons as persons_db
+from db.case_numbers import allocate_case_no, case_id_by_no
+from db.clock import now_iso
+from db.connection import transaction
+from db.versioning import update_versioned
+
+INTAKE_ROLES = ("clerk", "supervisor")
+STAFF_CATEGORIES = ("worker", "cadre", "flexible")
+
+
+@dataclass
+class Applicant:
+    """What the clerk types at the window about the person."""
+
+    id_number: str
+    name: str
+    phone: str | None = None
+    address: str | None = None
+    hukou: str | None = None
+    staff_category: str = "worker"
+    female_group: str | None = None
+    employer_code: str | None = None
+    employer_name: str | None = None
+    archive_lost: bool = False
+    insured_before_2011_07: bool | None = None
+    bank_card: str | None = None
+
+
+@dataclass
+class Decision:
+    """What a decision on a case produced: the new status, the notice, every finding."""
+
+    case_no: str
+    status: str
+    version: int
+    assessment: Assessment
+    notice_number: str | None = None
+    tasks: list[int] = field(default_factory=list)
+
+
+def initials(name: str) -> str:
+    """Pinyin initials of a Chinese name, for search (张三 -> zs)."""
+    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
+
+
+def _validate_applicant(a: Applicant) -> dict[str, Any]:
+    card = parse_id(a.id_number, today=date.today())
+    if not card.valid:
+        raise BadInput("intake.bad_id", number=a.id_number, reason=t(card.error or "rules.id.format"))
+    name = (a.name or "").strip()
+    if not name:
+        raise BadInput("intake.no_name")
+    if a.staff_category not in STAFF_CATEGORIES:
+        raise BadInput("intake.bad_category", value=a.staff_category)
+    if a.female_group not in (None, "", "female50", "female55"):
+        raise BadInput("intake.bad_female_group", value=a.female_group)
+    if a.female_group and card.sex == "M":
+        raise BadInput("intake.female_group_for_man")
+    assert card.birth_date is not None
+    return {
+        "id_number": card.number,
+        "name": name,
+        "name_initials": initials(name),
+        "sex": card.sex,
+        "birth_date_id": card.birth_date.isoformat(),
+        "hukou": a.hukou,
+        "phone": a.phone,
+        "address": a.address,
+        "staff_category": a.staff_category,
+        "female_group": a.female_group or None,
+        "archive_lost": int(a.archive_lost),
+        "insured_before_2011_07": None if a.insured_before_2011_07 is None else int(a.insured_before_2011_07),
+        "bank_card": a.bank_card,
+    }
+
+
+def _employer_id(db: sqlite_utils.Database, a: Applicant) -> int | None:
+    if not a.employer_code:
+        return None
+    code = uscc.compact(a.employer_code)
+    if not uscc.is_valid(code):
+        raise BadInput("intake.bad_credit_code", value=a.employer_code)
+    existing = persons_db.employer_by_code(db, code)
+    if existing is not None:
+        return int(existing["id"])
+    if not a.employer_name:
+        raise BadInput("intake.employer_unknown", code=code)
+    return persons_db.upsert_employer(db, code, a.employer_name)
+
+
+def register_applicant(db: sqlite_utils.Database, actor: Actor, applicant: Applicant) -> int:
+    """Create or update the insured person (ID number is the key); returns the person id."""
+    require_role(actor, *INTAKE_ROLES)
+    fields = _validate_applicant(applicant)
+    with transaction(db):
+        fields["employer_id"] = _employer_id(db, applicant)
+        person_id, created = persons_db.upsert(db, fields, actor.login)
+        audit.append(db, actor.login, "person.register" if created else "person.update", entity="person", entity_id=person_id,
+                     detail={"id_number": fields["id_number"], "name": fields["name"]})
+    return person_id
+
+
+def _parse_month(value: str | None) -> Month | None:
+    if not value:
+        return None
+    try:
+        return Month.parse(value)
+    except BadMonth:
+        raise BadInput("cli.bad_month", value=value) from None
+
+
+def open_case(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    applicant: Applicant,
+    kind: str = "normal",
+    joint_items: Iterable[str] = (),
+    received: Iterable[str] = (),
+    chosen_month: str | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Register the applicant and open a draft case with the joint items and materials received."""
+    require_role(actor, *INTAKE_ROLES)
+    if kind not in CASE_KINDS:
+        raise BadInput("intake.bad_kind", value=kind, allowed=", ".join(CASE_KINDS))
+    joint = sorted(set(joint_items))
+    for item in joint:
+        if item not in JOINT_ITEMS:
+            raise BadInput("intake.bad_joint_item", value=item, allowed=", ".join(JOINT_ITEMS))
+    month = _parse_month(chosen_month)
+    today = today or date.today()
+    fields = _validate_applicant(applicant)
+    got = sorted(set(received))
+    with transaction(db):
+        fields["employer_id"] = _employer_id(db, applicant)
+        person_id, created = persons_db.upsert(db, fields, actor.login)
+        if created:
+            audit.append(db, actor.login, "person.register", entity="person", entity_id=person_id,
+                         detail={"id_number": fields["id_number"], "name": fields["name"]})
+        existing = cases_db.open_case_for_person(db, person_id)
+        if existing is not None:
+            raise Refused("intake.open_case_exists", case_no=existing["case_no"])
+        required = [m.code for m in required_materials(kind, joint, fields["employer_id"] is not None)]
+        unknown = [c for c in got if c not in {m.code for m in required_materials(kind, list(JOINT_ITEMS), True)}]
+        if unknown:
+            raise BadInput("intake.bad_material", value=", ".join(unknown), allowed=", ".join(required))
+        case_no = allocate_case_no(db, today.year, load_hall()["hall"]["case_prefix"])
+        received_at = f"{today.isoformat()}T{now_iso()[11:]}"
+        case_id = cases_db.insert(
+            db,
+            {
+                "case_no": case_no,
+                "person_id": person_id,
+                "kind": kind,
+                "status": "draft",
+                "joint_items": joint,
+                "received_at": received_at,
+                "chosen_month": str(month) if month else None,
+                "due_date": due_date("case", today, calendar_for(db)),
+            },
+            actor.login,
+        )
+        cases_db.set_materials(db, case_id, required, got)
+        audit.append(db, actor.login, "case.open", case_id=case_id, entity="case", entity_id=case_no,
+                     detail={"kind": kind, "joint_items": joint, "received": got, "chosen_month": chosen_month})
+    return load_case(db, case_no)
+
+
+def load_case(db: sqlite_utils.Database, case_no: str) -> dict[str, Any]:
+    case = cases_db.get(db, case_id_by_no(db, case_no))
+    if case is None:
+        raise NotFound("db.case_not_found", case_no=case_no)
+    return case
+
+
+def assessment_for(db: sqlite_utils.Database, case: dict[str, Any], today: date) -> tuple[PersonFacts, RetirementFacts, Assessment]:
+    """Run the rules over the case as stored (no writes)."""
+    from console.services.person_facts import person_facts
+
+    person = persons_db.get(db, case["person_id"])
+    assert person is not None
+    pf = person_facts(db, person)
+    month = Month.parse(case["chosen_month"]) if case.get("chosen_month") else None
+    facts = compute_facts(pf, load_parameters(), chosen_month=month, decided_on=Month.from_date(today))
+    received = [m["code"] for m in cases_db.materials(db, case["id"]) if m["received"]]
+    result = assess(pf, facts, case["kind"], Month.from_date(today), received, case["joint_items"])
+    return pf, facts, result
+
+
+def _check_state(case: dict[str, Any], allowed: tuple[str, ...], action: str) -> None:
+    if case["status"] not in allowed:
+        raise Refused("intake.wrong_state", case_no=case["case_no"], status=t(f"status.{case['status']}"), action=t(f"actions.{action}"))
+
+
+def _version(case: dict[str, Any], expected: int | None) -> int:
+    return int(case["version"]) if expected is None else int(expected)
+
+
+def _findings_data(result: Assessment) -> list[dict[str, Any]]:
+    return [
+        {**f.as_dict(), "zh": t(f.code, "zh", **f.params), "en": t(f.code, "en", **f.params)}
+        for f in result.findings
+        if f.severity in ("unmet", "missing")
+    ]
+
+
+def _issue(db: sqlite_utils.Database, case: dict[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor) -> str:
+    fmt = load_hall()["notice_numbers"][kind]
+    notice = notices_db.issue(db, case["id"], kind, today.year, fmt, "", data, actor.login)
+    return str(notice["number"])
+
+
+def accept_case(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_version: int | None = None, today: date | None = None) -> Decision:
+    """Accept an eligible, complete application: acceptance notice, department tasks, the clock runs."""
+    from console.services.tasks import create_tasks
+
+    require_role(actor, *INTAKE_ROLES)
+    today = today or date.today()
+    with transaction(db):
+        case = load_case(db, case_no)
+        _check_state(case, ("draft",), "accept")
+        pf, facts, result = assessment_for(db, case, today)
+        if result.decision != "accept":
+            lines = [t(f.code, **f.params) for f in result.findings if f.severity in ("unmet", "missing")]
+            if result.decision == "manual_review":
+                lines.append(t("intake.manual_review"))
+            raise Refused("intake.cannot_accept", case_no=case["case_no"], count=len(lines), items="；".join(lines))
+        data = {"findings": [], "facts": facts.as_dict(), "joint_items": case["joint_items"]}
+        number = _issue(db, case, "acceptance", today, data, actor)
+        version = update_versioned(
+            db, "cases", case["id"], _version(case, expected_version),
+            {"status": "accepted", "accepted_at": now_iso(), "acceptance_notice_no": number, "policy_version": facts.policy_version},
+            actor.login,
+        )
+        task_ids = create_tasks(db, actor, case, today)
+        audit.append(db, actor.login, "case.accept", case_id=case["id"], entity="case", entity_id=case["case_no"],
+                     detail={"notice": number, "tasks": task_ids, "policy_version": facts.policy_version})
+    return Decision(case["case_no"], "accepted", version, result, number, task_ids)
+
+
+def request_correction(
+    db: sqlite_utils.Database, actor: Actor, case_no: str, expected_version: int | None = None, today: date | None = None
+) -> Decision:
+    """Do not accept yet: issue the one-time correction notice listing EVERYTHING; the clock pauses."""
+    require_role(actor, *INTAKE_ROLES)
+    today = today or date.today()
+    with transaction(db):
+        case = load_case(db, case_no)
+        _check_state(case, ("draft",), "refuse")
+        _, facts, result = assessment_for(db, case, today)
+        if result.decision == "accept":
+            raise Refused("intake.nothing_missing", case_no=case["case_no"])
+        items = _findings_data(result)
+        number = _issue(db, case, "correction", today, {"findings": items, "facts": facts.as_dict()}, actor)
+        pauses = [[a.isoformat(), b.isoformat() if b else None] for a, b in pauses_of(case)]
+        pauses.append([today.isoformat(), None])
+        version = update_versioned(
+            db, "cases", case["id"], _version(case, expected_version),
+            {"status": "awaiting_correction", "paused_since": today.isoformat(), "pauses": json.dumps(pauses), "due_date": None},
+            actor.login,
+        )
+        audit.append(db, actor.login, "case.correction_requested", case_id=case["id"], entity="case", entity_id=case["case_no"],
+                     detail={"notice": number, "items": [i["code"] for i in items]})
+    return Decision(case["case_no"], "awaiting_correction", version, result, number)
+
+
+def resume_case(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    case_no: str,
+    received: Iterable[str] = (),
+    expected_version: int | None = None,
+    today: date | None = None,
+) -> Decision:
+    """The missing materials arrived: tick them, restart the clock, and say what (if anything) is still missing."""
+    require_role(actor, *INTAKE_ROLES)
+    today = today or date.today()
+    got = sorted(set(received))
+    with transaction(db):
+        case = load_case(db, case_no)
+        _check_state(case, ("awaiting_correction",), "resume")
+        pauses = pauses_of(case)
+        if pauses and pauses[-1][1] is None:
+            pauses[-1] = (pauses[-1][0], max(today, pauses[-1][0]))
+        required = [m["code"] for m in cases_db.materials(db, case["id"])]
+        unknown = [c for c in got if c not in required]
+        if unknown:
+            raise BadInput("intake.bad_material", value=", ".join(unknown), allowed=", ".join(required))
+        cases_db.set_materials(db, case["id"], required, got)
+        started = date.fromisoformat(case["received_at"][:10])
+        version = update_versioned(
+            db, "cases", case["id"], _version(case, expected_version),
+            {
+                "status": "draft",
+                "paused_since": None,
+                "pauses": json.dumps([[a.isoformat(), b.isoformat() if b else None] for a, b in pauses]),
+                "due_date": due_date("case", started, calendar_for(db), pauses),
+            },
+            actor.login,
+        )
+        audit.append(db, actor.login, "case.resume", case_id=case["id"], entity="case", entity_id=case["case_no"], detail={"received": got})
+        case = load_case(db, case_no)
+        _, _, result = assessment_for(db, case, today)
+    return Decision(case["case_no"], "draft", version, result)
+
+
+def refuse_case(
+    db: sqlite_utils.Database, actor: Actor, case_no: str, reason: str | None = None, expected_version: int | None = None, today: date | None = None
+) -> Decision:
+    """Refuse for good (不予受理): the conditions cannot be met by bringing papers (e.g. age not reached)."""
+    require_role(actor, *INTAKE_ROLES)
+    today = today or date.today()
+    with transaction(db):
+        case = load_case(db, case_no)
+        _check_state(case, ("draft", "awaiting_correction"), "reject")
+        _, facts, result = assessment_for(db, case, today)
+        unmet = [i for i in _findings_data(result) if i["severity"] == "unmet"]
+        if not unmet and not reason:
+            raise Refused("intake.reject_needs_reason", case_no=case["case_no"])
+        data = {"findings": unmet, "reason": reason, "facts": facts.as_dict()}
+        number = _issue(db, case, "refusal", today, data, actor)
+        version = update_versioned(
+            db, "cases", case["id"], _version(case, expected_version),
+            {"status": "refused", "completed_at": now_iso(), "paused_since": None}, actor.login,
+        )
+        audit.append(db, actor.login, "case.refuse", case_id=case["id"], entity="case", entity_id=case["case_no"],
+                     detail={"notice": number, "reason": reason, "items": [i["code"] for i in unmet]})
+    return Decision(case["case_no"], "refused", version, result, number)

@@ -1,0 +1,47 @@
+"""Reading a person from the store into the rules engine's plain data."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from console.rules.birth_date import ArchiveRecord
+from console.rules.intervals import Period
+from console.rules.months import Month
+from console.rules.retirement_facts import PersonFacts
+from db import persons as persons_db
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def archive_record(row: dict[str, Any]) -> ArchiveRecord:
+    return ArchiveRecord(
+        doc_kind=row["doc_kind"],
+        doc_date=_date(row.get("doc_date")),
+        birth_recorded=_date(row.get("birth_date_recorded")),
+        altered=bool(row.get("altered")),
+        altered_confirmed=bool(row.get("altered_confirmed")),
+    )
+
+
+def period(row: dict[str, Any]) -> Period:
+    return Period(Month.parse(row["from_month"]), Month.parse(row["to_month"]), row["kind"], row.get("place") or "")
+
+
+def person_facts(db: sqlite_utils.Database, person: dict[str, Any]) -> PersonFacts:
+    """Everything the rules need of one stored person."""
+    pid = int(person["id"])
+    return PersonFacts(
+        sex=person["sex"],
+        id_birth=_date(person.get("birth_date_id")),
+        staff_category=person.get("staff_category") or "worker",
+        female_group=person.get("female_group"),
+        archive_records=tuple(archive_record(r) for r in persons_db.archive_records(db, pid)),
+        periods=tuple(period(r) for r in persons_db.periods(db, pid)),
+        archive_lost=bool(person.get("archive_lost")),
+        has_employer=person.get("employer_id") is not None,
+        insured_before_2011_07=None if person.get("insured_before_2011_07") is None else bool(person["insured_before_2011_07"]),
+    )

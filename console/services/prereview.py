@@ -1,0 +1,129 @@
+"""Archive pre-review (档案初审): record the archive and periods, compute, confirm.
+
+The computed facts are stored with the policy version and every reason; a
+reviewer confirms them, and a change after confirmation needs a reason and
+is audited (the approval uses only confirmed facts).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable, Mapping
+
+import sqlite_utils
+
+from console.errors import BadInput, Refused
+from console.i18n import t
+from console.rules.birth_date import DOC_KINDS
+from console.rules.intervals import KINDS
+from console.rules.months import BadMonth, Month, parse_date
+from console.services.identity import Actor, require_role
+from console.services.intake import assessment_for, load_case
+from db import audit
+from db import facts as facts_db
+from db import persons as persons_db
+from db.connection import transaction
+
+RECORD_ROLES = ("clerk", "hrss_reviewer", "supervisor")
+CONFIRM_ROLES = ("hrss_reviewer",)
+EDITABLE_STATUSES = ("draft", "awaiting_correction", "accepted", "in_progress")
+
+
+@dataclass
+class PrereviewResult:
+    case_no: str
+    facts: dict[str, Any]
+    assessment: dict[str, Any]
+    confirmed: bool
+
+
+def _clean_record(i: int, r: Mapping[str, Any]) -> dict[str, Any]:
+    kind = str(r.get("doc_kind") or "").strip()
+    if kind not in DOC_KINDS:
+        raise BadInput("prereview.bad_doc_kind", line=i, value=kind, allowed=", ".join(DOC_KINDS))
+    out: dict[str, Any] = {"doc_kind": kind, "note": r.get("note")}
+    for key in ("doc_date", "birth_date_recorded"):
+        value = r.get(key) or r.get("birth_recorded" if key == "birth_date_recorded" else key)
+        if value:
+            try:
+                out[key] = parse_date(str(value)).isoformat()
+            except BadMonth:
+                raise BadInput("prereview.bad_date", line=i, field=key, value=value) from None
+    out["altered"] = bool(r.get("altered"))
+    out["altered_confirmed"] = bool(r.get("altered_confirmed"))
+    return out
+
+
+def _clean_period(i: int, r: Mapping[str, Any]) -> dict[str, Any]:
+    kind = str(r.get("kind") or "").strip().lower()
+    if kind not in KINDS:
+        raise BadInput("prereview.bad_period_kind", line=i, value=kind)
+    try:
+        start = Month.parse(str(r.get("from_month") or r.get("from") or ""))
+        end = Month.parse(str(r.get("to_month") or r.get("to") or ""))
+    except BadMonth:
+        raise BadInput("prereview.bad_period_month", line=i) from None
+    if end < start:
+        raise BadInput("prereview.period_reversed", line=i, start=start, end=end)
+    return {"from_month": str(start), "to_month": str(end), "kind": kind, "place": r.get("place") or None,
+            "base": r.get("base"), "evidence": r.get("evidence")}
+
+
+def record(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    case_no: str,
+    archive_records: Iterable[Mapping[str, Any]] | None = None,
+    periods: Iterable[Mapping[str, Any]] | None = None,
+    reason: str | None = None,
+    today: date | None = None,
+) -> PrereviewResult:
+    """Store the archive rows and/or periods, recompute and store the facts (unconfirmed)."""
+    require_role(actor, *RECORD_ROLES)
+    today = today or date.today()
+    recs = [_clean_record(i, r) for i, r in enumerate(archive_records or [], start=1)] if archive_records is not None else None
+    pers = [_clean_period(i, r) for i, r in enumerate(periods or [], start=1)] if periods is not None else None
+    with transaction(db):
+        case = load_case(db, case_no)
+        if case["status"] not in EDITABLE_STATUSES:
+            raise Refused("prereview.closed", case_no=case["case_no"], status=t(f"status.{case['status']}"))
+        stored = facts_db.get(db, case["id"])
+        if stored is not None and stored["confirmed_at"] and not (reason or "").strip():
+            raise Refused("prereview.reason_required", case_no=case["case_no"], who=stored["confirmed_by"], when=stored["confirmed_at"])
+        if recs is not None:
+            persons_db.replace_archive_records(db, case["person_id"], recs)
+        if pers is not None:
+            persons_db.replace_periods(db, case["person_id"], pers)
+        _, facts, result = assessment_for(db, case, today)
+        data = facts.as_dict()
+        facts_db.store(db, case["id"], case["person_id"], facts.policy_version, data, actor.login)
+        action = "prereview.changed_after_confirmation" if stored is not None and stored["confirmed_at"] else "prereview.compute"
+        audit.append(db, actor.login, action, case_id=case["id"], entity="case", entity_id=case["case_no"],
+                     detail={"archive_records": len(recs) if recs is not None else None, "periods": len(pers) if pers is not None else None,
+                             "reason": reason, "statutory_month": data["statutory_month"], "policy_version": facts.policy_version})
+    return PrereviewResult(case["case_no"], data, result.as_dict(), False)
+
+
+def confirm(db: sqlite_utils.Database, actor: Actor, case_no: str) -> PrereviewResult:
+    """A reviewer confirms the stored facts (what the approval will use)."""
+    require_role(actor, *CONFIRM_ROLES)
+    with transaction(db):
+        case = load_case(db, case_no)
+        stored = facts_db.get(db, case["id"])
+        if stored is None:
+            raise Refused("prereview.nothing_to_confirm", case_no=case["case_no"])
+        if stored["confirmed_at"]:
+            raise Refused("prereview.already_confirmed", case_no=case["case_no"], who=stored["confirmed_by"], when=stored["confirmed_at"])
+        facts_db.confirm(db, case["id"], actor.login)
+        audit.append(db, actor.login, "prereview.confirm", case_id=case["id"], entity="case", entity_id=case["case_no"],
+                     detail={"policy_version": stored["policy_version"]})
+    return PrereviewResult(case["case_no"], stored["data"], {}, True)
+
+
+def preview(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | None = None) -> PrereviewResult:
+    """Compute without storing (what the screen shows while rows are edited)."""
+    del actor
+    case = load_case(db, case_no)
+    _, facts, result = assessment_for(db, case, today or date.today())
+    stored = facts_db.get(db, case["id"])
+    return PrereviewResult(case["case_no"], facts.as_dict(), result.as_dict(), bool(stored and stored["confirmed_at"]))

@@ -1,0 +1,135 @@
+"""Staff management: who may use the console, with which roles.
+
+Only an admin adds or disables staff, and every change writes an audit row
+in the same transaction.  A staff member is never deleted (their login is
+named in the audit log): they are disabled.  The last active admin cannot be
+disabled, so the hall can never lock itself out.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from console.errors import BadInput, NotFound, Refused
+from console.services.identity import Actor, current_login, require_role
+from db import audit
+from db import staff as staff_db
+from db.connection import open_database, transaction
+from db.location import resolve_db_path
+from db.schema import ROLES, current_version, migrate
+
+LOGIN_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")
+
+
+def _check_login(login: str) -> str:
+    login = (login or "").strip()
+    if not LOGIN_RE.match(login):
+        raise BadInput("staff.bad_login", login=login)
+    return login
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    cleaned = sorted({(r or "").strip().lower() for r in roles})
+    if not cleaned:
+        raise BadInput("staff.no_role", allowed=", ".join(ROLES))
+    for role in cleaned:
+        if role not in ROLES:
+            raise BadInput("staff.bad_role", role=role, allowed=", ".join(ROLES))
+    return cleaned
+
+
+def add_staff(
+    db: sqlite_utils.Database, actor: Actor, login: str, name: str, roles: Iterable[str]
+) -> dict[str, Any]:
+    """Admin only: create an active staff member with ``roles``; returns the row."""
+    require_role(actor, "admin")
+    login = _check_login(login)
+    name = (name or "").strip()
+    if not name:
+        raise BadInput("staff.bad_name")
+    role_list = _check_roles(roles)
+    with transaction(db):
+        if staff_db.get_by_login(db, login) is not None:
+            raise Refused("staff.exists", login=login)
+        staff_id = staff_db.insert(db, login, name, role_list)
+        audit.append(
+            db, actor.login, "staff.add",
+            entity="staff", entity_id=login, detail={"name": name, "roles": role_list},
+        )
+    row = staff_db.get_by_id(db, staff_id)
+    assert row is not None
+    return row
+
+
+def list_staff(db: sqlite_utils.Database, actor: Actor, *, include_inactive: bool = True) -> list[dict[str, Any]]:
+    """Every staff member (any active staff may see who is who)."""
+    del actor  # resolving the actor already proved an active staff member
+    return staff_db.list_all(db, include_inactive=include_inactive)
+
+
+def disable_staff(db: sqlite_utils.Database, actor: Actor, login: str) -> dict[str, Any]:
+    """Admin only: disable a login (kept for the audit log); refuses to remove the last admin."""
+    require_role(actor, "admin")
+    login = _check_login(login)
+    with transaction(db):
+        row = staff_db.get_by_login(db, login)
+        if row is None:
+            raise NotFound("staff.not_found", login=login)
+        if not row["active"]:
+            raise Refused("staff.already_disabled", login=login)
+        if "admin" in row["roles"] and staff_db.count_active_with_role(db, "admin") <= 1:
+            raise Refused("staff.last_admin", login=login)
+        staff_db.set_active(db, row["id"], False)
+        audit.append(db, actor.login, "staff.disable", entity="staff", entity_id=login)
+    out = staff_db.get_by_login(db, login)
+    assert out is not None
+    return out
+
+
+@dataclass(frozen=True)
+class InitResult:
+    path: Path
+    schema_version: int
+    migrations_applied: tuple[int, ...]
+    admin_created: bool
+    admin_login: str | None
+
+
+def bootstrap_admin(db: sqlite_utils.Database, login: str | None = None) -> str | None:
+    """If nobody is on staff yet, make ``login`` (default: the current login) admin.
+
+    The first person to initialise a hall's database is trusted: they own
+    the file already.  Returns the login made admin, or None when staff exist.
+    """
+    with transaction(db):
+        if staff_db.count(db) > 0:
+            return None
+        login = _check_login(login or current_login())
+        staff_db.insert(db, login, login, ["admin"])
+        audit.append(
+            db, login, "staff.bootstrap_admin",
+            entity="staff", entity_id=login, detail={"roles": ["admin"]},
+        )
+    return login
+
+
+def init_database(path: Path | None = None) -> InitResult:
+    """Create or migrate the database and make sure it has an admin; safe to repeat."""
+    resolved = resolve_db_path(path)
+    db = open_database(resolved, create=True)
+    try:
+        applied = migrate(db)
+        admin = bootstrap_admin(db)
+        return InitResult(
+            path=resolved,
+            schema_version=current_version(db),
+            migrations_applied=tuple(applied),
+            admin_created=admin is not None,
+            admin_login=admin,
+        )
+    finally:
+        db.close()

@@ -1,0 +1,138 @@
+"""Department tasks: created on acceptance, claimed, completed or returned.
+
+A department's staff act only on their own department's tasks (checked here,
+not only hidden in the UI).  The case completes when every task is done.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlite_utils
+
+from console.errors import NotFound, PermissionDenied, Refused
+from console.i18n import t
+from console.rules.task_plan import SPECS, tasks_for
+from console.services.clocks import calendar_for, due_date
+from console.services.identity import Actor
+from db import audit
+from db import cases as cases_db
+from db import facts as facts_db
+from db import tasks as tasks_db
+from db.clock import now_iso
+from db.connection import transaction
+from db.versioning import update_versioned
+
+
+def create_tasks(db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], today: date) -> list[int]:
+    """Inside the acceptance transaction: one task per basic item and chosen joint item."""
+    cal = calendar_for(db)
+    ids = []
+    for spec in tasks_for(case["joint_items"]):
+        status = "open" if spec.after is None else "waiting"
+        due = due_date(spec.item, today, cal) if status == "open" else None
+        ids.append(tasks_db.insert(db, case["id"], spec.department, spec.item, status, due, actor.login))
+    return ids
+
+
+def _load(db: sqlite_utils.Database, task_id: int) -> dict[str, Any]:
+    task = tasks_db.get(db, task_id)
+    if task is None:
+        raise NotFound("tasks.not_found", id=task_id)
+    return task
+
+
+def _check_department(actor: Actor, task: dict[str, Any]) -> None:
+    if not actor.in_department(task["department"]):
+        raise PermissionDenied("tasks.other_department", login=actor.login, department=t(f"departments.{task['department']}"))
+
+
+def _check_status(task: dict[str, Any], allowed: tuple[str, ...], action: str) -> None:
+    if task["status"] not in allowed:
+        raise Refused("tasks.wrong_state", id=task["id"], status=t(f"task_status.{task['status']}"), action=t(f"actions.{action}"))
+
+
+def _version(task: dict[str, Any], expected: int | None) -> int:
+    return int(task["version"]) if expected is None else int(expected)
+
+
+def claim(db: sqlite_utils.Database, actor: Actor, task_id: int, expected_version: int | None = None) -> dict[str, Any]:
+    """Take an open (or returned) task of one's own department."""
+    with transaction(db):
+        task = _load(db, task_id)
+        _check_department(actor, task)
+        _check_status(task, ("open", "returned"), "claim")
+        update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "claimed", "assignee_id": actor.staff_id}, actor.login)
+        case = cases_db.get(db, task["case_id"])
+        assert case is not None
+        if case["status"] == "accepted":
+            update_versioned(db, "cases", case["id"], case["version"], {"status": "in_progress"}, actor.login)
+        audit.append(db, actor.login, "task.claim", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"])
+    return _load(db, task_id)
+
+
+def _open_followers(db: sqlite_utils.Database, actor: Actor, case_id: int, done_item: str, today: date) -> list[int]:
+    cal = calendar_for(db)
+    opened = []
+    for other in tasks_db.for_case(db, case_id):
+        spec = SPECS.get(other["item"])
+        if other["status"] == "waiting" and spec is not None and spec.after == done_item:
+            update_versioned(
+                db, "tasks", other["id"], other["version"],
+                {"status": "open", "opened_at": now_iso(), "due_date": due_date(other["item"], today, cal)}, actor.login,
+            )
+            audit.append(db, actor.login, "task.open", case_id=case_id, task_id=other["id"], entity="task", entity_id=other["item"])
+            opened.append(int(other["id"]))
+    return opened
+
+
+def complete(
+    db: sqlite_utils.Database, actor: Actor, task_id: int, result: str, expected_version: int | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """Finish a claimed task with its result; opens the tasks it gated; completes the case when all are done."""
+    today = today or date.today()
+    result = (result or "").strip()
+    if not result:
+        raise Refused("tasks.result_required")
+    with transaction(db):
+        task = _load(db, task_id)
+        _check_department(actor, task)
+        _check_status(task, ("claimed",), "done")
+        spec = SPECS.get(task["item"])
+        if spec is not None and spec.reviewer_only and not actor.has_role("hrss_reviewer"):
+            raise PermissionDenied("tasks.reviewer_only", item=t(f"items.{task['item']}"))
+        if spec is not None and spec.needs_confirmed_prereview:
+            facts = facts_db.get(db, task["case_id"])
+            if facts is None or not facts["confirmed_at"]:
+                raise Refused("tasks.prereview_not_confirmed", case_no=task["case_no"])
+        update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "done", "result": result, "done_at": now_iso(), "missing": None}, actor.login)
+        audit.append(db, actor.login, "task.done", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"result": result})
+        _open_followers(db, actor, task["case_id"], task["item"], today)
+        remaining = [x for x in tasks_db.for_case(db, task["case_id"]) if x["status"] != "done"]
+        if not remaining:
+            case = cases_db.get(db, task["case_id"])
+            assert case is not None
+            update_versioned(db, "cases", case["id"], case["version"], {"status": "completed", "completed_at": now_iso()}, actor.login)
+            audit.append(db, actor.login, "case.complete", case_id=case["id"], entity="case", entity_id=case["case_no"])
+    return _load(db, task_id)
+
+
+def return_task(db: sqlite_utils.Database, actor: Actor, task_id: int, missing: str, expected_version: int | None = None) -> dict[str, Any]:
+    """Send a task back naming what is missing (the window collects it; then it is claimed again)."""
+    missing = (missing or "").strip()
+    if not missing:
+        raise Refused("tasks.missing_required")
+    with transaction(db):
+        task = _load(db, task_id)
+        _check_department(actor, task)
+        _check_status(task, ("open", "claimed"), "return")
+        update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "returned", "missing": missing, "assignee_id": None}, actor.login)
+        audit.append(db, actor.login, "task.return", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"missing": missing})
+    return _load(db, task_id)
+
+
+def list_for(db: sqlite_utils.Database, actor: Actor, department: str | None = None, statuses: tuple[str, ...] = (), limit: int = 200) -> list[dict[str, Any]]:
+    """Tasks of a department (default: the actor's own, if exactly one)."""
+    if department is None and len(actor.departments) == 1:
+        department = next(iter(actor.departments))
+    return tasks_db.list_tasks(db, department, statuses, limit=limit)

@@ -1,0 +1,52 @@
+"""Case numbers: GY-2026-000123, one series per prefix and year, never reused.
+
+The counter row is bumped inside the caller's transaction: if the intake is
+rolled back the number goes back too, and if it commits the number is taken
+for good (a withdrawn case keeps its number; the next case gets the next).
+"""
+from __future__ import annotations
+
+import re
+
+import sqlite_utils
+
+from console.errors import BadInput, NotFound
+
+DEFAULT_PREFIX = "GY"
+CASE_NO_RE = re.compile(r"^([A-Z]{1,8})-(\d{4})-(\d{6,})$")
+
+
+def format_case_no(prefix: str, year: int, number: int) -> str:
+    return f"{prefix}-{year:04d}-{number:06d}"
+
+
+def allocate_case_no(db: sqlite_utils.Database, year: int, prefix: str = DEFAULT_PREFIX) -> str:
+    """The next case number of ``prefix``/``year``; must run inside a transaction."""
+    if not db.conn.in_transaction:
+        raise RuntimeError("allocate_case_no must run inside db.connection.transaction()")
+    row = db.execute(
+        "INSERT INTO case_counters (prefix, year, last) VALUES (?, ?, 1)"
+        " ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 RETURNING last",
+        [prefix, year],
+    ).fetchone()
+    return format_case_no(prefix, year, int(row[0]))
+
+
+def normalise_case_no(text: str) -> str:
+    """Accept 'gy-2026-123' from a hurried clerk; BadInput for anything else."""
+    raw = (text or "").strip().upper()
+    parts = raw.split("-")
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        candidate = f"{parts[0]}-{parts[1]}-{int(parts[2]):06d}"
+        if CASE_NO_RE.match(candidate):
+            return candidate
+    raise BadInput("db.bad_case_no", value=text)
+
+
+def case_id_by_no(db: sqlite_utils.Database, case_no: str) -> int:
+    """The id of the case with this number; BadInput if malformed, NotFound if absent."""
+    normal = normalise_case_no(case_no)
+    row = db.execute("SELECT id FROM cases WHERE case_no = ?", [normal]).fetchone()
+    if row is None:
+        raise NotFound("db.case_not_found", case_no=normal)
+    return int(row[0])

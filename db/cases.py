@@ -1,0 +1,161 @@
+"""Cases, their materials, and the queue queries (paged: never every row)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import sqlite_utils
+
+from db.clock import now_iso
+from db.persons import _row, _rows
+
+OPEN_STATUSES = ("draft", "awaiting_correction", "accepted", "in_progress")
+CLOSED_STATUSES = ("completed", "delivered", "refused", "withdrawn")
+SORTABLE = {
+    "case_no": "c.case_no",
+    "received": "c.received_at",
+    "due": "c.due_date",
+    "status": "c.status",
+    "name": "p.name",
+}
+
+
+@dataclass
+class CaseFilter:
+    """What a queue, ``retire case list`` or an export asks for."""
+
+    statuses: tuple[str, ...] = ()
+    department: str | None = None
+    overdue_before: str | None = None  # ISO date: due before it, open, not paused
+    due_by: str | None = None  # ISO date: open, not paused, due on or before it
+    due_from: str | None = None  # ISO date: due on or after it (with due_by: "due soon", not yet overdue)
+    received_from: str | None = None
+    received_to: str | None = None
+    text: str | None = None
+    assignee_id: int | None = None
+    kinds: tuple[str, ...] = ()
+
+
+def insert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> int:
+    now = now_iso()
+    data = {**fields, "created_by": actor, "updated_by": actor, "created_at": now, "updated_at": now}
+    if "joint_items" in data and not isinstance(data["joint_items"], str):
+        data["joint_items"] = json.dumps(list(data["joint_items"]))
+    cols = list(data)
+    cur = db.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", list(data.values()))
+    return int(cur.lastrowid)
+
+
+def get(db: sqlite_utils.Database, case_id: int) -> dict[str, Any] | None:
+    row = _row(db.execute("SELECT * FROM cases WHERE id = ?", [case_id]))
+    if row is not None:
+        row["joint_items"] = json.loads(row["joint_items"] or "[]")
+    return row
+
+
+def by_no(db: sqlite_utils.Database, case_no: str) -> dict[str, Any] | None:
+    row = db.execute("SELECT id FROM cases WHERE case_no = ?", [case_no]).fetchone()
+    return get(db, int(row[0])) if row else None
+
+
+def open_case_for_person(db: sqlite_utils.Database, person_id: int) -> dict[str, Any] | None:
+    """A person has at most one open case: the one-window promise is one case per retirement."""
+    placeholders = ", ".join("?" for _ in OPEN_STATUSES)
+    row = db.execute(
+        f"SELECT id FROM cases WHERE person_id = ? AND status IN ({placeholders}) ORDER BY id DESC LIMIT 1",
+        [person_id, *OPEN_STATUSES],
+    ).fetchone()
+    return get(db, int(row[0])) if row else None
+
+
+def set_materials(db: sqlite_utils.Database, case_id: int, required: Iterable[str], received: Iterable[str]) -> None:
+    """Record the checklist: every required code, ticked if received (received extras kept too)."""
+    got = set(received)
+    for code in sorted(set(required) | got):
+        db.execute(
+            "INSERT INTO materials (case_id, code, received) VALUES (?, ?, ?)"
+            " ON CONFLICT (case_id, code) DO UPDATE SET received = MAX(received, excluded.received)",
+            [case_id, code, int(code in got)],
+        )
+
+
+def materials(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
+    return _rows(db.execute("SELECT code, received, note FROM materials WHERE case_id = ? ORDER BY code", [case_id]))
+
+
+def _where(f: CaseFilter) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if f.statuses:
+        clauses.append(f"c.status IN ({', '.join('?' for _ in f.statuses)})")
+        args += list(f.statuses)
+    if f.kinds:
+        clauses.append(f"c.kind IN ({', '.join('?' for _ in f.kinds)})")
+        args += list(f.kinds)
+    if f.department:
+        clauses.append("EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.department = ? AND t.status != 'done')")
+        args.append(f.department)
+    open_sql = f"c.status IN ({', '.join(repr(s) for s in OPEN_STATUSES)}) AND c.paused_since IS NULL"
+    if f.overdue_before:
+        clauses.append(f"{open_sql} AND c.due_date < ?")
+        args.append(f.overdue_before)
+    if f.due_by:
+        clauses.append(f"{open_sql} AND c.due_date <= ?")
+        args.append(f.due_by)
+    if f.due_from:
+        clauses.append("c.due_date >= ?")
+        args.append(f.due_from)
+    if f.received_from:
+        clauses.append("c.received_at >= ?")
+        args.append(f.received_from)
+    if f.received_to:
+        clauses.append("substr(c.received_at, 1, 10) <= ?")
+        args.append(f.received_to)
+    if f.assignee_id is not None:
+        clauses.append("c.assignee_id = ?")
+        args.append(f.assignee_id)
+    if f.text:
+        sql, text_args = _text_clause(f.text)
+        clauses.append(sql)
+        args += text_args
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _text_clause(text: str) -> tuple[str, list[Any]]:
+    """Case number, ID number, name, or pinyin initials (``zs`` finds 张三)."""
+    t = text.strip()
+    upper = t.upper()
+    if t.isascii() and t.isalpha():
+        return "(p.name_initials LIKE ? OR c.case_no LIKE ?)", [t.lower() + "%", f"%{upper}%"]
+    if t.isascii():
+        return "(c.case_no LIKE ? OR p.id_number LIKE ?)", [f"%{upper}%", f"%{upper}%"]
+    return "(p.name LIKE ?)", [f"%{t}%"]
+
+
+_LIST_SQL = """
+SELECT c.id, c.case_no, c.kind, c.status, c.received_at, c.due_date, c.paused_since, c.version,
+       c.joint_items, p.name, p.id_number, s.login AS assignee,
+       (SELECT group_concat(t.department || ':' || t.status, ',') FROM tasks t WHERE t.case_id = c.id) AS progress
+FROM cases c JOIN persons p ON p.id = c.person_id LEFT JOIN staff s ON s.id = c.assignee_id
+"""
+
+
+def list_cases(
+    db: sqlite_utils.Database, f: CaseFilter, *, order: str = "received", descending: bool = True, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    where, args = _where(f)
+    column = SORTABLE.get(order, "c.received_at")
+    direction = "DESC" if descending else "ASC"
+    sql = f"{_LIST_SQL}{where} ORDER BY {column} {direction}, c.id {direction} LIMIT ? OFFSET ?"
+    return _rows(db.execute(sql, [*args, limit, offset]))
+
+
+def count_cases(db: sqlite_utils.Database, f: CaseFilter) -> int:
+    where, args = _where(f)
+    join = " JOIN persons p ON p.id = c.person_id" if f.text else ""
+    return int(db.execute(f"SELECT count(*) FROM cases c{join}{where}", args).fetchone()[0])
+
+
+def counts_by_status(db: sqlite_utils.Database) -> dict[str, int]:
+    return {r[0]: int(r[1]) for r in db.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall()}

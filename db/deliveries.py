@@ -1,0 +1,26 @@
+"""Courier deliveries of a case's results."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from db.clock import now_iso
+from db.persons import _row, _rows
+
+
+def for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
+    return _rows(db.execute("SELECT * FROM deliveries WHERE case_id = ? ORDER BY id", [case_id]))
+
+
+def latest(db: sqlite_utils.Database, case_id: int) -> dict[str, Any] | None:
+    return _row(db.execute("SELECT * FROM deliveries WHERE case_id = ? ORDER BY id DESC LIMIT 1", [case_id]))
+
+
+def insert(db: sqlite_utils.Database, case_id: int, courier: str, waybill: str, address: str | None, actor: str) -> int:
+    now = now_iso()
+    cur = db.execute(
+        "INSERT INTO deliveries (case_id, courier, waybill, address, sent_at, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [case_id, courier, waybill, address, now, actor, now],
+    )
+    return int(cur.lastrowid)

@@ -1,0 +1,333 @@
+"""The schema, as an ordered list of migrations.
+
+A migration is (version, description, SQL script) and is never edited once
+released: a change is a new migration.  ``migrate`` applies the missing ones,
+each in its own BEGIN IMMEDIATE transaction that re-reads the version first,
+so two processes starting at once cannot apply one twice, and a crash leaves
+the file at a whole version.
+
+Tables are STRICT (a text in an integer column is an error, not a surprise
+in a report).  Dates are ISO text (YYYY-MM-DD, months YYYY-MM, timestamps
+from db.clock); JSON columns hold text that ``json_valid`` accepts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from console.errors import BadInput, Refused
+from db.clock import now_iso
+from db.connection import transaction
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sql: str
+
+
+ROLES = ("clerk", "hrss_reviewer", "medical", "housing_fund", "health", "supervisor", "admin")
+DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
+CASE_STATUSES = (
+    "draft", "awaiting_correction", "accepted", "in_progress",
+    "completed", "delivered", "refused", "withdrawn",
+)
+CASE_KINDS = ("normal", "lost_archive", "special_work", "illness", "work_injury")
+TASK_STATUSES = ("waiting", "open", "claimed", "done", "returned")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+V1 = f"""
+CREATE TABLE staff (
+    id INTEGER PRIMARY KEY,
+    login TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+    created_at TEXT
+) STRICT;
+
+CREATE TABLE staff_roles (
+    staff_id INTEGER NOT NULL REFERENCES staff(id),
+    role TEXT NOT NULL CHECK (role IN {_in(ROLES)}),
+    PRIMARY KEY (staff_id, role)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE employers (
+    id INTEGER PRIMARY KEY,
+    credit_code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    address TEXT,
+    phone TEXT
+) STRICT;
+
+CREATE TABLE persons (
+    id INTEGER PRIMARY KEY,
+    id_number TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    name_initials TEXT,
+    sex TEXT CHECK (sex IN ('M', 'F')),
+    birth_date_id TEXT,
+    hukou TEXT,
+    phone TEXT,
+    address TEXT,
+    staff_category TEXT CHECK (staff_category IN ('worker', 'cadre', 'flexible')),
+    female_group TEXT CHECK (female_group IN ('female50', 'female55')),
+    employer_id INTEGER REFERENCES employers(id),
+    archive_lost INTEGER NOT NULL DEFAULT 0 CHECK (archive_lost IN (0, 1)),
+    insured_before_2011_07 INTEGER CHECK (insured_before_2011_07 IN (0, 1)),
+    bank_card TEXT,
+    created_at TEXT,
+    updated_by TEXT,
+    updated_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX persons_name ON persons(name);
+CREATE INDEX persons_name_initials ON persons(name_initials);
+CREATE INDEX persons_employer ON persons(employer_id);
+
+CREATE TABLE cases (
+    id INTEGER PRIMARY KEY,
+    case_no TEXT NOT NULL UNIQUE,
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    kind TEXT NOT NULL DEFAULT 'normal' CHECK (kind IN {_in(CASE_KINDS)}),
+    status TEXT NOT NULL CHECK (status IN {_in(CASE_STATUSES)}),
+    joint_items TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(joint_items)),
+    received_at TEXT,
+    accepted_at TEXT,
+    completed_at TEXT,
+    chosen_month TEXT,
+    policy_version TEXT,
+    due_date TEXT,
+    paused_since TEXT,
+    paused_days INTEGER NOT NULL DEFAULT 0,
+    assignee_id INTEGER REFERENCES staff(id),
+    acceptance_notice_no TEXT,
+    created_by TEXT,
+    updated_by TEXT,
+    created_at TEXT,
+    updated_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX cases_status ON cases(status);
+CREATE INDEX cases_person ON cases(person_id);
+CREATE INDEX cases_received_at ON cases(received_at);
+CREATE INDEX cases_due_date ON cases(due_date);
+CREATE INDEX cases_assignee ON cases(assignee_id);
+
+CREATE TABLE case_counters (
+    prefix TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (prefix, year)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE archive_records (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    doc_kind TEXT NOT NULL,
+    doc_date TEXT,
+    birth_date_recorded TEXT,
+    altered INTEGER NOT NULL DEFAULT 0 CHECK (altered IN (0, 1)),
+    altered_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (altered_confirmed IN (0, 1)),
+    note TEXT
+) STRICT;
+CREATE INDEX archive_records_person ON archive_records(person_id);
+
+CREATE TABLE contribution_periods (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    from_month TEXT NOT NULL,
+    to_month TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('actual', 'deemed')),
+    place TEXT,
+    base TEXT,
+    evidence TEXT,
+    UNIQUE (person_id, from_month, to_month, kind)
+) STRICT;
+
+CREATE TABLE materials (
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    code TEXT NOT NULL,
+    received INTEGER NOT NULL DEFAULT 0 CHECK (received IN (0, 1)),
+    note TEXT,
+    PRIMARY KEY (case_id, code)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    department TEXT NOT NULL CHECK (department IN {_in(DEPARTMENTS)}),
+    item TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN {_in(TASK_STATUSES)}),
+    assignee_id INTEGER REFERENCES staff(id),
+    result TEXT,
+    missing TEXT,
+    due_date TEXT,
+    opened_at TEXT,
+    done_at TEXT,
+    updated_by TEXT,
+    updated_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX tasks_department_status ON tasks(department, status);
+CREATE INDEX tasks_case ON tasks(case_id);
+
+CREATE TABLE facts (
+    case_id INTEGER PRIMARY KEY REFERENCES cases(id),
+    person_id INTEGER REFERENCES persons(id),
+    computed_at TEXT,
+    policy_version TEXT,
+    data TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(data)),
+    confirmed_by TEXT,
+    confirmed_at TEXT,
+    updated_by TEXT,
+    updated_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+) STRICT;
+
+CREATE TABLE notices (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER REFERENCES cases(id),
+    kind TEXT NOT NULL,
+    number TEXT UNIQUE,
+    year INTEGER,
+    body TEXT,
+    data TEXT CHECK (data IS NULL OR json_valid(data)),
+    issued_by TEXT,
+    issued_at TEXT
+) STRICT;
+CREATE INDEX notices_case ON notices(case_id);
+
+CREATE TABLE notice_counters (
+    kind TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    last INTEGER NOT NULL,
+    PRIMARY KEY (kind, year)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE deliveries (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    courier TEXT,
+    waybill TEXT,
+    address TEXT,
+    sent_at TEXT,
+    delivered_at TEXT,
+    returned_at TEXT,
+    note TEXT,
+    updated_by TEXT,
+    updated_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+) STRICT;
+CREATE INDEX deliveries_case ON deliveries(case_id);
+
+CREATE TABLE holiday_overrides (
+    day TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('holiday', 'workday')),
+    note TEXT
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE contacts (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    at TEXT NOT NULL,
+    channel TEXT,
+    note TEXT,
+    staff_id INTEGER REFERENCES staff(id)
+) STRICT;
+CREATE INDEX contacts_person ON contacts(person_id);
+
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    case_id INTEGER,
+    task_id INTEGER,
+    entity TEXT,
+    entity_id TEXT,
+    detail TEXT CHECK (detail IS NULL OR json_valid(detail)),
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_case ON audit(case_id);
+CREATE INDEX audit_task ON audit(task_id);
+CREATE INDEX audit_entity ON audit(entity, entity_id);
+
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'audit is append-only: UPDATE refused');
+END;
+
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN
+    SELECT RAISE(ABORT, 'audit is append-only: DELETE refused');
+END;
+"""
+
+V2 = """
+ALTER TABLE cases ADD COLUMN pauses TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(pauses));
+ALTER TABLE cases ADD COLUMN delay_cause TEXT NOT NULL DEFAULT 'none' CHECK (delay_cause IN ('none', 'applicant', 'office'));
+CREATE INDEX tasks_status_due ON tasks(status, due_date);
+"""
+"""v2: a case's clock pauses (while awaiting correction) as a JSON list of
+[paused_from, resumed_on] so the clock can be replayed for any day, and who
+caused a late approval (it decides the benefit start)."""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema: staff, persons, cases, tasks, notices, audit", V1),
+    Migration(2, "case clock pauses and delay cause", V2),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at TEXT NOT NULL,
+    description TEXT NOT NULL
+) STRICT
+"""
+
+
+def current_version(db: sqlite_utils.Database) -> int:
+    """The highest applied migration, 0 for a fresh (or foreign) file."""
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not exists:
+        return 0
+    row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def _check_ours(db: sqlite_utils.Database) -> None:
+    """Refuse to add our tables to some other application's database."""
+    if current_version(db) == 0:
+        others = [n for n in db.table_names() if not n.startswith("sqlite_") and n != "schema_version"]
+        if others:
+            raise BadInput("db.not_retire", tables=", ".join(sorted(others)[:5]))
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Apply the missing migrations; returns the versions applied (empty when up to date)."""
+    _check_ours(db)
+    if current_version(db) > SCHEMA_VERSION:
+        raise Refused("db.schema_newer", found=current_version(db), known=SCHEMA_VERSION)
+    applied: list[int] = []
+    for migration in MIGRATIONS:
+        with transaction(db):
+            db.execute(_VERSION_TABLE)
+            if current_version(db) >= migration.version:
+                continue  # already there, or another process just applied it
+            db.executescript(migration.sql)
+            db.execute(
+                "INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)",
+                [migration.version, now_iso(), migration.description],
+            )
+        applied.append(migration.version)
+    return applied

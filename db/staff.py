@@ -1,0 +1,86 @@
+"""Staff rows and their roles (queries only; rules live in console.services.staff)."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import sqlite_utils
+
+from db.clock import now_iso
+
+
+def _with_roles(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for staff_id, login, name, active, created_at in rows:
+        roles = [
+            r[0]
+            for r in db.execute(
+                "SELECT role FROM staff_roles WHERE staff_id = ? ORDER BY role", [staff_id]
+            ).fetchall()
+        ]
+        out.append(
+            {
+                "id": staff_id,
+                "login": login,
+                "name": name,
+                "active": bool(active),
+                "roles": roles,
+                "created_at": created_at,
+            }
+        )
+    return out
+
+
+def get_by_login(db: sqlite_utils.Database, login: str) -> dict[str, Any] | None:
+    """One staff member with roles, or None."""
+    rows = db.execute(
+        "SELECT id, login, name, active, created_at FROM staff WHERE login = ?", [login]
+    ).fetchall()
+    found = _with_roles(db, rows)
+    return found[0] if found else None
+
+
+def get_by_id(db: sqlite_utils.Database, staff_id: int) -> dict[str, Any] | None:
+    rows = db.execute(
+        "SELECT id, login, name, active, created_at FROM staff WHERE id = ?", [staff_id]
+    ).fetchall()
+    found = _with_roles(db, rows)
+    return found[0] if found else None
+
+
+def list_all(db: sqlite_utils.Database, *, include_inactive: bool = True) -> list[dict[str, Any]]:
+    """Every staff member, by login."""
+    where = "" if include_inactive else "WHERE active = 1"
+    rows = db.execute(
+        f"SELECT id, login, name, active, created_at FROM staff {where} ORDER BY login"
+    ).fetchall()
+    return _with_roles(db, rows)
+
+
+def count(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT COUNT(*) FROM staff").fetchone()[0])
+
+
+def count_active_with_role(db: sqlite_utils.Database, role: str) -> int:
+    return int(
+        db.execute(
+            "SELECT COUNT(*) FROM staff s JOIN staff_roles r ON r.staff_id = s.id"
+            " WHERE s.active = 1 AND r.role = ?",
+            [role],
+        ).fetchone()[0]
+    )
+
+
+def insert(db: sqlite_utils.Database, login: str, name: str, roles: Iterable[str]) -> int:
+    """Insert a staff member and roles (caller holds the transaction); returns the id."""
+    cursor = db.execute(
+        "INSERT INTO staff (login, name, active, created_at) VALUES (?, ?, 1, ?)",
+        [login, name, now_iso()],
+    )
+    staff_id = int(cursor.lastrowid)
+    for role in sorted(set(roles)):
+        db.execute("INSERT INTO staff_roles (staff_id, role) VALUES (?, ?)", [staff_id, role])
+    return staff_id
+
+
+def set_active(db: sqlite_utils.Database, staff_id: int, active: bool) -> None:
+    db.execute("UPDATE staff SET active = ? WHERE id = ?", [1 if active else 0, staff_id])

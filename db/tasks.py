@@ -1,0 +1,46 @@
+"""Department tasks of a case."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from db.clock import now_iso
+from db.persons import _row, _rows
+
+_SELECT = """
+SELECT t.*, c.case_no, s.login AS assignee
+FROM tasks t JOIN cases c ON c.id = t.case_id LEFT JOIN staff s ON s.id = t.assignee_id
+"""
+
+
+def insert(db: sqlite_utils.Database, case_id: int, department: str, item: str, status: str, due_date: str | None, actor: str) -> int:
+    now = now_iso()
+    cur = db.execute(
+        "INSERT INTO tasks (case_id, department, item, status, due_date, opened_at, updated_by, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [case_id, department, item, status, due_date, now if status == "open" else None, actor, now],
+    )
+    return int(cur.lastrowid)
+
+
+def get(db: sqlite_utils.Database, task_id: int) -> dict[str, Any] | None:
+    return _row(db.execute(f"{_SELECT} WHERE t.id = ?", [task_id]))
+
+
+def for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
+    return _rows(db.execute(f"{_SELECT} WHERE t.case_id = ? ORDER BY t.id", [case_id]))
+
+
+def list_tasks(
+    db: sqlite_utils.Database, department: str | None = None, statuses: tuple[str, ...] = (), limit: int = 200, offset: int = 0
+) -> list[dict[str, Any]]:
+    clauses, args = [], []
+    if department:
+        clauses.append("t.department = ?")
+        args.append(department)
+    if statuses:
+        clauses.append(f"t.status IN ({', '.join('?' for _ in statuses)})")
+        args += list(statuses)
+    where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+    return _rows(db.execute(f"{_SELECT}{where} ORDER BY t.due_date, t.id LIMIT ? OFFSET ?", [*args, limit, offset]))
