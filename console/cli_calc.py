@@ -24,7 +24,7 @@ from console.rules.idcard import parse_id
 from console.rules.intervals import Period, summarise
 from console.rules.months import BadMonth, Month, format_age, parse_age
 from console.rules.parameters import LocalParameters
-from console.rules.pension import divisor_months, estimate_pension
+from console.rules.pension import MAX_AMOUNT, MAX_INDEX, MAX_MONTHS, divisor_months, estimate_pension
 from console.rules.policy import GROUPS
 from console.rules.retirement_age import statutory_retirement
 from console.settings import load_parameters
@@ -130,6 +130,9 @@ def pension(
         raise BadInput("cli.bad_age", value=age) from None
     params = load_parameters()
     coefficient = params.get("transitional_coefficient")
+    values = (_decimal(base), _decimal(index), _decimal(balance))
+    if values[0] > MAX_AMOUNT or values[2] > MAX_AMOUNT or values[1] > MAX_INDEX or max(months, transition_months) > MAX_MONTHS:
+        raise BadInput("calc.out_of_range", max_amount=MAX_AMOUNT, max_index=MAX_INDEX, max_months=MAX_MONTHS)
     est = estimate_pension(
         _decimal(base),
         _decimal(index),

@@ -70,6 +70,9 @@ def decide_birth_date(records: Sequence[ArchiveRecord], id_birth: date | None, a
                 Finding("rules.birth.altered_ignored", "warning", {"record": i + 1, "kind": rec.doc_kind, "date": rec.birth_recorded}, LAOSHE_1999)
             )
     usable = sorted(((i, r) for i, r in enumerate(records) if r.usable), key=_order)
+    if archive_lost and usable:
+        # 6.4: a lost archive cannot prove that these are the earliest records
+        findings.append(Finding("rules.birth.lost_archive", "review", {}, LAOSHE_1999))
     if not usable:
         if archive_lost or not records:
             code = "rules.birth.lost_archive" if archive_lost else "rules.birth.no_archive_record"

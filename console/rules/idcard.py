@@ -8,6 +8,7 @@ with stdnum's parts and looks the place up without failing on it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,7 +42,7 @@ def _place(number: str) -> str | None:
 
 def parse_id(text: str, today: date | None = None) -> IdCard:
     """Check an ID number and read its birth date and sex (17th digit odd = male)."""
-    number = ric.compact(text or "")
+    number = ric.compact(re.sub(r"[\s\-]", "", text or ""))
     if len(number) != 18:
         return IdCard(number, False, error="rules.id.length")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):

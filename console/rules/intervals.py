@@ -54,6 +54,7 @@ class ContributionSummary:
     last_month: Month | None
     first_actual_month: Month | None
     deemed_spans: list[Span]
+    deemed_recorded_spans: list[Span]
     gaps: list[Span]
     overlaps: list[Span]
     findings: list[Finding] = field(default_factory=list)
@@ -123,7 +124,8 @@ def summarise(periods: Sequence[Period], county_places: Sequence[str], personal_
     bad = {int(f.params["line"]) for f in findings}
     usable = [p for i, p in enumerate(periods, start=1) if i not in bad]
     actual = _cover(p for p in usable if p.kind == "actual")
-    deemed = _cover(p for p in usable if p.kind == "deemed") - actual
+    deemed_recorded = _cover(p for p in usable if p.kind == "deemed")
+    deemed = deemed_recorded - actual
     everything = actual | deemed
     county = _cover(p for p in usable if is_in_county(p.place, county_places)) & everything
     county_actual = county & actual
@@ -147,6 +149,7 @@ def summarise(periods: Sequence[Period], county_places: Sequence[str], personal_
         last_month=Month(max(everything)) if everything else None,
         first_actual_month=Month(min(actual)) if actual else None,
         deemed_spans=spans(deemed),
+        deemed_recorded_spans=spans(deemed_recorded),
         gaps=gaps,
         overlaps=spans(twice),
         findings=findings,

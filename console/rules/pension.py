@@ -14,6 +14,9 @@ from console.rules.months import format_age
 from console.rules.policy import DIVISOR_MONTHS, DIVISOR_SOURCE, GUOFA_2005
 
 CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("1000000000")  # a billion yuan: far beyond any base or account balance
+MAX_INDEX = Decimal("10")  # the index is capped at 3 by law; 10 leaves room for typos to be caught elsewhere
+MAX_MONTHS = 1200  # a hundred years of contributions
 TENTH = Decimal("0.1")
 
 
@@ -34,14 +37,14 @@ def divisor_months(age_months: int) -> Divisor:
     value applies, and the reason says so."""
     years, rest = divmod(age_months, 12)
     lo_age, hi_age = min(DIVISOR_MONTHS), max(DIVISOR_MONTHS)
-    if years < lo_age or years >= hi_age:
+    if years < lo_age or years > hi_age or (years == hi_age and rest):
         edge = lo_age if years < lo_age else hi_age
         return Divisor(
-            Decimal(DIVISOR_MONTHS[edge]),
+            Decimal(DIVISOR_MONTHS[edge]).quantize(TENTH),
             Reason("rules.divisor.clamped", {"age": format_age(age_months), "edge": edge}, DIVISOR_SOURCE),
         )
     low = Decimal(DIVISOR_MONTHS[years])
-    high = Decimal(DIVISOR_MONTHS[years + 1])
+    high = Decimal(DIVISOR_MONTHS[min(years + 1, hi_age)])
     value = (low + (high - low) * Decimal(rest) / Decimal(12)).quantize(TENTH, rounding=ROUND_HALF_UP)
     code = "rules.divisor.whole" if rest == 0 else "rules.divisor.interpolated"
     return Divisor(value, Reason(code, {"age": format_age(age_months), "low": low, "high": high, "value": value}, DIVISOR_SOURCE))
@@ -83,6 +86,8 @@ def estimate_pension(
     """
     if base < 0 or index < 0 or balance < 0 or contribution_months < 0 or transition_months < 0:
         raise ValueError("amounts, index and months must not be negative")
+    if max(base, balance) > MAX_AMOUNT or index > MAX_INDEX or max(contribution_months, transition_months) > MAX_MONTHS:
+        raise ValueError("amount, index or months beyond any real pension")
     years = Decimal(contribution_months) / Decimal(12)
     basic = money(base * (Decimal(1) + index) / Decimal(2) * years / Decimal(100))
     divisor = divisor_months(age_months)

@@ -155,7 +155,7 @@ def compute_facts(
         divisor = divisor_months(retire_month.months_since(statutory.birth))
     completeness: list[Finding] = []
     if not person.archive_lost:
-        completeness = check_archive(person.archive_records, contributions.deemed_spans)
+        completeness = check_archive(person.archive_records, contributions.deemed_recorded_spans)
     return RetirementFacts(
         group=group,
         birth=birth,
