@@ -163,3 +163,31 @@ def test_merge_is_order_independent_and_counts_the_union(ps: list[Period], rnd: 
     # gaps + union fill the whole range exactly
     if union:
         assert sum(g.months for g in s.gaps) + len(union) == max(union) - min(union) + 1
+
+
+_month_runs = st.lists(
+    st.tuples(st.integers(0, 120), st.integers(0, 40), st.sampled_from(["actual", "deemed"]), st.sampled_from(["", "110101"])),
+    min_size=0,
+    max_size=8,
+)
+
+
+@given(_month_runs)
+def test_interval_arithmetic_matches_a_month_by_month_count(raw) -> None:  # type: ignore[no-untyped-def]
+    """Gaps, overlaps and county months agree with a brute-force set of months."""
+    base = Month.of(1980, 1)
+    periods = [Period(base + a, base + a + n, kind, place) for a, n, kind, place in raw]
+    s = summarise(periods, ("150222",), Month.of(2100, 1))
+    seen: dict[int, int] = {}
+    for p in periods:
+        for m in p.months():
+            seen[m] = seen.get(m, 0) + 1
+    covered = set(seen)
+    actual = {m for p in periods if p.kind == "actual" for m in p.months()}
+    county = {m for p in periods if p.place == "" for m in p.months()}
+    assert s.total_months == len(covered)
+    assert s.actual_months == len(actual)
+    assert s.county_months == len(county)
+    assert sum(x.months for x in s.overlaps) == sum(1 for c in seen.values() if c >= 2)
+    expected_gaps = (set(range(min(covered), max(covered) + 1)) - covered) if covered else set()
+    assert sum(x.months for x in s.gaps) == len(expected_gaps)

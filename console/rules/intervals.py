@@ -61,34 +61,98 @@ class ContributionSummary:
     reason: Reason | None = None
 
 
-def _cover(periods: Iterable[Period]) -> set[int]:
-    months: set[int] = set()
+Run = tuple[int, int]
+"""Inclusive (first, last) month ordinals; lists of runs are kept sorted and disjoint."""
+
+
+def merge(runs: Iterable[Run]) -> list[Run]:
+    """Union of runs as sorted disjoint runs (adjacent runs join)."""
+    out: list[Run] = []
+    for a, b in sorted(runs):
+        if out and a <= out[-1][1] + 1:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
+def subtract(runs: list[Run], minus: list[Run]) -> list[Run]:
+    """Months of ``runs`` not in ``minus`` (both sorted and disjoint)."""
+    out: list[Run] = []
+    j = 0
+    for a, b in runs:
+        while j < len(minus) and minus[j][1] < a:
+            j += 1
+        k = j
+        cur = a
+        while k < len(minus) and minus[k][0] <= b:
+            ma, mb = minus[k]
+            if ma > cur:
+                out.append((cur, ma - 1))
+            cur = max(cur, mb + 1)
+            k += 1
+        if cur <= b:
+            out.append((cur, b))
+    return out
+
+
+def intersect(x: list[Run], y: list[Run]) -> list[Run]:
+    """Months in both (sorted, disjoint inputs)."""
+    out: list[Run] = []
+    i = j = 0
+    while i < len(x) and j < len(y):
+        a, b = max(x[i][0], y[j][0]), min(x[i][1], y[j][1])
+        if a <= b:
+            out.append((a, b))
+        if x[i][1] < y[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def size(runs: Iterable[Run]) -> int:
+    return sum(b - a + 1 for a, b in runs)
+
+
+def _runs(periods: Iterable[Period]) -> list[Run]:
+    return merge((p.start.ordinal, p.end.ordinal) for p in periods)
+
+
+def _covered_twice(periods: Sequence[Period]) -> list[Run]:
+    """Months that two or more periods cover (a sweep over start/end events)."""
+    events: list[tuple[int, int]] = []
     for p in periods:
-        months.update(p.months())
-    return months
+        events.append((p.start.ordinal, 1))
+        events.append((p.end.ordinal + 1, -1))
+    events.sort()
+    out: list[Run] = []
+    depth = 0
+    opened = 0
+    for at, step in events:
+        before = depth
+        depth += step
+        if before < 2 <= depth:
+            opened = at
+        elif before >= 2 > depth and at - 1 >= opened:
+            out.append((opened, at - 1))
+    return merge(out)
 
 
 def months_covered_until(periods: Sequence[Period], month: Month, actual_only: bool = False) -> int:
     """Distinct months covered up to and including ``month`` (for early-retirement checks)."""
-    covered = _cover(p for p in periods if not actual_only or p.kind == "actual")
-    return sum(1 for m in covered if m <= month.ordinal)
+    runs = _runs(p for p in periods if not actual_only or p.kind == "actual")
+    return size(intersect(runs, [(runs[0][0], month.ordinal)])) if runs and runs[0][0] <= month.ordinal else 0
 
 
 def spans(months: Iterable[int]) -> list[Span]:
     """Collapse month ordinals into sorted runs of consecutive months."""
-    out: list[Span] = []
-    start = prev = None
-    for m in sorted(set(months)):
-        if start is None:
-            start = prev = m
-        elif m == prev + 1:  # type: ignore[operator]
-            prev = m
-        else:
-            out.append(Span(Month(start), Month(prev)))  # type: ignore[arg-type]
-            start = prev = m
-    if start is not None:
-        out.append(Span(Month(start), Month(prev)))  # type: ignore[arg-type]
-    return out
+    return _spans(merge((m, m) for m in months))
+
+
+def _spans(runs: Iterable[Run]) -> list[Span]:
+    return [Span(Month(a), Month(b)) for a, b in runs]
 
 
 def is_in_county(place: str, county_places: Sequence[str]) -> bool:
@@ -123,39 +187,32 @@ def summarise(periods: Sequence[Period], county_places: Sequence[str], personal_
     findings = invalid_periods(periods, personal_contribution_start)
     bad = {int(f.params["line"]) for f in findings}
     usable = [p for i, p in enumerate(periods, start=1) if i not in bad]
-    actual = _cover(p for p in usable if p.kind == "actual")
-    deemed_recorded = _cover(p for p in usable if p.kind == "deemed")
-    deemed = deemed_recorded - actual
-    everything = actual | deemed
-    county = _cover(p for p in usable if is_in_county(p.place, county_places)) & everything
-    county_actual = county & actual
-    seen: set[int] = set()
-    twice: set[int] = set()
-    for p in usable:
-        months = set(p.months())
-        twice |= seen & months
-        seen |= months
-    gaps: list[Span] = []
+    actual = _runs(p for p in usable if p.kind == "actual")
+    deemed_recorded = _runs(p for p in usable if p.kind == "deemed")
+    deemed = subtract(deemed_recorded, actual)
+    everything = merge(actual + deemed)
+    county = intersect(_runs(p for p in usable if is_in_county(p.place, county_places)), everything)
+    county_actual = intersect(county, actual)
+    gaps: list[Run] = []
     if everything:
-        lo, hi = min(everything), max(everything)
-        gaps = spans(set(range(lo, hi + 1)) - everything)
+        gaps = subtract([(everything[0][0], everything[-1][1])], everything)
     summary = ContributionSummary(
-        total_months=len(everything),
-        actual_months=len(actual),
-        deemed_months=len(deemed),
-        county_months=len(county),
-        county_actual_months=len(county_actual),
-        first_month=Month(min(everything)) if everything else None,
-        last_month=Month(max(everything)) if everything else None,
-        first_actual_month=Month(min(actual)) if actual else None,
-        deemed_spans=spans(deemed),
-        deemed_recorded_spans=spans(deemed_recorded),
-        gaps=gaps,
-        overlaps=spans(twice),
+        total_months=size(everything),
+        actual_months=size(actual),
+        deemed_months=size(deemed),
+        county_months=size(county),
+        county_actual_months=size(county_actual),
+        first_month=Month(everything[0][0]) if everything else None,
+        last_month=Month(everything[-1][1]) if everything else None,
+        first_actual_month=Month(actual[0][0]) if actual else None,
+        deemed_spans=_spans(deemed),
+        deemed_recorded_spans=_spans(deemed_recorded),
+        gaps=_spans(gaps),
+        overlaps=_spans(_covered_twice(usable)),
         findings=findings,
         reason=Reason(
             "rules.periods.summary",
-            {"total": len(everything), "actual": len(actual), "deemed": len(deemed), "periods": len(usable)},
+            {"total": size(everything), "actual": size(actual), "deemed": size(deemed), "periods": len(usable)},
         ),
     )
     return summary

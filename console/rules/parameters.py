@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -74,10 +75,14 @@ class LocalParameters:
     def county_places(self) -> tuple[str, ...]:
         return tuple(str(p) for p in self.value("county_places"))
 
-    def digest(self) -> str:
-        """A short hash of the values, stored with each decision so it can be replayed."""
+    @cached_property
+    def _digest(self) -> str:
         canon = json.dumps({k: str(p.value) for k, p in sorted(self.items.items())}, ensure_ascii=False)
         return hashlib.sha256(canon.encode()).hexdigest()[:12]
+
+    def digest(self) -> str:
+        """A short hash of the values, stored with each decision so it can be replayed."""
+        return self._digest
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Mapping[str, Any]]) -> LocalParameters:
