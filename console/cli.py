@@ -33,10 +33,11 @@ def _global(
 
 
 def _register() -> None:
-    from console import cli_admin, cli_calc, cli_case
+    from console import cli_admin, cli_calc, cli_case, cli_upcoming
 
     cli_admin.register(app)
     cli_case.register(app)
+    cli_upcoming.register(app)
     app.add_typer(cli_calc.app, name="calc")
 
 

@@ -265,7 +265,8 @@ def _json_file(path: Path) -> dict[str, Any]:
 
 
 def prereview_command(
-    case_no: CaseArg,
+    case_no: Annotated[Optional[str], typer.Argument(help="Case number (omit with --all).")] = None,
+    everyone: Annotated[bool, typer.Option("--all", help="Recompute the retirement facts of every insured person (the pre-retirement list).")] = False,
     file: Annotated[Optional[Path], typer.Option("--file", help='JSON: {"archive_records": [...], "periods": [...]}.')] = None,
     archive: Annotated[Optional[Path], typer.Option("--archive", help="CSV: doc_kind,doc_date,birth_date_recorded,altered,altered_confirmed")] = None,
     periods: Annotated[Optional[Path], typer.Option("--periods", help="CSV: from,to,kind[,place]")] = None,
@@ -276,6 +277,11 @@ def prereview_command(
     """档案初审：录入档案与缴费记录、计算、确认 / Archive pre-review: record, compute, confirm."""
     from console.services import prereview
 
+    if everyone:
+        _recompute_all(as_json)
+        return
+    if not case_no:
+        raise BadInput("cli_case.case_or_all")
     records = rows = None
     if file is not None:
         data = _json_file(file)
@@ -303,6 +309,24 @@ def prereview_command(
         "benefit_start_month", "divisor_months")] + [("confirmed", result.confirmed)])
     for item in f.get("findings", []):
         typer.echo(f"  [{t('severity.' + item['severity'])}] {t(item['code'], **item['params'])}")
+
+
+def _recompute_all(as_json: bool) -> None:
+    from console.cli_support import Progress
+    from console.services.upcoming import recompute
+
+    db, actor = session()
+    bar = Progress(t("cli_case.recompute"))
+    try:
+        result = recompute(db, actor, everyone=True, progress=bar)
+    finally:
+        bar.close()
+    rate = result.persons / result.seconds if result.seconds else 0
+    data = {"persons": result.persons, "seconds": round(result.seconds, 2), "persons_per_second": round(rate), "dropped_for_policy": result.dropped_for_policy}
+    if as_json:
+        print_json(data)
+    else:
+        typer.echo(t("cli_case.recomputed", **data))
 
 
 @task_app.command("list")

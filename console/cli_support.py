@@ -122,3 +122,31 @@ def session() -> tuple[Any, Any]:
     except BaseException:
         db.close()
         raise
+
+
+class Progress:
+    """A progress line on stderr when it is a terminal; silent in pipes and cron.
+
+    Call it as ``progress(done, total)``; ``close()`` ends the line.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self._last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        percent = done * 100 // total
+        if percent == self._last and done != total:
+            return
+        self._last = percent
+        filled = percent // 5
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (20 - filled)}] {percent:3d}%  {done:,}/{total:,}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._last >= 0:
+            sys.stderr.write("\n")
+            sys.stderr.flush()

@@ -279,9 +279,68 @@ CREATE INDEX tasks_status_due ON tasks(status, due_date);
 [paused_from, resumed_on] so the clock can be replayed for any day, and who
 caused a late approval (it decides the benefit start)."""
 
+V3 = """
+CREATE TABLE person_status (
+    person_id INTEGER PRIMARY KEY REFERENCES persons(id),
+    grp TEXT NOT NULL,
+    birth_month TEXT,
+    birth_source TEXT,
+    statutory_month TEXT,
+    earliest_month TEXT,
+    latest_month TEXT,
+    min_months INTEGER,
+    counted_months INTEGER NOT NULL DEFAULT 0,
+    short_months INTEGER NOT NULL DEFAULT 0,
+    total_months INTEGER NOT NULL DEFAULT 0,
+    outside_months INTEGER NOT NULL DEFAULT 0,
+    deemed_months INTEGER NOT NULL DEFAULT 0,
+    birth_mismatch INTEGER NOT NULL DEFAULT 0,
+    archive_lost INTEGER NOT NULL DEFAULT 0,
+    policy_version TEXT NOT NULL,
+    computed_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX person_status_month ON person_status(statutory_month);
+CREATE INDEX cases_person_status ON cases(person_id, status);
+
+-- A person's retirement facts are stale as soon as anything they rest on changes.
+CREATE TRIGGER person_status_stale_person AFTER UPDATE OF sex, birth_date_id, staff_category, female_group,
+    archive_lost, employer_id ON persons
+BEGIN
+    DELETE FROM person_status WHERE person_id = NEW.id;
+END;
+CREATE TRIGGER person_status_stale_period_ins AFTER INSERT ON contribution_periods
+BEGIN
+    DELETE FROM person_status WHERE person_id = NEW.person_id;
+END;
+CREATE TRIGGER person_status_stale_period_upd AFTER UPDATE ON contribution_periods
+BEGIN
+    DELETE FROM person_status WHERE person_id IN (OLD.person_id, NEW.person_id);
+END;
+CREATE TRIGGER person_status_stale_period_del AFTER DELETE ON contribution_periods
+BEGIN
+    DELETE FROM person_status WHERE person_id = OLD.person_id;
+END;
+CREATE TRIGGER person_status_stale_archive_ins AFTER INSERT ON archive_records
+BEGIN
+    DELETE FROM person_status WHERE person_id = NEW.person_id;
+END;
+CREATE TRIGGER person_status_stale_archive_upd AFTER UPDATE ON archive_records
+BEGIN
+    DELETE FROM person_status WHERE person_id IN (OLD.person_id, NEW.person_id);
+END;
+CREATE TRIGGER person_status_stale_archive_del AFTER DELETE ON archive_records
+BEGIN
+    DELETE FROM person_status WHERE person_id = OLD.person_id;
+END;
+"""
+"""v3: every insured person's statutory retirement month and flags, indexed
+by month for the pre-retirement list; triggers drop a row the moment the
+data under it changes, so a stale fact is recomputed, never shown."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: staff, persons, cases, tasks, notices, audit", V1),
     Migration(2, "case clock pauses and delay cause", V2),
+    Migration(3, "person retirement status for the pre-retirement pipeline", V3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -35,6 +35,8 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> Month:
         """Parse ``YYYY-MM`` (a ``YYYY-MM-DD`` date is accepted and its day checked)."""
+        if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+            return cls.of(int(text[:4]), int(text[5:]))  # the stored form: skip the regex
         m = _MONTH_RE.match(text or "")
         if m:
             return cls.of(int(m.group(1)), int(m.group(2)))

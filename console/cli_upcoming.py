@@ -1,0 +1,140 @@
+"""``retire upcoming``: who reaches retirement soon, with what stands in the way.
+
+Lists (or exports) the pre-retirement pipeline; ``start``, ``told`` and
+``remind`` act on one person of the list.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from console.cli_support import OPTIONS, RetireTyper, print_fields, print_json, print_table, session
+from console.errors import BadInput
+from console.i18n import t
+
+app = RetireTyper(help="即将退休人员名单 / The pre-retirement list.", no_args_is_help=False, invoke_without_command=True)
+
+EXPORT_COLUMNS = ("statutory_month", "name", "id_number", "sex", "phone", "address", "grp", "earliest_month", "latest_month",
+                  "counted_months", "min_months", "short_months", "outside_months", "deemed_months", "case_no", "last_contact", "flags")
+
+
+def _flag_text(flags: list[str]) -> str:
+    return "、".join(t(f"upcoming.flag.{f}") for f in flags)
+
+
+def _export(rows: list[dict[str, Any]], path: Path) -> None:
+    """CSV (UTF-8 with BOM, for Excel) or XLSX, one row per person, for phone calls."""
+    header = [t(f"upcoming.col.{c}") for c in EXPORT_COLUMNS]
+    values = [[_flag_text(r["flags"]) if c == "flags" else r.get(c) for c in EXPORT_COLUMNS] for r in rows]
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            from openpyxl import Workbook
+
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet(t("upcoming.sheet"))
+            ws.append(header)
+            for v in values:
+                ws.append(v)
+            wb.save(path)
+        elif suffix == ".csv":
+            import csv
+
+            with path.open("w", encoding="utf-8-sig", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(header)
+                w.writerows(values)
+        else:
+            raise BadInput("upcoming.bad_export", path=str(path))
+    except OSError as exc:
+        raise BadInput("cli.bad_file", path=str(path), reason=exc.strerror or str(exc)) from None
+
+
+@app.callback()
+def upcoming(
+    ctx: typer.Context,
+    months: Annotated[int, typer.Option("--months", help="How many months ahead (from --from).")] = 6,
+    first: Annotated[Optional[str], typer.Option("--from", help="First month YYYY-MM (default: this month).")] = None,
+    flag: Annotated[Optional[list[str]], typer.Option("--flag", help="Only persons with this flag (repeat; all must hold): short, deemed, no_prereview, birth_mismatch, lost_archive, outside.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many rows.")] = None,
+    export: Annotated[Optional[Path], typer.Option("--export", help="Write the list to FILE.csv or FILE.xlsx for phone calls.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """即将达到法定退休年龄的人员及其问题 / Who reaches the statutory age in the next months, and what stands in the way."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from console.cli_support import guard
+    from console.services.upcoming import list_upcoming
+
+    @guard
+    def run() -> None:
+        db, actor = session()
+        rows = list_upcoming(db, actor, months, first, flag or [], limit=limit)
+        if export is not None:
+            _export(rows, export)
+            typer.echo(t("upcoming.exported", count=len(rows), path=str(export)), err=True)
+            return
+        if as_json:
+            print_json([{k: v for k, v in r.items() if k != "policy_version"} for r in rows])
+            return
+        print_table(
+            [[r["statutory_month"], r["name"], r["id_number"], r["phone"] or "", f"{r['counted_months']}/{r['min_months']}", _flag_text(r["flags"]), r["case_no"] or ""] for r in rows],
+            [t(f"upcoming.col.{c}") for c in ("statutory_month", "name", "id_number", "phone", "months", "flags", "case_no")],
+        )
+        typer.echo(t("upcoming.total", count=len(rows)), err=True)
+
+    run()
+
+
+@app.command("start")
+def start(
+    id_number: Annotated[str, typer.Argument(help="ID number of a person on the list.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """为此人新建草稿办件，开始档案初审 / Open a draft case to start the archive pre-review."""
+    from console.services.upcoming import start_prereview
+
+    db, actor = session()
+    case = start_prereview(db, actor, id_number)
+    data = {"case_no": case["case_no"], "status": case["status"]}
+    print_json(data) if as_json else print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(f"status.{case['status']}"))])
+
+
+@app.command("told")
+def told(
+    id_number: Annotated[str, typer.Argument(help="ID number.")],
+    channel: Annotated[str, typer.Option("--channel", help="phone, sms, visit, letter, wechat")] = "phone",
+    note: Annotated[Optional[str], typer.Option("--note")] = None,
+    on: Annotated[Optional[str], typer.Option("--date", help="YYYY-MM-DD (default today).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """记录已告知本人 / Record that the person was told."""
+    from console.rules.months import BadMonth, parse_date
+    from console.services.upcoming import record_contact
+
+    try:
+        day = parse_date(on) if on else None
+    except BadMonth:
+        raise BadInput("cli.bad_month", value=on) from None
+    db, actor = session()
+    row = record_contact(db, actor, id_number, channel, note, day)
+    print_json(row) if as_json else print_fields(list(row.items()))
+
+
+@app.command("remind")
+def remind(
+    id_number: Annotated[str, typer.Argument(help="ID number.")],
+    lang: Annotated[Optional[str], typer.Option("--lang", help="zh or en.")] = None,
+) -> None:
+    """生成提醒告知书文本 / Print the text of a reminder notice."""
+    from console.services.upcoming import reminder_text
+
+    db, actor = session()
+    typer.echo(reminder_text(db, actor, id_number, lang or OPTIONS.lang))
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="upcoming")

@@ -1,0 +1,233 @@
+"""The pre-retirement pipeline: who reaches retirement soon, and what stands in the way.
+
+Every person's statutory month and flags are computed by the rules engine
+and stored (db/person_status.py); triggers drop a row when its inputs
+change, and a change of policy version drops them all, so the list never
+shows a stale fact.  The recompute streams the whole county once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable, Iterable
+
+import sqlite_utils
+
+from console.errors import BadInput, NotFound
+from console.i18n import t
+from console.rules.birth_date import ArchiveRecord
+from console.rules.intervals import Period
+from console.rules.months import BadMonth, Month
+from console.rules.parameters import LocalParameters, policy_version
+from console.rules.retirement_facts import PersonFacts, compute_facts
+from console.services.identity import Actor, require_role
+from console.settings import load_hall, load_parameters
+from db import audit
+from db import person_status as status_db
+from db import persons as persons_db
+from db.clock import now_iso
+from db.connection import transaction
+
+FLAGS = tuple(status_db.FLAG_SQL)
+BATCH = 2000
+CONTACT_CHANNELS = ("phone", "sms", "visit", "letter", "wechat")
+Progress = Callable[[int, int], None]
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def facts_of(person: tuple[Any, ...], recs: list[tuple[Any, ...]], pers: list[tuple[Any, ...]]) -> PersonFacts:
+    """PersonFacts from the raw rows of db.person_status.stream_inputs."""
+    _, sex, birth, category, female_group, lost, employer_id, before_2011 = person
+    return PersonFacts(
+        sex=sex,
+        id_birth=_date(birth),
+        staff_category=category or "worker",
+        female_group=female_group,
+        archive_records=tuple(ArchiveRecord(r[1], _date(r[2]), _date(r[3]), bool(r[4]), bool(r[5])) for r in recs),
+        periods=tuple(Period(Month.parse(r[1]), Month.parse(r[2]), r[3], r[4] or "") for r in pers),
+        archive_lost=bool(lost),
+        has_employer=employer_id is not None,
+        insured_before_2011_07=None if before_2011 is None else bool(before_2011),
+    )
+
+
+def status_row(person_id: int, pf: PersonFacts, params: LocalParameters, version: str, now: str) -> tuple[Any, ...]:
+    """One person_status row: statutory month, window, and every flag of the list."""
+    f = compute_facts(pf, params)
+    c = f.contributions
+    counted = c.county_actual_months if pf.archive_lost else c.county_months
+    everywhere = c.actual_months if pf.archive_lost else c.total_months
+    need = f.minimum.months if f.minimum else None
+    mismatch = any(x.code == "rules.birth.id_mismatch" for x in f.birth.findings)
+    birth = f.statutory.birth if f.statutory else None
+    return (
+        person_id, f.group, str(birth) if birth else None, f.birth.source,
+        str(f.statutory.statutory_month) if f.statutory else None,
+        str(f.window.earliest) if f.window else None, str(f.window.latest) if f.window else None,
+        need, counted, max(0, need - counted) if need is not None else 0, c.total_months,
+        max(0, everywhere - counted), c.deemed_months, int(mismatch), int(pf.archive_lost), version, now,
+    )
+
+
+@dataclass
+class RecomputeResult:
+    persons: int
+    seconds: float
+    dropped_for_policy: int
+
+
+def recompute(db: sqlite_utils.Database, actor: Actor | None, everyone: bool = True, progress: Progress | None = None) -> RecomputeResult:
+    """Recompute the status of everyone (or only those without a current row), in batches.
+
+    Each batch is its own transaction: an interruption leaves every stored
+    row correct and the rest missing, to be computed next time.
+    """
+    import time
+
+    started = time.perf_counter()
+    params = load_parameters()
+    version = policy_version(params)
+    with transaction(db):
+        dropped = status_db.drop_other_policies(db, version)
+    total = status_db.count_persons(db, only_missing=not everyone)
+    now = now_iso()
+    done = 0
+    batch: list[tuple[Any, ...]] = []
+    if total == 0:
+        return RecomputeResult(0, time.perf_counter() - started, dropped)
+    inputs = status_db.stream_inputs(db, only_missing=not everyone)
+    for row in (status_row(p[0], facts_of(p, r, q), params, version, now) for p, r, q in inputs):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            done += _flush(db, batch)
+            if progress:
+                progress(done, total)
+    if batch:
+        done += _flush(db, batch)
+        if progress:
+            progress(done, total)
+    if actor is not None and done:
+        with transaction(db):
+            audit.append(db, actor.login, "prereview.recompute", entity="person_status",
+                         detail={"persons": done, "everyone": everyone, "policy_version": version})
+    return RecomputeResult(done, time.perf_counter() - started, dropped)
+
+
+def _flush(db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> int:
+    """Write one batch in its own transaction (the reading cursors stay open beside it)."""
+    n = len(batch)
+    with transaction(db):
+        status_db.write(db, batch)
+    batch.clear()
+    return n
+
+
+def _month(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except BadMonth:
+        raise BadInput("cli.bad_month", value=text) from None
+
+
+def list_upcoming(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    months: int = 6,
+    first: str | None = None,
+    flags: Iterable[str] = (),
+    today: date | None = None,
+    limit: int | None = None,
+    refresh: bool = True,
+) -> list[dict[str, Any]]:
+    """Who reaches the statutory month in [first, first + months - 1], with flags."""
+    del actor
+    flags = list(flags)
+    for flag in flags:
+        if flag not in FLAGS:
+            raise BadInput("upcoming.bad_flag", value=flag, allowed=", ".join(FLAGS))
+    if months < 1 or months > 120:
+        raise BadInput("upcoming.bad_months", value=months)
+    start = _month(first) if first else Month.from_date(today or date.today())
+    if refresh:
+        recompute(db, None, everyone=False)
+    rows = status_db.upcoming(db, str(start), str(start + (months - 1)), flags, limit)
+    for r in rows:
+        r["flags"] = [f for f in FLAGS if _has_flag(r, f)]
+    return rows
+
+
+def _has_flag(r: dict[str, Any], flag: str) -> bool:
+    return {
+        "short": r["short_months"] > 0,
+        "deemed": r["deemed_months"] > 0,
+        "no_prereview": not r["has_prereview"],
+        "birth_mismatch": bool(r["birth_mismatch"]),
+        "lost_archive": bool(r["archive_lost"]),
+        "outside": r["outside_months"] > 0,
+    }[flag]
+
+
+def _person(db: sqlite_utils.Database, id_number: str) -> dict[str, Any]:
+    person = persons_db.by_id_number(db, (id_number or "").strip().upper())
+    if person is None:
+        raise NotFound("upcoming.no_person", id_number=id_number)
+    return person
+
+
+def record_contact(db: sqlite_utils.Database, actor: Actor, id_number: str, channel: str, note: str | None = None, on: date | None = None) -> dict[str, Any]:
+    """Record that the person was told (date, channel, note)."""
+    require_role(actor, "clerk", "hrss_reviewer", "supervisor")
+    if channel not in CONTACT_CHANNELS:
+        raise BadInput("upcoming.bad_channel", value=channel, allowed=", ".join(CONTACT_CHANNELS))
+    at = (on or date.today()).isoformat()
+    with transaction(db):
+        person = _person(db, id_number)
+        contact_id = status_db.add_contact(db, person["id"], at, channel, note, actor.staff_id)
+        audit.append(db, actor.login, "person.contacted", entity="person", entity_id=person["id"], detail={"channel": channel, "at": at, "note": note})
+    return {"id": contact_id, "id_number": person["id_number"], "at": at, "channel": channel, "note": note}
+
+
+def start_prereview(db: sqlite_utils.Database, actor: Actor, id_number: str, today: date | None = None) -> dict[str, Any]:
+    """Open a draft case for the person so the archive pre-review can start before the day."""
+    from console.services.intake import Applicant, open_case
+
+    person = _person(db, id_number)
+    employer = persons_db.get_employer(db, person["employer_id"]) if person.get("employer_id") else None
+    applicant = Applicant(
+        id_number=person["id_number"], name=person["name"], phone=person["phone"], address=person["address"], hukou=person["hukou"],
+        staff_category=person["staff_category"] or "worker", female_group=person["female_group"],
+        employer_code=employer["credit_code"] if employer else None, employer_name=employer["name"] if employer else None,
+        archive_lost=bool(person["archive_lost"]),
+        insured_before_2011_07=None if person["insured_before_2011_07"] is None else bool(person["insured_before_2011_07"]),
+        bank_card=person["bank_card"],
+    )
+    return open_case(db, actor, applicant, "lost_archive" if person["archive_lost"] else "normal", today=today)
+
+
+def reminder_text(db: sqlite_utils.Database, actor: Actor, id_number: str, lang: str | None = None) -> str:
+    """The text of a reminder notice (告知提醒) for one person on the list."""
+    del actor
+    person = _person(db, id_number)
+    recompute(db, None, everyone=False)
+    s = status_db.status_for(db, person["id"])
+    if s is None:
+        raise NotFound("upcoming.no_person", id_number=id_number)
+    hall = load_hall()["hall"]
+    lines = [t("upcoming.reminder.greeting", lang, name=person["name"])]
+    lines.append(t("upcoming.reminder.month", lang, month=s["statutory_month"], earliest=s["earliest_month"], latest=s["latest_month"]))
+    if s["short_months"]:
+        lines.append(t("upcoming.reminder.short", lang, short=s["short_months"], need=s["min_months"]))
+    if s["outside_months"]:
+        lines.append(t("upcoming.reminder.outside", lang, months=s["outside_months"]))
+    if s["deemed_months"]:
+        lines.append(t("upcoming.reminder.deemed", lang))
+    if s["birth_mismatch"]:
+        lines.append(t("upcoming.reminder.birth", lang))
+    if s["archive_lost"]:
+        lines.append(t("upcoming.reminder.lost", lang))
+    lines.append(t("upcoming.reminder.bring", lang))
+    lines.append(t("upcoming.reminder.contact", lang, window=hall["window"], address=hall["address"], phone=hall["phone"]))
+    return "\n".join(lines)
