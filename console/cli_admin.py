@@ -6,11 +6,13 @@ diagnostics on stderr); refusals exit 1, bad input exits 2 (see cli_support).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
 from console.cli_support import OPTIONS, RetireTyper, print_fields, print_json, print_table, session
+from console.errors import BadInput
 from console.i18n import t
 
 staff_app = RetireTyper(help="工作人员与角色 / Staff and roles.")
@@ -154,8 +156,65 @@ def audit_command(
         raise typer.Exit(1)
 
 
+def backup_command(
+    target: Annotated[Path, typer.Argument(help="Backup file to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """在线备份（他人可继续工作） / Online backup, consistent while others write."""
+    from console.services.maintenance import backup
+
+    db, actor = _session()
+    info = backup(db, actor, target, force)
+    print_json(info) if as_json else print_fields([(t("maintenance.backup_done"), info["path"]), ("bytes", f"{info['bytes']:,}")])
+
+
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="Backup file to restore from.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the current database.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """从备份恢复（先检查备份） / Restore from a checked backup (needs --force to overwrite)."""
+    from console.services.maintenance import check_backup, restore
+    from db.location import resolve_db_path
+
+    path = resolve_db_path(OPTIONS.db)
+    if path.exists():
+        db, actor = _session()
+        db.close()
+    else:
+        check_backup(source)
+        raise BadInput("maintenance.restore_no_db", path=str(path))
+    info = restore(path, actor, source, force)
+    print_json(info) if as_json else print_fields([(t("maintenance.restored"), str(path)), ("audit_rows", info["audit_rows"])])
+
+
+def doctor_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """数据库体检：完整性、外键、结构版本、WAL、孤立记录、审计链 / Health checks; non-zero exit when anything is wrong."""
+    from console.services.maintenance import doctor
+    from console.services.store import open_store
+    from db.location import resolve_db_path
+
+    path = resolve_db_path(OPTIONS.db)
+    db = open_store(OPTIONS.db)
+    try:
+        report = doctor(db, path)
+    finally:
+        db.close()
+    if as_json:
+        print_json({"path": report.path, "ok": report.ok, "checks": [c.__dict__ for c in report.checks], "facts": report.facts})
+    else:
+        print_table([[c.name, t("maintenance.ok") if c.ok else t("maintenance.bad"), c.detail] for c in report.checks],
+                    [t("maintenance.check"), t("maintenance.result"), t("maintenance.detail")])
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Attach the admin commands to the root app (called from console.cli._register)."""
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
+    app.command("doctor")(doctor_command)
     app.command("init")(init_command)
     app.add_typer(staff_app, name="staff")
     app.command("audit")(audit_command)

@@ -1,0 +1,131 @@
+"""Keeping a hall's database safe: backup, restore, doctor.
+
+Backups are taken online (others keep working); a restore checks the backup
+first and refuses to overwrite without --force; the doctor names every
+problem and exits non-zero so cron can alert.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from console.errors import BadInput, Refused
+from console.services.identity import Actor, require_role
+from db import audit
+from db import maintenance as m
+from db.connection import open_database, transaction
+from db.schema import SCHEMA_VERSION, current_version
+
+WAL_WARN_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class DoctorReport:
+    path: str
+    checks: list[Check] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+def backup(db: sqlite_utils.Database, actor: Actor, target: Path, force: bool = False) -> dict[str, Any]:
+    """Write a consistent copy to ``target`` and verify it."""
+    require_role(actor, "admin", "supervisor")
+    target = Path(target)
+    if target.exists() and not force:
+        raise Refused("maintenance.target_exists", path=str(target))
+    if not target.parent.exists():
+        raise BadInput("db.no_directory", path=str(target), directory=str(target.parent))
+    tmp = target.with_name(target.name + ".part")
+    tmp.unlink(missing_ok=True)
+    m.backup_to(db, tmp)
+    copy = m.open_readonly(tmp)
+    try:
+        problems = m.integrity(copy)
+        chain = audit.verify_chain(copy)
+        version = current_version(copy)
+    finally:
+        copy.close()
+    if problems or chain is not None:
+        tmp.unlink(missing_ok=True)
+        raise Refused("maintenance.backup_bad", problems="; ".join(problems[:3]) or f"audit chain at row {chain}")
+    os.replace(tmp, target)
+    for suffix in ("-wal", "-shm"):
+        Path(str(tmp) + suffix).unlink(missing_ok=True)
+    with transaction(db):
+        audit.append(db, actor.login, "db.backup", entity="database", entity_id=str(target), detail={"schema_version": version})
+    return {"path": str(target), "bytes": target.stat().st_size, "schema_version": version}
+
+
+def check_backup(source: Path) -> dict[str, Any]:
+    """Refuse a file that is not a sound backup of ours."""
+    source = Path(source)
+    if not source.is_file():
+        raise BadInput("maintenance.no_backup", path=str(source))
+    copy = m.open_readonly(source)
+    try:
+        try:
+            version = current_version(copy)
+        except sqlite3.DatabaseError:
+            raise BadInput("maintenance.not_backup", path=str(source)) from None
+        if version == 0:
+            raise BadInput("maintenance.not_backup", path=str(source))
+        if version > SCHEMA_VERSION:
+            raise Refused("db.schema_newer", found=version, known=SCHEMA_VERSION)
+        problems = m.integrity(copy)
+        if problems:
+            raise Refused("maintenance.backup_bad", problems="; ".join(problems[:3]))
+        chain = audit.verify_chain(copy)
+        if chain is not None:
+            raise Refused("maintenance.backup_bad", problems=f"audit chain broken at row {chain}")
+        return {"path": str(source), "schema_version": version, "audit_rows": audit.count_rows(copy)}
+    finally:
+        copy.close()
+
+
+def restore(db_path: Path, actor: Actor, source: Path, force: bool = False) -> dict[str, Any]:
+    """Replace the database with a checked backup; refuses to overwrite without ``force``."""
+    require_role(actor, "admin")
+    info = check_backup(source)
+    if Path(db_path).exists() and not force:
+        raise Refused("maintenance.restore_needs_force", path=str(db_path))
+    m.restore_from(Path(source), Path(db_path))
+    db = open_database(Path(db_path), create=False)
+    try:
+        with transaction(db):
+            audit.append(db, actor.login, "db.restore", entity="database", entity_id=str(source), detail=info)
+    finally:
+        db.close()
+    return info
+
+
+def doctor(db: sqlite_utils.Database, path: Path) -> DoctorReport:
+    """Every health check, each named; ok only when all pass."""
+    report = DoctorReport(str(path))
+    problems = m.integrity(db)
+    report.checks.append(Check("integrity_check", not problems, "; ".join(problems[:5]) or "ok"))
+    fks = m.foreign_key_problems(db)
+    report.checks.append(Check("foreign_key_check", not fks, f"{len(fks)} rows" if fks else "ok"))
+    facts = m.file_facts(db, path)
+    report.facts = facts
+    report.checks.append(Check("schema_version", facts["schema_version"] == SCHEMA_VERSION, f"{facts['schema_version']} / {SCHEMA_VERSION}"))
+    report.checks.append(Check("wal_size", facts["wal_bytes"] < WAL_WARN_BYTES, f"{facts['wal_bytes']:,} bytes"))
+    for name, count in m.orphans(db).items():
+        report.checks.append(Check(f"orphans.{name}", count == 0, str(count)))
+    broken = audit.verify_chain(db)
+    report.checks.append(Check("audit_chain", broken is None, "ok" if broken is None else f"first broken row {broken}"))
+    return report
