@@ -35,6 +35,12 @@ def by_id_number(db: sqlite_utils.Database, id_number: str) -> dict[str, Any] | 
 
 def upsert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> tuple[int, bool]:
     """Insert a person or update the given fields of the one with that ID number; (id, created)."""
+    person_id, created, _ = upsert_changes(db, fields, actor)
+    return person_id, created
+
+
+def upsert_changes(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> tuple[int, bool, dict[str, Any]]:
+    """Like ``upsert``, also returning the fields that changed (for the audit row)."""
     data = {k: fields[k] for k in PERSON_FIELDS if k in fields}
     existing = by_id_number(db, data["id_number"])
     now = now_iso()
@@ -44,7 +50,7 @@ def upsert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> 
         cur = db.execute(
             f"INSERT INTO persons ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", values
         )
-        return int(cur.lastrowid), True
+        return int(cur.lastrowid), True, dict(data)
     changes = {k: v for k, v in data.items() if k != "id_number" and v is not None and existing.get(k) != v}
     if changes:
         sets = ", ".join(f"{k} = ?" for k in changes)
@@ -52,7 +58,7 @@ def upsert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> 
             f"UPDATE persons SET {sets}, version = version + 1, updated_by = ?, updated_at = ? WHERE id = ?",
             [*changes.values(), actor, now, existing["id"]],
         )
-    return int(existing["id"]), False
+    return int(existing["id"]), False, changes
 
 
 def archive_records(db: sqlite_utils.Database, person_id: int) -> list[dict[str, Any]]:

@@ -14,12 +14,15 @@ FROM tasks t JOIN cases c ON c.id = t.case_id LEFT JOIN staff s ON s.id = t.assi
 """
 
 
-def insert(db: sqlite_utils.Database, case_id: int, department: str, item: str, status: str, due_date: str | None, actor: str) -> int:
+def insert(
+    db: sqlite_utils.Database, case_id: int, department: str, item: str, status: str, due_date: str | None, actor: str,
+    opened_at: str | None = None,
+) -> int:
     now = now_iso()
     cur = db.execute(
         "INSERT INTO tasks (case_id, department, item, status, due_date, opened_at, updated_by, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [case_id, department, item, status, due_date, now if status == "open" else None, actor, now],
+        [case_id, department, item, status, due_date, (opened_at or now) if status == "open" else None, actor, now],
     )
     return int(cur.lastrowid)
 

@@ -16,7 +16,7 @@ from console.services.staff import add_staff, disable_staff, init_database, list
 from db import audit
 from db.case_numbers import allocate_case_no
 from db.connection import open_database, transaction
-from db.schema import SCHEMA_VERSION
+from db.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def _audit_actions(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
@@ -118,7 +118,7 @@ def test_init_database_bootstraps_admin_once(tmp_path: Path, monkeypatch: pytest
     path = tmp_path / "hall.db"
     first = init_database(path)
     assert first.admin_created and first.admin_login == "alice"
-    assert first.schema_version == SCHEMA_VERSION and first.migrations_applied == (1,)
+    assert first.schema_version == SCHEMA_VERSION and first.migrations_applied == tuple(m.version for m in MIGRATIONS)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     monkeypatch.setenv("RETIRE_LOGIN", "bob")
     second = init_database(path)

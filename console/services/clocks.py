@@ -55,16 +55,16 @@ def task_clock(task: dict[str, Any], today: date, cal: WorkCalendar) -> ClockSta
 
 
 def due_date(item: str, started: date, cal: WorkCalendar, pauses: list[tuple[date, date | None]] | None = None) -> str | None:
-    """The due date to store (for queue filters): None while paused."""
-    state = evaluate(make_clock(item, started, pauses=pauses or []), started, cal)
+    """The due date to store (for queue filters): None while paused.
+
+    Evaluated as of the last resumption, so that every closed pause (even one
+    that began on the day of receipt) has moved the date on.
+    """
+    pauses = pauses or []
     if pauses and pauses[-1][1] is None:
         return None
-    if state.due_date is None:
-        return None
-    if pauses:
-        # evaluate as of the last resumption so every pause is applied
-        last = max(p[1] for p in pauses if p[1] is not None)
-        state = evaluate(make_clock(item, started, pauses=pauses), last, cal)
+    as_of = max([started] + [p[1] for p in pauses if p[1] is not None])
+    state = evaluate(make_clock(item, started, pauses=pauses), as_of, cal)
     return state.due_date.isoformat() if state.due_date else None
 
 

@@ -109,6 +109,8 @@ def confirm(db: sqlite_utils.Database, actor: Actor, case_no: str) -> PrereviewR
     require_role(actor, *CONFIRM_ROLES)
     with transaction(db):
         case = load_case(db, case_no)
+        if case["status"] not in EDITABLE_STATUSES:
+            raise Refused("prereview.closed", case_no=case["case_no"], status=t(f"status.{case['status']}"))
         stored = facts_db.get(db, case["id"])
         if stored is None:
             raise Refused("prereview.nothing_to_confirm", case_no=case["case_no"])

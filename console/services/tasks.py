@@ -19,7 +19,7 @@ from db import audit
 from db import cases as cases_db
 from db import facts as facts_db
 from db import tasks as tasks_db
-from db.clock import now_iso
+from db.clock import now_iso, stamp_on
 from db.connection import transaction
 from db.versioning import update_versioned
 
@@ -31,7 +31,7 @@ def create_tasks(db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], 
     for spec in tasks_for(case["joint_items"]):
         status = "open" if spec.after is None else "waiting"
         due = due_date(spec.item, today, cal) if status == "open" else None
-        ids.append(tasks_db.insert(db, case["id"], spec.department, spec.item, status, due, actor.login))
+        ids.append(tasks_db.insert(db, case["id"], spec.department, spec.item, status, due, actor.login, stamp_on(today)))
     return ids
 
 
@@ -79,7 +79,7 @@ def _open_followers(db: sqlite_utils.Database, actor: Actor, case_id: int, done_
         if other["status"] == "waiting" and spec is not None and spec.after == done_item:
             update_versioned(
                 db, "tasks", other["id"], other["version"],
-                {"status": "open", "opened_at": now_iso(), "due_date": due_date(other["item"], today, cal)}, actor.login,
+                {"status": "open", "opened_at": stamp_on(today), "due_date": due_date(other["item"], today, cal)}, actor.login,
             )
             audit.append(db, actor.login, "task.open", case_id=case_id, task_id=other["id"], entity="task", entity_id=other["item"])
             opened.append(int(other["id"]))
