@@ -27,7 +27,6 @@ from console.services.identity import Actor, require_role
 from console.settings import load_hall, load_parameters
 from db import audit
 from db import cases as cases_db
-from db import notices as notices_db
 from db import persons as persons_db
 from db.case_numbers import allocate_case_no, case_id_by_no
 from db.clock import now_iso
@@ -118,15 +117,22 @@ def _employer_id(db: sqlite_utils.Database, a: Applicant) -> int | None:
     return persons_db.upsert_employer(db, code, a.employer_name)
 
 
+def _audit_person(db: sqlite_utils.Database, actor: Actor, person_id: int, created: bool, fields: dict[str, Any], changes: dict[str, Any]) -> None:
+    detail: dict[str, Any] = {"id_number": fields["id_number"], "name": fields["name"]}
+    if not created:
+        detail["changed"] = sorted(changes)
+    audit.append(db, actor.login, "person.register" if created else "person.update", entity="person", entity_id=person_id, detail=detail)
+
+
 def register_applicant(db: sqlite_utils.Database, actor: Actor, applicant: Applicant) -> int:
     """Create or update the insured person (ID number is the key); returns the person id."""
     require_role(actor, *INTAKE_ROLES)
     fields = _validate_applicant(applicant)
     with transaction(db):
         fields["employer_id"] = _employer_id(db, applicant)
-        person_id, created = persons_db.upsert(db, fields, actor.login)
-        audit.append(db, actor.login, "person.register" if created else "person.update", entity="person", entity_id=person_id,
-                     detail={"id_number": fields["id_number"], "name": fields["name"]})
+        person_id, created, changes = persons_db.upsert_changes(db, fields, actor.login)
+        if created or changes:
+            _audit_person(db, actor, person_id, created, fields, changes)
     return person_id
 
 
@@ -163,10 +169,9 @@ def open_case(
     got = sorted(set(received))
     with transaction(db):
         fields["employer_id"] = _employer_id(db, applicant)
-        person_id, created = persons_db.upsert(db, fields, actor.login)
-        if created:
-            audit.append(db, actor.login, "person.register", entity="person", entity_id=person_id,
-                         detail={"id_number": fields["id_number"], "name": fields["name"]})
+        person_id, created, changes = persons_db.upsert_changes(db, fields, actor.login)
+        if created or changes:
+            _audit_person(db, actor, person_id, created, fields, changes)
         existing = cases_db.open_case_for_person(db, person_id)
         if existing is not None:
             raise Refused("intake.open_case_exists", case_no=existing["case_no"])
@@ -235,9 +240,10 @@ def _findings_data(result: Assessment) -> list[dict[str, Any]]:
 
 
 def _issue(db: sqlite_utils.Database, case: dict[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor) -> str:
-    fmt = load_hall()["notice_numbers"][kind]
-    notice = notices_db.issue(db, case["id"], kind, today.year, fmt, "", data, actor.login)
-    return str(notice["number"])
+    """Number, render (body + document) and store the notice, inside the caller's transaction."""
+    from console.services.notices import issue_notice
+
+    return str(issue_notice(db, case, kind, today, data, actor)["number"])
 
 
 def accept_case(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_version: int | None = None, today: date | None = None) -> Decision:
@@ -278,9 +284,9 @@ def request_correction(
         case = load_case(db, case_no)
         _check_state(case, ("draft",), "refuse")
         _, facts, result = assessment_for(db, case, today)
-        if result.decision == "accept":
-            raise Refused("intake.nothing_missing", case_no=case["case_no"])
         items = _findings_data(result)
+        if result.decision == "accept" or not items:
+            raise Refused("intake.nothing_missing", case_no=case["case_no"])
         number = _issue(db, case, "correction", today, {"findings": items, "facts": facts.as_dict()}, actor)
         pauses = [[a.isoformat(), b.isoformat() if b else None] for a, b in pauses_of(case)]
         pauses.append([today.isoformat(), None])
@@ -318,13 +324,16 @@ def resume_case(
             raise BadInput("intake.bad_material", value=", ".join(unknown), allowed=", ".join(required))
         cases_db.set_materials(db, case["id"], required, got)
         started = date.fromisoformat(case["received_at"][:10])
+        cal = calendar_for(db)
+        paused_from = pauses[-1][0] if pauses else today
         version = update_versioned(
             db, "cases", case["id"], _version(case, expected_version),
             {
                 "status": "draft",
                 "paused_since": None,
                 "pauses": json.dumps([[a.isoformat(), b.isoformat() if b else None] for a, b in pauses]),
-                "due_date": due_date("case", started, calendar_for(db), pauses),
+                "due_date": due_date("case", started, cal, pauses),
+                "paused_days": int(case["paused_days"] or 0) + max(0, cal.working_days_between(paused_from, today)),
             },
             actor.login,
         )
