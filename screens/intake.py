@@ -1,0 +1,525 @@
+"""Intake at the window (受理): one keyboard flow from ID number to decision.
+
+The form is read into plain data on every change and the rules run on it in
+the UI thread (they are pure and fast), so the panel on the right always shows
+the statutory month, the flexible window and EVERY unmet condition and missing
+material.  Database work (looking the person up, opening and deciding the
+case, rendering the notice) runs in thread workers that post messages back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Checkbox, Footer, Input, Label, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from console.errors import RetireError
+from console.i18n import t
+from console.rules.eligibility import Assessment, assess
+from console.rules.explain import Finding
+from console.rules.idcard import IdCard, parse_id
+from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
+from console.rules.months import BadMonth, Month
+from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
+from console.services.intake import STAFF_CATEGORIES, Applicant
+from console.services.person_facts import archive_record, period
+from console.settings import load_parameters
+from screens.context import AppContext
+from screens.widgets.confirm import ConfirmModal
+from screens.widgets.facts_panel import FactsPanel, build_fact_rows
+from screens.widgets.findings import FindingsList, render_findings, sort_findings
+from screens.widgets.notice_preview import ListConfirmModal, NoticePreview, render_notice
+
+LIVE_FACTS = ("group", "statutory_age", "retire_month", "window", "benefit", "total", "completeness")
+BLOCKING = ("unmet", "missing")
+AUTO_GROUP = "auto"
+WIDE = 120
+
+
+@dataclass(frozen=True)
+class FormData:
+    """What the clerk has typed and ticked, as plain values."""
+
+    id_number: str = ""
+    name: str = ""
+    phone: str = ""
+    address: str = ""
+    hukou: str = ""
+    category: str = "worker"
+    female_group: str = AUTO_GROUP
+    employer_code: str = ""
+    employer_name: str = ""
+    kind: str = "normal"
+    chosen_month: str = ""
+    joint_items: tuple[str, ...] = ()
+    received: tuple[str, ...] = ()
+
+    def applicant(self) -> Applicant:
+        blank = lambda s: s.strip() or None  # noqa: E731
+        return Applicant(
+            id_number=self.id_number,
+            name=self.name.strip(),
+            phone=blank(self.phone),
+            address=blank(self.address),
+            hukou=blank(self.hukou),
+            staff_category=self.category,
+            female_group=None if self.female_group == AUTO_GROUP else self.female_group,
+            employer_code=blank(self.employer_code),
+            employer_name=blank(self.employer_name),
+            archive_lost=self.kind == "lost_archive",
+        )
+
+
+@dataclass
+class Live:
+    """The rules' view of the form right now."""
+
+    card: IdCard | None = None
+    person: PersonFacts | None = None
+    facts: RetirementFacts | None = None
+    assessment: Assessment | None = None
+    month_error: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def live_assessment(form: FormData, known: dict[str, Any] | None, today: date) -> Live:
+    """Run the rules over the unsaved form (and the stored archive/periods of a known person)."""
+    live = Live()
+    text = form.id_number.strip()
+    if not text:
+        return live
+    card = parse_id(text, today=today)
+    live.card = card
+    chosen: Month | None = None
+    if form.chosen_month.strip():
+        try:
+            chosen = Month.parse(form.chosen_month.strip())
+        except BadMonth:
+            live.month_error = t("tui.intake.bad_month", value=form.chosen_month.strip())
+    if not card.valid:
+        return live
+    stored = known or {}
+    person_row = stored.get("person") or {}
+    insured = person_row.get("insured_before_2011_07")
+    person = PersonFacts(
+        sex=card.sex or "M",
+        id_birth=card.birth_date,
+        staff_category=form.category,
+        female_group=None if form.female_group == AUTO_GROUP or card.sex != "F" else form.female_group,
+        archive_records=tuple(archive_record(r) for r in stored.get("archive_records", [])),
+        periods=tuple(period(r) for r in stored.get("periods", [])),
+        archive_lost=form.kind == "lost_archive",
+        has_employer=bool(form.employer_code.strip()),
+        insured_before_2011_07=None if insured is None else bool(insured),
+    )
+    facts = compute_facts(person, load_parameters(), chosen_month=chosen, decided_on=Month.from_date(today))
+    result = assess(person, facts, form.kind, Month.from_date(today), form.received, form.joint_items)
+    live.person, live.facts, live.assessment = person, facts, result
+    live.findings = sort_findings(result.findings)
+    return live
+
+
+def _row(label: str, widget: Any, row_id: str | None = None) -> Horizontal:
+    return Horizontal(Label(label, classes="label"), widget, classes="row", id=row_id)
+
+
+def _material_label(code: str) -> str:
+    text = t(f"materials.{code}")
+    return text.split("：", 1)[0]
+
+
+class IntakeScreen(Screen[str | None]):
+    """Register an applicant and decide at the window; dismisses with the case number (None if left)."""
+
+    CSS_PATH = "intake.tcss"
+    BINDINGS = [
+        Binding("f2,ctrl+s", "save_draft", t("tui.intake.key.draft")),
+        Binding("f3", "accept", t("tui.intake.key.accept")),
+        Binding("f4", "correction", t("tui.intake.key.correction")),
+        Binding("escape", "leave", t("tui.intake.key.leave")),
+    ]
+
+    class PersonFound(Message):
+        def __init__(self, id_number: str, data: dict[str, Any] | None) -> None:
+            super().__init__()
+            self.id_number = id_number
+            self.data = data
+
+    class Decided(Message):
+        def __init__(self, case_no: str, status: str, kind: str | None, number: str | None, text: str) -> None:
+            super().__init__()
+            self.case_no, self.status, self.kind, self.number, self.text = case_no, status, kind, number, text
+
+    class Failed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.known: dict[str, Any] | None = None
+        self.known_for: str | None = None
+        self.live = Live()
+        self.pristine = FormData()
+        self.material_codes: tuple[str, ...] = ()
+        self.busy = False
+        self.group_touched = False
+        self.filling = False
+
+    # -- layout -------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("tui.intake.title", today=self.ctx.today.isoformat()), id="intake-title", markup=False)
+        with Horizontal(id="intake-body"):
+            with VerticalScroll(id="form"):
+                yield _row(t("tui.intake.field.id_number"),
+                           Input(id="id_number", placeholder=t("tui.intake.placeholder.id_number"), restrict=r"[0-9Xx \-]*",
+                                 max_length=22, compact=True))
+                yield Static(t("tui.intake.id_hint"), id="id-info", classes="note", markup=False)
+                yield _row(t("tui.intake.field.name"), Input(id="name", compact=True, max_length=40))
+                yield _row(t("tui.intake.field.phone"), Input(id="phone", compact=True, max_length=20, restrict=r"[0-9 \-+]*"))
+                yield _row(t("tui.intake.field.address"), Input(id="address", compact=True, placeholder=t("tui.intake.placeholder.address")))
+                yield _row(t("tui.intake.field.hukou"), Input(id="hukou", compact=True))
+                yield _row(t("tui.intake.field.category"),
+                           Select([(t(f"tui.intake.category.{c}"), c) for c in STAFF_CATEGORIES], value="worker",
+                                  allow_blank=False, id="category", compact=True))
+                yield _row(t("tui.intake.field.female_group"),
+                           Select([(t("tui.intake.group_auto"), AUTO_GROUP),
+                                   (t("tui.facts.group.female50"), "female50"),
+                                   (t("tui.facts.group.female55"), "female55")],
+                                  value=AUTO_GROUP, allow_blank=False, id="female_group", compact=True),
+                           row_id="female-row")
+                yield Static("", id="group-note", classes="note", markup=False)
+                yield _row(t("tui.intake.field.employer_code"),
+                           Input(id="employer_code", compact=True, max_length=18, placeholder=t("tui.intake.placeholder.employer_code")))
+                yield _row(t("tui.intake.field.employer_name"), Input(id="employer_name", compact=True))
+                yield _row(t("tui.intake.field.kind"),
+                           Select([(t(f"kinds.{k}"), k) for k in CASE_KINDS], value="normal", allow_blank=False, id="kind", compact=True))
+                yield _row(t("tui.intake.field.chosen_month"),
+                           Input(id="chosen_month", compact=True, max_length=7, restrict=r"[0-9\-]*",
+                                 placeholder=t("tui.intake.placeholder.chosen_month")))
+                yield Static("", id="month-note", classes="note", markup=False)
+                yield Static(t("tui.intake.section.joint"), classes="section", markup=False)
+                for item in JOINT_ITEMS:
+                    yield Checkbox(t(f"tui.intake.joint.{item}"), id=f"joint-{item}", compact=True)
+                yield Static(t("tui.intake.section.materials"), classes="section", markup=False)
+                yield SelectionList[str](id="materials", compact=True)
+            with VerticalScroll(id="live"):
+                yield Static("", id="verdict", markup=False)
+                yield FactsPanel(LIVE_FACTS, id="live-facts")
+                yield Static(t("tui.intake.findings_title"), id="findings-title", markup=False)
+                yield FindingsList(id="findings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._sync_materials()
+        self.recompute()
+        self.pristine = self.read_form()
+        self.query_one("#id_number", Input).focus()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE, "-wide")
+
+    # -- reading the form -----------------------------------------------------------------
+
+    def _value(self, wid: str) -> str:
+        return self.query_one(f"#{wid}", Input).value
+
+    def _select(self, wid: str) -> str:
+        value = self.query_one(f"#{wid}", Select).value
+        return value if isinstance(value, str) else ""
+
+    def read_form(self) -> FormData:
+        return FormData(
+            id_number=self._value("id_number"),
+            name=self._value("name"),
+            phone=self._value("phone"),
+            address=self._value("address"),
+            hukou=self._value("hukou"),
+            category=self._select("category") or "worker",
+            female_group=self._select("female_group") or AUTO_GROUP,
+            employer_code=self._value("employer_code"),
+            employer_name=self._value("employer_name"),
+            kind=self._select("kind") or "normal",
+            chosen_month=self._value("chosen_month"),
+            joint_items=tuple(i for i in JOINT_ITEMS if self.query_one(f"#joint-{i}", Checkbox).value),
+            received=tuple(sorted(self.query_one("#materials", SelectionList).selected)),
+        )
+
+    @property
+    def dirty(self) -> bool:
+        return self.read_form() != self.pristine
+
+    # -- live recomputation -----------------------------------------------------------------
+
+    def _sync_materials(self) -> None:
+        form = self.read_form()
+        codes = tuple(m.code for m in required_materials(form.kind, form.joint_items, bool(form.employer_code.strip())))
+        if codes == self.material_codes:
+            return
+        ticked = set(form.received)
+        widget = self.query_one("#materials", SelectionList)
+        widget.clear_options()
+        widget.add_options([Selection(_material_label(c), c, c in ticked) for c in codes])
+        if codes:
+            widget.highlighted = 0
+        self.material_codes = codes
+
+    def recompute(self) -> None:
+        form = self.read_form()
+        known = self.known if self.known_for == parse_id(form.id_number).number else None
+        self.live = live = live_assessment(form, known, self.ctx.today)
+        self._show_id(live.card, known)
+        female = live.card is not None and live.card.valid and live.card.sex == "F"
+        self.query_one("#female-row").set_class(not female, "-hidden")
+        note = self.query_one("#group-note", Static)
+        note.set_class(not female, "-hidden")
+        if female and live.facts is not None:
+            text = t("tui.intake.group_effective", group=t(f"groups.{live.facts.group}"))
+            if form.category == "flexible" and form.female_group == AUTO_GROUP:
+                p = load_parameters().get("flexible_worker_female_group")
+                status = t("tui.facts.param_unconfirmed") if p.unconfirmed else t("tui.facts.param_confirmed")
+                text += "\n" + t("tui.intake.group_param", name="flexible_worker_female_group", value=p.value, status=status)
+            note.update(text)
+        month_note = self.query_one("#month-note", Static)
+        month_note.remove_class("-error")
+        if live.month_error:
+            month_note.update(live.month_error)
+            month_note.add_class("-error")
+        elif live.facts is not None and live.facts.window is not None:
+            w = live.facts.window
+            month_note.update(t("tui.intake.month_hint", statutory=live.facts.statutory.statutory_month if live.facts.statutory else "—",
+                                earliest=w.earliest, latest=w.latest))
+        else:
+            month_note.update(t("tui.intake.month_hint_none"))
+        self._show_verdict(live)
+
+    def _show_id(self, card: IdCard | None, known: dict[str, Any] | None) -> None:
+        info = self.query_one("#id-info", Static)
+        info.remove_class("-error", "-ok")
+        if card is None:
+            info.update(t("tui.intake.id_hint"))
+            return
+        if len(card.number) < 18 and card.error == "rules.id.length":
+            info.update(t("tui.intake.id_progress", n=len(card.number)))
+            return
+        if not card.valid:
+            info.update(t(card.error or "rules.id.format"))
+            info.add_class("-error")
+            return
+        text = t("tui.intake.id_read", sex=t(f"tui.intake.sex.{card.sex}"), birth=card.birth_date, place=card.place or card.place_code or "")
+        if known is not None:
+            person = known["person"]
+            text += "\n" + t("tui.intake.person_known", name=person["name"], records=len(known["archive_records"]),
+                              periods=len(known["periods"]))
+            if known.get("open_case_no"):
+                text += "\n" + t("tui.intake.open_case", case_no=known["open_case_no"])
+        elif self.known_for != card.number:
+            text += "\n" + t("tui.intake.looking_up")
+        else:
+            text += "\n" + t("tui.intake.person_new")
+        info.update(text)
+        info.add_class("-ok")
+
+    def _show_verdict(self, live: Live) -> None:
+        verdict = self.query_one("#verdict", Static)
+        verdict.remove_class("-accept", "-correct", "-review")
+        facts_panel = self.query_one("#live-facts", FactsPanel)
+        findings = self.query_one("#findings", FindingsList)
+        if live.assessment is None or live.facts is None or live.person is None:
+            verdict.update(t("tui.intake.verdict.waiting"))
+            facts_panel.show([])
+            findings.blank()
+            return
+        a = live.assessment
+        blocking = [f for f in a.findings if f.severity in BLOCKING]
+        if a.decision == "accept":
+            verdict.update(t("tui.intake.verdict.accept"))
+            verdict.add_class("-accept")
+        elif a.decision == "manual_review":
+            verdict.update(t("tui.intake.verdict.review", n=len(blocking)))
+            verdict.add_class("-review")
+        else:
+            verdict.update(t("tui.intake.verdict.correct", n=len(blocking)))
+            verdict.add_class("-correct")
+        facts_panel.show(build_fact_rows(live.facts, live.person, a, LIVE_FACTS))
+        findings.show(a.findings)
+
+    # -- events -------------------------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _form_changed(self, event: Message) -> None:
+        if not self.is_mounted:
+            return
+        if isinstance(event, Select.Changed) and event.select.id == "female_group" and not self.filling:
+            self.group_touched = True
+        if isinstance(event, Input.Changed) and event.input.id == "id_number":
+            card = parse_id(event.value)
+            if card.valid and self.known_for != card.number:
+                self.lookup_person(card.number)
+        self._sync_materials()
+        self.recompute()
+
+    @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
+    def lookup_person(self, id_number: str) -> None:
+        from console.services.lookup import person_by_id_number
+
+        try:
+            with self.ctx.open() as (db, actor):
+                data = person_by_id_number(db, actor, id_number)
+        except RetireError as exc:
+            self.post_message(self.Failed(exc.text()))
+            return
+        except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
+            self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
+            return
+        self.post_message(self.PersonFound(id_number, data))
+
+    def on_intake_screen_person_found(self, message: PersonFound) -> None:
+        if parse_id(self._value("id_number")).number != message.id_number:
+            return
+        self.known_for = message.id_number
+        self.known = message.data
+        if message.data is not None:
+            self._fill(message.data)
+        self.recompute()
+
+    def _fill(self, data: dict[str, Any]) -> None:
+        """Fill the form from the registered person (the clerk can still edit every field)."""
+        person = data["person"]
+        self.filling = True
+        try:
+            for wid in ("name", "phone", "address", "hukou"):
+                if person.get(wid):
+                    self.query_one(f"#{wid}", Input).value = str(person[wid])
+            if person.get("staff_category") in STAFF_CATEGORIES:
+                self.query_one("#category", Select).value = person["staff_category"]
+            if person.get("female_group") in ("female50", "female55"):
+                self.query_one("#female_group", Select).value = person["female_group"]
+            employer = data.get("employer")
+            if employer:
+                self.query_one("#employer_code", Input).value = employer.get("credit_code") or ""
+                self.query_one("#employer_name", Input).value = employer.get("name") or ""
+            if person.get("archive_lost"):
+                self.query_one("#kind", Select).value = "lost_archive"
+        finally:
+            self.call_after_refresh(setattr, self, "filling", False)
+
+    # -- actions ---------------------------------------------------------------------------------
+
+    def _check_form(self) -> FormData | None:
+        form = self.read_form()
+        card = parse_id(form.id_number)
+        problem: tuple[str, str] | None = None
+        if not card.valid:
+            problem = ("id_number", t(card.error or "rules.id.format"))
+        elif not form.name.strip():
+            problem = ("name", t("intake.no_name"))
+        elif self.live.month_error:
+            problem = ("chosen_month", self.live.month_error)
+        if problem is not None:
+            self.notify(problem[1], severity="error", markup=False)
+            self.query_one(f"#{problem[0]}", Input).focus()
+            return None
+        return form
+
+    def action_save_draft(self) -> None:
+        form = self._check_form()
+        if form is not None and not self.busy:
+            self._decide(form, None)
+
+    def action_accept(self) -> None:
+        form = self._check_form()
+        if form is not None and not self.busy:
+            self._decide(form, "accept")
+
+    def action_correction(self) -> None:
+        form = self._check_form()
+        if form is None or self.busy:
+            return
+        a = self.live.assessment
+        items = [f for f in (a.findings if a else []) if f.severity in BLOCKING]
+        if not items:
+            self.notify(t("tui.intake.nothing_to_correct"), severity="warning", markup=False)
+            return
+        heading = t("tui.intake.confirm_correction", n=len(items))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._decide(form, "correction")
+
+        self.app.push_screen(ListConfirmModal(heading, render_findings(items, numbered=True),
+                                              yes=t("tui.intake.issue_notice")), answered)
+
+    def _decide(self, form: FormData, decide: str | None) -> None:
+        self.busy = True
+        self.notify(t("tui.intake.working"), timeout=2, markup=False)
+        self.run_decision(form, decide)
+
+    @work(thread=True, exclusive=True, group="decide", exit_on_error=False)
+    def run_decision(self, form: FormData, decide: str | None) -> None:
+        from console.services.lookup import open_and_decide
+
+        today = self.ctx.today
+        try:
+            with self.ctx.open() as (db, actor):
+                result = open_and_decide(db, actor, form.applicant(), form.kind, form.joint_items, form.received,
+                                         form.chosen_month.strip() or None, decide, today)
+                text, kind, number = "", None, None
+                if result.decision is not None:
+                    kind = "acceptance" if decide == "accept" else "correction"
+                    number = result.decision.notice_number
+                    text = render_notice(db, actor, result.case_no, kind, number, form.name.strip(),
+                                         result.decision.assessment.findings, today.isoformat())
+        except RetireError as exc:
+            self.post_message(self.Failed(exc.text()))
+            return
+        except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
+            self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
+            return
+        self.post_message(self.Decided(result.case_no, result.status, kind, number, text))
+
+    def on_intake_screen_failed(self, message: Failed) -> None:
+        self.busy = False
+        self.notify(message.text, severity="error", timeout=12, markup=False)
+
+    def on_intake_screen_decided(self, message: Decided) -> None:
+        self.busy = False
+        status = t(f"status.{message.status}")
+        self.notify(t("tui.intake.done", case_no=message.case_no, status=status), markup=False)
+        self.pristine = self.read_form()
+        if message.kind is None:
+            self.dismiss(message.case_no)
+            return
+        title = t(f"tui.notice.title.{message.kind}")
+
+        def closed(_: None) -> None:
+            self.dismiss(message.case_no)
+
+        self.app.push_screen(NoticePreview(title, message.number, message.text), closed)
+
+    def action_leave(self) -> None:
+        if self.busy:
+            return
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmModal(t("tui.intake.confirm_leave")), answered)

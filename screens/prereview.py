@@ -1,0 +1,600 @@
+"""Archive pre-review (档案初审): edit the archive records and contribution periods, see the facts live.
+
+The rows live in the screen until ``s`` saves them (prereview.record through
+lookup.save_prereview, which refuses when someone else saved since this
+screen loaded).  Every edit reruns the pure rules in the UI thread, so the
+facts panel and the findings always describe the rows on screen.
+"""
+from __future__ import annotations
+
+import copy
+from datetime import date
+from typing import Any, Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from console.errors import RetireError, StaleVersion
+from console.i18n import t
+from console.rules.birth_date import DOC_KINDS
+from console.rules.eligibility import Assessment, assess
+from console.rules.intervals import KINDS
+from console.rules.months import BadMonth, Month, parse_date
+from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
+from console.services.person_facts import archive_record, period
+from console.settings import load_parameters
+from screens.context import AppContext
+from screens.widgets.confirm import ConfirmModal
+from screens.widgets.facts_panel import FactsPanel, build_fact_rows
+from screens.widgets.findings import FindingsList
+
+WIDE = 120
+RECORD_COLUMNS = ("doc_kind", "doc_date", "birth_date_recorded", "altered", "altered_confirmed")
+PERIOD_COLUMNS = ("from_month", "to_month", "kind", "place", "months")
+COLUMN_CELLS = {"doc_kind": 8, "doc_date": 10, "birth_date_recorded": 10, "altered": 4, "altered_confirmed": 4,
+                "from_month": 7, "to_month": 7, "kind": 4, "place": 10, "months": 4}
+BOOL_COLUMNS = ("altered", "altered_confirmed")
+
+
+# -- modals -----------------------------------------------------------------------------------
+
+
+class CellEditModal(ModalScreen[str | None]):
+    """Edit one value; ``check`` returns an error text or None.  Enter saves, Escape cancels."""
+
+    DEFAULT_CSS = """
+    CellEditModal { align: center middle; }
+    CellEditModal > Vertical { width: 56; max-width: 100%; height: auto; border: thick $accent; background: $panel; padding: 0 1; }
+    CellEditModal .modal-title { text-style: bold; width: 100%; margin-bottom: 1; }
+    CellEditModal #edit-error { color: $text-error; height: auto; width: 100%; }
+    CellEditModal .modal-hint { color: $text-muted; width: 100%; }
+    """
+    BINDINGS = [Binding("escape", "cancel", t("tui.common.cancel"), show=False)]
+
+    def __init__(self, title: str, value: str, check: Callable[[str], str | None], placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.check = check
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="modal-title", markup=False)
+            yield Input(self.value, placeholder=self.placeholder, id="edit-value")
+            yield Static("", id="edit-error", markup=False)
+            yield Static(t("tui.prereview.edit_hint"), classes="modal-hint", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self.query_one("#edit-error", Static).update(self.check(event.value.strip()) or "")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = event.value.strip()
+        error = self.check(value)
+        if error:
+            self.query_one("#edit-error", Static).update(error)
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChoiceModal(ModalScreen[str | None]):
+    """Pick one of a few codes with the arrows and Enter."""
+
+    DEFAULT_CSS = """
+    ChoiceModal { align: center middle; }
+    ChoiceModal > Vertical { width: 56; max-width: 100%; height: auto; max-height: 100%; border: thick $accent; background: $panel; padding: 0 1; }
+    ChoiceModal .modal-title { text-style: bold; width: 100%; margin-bottom: 1; }
+    ChoiceModal OptionList { height: auto; max-height: 14; }
+    """
+    BINDINGS = [Binding("escape", "cancel", t("tui.common.cancel"), show=False)]
+
+    def __init__(self, title: str, choices: list[tuple[str, str]], current: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="modal-title", markup=False)
+            yield OptionList(*[Option(Text(label), id=code) for code, label in self.choices], id="choices")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        codes = [c for c, _ in self.choices]
+        options.highlighted = codes.index(self.current) if self.current in codes else 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# -- validation ---------------------------------------------------------------------------------
+
+
+def check_date(value: str, required: bool = False) -> str | None:
+    if not value:
+        return t("tui.prereview.required") if required else None
+    try:
+        parsed = parse_date(value)
+    except BadMonth:
+        return t("tui.prereview.bad_date", value=value)
+    if parsed.year < 1900:
+        return t("tui.prereview.bad_date", value=value)
+    return None
+
+
+def check_month(value: str, lower: str | None = None, upper: str | None = None) -> str | None:
+    try:
+        month = Month.parse(value)
+    except BadMonth:
+        return t("tui.prereview.bad_month", value=value)
+    if value.count("-") != 1:
+        return t("tui.prereview.bad_month", value=value)
+    if lower and month < Month.parse(lower):
+        return t("tui.prereview.month_before", value=month, other=lower)
+    if upper and month > Month.parse(upper):
+        return t("tui.prereview.month_after", value=month, other=upper)
+    return None
+
+
+def period_months(row: dict[str, Any]) -> int:
+    return Month.parse(row["to_month"]).months_since(Month.parse(row["from_month"])) + 1
+
+
+def live_facts(state: dict[str, Any], records: list[dict[str, Any]], periods: list[dict[str, Any]],
+               today: date) -> tuple[PersonFacts, RetirementFacts, Assessment]:
+    """The rules over the rows on screen (nothing is read from or written to the database)."""
+    person = state["person"]
+    case = state["case"]
+    pf = PersonFacts(
+        sex=person["sex"],
+        id_birth=date.fromisoformat(person["birth_date_id"]) if person.get("birth_date_id") else None,
+        staff_category=person.get("staff_category") or "worker",
+        female_group=person.get("female_group"),
+        archive_records=tuple(archive_record(r) for r in records),
+        periods=tuple(period(r) for r in periods),
+        archive_lost=bool(person.get("archive_lost")),
+        has_employer=person.get("employer_id") is not None,
+        insured_before_2011_07=None if person.get("insured_before_2011_07") is None else bool(person["insured_before_2011_07"]),
+    )
+    chosen = Month.parse(case["chosen_month"]) if case.get("chosen_month") else None
+    facts = compute_facts(pf, load_parameters(), chosen_month=chosen, decided_on=Month.from_date(today))
+    result = assess(pf, facts, case["kind"], Month.from_date(today), state.get("received", []), case.get("joint_items", []))
+    return pf, facts, result
+
+
+def _clean_record(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "doc_kind": r["doc_kind"],
+        "doc_date": r.get("doc_date") or None,
+        "birth_date_recorded": r.get("birth_date_recorded") or None,
+        "altered": bool(r.get("altered")),
+        "altered_confirmed": bool(r.get("altered_confirmed")),
+        "note": r.get("note"),
+    }
+
+
+def _clean_period(r: dict[str, Any]) -> dict[str, Any]:
+    return {"from_month": r["from_month"], "to_month": r["to_month"], "kind": r["kind"], "place": r.get("place") or None,
+            "base": r.get("base"), "evidence": r.get("evidence")}
+
+
+# -- the screen ----------------------------------------------------------------------------------
+
+
+class PrereviewScreen(Screen[bool]):
+    """Pre-review one case's archive; dismisses True if something was saved or confirmed."""
+
+    CSS_PATH = "prereview.tcss"
+    BINDINGS = [
+        Binding("a", "add_row", t("tui.prereview.key.add")),
+        Binding("d", "delete_row", t("tui.prereview.key.delete")),
+        Binding("s", "save", t("tui.prereview.key.save")),
+        Binding("c", "confirm", t("tui.prereview.key.confirm")),
+        Binding("escape", "leave", t("tui.prereview.key.leave")),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, state: dict[str, Any]) -> None:
+            super().__init__()
+            self.state = state
+
+    class Saved(Message):
+        def __init__(self, facts: dict[str, Any], version: int) -> None:
+            super().__init__()
+            self.facts, self.version = facts, version
+
+    class Confirmed(Message):
+        def __init__(self, meta: dict[str, Any]) -> None:
+            super().__init__()
+            self.meta = meta
+
+    class Stale(Message):
+        def __init__(self, text: str, meta: dict[str, Any] | None) -> None:
+            super().__init__()
+            self.text, self.meta = text, meta
+
+    class Failed(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, ctx: AppContext, case_no: str) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.case_no = case_no
+        self.state: dict[str, Any] | None = None
+        self.records: list[dict[str, Any]] = []
+        self.periods: list[dict[str, Any]] = []
+        self.saved_rows: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+        self.facts_meta: dict[str, Any] | None = None
+        self.changed_anything = False
+        self.busy = False
+        self.current_table = "records"
+        self.facts: RetirementFacts | None = None
+        self.assessment: Assessment | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(t("tui.prereview.title", case_no=self.case_no), id="pre-title", markup=False)
+        yield Static(t("tui.prereview.loading"), id="pre-status", markup=False)
+        with Horizontal(id="pre-body"):
+            with Vertical(id="tables"):
+                yield Static(t("tui.prereview.records_title"), classes="table-title", markup=False)
+                yield DataTable(id="records", cursor_type="cell", zebra_stripes=True)
+                yield Static(t("tui.prereview.periods_title"), classes="table-title", markup=False)
+                yield DataTable(id="periods", cursor_type="cell", zebra_stripes=True)
+            with VerticalScroll(id="pre-side"):
+                yield FactsPanel(id="pre-facts")
+                yield Static(t("tui.prereview.findings_title"), id="pre-findings-title", markup=False)
+                yield FindingsList(id="pre-findings")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        records = self.query_one("#records", DataTable)
+        for key in RECORD_COLUMNS:
+            records.add_column(t(f"tui.prereview.col.{key}"), key=key, width=COLUMN_CELLS[key])
+        periods = self.query_one("#periods", DataTable)
+        for key in PERIOD_COLUMNS:
+            periods.add_column(t(f"tui.prereview.col.{key}"), key=key, width=COLUMN_CELLS[key])
+        records.focus()
+        self.load()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE, "-wide")
+
+    # -- loading ------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="prereview-load", exit_on_error=False)
+    def load(self) -> None:
+        from console.services.lookup import prereview_state
+
+        try:
+            with self.ctx.open() as (db, actor):
+                state = prereview_state(db, actor, self.case_no)
+        except RetireError as exc:
+            self.post_message(self.Failed(exc.text()))
+            return
+        except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
+            self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
+            return
+        self.post_message(self.Loaded(state))
+
+    def on_prereview_screen_loaded(self, message: Loaded) -> None:
+        state = message.state
+        self.state = state
+        self.records = [_clean_record(r) for r in state["archive_records"]]
+        self.periods = [_clean_period(r) for r in state["periods"]]
+        self.saved_rows = (copy.deepcopy(self.records), copy.deepcopy(self.periods))
+        self.facts_meta = state["facts"]
+        person = state["person"]
+        case = state["case"]
+        sex = t(f"tui.intake.sex.{person['sex']}")
+        self.query_one("#pre-title", Static).update(
+            t("tui.prereview.title_full", case_no=self.case_no, name=person["name"], sex=sex, birth=person.get("birth_date_id") or "—",
+              kind=t(f"kinds.{case['kind']}"), status=t(f"status.{case['status']}")))
+        self.refresh_tables()
+        self.recompute()
+
+    # -- display ------------------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        return (self.records, self.periods) != self.saved_rows
+
+    def _record_cells(self, r: dict[str, Any]) -> list[Text]:
+        yes, no = t("tui.prereview.yes"), t("tui.prereview.no")
+        altered = Text(yes, style="bold red") if r.get("altered") else Text(no, style="dim")
+        confirmed = Text(yes if r.get("altered_confirmed") else no, style="" if r.get("altered_confirmed") else "dim")
+        return [Text(t(f"tui.prereview.doc_kind.{r['doc_kind']}")), Text(r.get("doc_date") or "—"),
+                Text(r.get("birth_date_recorded") or "—"), altered, confirmed]
+
+    def _period_cells(self, p: dict[str, Any]) -> list[Text]:
+        kind_style = "cyan" if p["kind"] == "deemed" else ""
+        return [Text(p["from_month"]), Text(p["to_month"]), Text(t(f"tui.prereview.period_kind.{p['kind']}"), style=kind_style),
+                Text(p.get("place") or "—"), Text(str(period_months(p)), justify="right")]
+
+    def _fill(self, table: DataTable, rows: list[list[Text]]) -> None:
+        cursor = table.cursor_coordinate
+        table.clear()
+        for cells in rows:
+            table.add_row(*cells)
+        if rows:
+            table.cursor_coordinate = Coordinate(min(cursor.row, len(rows) - 1), cursor.column)
+
+    def refresh_tables(self) -> None:
+        self._fill(self.query_one("#records", DataTable), [self._record_cells(r) for r in self.records])
+        self._fill(self.query_one("#periods", DataTable), [self._period_cells(p) for p in self.periods])
+
+    def recompute(self) -> None:
+        if self.state is None:
+            return
+        pf, facts, result = live_facts(self.state, self.records, self.periods, self.ctx.today)
+        self.facts, self.assessment = facts, result
+        self.query_one("#pre-facts", FactsPanel).show(build_fact_rows(facts, pf, result))
+        self.query_one("#pre-findings", FindingsList).show(
+            [f for f in result.findings if not f.code.startswith("materials.")])
+        self._show_status()
+
+    def _show_status(self) -> None:
+        status = self.query_one("#pre-status", Static)
+        parts = []
+        meta = self.facts_meta
+        if meta is None:
+            parts.append(t("tui.prereview.never_saved"))
+        elif meta.get("confirmed_at"):
+            parts.append(t("tui.prereview.confirmed_by", who=meta["confirmed_by"], when=meta["confirmed_at"][:16]))
+        else:
+            parts.append(t("tui.prereview.saved_by", who=meta.get("updated_by") or "—", when=(meta.get("updated_at") or "")[:16]))
+        if self.dirty:
+            parts.append(t("tui.prereview.unsaved"))
+        status.update("　".join(parts))
+        status.set_class(self.dirty, "-dirty")
+
+    def _changed(self) -> None:
+        self.refresh_tables()
+        self.recompute()
+
+    # -- editing ------------------------------------------------------------------------------------
+
+    def _table(self) -> DataTable:
+        """The table the row keys act on: the focused one, else the one last focused."""
+        if isinstance(self.focused, DataTable) and self.focused.id in ("records", "periods"):
+            self.current_table = self.focused.id
+        return self.query_one(f"#{self.current_table}", DataTable)
+
+    @on(DataTable.CellSelected)
+    def _edit(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        table = event.data_table
+        row, col = event.coordinate.row, event.coordinate.column
+        if table.id == "records":
+            self._edit_record(row, RECORD_COLUMNS[col])
+        else:
+            self._edit_period(row, PERIOD_COLUMNS[col])
+
+    def _edit_record(self, row: int, key: str) -> None:
+        if row >= len(self.records):
+            return
+        record = self.records[row]
+        title = t("tui.prereview.edit_title", line=row + 1, column=t(f"tui.prereview.col.{key}"))
+        if key in BOOL_COLUMNS:
+            record[key] = not record.get(key)
+            self._changed()
+            return
+
+        def store(value: str | None) -> None:
+            if value is None:
+                return
+            record[key] = value or None
+            self._changed()
+
+        if key == "doc_kind":
+            choices = [(k, t(f"tui.prereview.doc_kind_long.{k}")) for k in DOC_KINDS]
+            self.app.push_screen(ChoiceModal(title, choices, record["doc_kind"]), store)
+        else:
+            self.app.push_screen(CellEditModal(title, record.get(key) or "", check_date, "YYYY-MM-DD"), store)
+
+    def _edit_period(self, row: int, key: str) -> None:
+        if row >= len(self.periods):
+            return
+        p = self.periods[row]
+        title = t("tui.prereview.edit_title", line=row + 1, column=t(f"tui.prereview.col.{key}"))
+        if key == "months":
+            self.notify(t("tui.prereview.months_computed"), markup=False)
+            return
+
+        def store(value: str | None) -> None:
+            if value is None:
+                return
+            p[key] = str(Month.parse(value)) if key in ("from_month", "to_month") else value
+            if key == "place":
+                p[key] = value or None
+            self._changed()
+
+        if key == "kind":
+            choices = [(k, t(f"tui.prereview.period_kind_long.{k}")) for k in KINDS]
+            self.app.push_screen(ChoiceModal(title, choices, p["kind"]), store)
+        elif key == "from_month":
+            self.app.push_screen(CellEditModal(title, p["from_month"], lambda v: check_month(v, upper=p["to_month"]), "YYYY-MM"), store)
+        elif key == "to_month":
+            self.app.push_screen(CellEditModal(title, p["to_month"], lambda v: check_month(v, lower=p["from_month"]), "YYYY-MM"), store)
+        else:
+            self.app.push_screen(CellEditModal(title, p.get("place") or "", lambda v: None), store)
+
+    def action_add_row(self) -> None:
+        if self.state is None:
+            return
+        self._table()
+        if self.current_table == "records":
+            self.records.append({"doc_kind": "other", "doc_date": None, "birth_date_recorded": None,
+                                 "altered": False, "altered_confirmed": False, "note": None})
+            rows = len(self.records)
+        else:
+            last = max((Month.parse(p["to_month"]) for p in self.periods), default=None)
+            start = last + 1 if last is not None else Month.from_date(self.ctx.today)
+            self.periods.append({"from_month": str(start), "to_month": str(max(start, Month.from_date(self.ctx.today))),
+                                 "kind": "actual", "place": load_parameters().county_places[-1] if load_parameters().county_places else None,
+                                 "base": None, "evidence": None})
+            rows = len(self.periods)
+        self._changed()
+        table = self.query_one(f"#{self.current_table}", DataTable)
+        table.focus()
+        table.cursor_coordinate = Coordinate(rows - 1, 0)
+
+    def action_delete_row(self) -> None:
+        if self.state is None:
+            return
+        table = self._table()
+        rows = self.records if self.current_table == "records" else self.periods
+        row = table.cursor_coordinate.row
+        if not rows or row >= len(rows):
+            return
+        cells = self._record_cells(rows[row]) if rows is self.records else self._period_cells(rows[row])
+        question = t("tui.prereview.confirm_delete", line=row + 1, row=" ".join(c.plain for c in cells))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                del rows[row]
+                self._changed()
+
+        self.app.push_screen(ConfirmModal(question), answered)
+
+    # -- saving ---------------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        if self.state is None or self.busy:
+            return
+        if self.facts_meta is not None and self.facts_meta.get("confirmed_at"):
+            def reason_given(value: str | None) -> None:
+                if value:
+                    self._save(value)
+
+            who, when = self.facts_meta["confirmed_by"], self.facts_meta["confirmed_at"][:16]
+            self.app.push_screen(CellEditModal(t("tui.prereview.reason_title", who=who, when=when), "",
+                                               lambda v: None if v else t("tui.prereview.required")), reason_given)
+            return
+        self._save(None)
+
+    def _save(self, reason: str | None) -> None:
+        self.busy = True
+        expected = None if self.facts_meta is None else int(self.facts_meta["version"])
+        self.run_save([_clean_record(r) for r in self.records], [_clean_period(p) for p in self.periods], reason, expected)
+
+    @work(thread=True, exclusive=True, group="prereview-save", exit_on_error=False)
+    def run_save(self, records: list[dict[str, Any]], periods: list[dict[str, Any]], reason: str | None, expected: int | None) -> None:
+        from console.services.lookup import prereview_state, save_prereview
+
+        try:
+            with self.ctx.open() as (db, actor):
+                result, version = save_prereview(db, actor, self.case_no, records, periods, reason, expected, self.ctx.today)
+        except StaleVersion as exc:
+            try:
+                with self.ctx.open() as (db, actor):
+                    meta = prereview_state(db, actor, self.case_no)["facts"]
+            except Exception:  # noqa: BLE001 - the stale notice is still shown
+                meta = None
+            self.post_message(self.Stale(exc.text(), meta))
+            return
+        except RetireError as exc:
+            self.post_message(self.Failed(exc.text()))
+            return
+        except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
+            self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
+            return
+        self.post_message(self.Saved(result.facts, version))
+
+    def on_prereview_screen_saved(self, message: Saved) -> None:
+        self.busy = False
+        self.changed_anything = True
+        self.saved_rows = (copy.deepcopy(self.records), copy.deepcopy(self.periods))
+        login = self.ctx.actor.login if self.ctx.actor else self.ctx.login
+        self.facts_meta = {"version": message.version, "confirmed_at": None, "confirmed_by": None,
+                           "updated_by": login, "updated_at": t("tui.prereview.just_now"), "data": message.facts}
+        self._show_status()
+        self.notify(t("tui.prereview.saved", month=message.facts.get("retire_month") or "—"), markup=False)
+
+    def on_prereview_screen_stale(self, message: Stale) -> None:
+        """Someone saved first: keep the edits, learn their version, and offer to overwrite."""
+        self.busy = False
+        self.facts_meta = message.meta
+        self._show_status()
+        self.notify(message.text, severity="error", timeout=12, markup=False)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.action_save()
+
+        self.app.push_screen(ConfirmModal(message.text + "\n" + t("tui.prereview.overwrite")), answered)
+
+    def action_confirm(self) -> None:
+        if self.state is None or self.busy:
+            return
+        if self.dirty:
+            self.notify(t("tui.prereview.save_first"), severity="warning", markup=False)
+            return
+        self.busy = True
+        self.run_confirm()
+
+    @work(thread=True, exclusive=True, group="prereview-save", exit_on_error=False)
+    def run_confirm(self) -> None:
+        from console.services.lookup import confirm_prereview
+
+        try:
+            with self.ctx.open() as (db, actor):
+                _, meta = confirm_prereview(db, actor, self.case_no)
+        except RetireError as exc:
+            self.post_message(self.Failed(exc.text()))
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
+            return
+        self.post_message(self.Confirmed(meta))
+
+    def on_prereview_screen_confirmed(self, message: Confirmed) -> None:
+        self.busy = False
+        self.changed_anything = True
+        self.facts_meta = {**(self.facts_meta or {}), **message.meta}
+        self._show_status()
+        self.notify(t("tui.prereview.confirmed"), markup=False)
+
+    def on_prereview_screen_failed(self, message: Failed) -> None:
+        self.busy = False
+        self.notify(message.text, severity="error", timeout=12, markup=False)
+        if self.state is None:
+            self.query_one("#pre-status", Static).update(message.text)
+
+    def action_leave(self) -> None:
+        if self.busy:
+            return
+        if not self.dirty:
+            self.dismiss(self.changed_anything)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(self.changed_anything)
+
+        self.app.push_screen(ConfirmModal(t("tui.prereview.confirm_leave")), answered)
