@@ -5,6 +5,7 @@ person, their archive or their periods change (see schema v3).
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Iterable, Iterator, Sequence
 
 import sqlite_utils
@@ -19,11 +20,11 @@ STATUS_COLUMNS = (
 _PERSON_COLS = "id, sex, birth_date_id, staff_category, female_group, archive_lost, employer_id, insured_before_2011_07"
 
 
-def _grouped(cursor: Any) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
-    """Rows of a cursor ordered by person_id (first column), grouped."""
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
+    """Rows ordered by person_id (first column), grouped."""
     current: int | None = None
     group: list[tuple[Any, ...]] = []
-    for row in cursor:
+    for row in rows:
         if row[0] != current:
             if current is not None:
                 yield current, group
@@ -33,25 +34,35 @@ def _grouped(cursor: Any) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
         yield current, group
 
 
-def stream_inputs(db: sqlite_utils.Database, only_missing: bool = False) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-    """(person, archive rows, period rows) for every person (or those without status), by a merge join.
+Inputs = list[tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]]
 
-    Three ordered cursors instead of a query per person: the recompute of a
-    whole county reads each table once (several cursors may be open on one
-    connection).
+
+def read_batch(db: sqlite_utils.Database, after: int, size: int, only_missing: bool = False) -> Inputs:
+    """(person, archive rows, period rows) of the next ``size`` persons with id > ``after`` (all, or those without status).
+
+    Meant to run inside the transaction that writes their rows: what is
+    stored then rests on exactly what was read, and no reading cursor stays
+    open across transactions.  (A cursor held open over the whole run pins
+    an old WAL snapshot, so the first batch committed after a clerk's save
+    failed with "database is locked".)  Archive and periods are read by a
+    merge join over three ordered result sets, not a query per person.
     """
-    where = sub = ""
-    if only_missing:
-        # a snapshot of who to compute: the recompute writes person_status while these cursors run
-        db.conn.execute("DROP TABLE IF EXISTS temp.todo")
-        db.conn.execute("CREATE TEMP TABLE todo AS SELECT id FROM persons WHERE id NOT IN (SELECT person_id FROM person_status)")
-        where = " WHERE id IN (SELECT id FROM temp.todo)"
-        sub = " WHERE person_id IN (SELECT id FROM temp.todo)"
-    persons = db.conn.execute(f"SELECT {_PERSON_COLS} FROM persons{where} ORDER BY id")
+    missing = " AND NOT EXISTS (SELECT 1 FROM person_status s WHERE s.person_id = persons.id)" if only_missing else ""
+    persons = db.conn.execute(f"SELECT {_PERSON_COLS} FROM persons WHERE id > ?{missing} ORDER BY id LIMIT ?", [after, size]).fetchall()
+    if not persons:
+        return []
+    lo, hi = persons[0][0], persons[-1][0]
+    if hi - lo < 2 * len(persons):  # dense (everyone, or most): one index range
+        where, args = "person_id BETWEEN ? AND ?", [lo, hi]
+    else:  # a few stale persons spread over the county: look each one up
+        where, args = "person_id IN (SELECT value FROM json_each(?))", [json.dumps([p[0] for p in persons])]
+    # fetchall: no statement outlives the batch (an open one would pin the snapshot again)
     archive = _grouped(db.conn.execute(
-        f"SELECT person_id, doc_kind, doc_date, birth_date_recorded, altered, altered_confirmed FROM archive_records{sub} ORDER BY person_id"))
+        "SELECT person_id, doc_kind, doc_date, birth_date_recorded, altered, altered_confirmed"
+        f" FROM archive_records WHERE {where} ORDER BY person_id, id", args).fetchall())
     periods = _grouped(db.conn.execute(
-        f"SELECT person_id, from_month, to_month, kind, place FROM contribution_periods{sub} ORDER BY person_id"))
+        f"SELECT person_id, from_month, to_month, kind, place FROM contribution_periods WHERE {where} ORDER BY person_id, from_month, id", args).fetchall())
+    out: Inputs = []
     next_a = next(archive, None)
     next_p = next(periods, None)
     for person in persons:
@@ -62,12 +73,32 @@ def stream_inputs(db: sqlite_utils.Database, only_missing: bool = False) -> Iter
             next_p = next(periods, None)
         recs = next_a[1] if next_a is not None and next_a[0] == pid else []
         pers = next_p[1] if next_p is not None and next_p[0] == pid else []
-        yield person, recs, pers
+        out.append((person, recs, pers))
+    return out
 
 
 def count_persons(db: sqlite_utils.Database, only_missing: bool = False) -> int:
-    where = " WHERE id NOT IN (SELECT person_id FROM person_status)" if only_missing else ""
-    return int(db.execute(f"SELECT count(*) FROM persons{where}").fetchone()[0])
+    if not only_missing:
+        return int(db.execute("SELECT count(*) FROM persons").fetchone()[0])
+    # Fast path (the list asks this on every call): person_id is the primary key and
+    # references persons, so equal counts mean every person has a row.  count(*) is a
+    # b-tree count (milliseconds at a million rows); the anti-join is a full scan.
+    persons, stored = db.execute("SELECT (SELECT count(*) FROM persons), (SELECT count(*) FROM person_status)").fetchone()
+    if persons == stored:
+        return 0
+    return int(db.execute("SELECT count(*) FROM persons WHERE id NOT IN (SELECT person_id FROM person_status)").fetchone()[0])
+
+
+def has_other_policies(db: sqlite_utils.Database, policy_version: str) -> bool:
+    """Whether any row was computed under another policy version (read-only; no write lock).
+
+    Written as two ranges so that an index on policy_version, if there is one,
+    answers with two seeks; without it this is one scan that stops at the first hit.
+    """
+    row = db.execute(
+        "SELECT 1 FROM person_status WHERE policy_version < ? OR policy_version > ? LIMIT 1", [policy_version, policy_version]
+    ).fetchone()
+    return row is not None
 
 
 def drop_other_policies(db: sqlite_utils.Database, policy_version: str) -> int:

@@ -337,10 +337,16 @@ END;
 by month for the pre-retirement list; triggers drop a row the moment the
 data under it changes, so a stale fact is recomputed, never shown."""
 
+V4 = """
+CREATE INDEX person_status_policy ON person_status(policy_version);
+"""
+"""v4: the pre-retirement list checks for rows of another policy version on every call."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: staff, persons, cases, tasks, notices, audit", V1),
     Migration(2, "case clock pauses and delay cause", V2),
     Migration(3, "person retirement status for the pre-retirement pipeline", V3),
+    Migration(4, "index person status by policy version", V4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -3,7 +3,8 @@
 Every person's statutory month and flags are computed by the rules engine
 and stored (db/person_status.py); triggers drop a row when its inputs
 change, and a change of policy version drops them all, so the list never
-shows a stale fact.  The recompute streams the whole county once.
+shows a stale fact.  The recompute reads the county in batches of persons,
+each read, computed and written in one transaction.
 """
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ import sqlite_utils
 
 from console.errors import BadInput, NotFound
 from console.i18n import t
-from console.rules.birth_date import ArchiveRecord
-from console.rules.intervals import Period
+from console.rules.birth_date import ArchiveRecord, decide_birth_date
+from console.rules.contribution_minimum import minimum_contribution
+from console.rules.flexible import flexible_window
+from console.rules.intervals import Period, summarise
 from console.rules.months import BadMonth, Month
 from console.rules.parameters import LocalParameters, policy_version
-from console.rules.retirement_facts import PersonFacts, compute_facts
+from console.rules.retirement_age import group_for, statutory_retirement
+from console.rules.retirement_facts import PersonFacts
 from console.services.identity import Actor, require_role
 from console.settings import load_hall, load_parameters
 from db import audit
@@ -29,7 +33,9 @@ from db.clock import now_iso
 from db.connection import transaction
 
 FLAGS = tuple(status_db.FLAG_SQL)
-BATCH = 2000
+BATCH = 1000  # persons per transaction: a clerk's save waits for at most one batch
+LIST_ROLES = ("clerk", "hrss_reviewer", "supervisor", "admin")
+"""The list holds ID numbers, phones and addresses of the whole county: HRSS staff only."""
 CONTACT_CHANNELS = ("phone", "sms", "visit", "letter", "wechat")
 Progress = Callable[[int, int], None]
 
@@ -38,8 +44,19 @@ def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+_MONTHS: dict[str, Month] = {}
+
+
+def _month_of(text: str) -> Month:
+    """Month.parse, memoised: a county's periods use a few hundred distinct months a million times."""
+    month = _MONTHS.get(text)
+    if month is None:
+        month = _MONTHS[text] = Month.parse(text)
+    return month
+
+
 def facts_of(person: tuple[Any, ...], recs: list[tuple[Any, ...]], pers: list[tuple[Any, ...]]) -> PersonFacts:
-    """PersonFacts from the raw rows of db.person_status.stream_inputs."""
+    """PersonFacts from the raw rows of db.person_status.read_batch."""
     _, sex, birth, category, female_group, lost, employer_id, before_2011 = person
     return PersonFacts(
         sex=sex,
@@ -47,26 +64,64 @@ def facts_of(person: tuple[Any, ...], recs: list[tuple[Any, ...]], pers: list[tu
         staff_category=category or "worker",
         female_group=female_group,
         archive_records=tuple(ArchiveRecord(r[1], _date(r[2]), _date(r[3]), bool(r[4]), bool(r[5])) for r in recs),
-        periods=tuple(Period(Month.parse(r[1]), Month.parse(r[2]), r[3], r[4] or "") for r in pers),
+        periods=tuple(Period(_month_of(r[1]), _month_of(r[2]), r[3], r[4] or "") for r in pers),
         archive_lost=bool(lost),
         has_employer=employer_id is not None,
         insured_before_2011_07=None if before_2011 is None else bool(before_2011),
     )
 
 
+_PARAMS: list[Any] = [None, None]
+
+
+def _local(params: LocalParameters) -> tuple[tuple[str, ...], Month, str]:
+    """(county places, personal contribution start, flexible workers' female group), read once per parameter set."""
+    if _PARAMS[0] is not params:
+        _PARAMS[:] = [params, (params.county_places, params.personal_contribution_start, params.flexible_worker_female_group)]
+    return _PARAMS[1]
+
+
+_DATES: dict[tuple[Month, str, str], tuple[str, str, str, str, int]] = {}
+
+
+def _dates(birth: Month, group: str, version: str) -> tuple[str, str, str, str, int]:
+    """(birth, statutory, earliest, latest month, minimum months) of a birth month and group.
+
+    Pure functions of their arguments and the policy tables, so memoised by
+    policy version: a county has a few hundred birth months and a million persons.
+    """
+    key = (birth, group, version)
+    found = _DATES.get(key)
+    if found is None:
+        s = statutory_retirement(birth, group)
+        window = flexible_window(s)
+        # the minimum of the statutory year (retiring at the statutory month: 6.3's "earlier of" is that year)
+        need = minimum_contribution(s.statutory_month, s.statutory_month).months
+        found = _DATES[key] = (str(s.birth), str(s.statutory_month), str(window.earliest), str(window.latest), need)
+    return found
+
+
 def status_row(person_id: int, pf: PersonFacts, params: LocalParameters, version: str, now: str) -> tuple[Any, ...]:
-    """One person_status row: statutory month, window, and every flag of the list."""
-    f = compute_facts(pf, params)
-    c = f.contributions
+    """One person_status row: statutory month, window, and every flag of the list.
+
+    The parts of ``compute_facts`` the list needs, through the same rules
+    functions (group, birth date, contribution summary, statutory age,
+    window, minimum); the chosen-month check, benefit start, divisor and
+    archive completeness belong to a case's pre-review, not to the list, and
+    would double the cost of a county-wide recompute.
+    """
+    places, start, flexible_group = _local(params)
+    group = group_for(pf.sex, pf.staff_category, pf.female_group, flexible_group)
+    decision = decide_birth_date(pf.archive_records, pf.id_birth, pf.archive_lost)
+    c = summarise(pf.periods, places, start)
     counted = c.county_actual_months if pf.archive_lost else c.county_months
     everywhere = c.actual_months if pf.archive_lost else c.total_months
-    need = f.minimum.months if f.minimum else None
-    mismatch = any(x.code == "rules.birth.id_mismatch" for x in f.birth.findings)
-    birth = f.statutory.birth if f.statutory else None
+    mismatch = any(x.code == "rules.birth.id_mismatch" for x in decision.findings)
+    birth = statutory = earliest = latest = need = None
+    if decision.birth_date is not None:
+        birth, statutory, earliest, latest, need = _dates(Month.from_date(decision.birth_date), group, version)
     return (
-        person_id, f.group, str(birth) if birth else None, f.birth.source,
-        str(f.statutory.statutory_month) if f.statutory else None,
-        str(f.window.earliest) if f.window else None, str(f.window.latest) if f.window else None,
+        person_id, group, birth, decision.source, statutory, earliest, latest,
         need, counted, max(0, need - counted) if need is not None else 0, c.total_months,
         max(0, everywhere - counted), c.deemed_months, int(mismatch), int(pf.archive_lost), version, now,
     )
@@ -82,47 +137,44 @@ class RecomputeResult:
 def recompute(db: sqlite_utils.Database, actor: Actor | None, everyone: bool = True, progress: Progress | None = None) -> RecomputeResult:
     """Recompute the status of everyone (or only those without a current row), in batches.
 
-    Each batch is its own transaction: an interruption leaves every stored
-    row correct and the rest missing, to be computed next time.
+    Each batch is read, computed and written in one transaction: an
+    interruption leaves every stored row correct and the rest missing, to be
+    computed next time; a clerk saving a person meanwhile waits for at most
+    one batch, and the trigger then drops that person's fresh row.
     """
     import time
 
     started = time.perf_counter()
     params = load_parameters()
     version = policy_version(params)
-    with transaction(db):
-        dropped = status_db.drop_other_policies(db, version)
+    dropped = 0
+    if status_db.has_other_policies(db, version):  # a read first: listing must not take the write lock every time
+        with transaction(db):
+            dropped = status_db.drop_other_policies(db, version)
     total = status_db.count_persons(db, only_missing=not everyone)
-    now = now_iso()
-    done = 0
-    batch: list[tuple[Any, ...]] = []
     if total == 0:
         return RecomputeResult(0, time.perf_counter() - started, dropped)
-    inputs = status_db.stream_inputs(db, only_missing=not everyone)
-    for row in (status_row(p[0], facts_of(p, r, q), params, version, now) for p, r, q in inputs):
-        batch.append(row)
-        if len(batch) >= BATCH:
-            done += _flush(db, batch)
-            if progress:
-                progress(done, total)
-    if batch:
-        done += _flush(db, batch)
+    now = now_iso()
+    done = 0
+    after = 0
+    while True:
+        with transaction(db):
+            inputs = status_db.read_batch(db, after, BATCH, only_missing=not everyone)
+            if inputs:
+                status_db.write(db, [status_row(p[0], facts_of(p, r, q), params, version, now) for p, r, q in inputs])
+        if not inputs:
+            break
+        after = inputs[-1][0][0]
+        done += len(inputs)
         if progress:
-            progress(done, total)
+            progress(min(done, total), total)
+        if len(inputs) < BATCH:
+            break  # the last batch: no need to scan for more
     if actor is not None and done:
         with transaction(db):
             audit.append(db, actor.login, "prereview.recompute", entity="person_status",
                          detail={"persons": done, "everyone": everyone, "policy_version": version})
     return RecomputeResult(done, time.perf_counter() - started, dropped)
-
-
-def _flush(db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> int:
-    """Write one batch in its own transaction (the reading cursors stay open beside it)."""
-    n = len(batch)
-    with transaction(db):
-        status_db.write(db, batch)
-    batch.clear()
-    return n
 
 
 def _month(text: str) -> Month:
@@ -143,7 +195,7 @@ def list_upcoming(
     refresh: bool = True,
 ) -> list[dict[str, Any]]:
     """Who reaches the statutory month in [first, first + months - 1], with flags."""
-    del actor
+    require_role(actor, *LIST_ROLES)
     flags = list(flags)
     for flag in flags:
         if flag not in FLAGS:
@@ -155,19 +207,26 @@ def list_upcoming(
         recompute(db, None, everyone=False)
     rows = status_db.upcoming(db, str(start), str(start + (months - 1)), flags, limit)
     for r in rows:
-        r["flags"] = [f for f in FLAGS if _has_flag(r, f)]
+        r["flags"] = flags_of(r)
     return rows
 
 
-def _has_flag(r: dict[str, Any], flag: str) -> bool:
-    return {
-        "short": r["short_months"] > 0,
-        "deemed": r["deemed_months"] > 0,
-        "no_prereview": not r["has_prereview"],
-        "birth_mismatch": bool(r["birth_mismatch"]),
-        "lost_archive": bool(r["archive_lost"]),
-        "outside": r["outside_months"] > 0,
-    }[flag]
+def flags_of(r: dict[str, Any]) -> list[str]:
+    """The flags of one listed row, in FLAGS order (db.person_status.FLAG_SQL says the same in SQL)."""
+    out = []
+    if r["short_months"] > 0:
+        out.append("short")
+    if r["deemed_months"] > 0:
+        out.append("deemed")
+    if not r["has_prereview"]:
+        out.append("no_prereview")
+    if r["birth_mismatch"]:
+        out.append("birth_mismatch")
+    if r["archive_lost"]:
+        out.append("lost_archive")
+    if r["outside_months"] > 0:
+        out.append("outside")
+    return out
 
 
 def _person(db: sqlite_utils.Database, id_number: str) -> dict[str, Any]:
@@ -182,6 +241,8 @@ def record_contact(db: sqlite_utils.Database, actor: Actor, id_number: str, chan
     require_role(actor, "clerk", "hrss_reviewer", "supervisor")
     if channel not in CONTACT_CHANNELS:
         raise BadInput("upcoming.bad_channel", value=channel, allowed=", ".join(CONTACT_CHANNELS))
+    if on is not None and on > date.today():
+        raise BadInput("upcoming.future_date", value=on.isoformat())
     at = (on or date.today()).isoformat()
     with transaction(db):
         person = _person(db, id_number)
@@ -209,7 +270,7 @@ def start_prereview(db: sqlite_utils.Database, actor: Actor, id_number: str, tod
 
 def reminder_text(db: sqlite_utils.Database, actor: Actor, id_number: str, lang: str | None = None) -> str:
     """The text of a reminder notice (告知提醒) for one person on the list."""
-    del actor
+    require_role(actor, *LIST_ROLES)
     person = _person(db, id_number)
     recompute(db, None, everyone=False)
     s = status_db.status_for(db, person["id"])

@@ -1,0 +1,97 @@
+"""Bulk loading of synthetic persons for benchmarks (bench/bench_upcoming.py).
+
+Not used by the console: it writes rows the generator already validated,
+with executemany in large transactions, and none of the audit a real import
+writes.  The triggers of schema v3 still fire (their cost is part of a load).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import sqlite_utils
+
+from db.connection import transaction
+
+PERSON_COLUMNS = (
+    "id", "id_number", "name", "name_initials", "sex", "birth_date_id", "phone", "address",
+    "staff_category", "female_group", "archive_lost", "insured_before_2011_07", "created_at", "updated_by", "updated_at",
+)
+PERIOD_COLUMNS = ("person_id", "from_month", "to_month", "kind", "place")
+ARCHIVE_COLUMNS = ("person_id", "doc_kind", "doc_date", "birth_date_recorded", "altered", "altered_confirmed")
+
+
+def _insert(db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    with transaction(db):
+        db.conn.executemany(sql, rows)
+
+
+def insert_persons(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in PERSON_COLUMNS order, one transaction."""
+    _insert(db, "persons", PERSON_COLUMNS, rows)
+
+
+def insert_periods(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in PERIOD_COLUMNS order, one transaction."""
+    _insert(db, "contribution_periods", PERIOD_COLUMNS, rows)
+
+
+def insert_archive(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in ARCHIVE_COLUMNS order, one transaction."""
+    _insert(db, "archive_records", ARCHIVE_COLUMNS, rows)
+
+
+def fast_load_pragmas(db: sqlite_utils.Database) -> None:
+    """For a throw-away benchmark file only: no fsync while loading."""
+    db.conn.execute("PRAGMA synchronous=OFF")
+    db.conn.execute("PRAGMA cache_size=-200000")
+
+
+def checkpoint(db: sqlite_utils.Database) -> None:
+    """Fold the WAL back into the main file and analyse (so a rerun starts from a small, planned file)."""
+    db.conn.execute("ANALYZE")
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    return {t: int(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+            for t in ("persons", "contribution_periods", "archive_records", "person_status")}
+
+
+def in_months(db: sqlite_utils.Database, first: str, last: str) -> int:
+    """Persons whose stored statutory month is in [first, last] (the size of the list, before exclusions)."""
+    return int(db.execute("SELECT count(*) FROM person_status WHERE statutory_month BETWEEN ? AND ?", [first, last]).fetchone()[0])
+
+
+def explain(db: sqlite_utils.Database, sql: str, args: Sequence[Any]) -> list[str]:
+    return [str(r[-1]) for r in db.execute("EXPLAIN QUERY PLAN " + sql, list(args)).fetchall()]
+
+
+CASE_COLUMNS = ("id", "case_no", "person_id", "kind", "status", "received_at", "created_by", "created_at")
+FACTS_COLUMNS = ("case_id", "person_id", "computed_at", "policy_version", "data")
+CONTACT_COLUMNS = ("person_id", "at", "channel", "note", "staff_id")
+
+
+def insert_cases(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in CASE_COLUMNS order, one transaction."""
+    _insert(db, "cases", CASE_COLUMNS, rows)
+
+
+def insert_facts(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in FACTS_COLUMNS order, one transaction."""
+    _insert(db, "facts", FACTS_COLUMNS, rows)
+
+
+def insert_contacts(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in CONTACT_COLUMNS order, one transaction."""
+    _insert(db, "contacts", CONTACT_COLUMNS, rows)
+
+
+PROPOSED_POLICY_INDEX = "CREATE INDEX IF NOT EXISTS person_status_policy ON person_status(policy_version)"
+"""The index proposed for a migration: lets person_status.has_other_policies answer with two seeks."""
+
+
+def set_policy_index(db: sqlite_utils.Database, present: bool) -> None:
+    """Add or drop the proposed index on the benchmark file (to measure the list both ways)."""
+    with transaction(db):
+        db.execute(PROPOSED_POLICY_INDEX if present else "DROP INDEX IF EXISTS person_status_policy")
