@@ -1,0 +1,286 @@
+"""Bulk writes for ``retire import``: batched upserts on natural keys.
+
+Every function here runs inside the caller's transaction (the importer
+opens ONE ``db.connection.transaction`` for the whole file) and takes a
+batch of plain tuples for ``executemany``: no dicts, no per-row Python
+round trips, so the import costs little more than a bare INSERT.
+
+Upserts are written so that re-importing the same file changes nothing:
+``ON CONFLICT ... DO UPDATE ... WHERE <the row would change>`` touches no
+row whose values are already there, and an empty cell (NULL) keeps the
+stored value (``COALESCE(?n, column)``) rather than wiping it.  Callers
+count what happened with ``total_changes`` before and after a batch and the
+row count of the table before and after the import (inserted = growth;
+updated = changes - inserted).
+
+Parameters are numbered (``?1`` ...) so that one tuple feeds both the
+INSERT and the DO UPDATE branch.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Iterator, Sequence
+
+import sqlite_utils
+
+LOOKUP_CHUNK = 500
+"""Keys per ``IN (...)`` lookup: well under SQLite's 32,766 variables, big enough to be cheap."""
+
+# --- employers ---------------------------------------------------------------
+
+EMPLOYER_UPSERT = """
+INSERT INTO employers (credit_code, name, address, phone) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (credit_code) DO UPDATE SET
+    name = ?2, address = COALESCE(?3, address), phone = COALESCE(?4, phone)
+WHERE (name, address, phone) IS NOT (?2, COALESCE(?3, address), COALESCE(?4, phone))
+"""
+
+EMPLOYER_INSERT_NEW = """
+INSERT INTO employers (credit_code, name) VALUES (?1, ?2) ON CONFLICT (credit_code) DO NOTHING
+"""
+
+# --- persons -------------------------------------------------------------------
+
+PERSON_COLUMNS = (
+    "id_number", "name", "name_initials", "sex", "birth_date_id", "hukou", "phone", "address",
+    "staff_category", "female_group", "employer_id", "archive_lost", "insured_before_2011_07", "bank_card",
+)
+"""The order of a person tuple; two more follow: the timestamp (?15) and the actor (?16)."""
+
+_KEPT = ("hukou", "phone", "address", "staff_category", "female_group", "employer_id", "archive_lost",
+         "insured_before_2011_07", "bank_card")
+_KEPT_PARAMS = {name: PERSON_COLUMNS.index(name) + 1 for name in _KEPT}
+
+PERSON_UPSERT = (
+    "INSERT INTO persons (" + ", ".join(PERSON_COLUMNS) + ", created_at, updated_by, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, COALESCE(?12, 0), ?13, ?14, ?15, ?16, ?15)"
+    " ON CONFLICT (id_number) DO UPDATE SET name = ?2, name_initials = ?3,"
+    " sex = COALESCE(sex, ?4), birth_date_id = COALESCE(birth_date_id, ?5), "
+    + ", ".join(f"{c} = COALESCE(?{n}, {c})" for c, n in _KEPT_PARAMS.items())
+    + ", version = version + 1, updated_by = ?16, updated_at = ?15"
+    " WHERE (name, " + ", ".join(_KEPT) + ") IS NOT (?2, "
+    + ", ".join(f"COALESCE(?{n}, {c})" for c, n in _KEPT_PARAMS.items()) + ")"
+)
+
+PERSON_INSERT_NEW = """
+INSERT INTO persons (id_number, name, name_initials, sex, birth_date_id, created_at, updated_by, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6)
+ON CONFLICT (id_number) DO NOTHING
+"""
+"""A person met only as a reference (a contributions row carrying a name): the minimum row."""
+
+# --- contribution periods ------------------------------------------------------
+
+PERIOD_UPSERT = """
+INSERT INTO contribution_periods (person_id, from_month, to_month, kind, place, base, evidence)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+ON CONFLICT (person_id, from_month, to_month, kind) DO UPDATE SET
+    place = COALESCE(?5, place), base = COALESCE(?6, base), evidence = COALESCE(?7, evidence)
+WHERE (place, base, evidence) IS NOT (COALESCE(?5, place), COALESCE(?6, base), COALESCE(?7, evidence))
+"""
+
+
+
+def period_upsert_by_number_sql(columns: dict[str, int | None], width: int) -> str:
+    """PERIOD_UPSERT for raw CSV rows: ``columns`` gives each field's 0-based cell (None: absent).
+
+    The person comes from a sub-select on the unique ID-number index (a missing
+    one fails the NOT NULL constraint: loud, never silent); empty
+    optional cells become NULL (kept values stay, as in PERIOD_UPSERT).
+    Every one of the ``width`` cells is a parameter, as sqlite3 requires; the
+    unused ones sit in a no-op ``(?n IS NULL OR 1)`` test.
+    """
+    p = {name: f"?{i + 1}" for name, i in columns.items() if i is not None}
+    opt = {name: (f"NULLIF({p[name]}, '')" if name in p else "NULL") for name in ("place", "base", "evidence")}
+    used = {int(v[1:]) for v in p.values()}
+    unused = " AND ".join(f"({'?' + str(n)} IS NULL OR 1)" for n in range(1, width + 1) if n not in used)
+    return (
+        "INSERT INTO contribution_periods (person_id, from_month, to_month, kind, place, base, evidence)"
+        f" VALUES ((SELECT id FROM persons WHERE id_number = {p['id_number']}" + (f" AND {unused}" if unused else "")
+        + f"), {p['from_month']}, {p['to_month']}, {p['kind']}, {opt['place']}, {opt['base']}, {opt['evidence']})"
+        " ON CONFLICT (person_id, from_month, to_month, kind) DO UPDATE SET"
+        f" place = COALESCE({opt['place']}, place), base = COALESCE({opt['base']}, base),"
+        f" evidence = COALESCE({opt['evidence']}, evidence)"
+        f" WHERE (place, base, evidence) IS NOT (COALESCE({opt['place']}, place), COALESCE({opt['base']}, base),"
+        f" COALESCE({opt['evidence']}, evidence))"
+    )
+
+
+# --- archive records (no unique index: update matching rows, then insert the rest) --
+
+ARCHIVE_UPDATE = """
+UPDATE archive_records SET
+    birth_date_recorded = COALESCE(?4, birth_date_recorded), altered = COALESCE(?5, altered),
+    altered_confirmed = COALESCE(?6, altered_confirmed), note = COALESCE(?7, note)
+WHERE person_id = ?1 AND doc_kind = ?2 AND doc_date IS ?3
+  AND (birth_date_recorded, altered, altered_confirmed, note)
+      IS NOT (COALESCE(?4, birth_date_recorded), COALESCE(?5, altered), COALESCE(?6, altered_confirmed), COALESCE(?7, note))
+"""
+
+ARCHIVE_INSERT = """
+INSERT INTO archive_records (person_id, doc_kind, doc_date, birth_date_recorded, altered, altered_confirmed, note)
+SELECT ?1, ?2, ?3, ?4, COALESCE(?5, 0), COALESCE(?6, 0), ?7
+WHERE NOT EXISTS (SELECT 1 FROM archive_records WHERE person_id = ?1 AND doc_kind = ?2 AND doc_date IS ?3)
+"""
+
+# --- cases -------------------------------------------------------------------------
+
+CASE_COLUMNS = (
+    "case_no", "person_id", "kind", "status", "joint_items", "received_at", "accepted_at", "completed_at",
+    "chosen_month", "due_date", "acceptance_notice_no",
+)
+"""The order of a case tuple; the timestamp (?12) and the actor (?13) follow."""
+
+_CASE_KEPT = {c: CASE_COLUMNS.index(c) + 1 for c in CASE_COLUMNS[2:]}
+
+CASE_UPSERT = (
+    "INSERT INTO cases (" + ", ".join(CASE_COLUMNS) + ", created_by, updated_by, created_at, updated_at)"
+    " VALUES (?1, ?2, COALESCE(?3, 'normal'), COALESCE(?4, 'draft'), COALESCE(?5, '[]'), ?6, ?7, ?8, ?9, ?10, ?11,"
+    " ?13, ?13, ?12, ?12)"
+    " ON CONFLICT (case_no) DO UPDATE SET "
+    + ", ".join(f"{c} = COALESCE(?{n}, {c})" for c, n in _CASE_KEPT.items())
+    + ", version = version + 1, updated_by = ?13, updated_at = ?12"
+    " WHERE (" + ", ".join(_CASE_KEPT) + ") IS NOT ("
+    + ", ".join(f"COALESCE(?{n}, {c})" for c, n in _CASE_KEPT.items()) + ")"
+)
+
+CASE_COUNTER_BUMP = """
+INSERT INTO case_counters (prefix, year, last) VALUES (?, ?, ?)
+ON CONFLICT (prefix, year) DO UPDATE SET last = MAX(last, excluded.last)
+"""
+"""Imported case numbers must never be handed out again by ``allocate_case_no``."""
+
+
+# --- helpers -----------------------------------------------------------------------
+
+def total_changes(db: sqlite_utils.Database) -> int:
+    """Rows inserted, updated or deleted on this connection so far (for per-batch counting)."""
+    return int(db.conn.total_changes)
+
+
+def count_rows(db: sqlite_utils.Database, table: str) -> int:
+    if table not in ("persons", "employers", "cases", "archive_records", "contribution_periods"):
+        raise ValueError(f"not an import table: {table}")
+    return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def write_batch(db: sqlite_utils.Database, sql: str, batch: Sequence[tuple[Any, ...]]) -> int:
+    """``executemany`` one batch; returns the rows it changed (inserted + updated)."""
+    before = db.conn.total_changes
+    db.conn.executemany(sql, batch)
+    return int(db.conn.total_changes - before)
+
+
+def upsert_employers(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
+    """(credit_code, name, address, phone) tuples."""
+    return write_batch(db, EMPLOYER_UPSERT, batch)
+
+
+def insert_new_employers(db: sqlite_utils.Database, batch: Sequence[tuple[str, str]]) -> int:
+    """(credit_code, name): employers named in a persons file and not yet registered."""
+    return write_batch(db, EMPLOYER_INSERT_NEW, batch)
+
+
+def upsert_persons(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
+    """PERSON_COLUMNS + (timestamp, actor) tuples."""
+    return write_batch(db, PERSON_UPSERT, batch)
+
+
+def insert_new_persons(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
+    """(id_number, name, name_initials, sex, birth_date_id, timestamp, actor) tuples."""
+    return write_batch(db, PERSON_INSERT_NEW, batch)
+
+
+def upsert_periods(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
+    """(person_id, from_month, to_month, kind, place, base, evidence) tuples."""
+    return write_batch(db, PERIOD_UPSERT, batch)
+
+
+def upsert_archive_records(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> tuple[int, int]:
+    """(person_id, doc_kind, doc_date, birth_date_recorded, altered, altered_confirmed, note); (inserted, updated)."""
+    updated = write_batch(db, ARCHIVE_UPDATE, batch)
+    inserted = write_batch(db, ARCHIVE_INSERT, batch)
+    return inserted, updated
+
+
+def upsert_cases(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
+    """CASE_COLUMNS + (timestamp, actor) tuples."""
+    return write_batch(db, CASE_UPSERT, batch)
+
+
+def bump_case_counters(db: sqlite_utils.Database, highest: Iterable[tuple[str, int, int]]) -> None:
+    """(prefix, year, highest number imported) for every series the file used."""
+    db.conn.executemany(CASE_COUNTER_BUMP, list(highest))
+
+
+def _chunks(keys: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(keys), size):
+        yield keys[start:start + size]
+
+
+JSON_CHUNK = 50_000
+"""Keys per ``json_each`` lookup: one statement for tens of thousands of keys, parsed in C."""
+
+
+def persons_by_number(db: sqlite_utils.Database, numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """id_number -> (person id, name) for the numbers that are registered."""
+    out: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(numbers, JSON_CHUNK):
+        for number, pid, name in db.execute(
+            "SELECT p.id_number, p.id, p.name FROM json_each(?) j JOIN persons p ON p.id_number = j.value",
+            [json.dumps(list(chunk))],
+        ).fetchall():
+            out[number] = (int(pid), name)
+    return out
+
+
+def iter_persons_by_number(db: sqlite_utils.Database, numbers: Sequence[str]) -> Iterator[tuple[str, int, str]]:
+    """(id_number, person id, name) of the registered numbers, streamed (no list of every row)."""
+    for chunk in _chunks(numbers, JSON_CHUNK):
+        cursor = db.execute(
+            "SELECT p.id_number, p.id, p.name FROM json_each(?) j JOIN persons p ON p.id_number = j.value",
+            [json.dumps(list(chunk))],
+        )
+        for row in cursor:
+            yield row
+
+
+def employers_by_code(db: sqlite_utils.Database, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """credit_code -> (employer id, name) for the codes that are registered."""
+    out: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(codes, JSON_CHUNK):
+        for code, eid, name in db.execute(
+            "SELECT e.credit_code, e.id, e.name FROM json_each(?) j JOIN employers e ON e.credit_code = j.value",
+            [json.dumps(list(chunk))],
+        ).fetchall():
+            out[code] = (int(eid), name)
+    return out
+
+
+def cases_by_number(db: sqlite_utils.Database, case_nos: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """case_no -> (the person's id_number, status) for the cases that exist."""
+    out: dict[str, tuple[str, str]] = {}
+    for chunk in _chunks(case_nos):
+        marks = ", ".join("?" for _ in chunk)
+        for case_no, number, status in db.execute(
+            f"SELECT c.case_no, p.id_number, c.status FROM cases c JOIN persons p ON p.id = c.person_id"
+            f" WHERE c.case_no IN ({marks})",
+            list(chunk),
+        ).fetchall():
+            out[case_no] = (number, status)
+    return out
+
+
+def open_cases_by_person(db: sqlite_utils.Database, numbers: Sequence[str], open_statuses: Sequence[str]) -> dict[str, list[str]]:
+    """id_number -> case numbers of that person's open cases (one open case per person is the rule)."""
+    out: dict[str, list[str]] = {}
+    states = ", ".join("?" for _ in open_statuses)
+    for chunk in _chunks(numbers):
+        marks = ", ".join("?" for _ in chunk)
+        for number, case_no in db.execute(
+            f"SELECT p.id_number, c.case_no FROM cases c JOIN persons p ON p.id = c.person_id"
+            f" WHERE p.id_number IN ({marks}) AND c.status IN ({states})",
+            [*chunk, *open_statuses],
+        ).fetchall():
+            out.setdefault(number, []).append(case_no)
+    return out
