@@ -84,3 +84,23 @@ def insert(db: sqlite_utils.Database, login: str, name: str, roles: Iterable[str
 
 def set_active(db: sqlite_utils.Database, staff_id: int, active: bool) -> None:
     db.execute("UPDATE staff SET active = ? WHERE id = ?", [1 if active else 0, staff_id])
+
+
+def add_roles(db: sqlite_utils.Database, staff_id: int, roles: Iterable[str]) -> list[str]:
+    """Give a staff member more roles (caller holds the transaction and writes the audit row); returns those added."""
+    added = []
+    for role in sorted(set(roles)):
+        cursor = db.execute("INSERT OR IGNORE INTO staff_roles (staff_id, role) VALUES (?, ?)", [staff_id, role])
+        if cursor.rowcount:
+            added.append(role)
+    return added
+
+
+def remove_roles(db: sqlite_utils.Database, staff_id: int, roles: Iterable[str]) -> list[str]:
+    """Take roles away (caller holds the transaction and writes the audit row); returns those removed."""
+    removed = []
+    for role in sorted(set(roles)):
+        cursor = db.execute("DELETE FROM staff_roles WHERE staff_id = ? AND role = ?", [staff_id, role])
+        if cursor.rowcount:
+            removed.append(role)
+    return removed

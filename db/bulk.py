@@ -1,0 +1,365 @@
+"""Bulk writes for the demo generator (and any other large, trusted load).
+
+Rows go in with ``executemany`` in batches, inside the caller's transaction,
+with the same columns the per-row queries write, parents before children so
+that foreign keys stay checked as each row goes in.  Audit rows are chained
+exactly as ``db.audit.append`` chains them (same canonical JSON, same hash),
+so ``db.audit.verify_chain`` holds afterwards.
+
+Counters (case numbers, notice numbers) are read and written here so that a
+bulk load takes its numbers from the same series as ``db.case_numbers`` and
+``db.notice_numbers``: later real cases continue after it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from json.encoder import encode_basestring
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import sqlite_utils
+
+from db.audit import GENESIS, _detail_text, row_hash
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "persons": (
+        "id", "id_number", "name", "name_initials", "sex", "birth_date_id", "hukou", "phone", "address",
+        "staff_category", "female_group", "employer_id", "archive_lost", "insured_before_2011_07", "bank_card",
+        "created_at", "updated_by", "updated_at", "version",
+    ),
+    "archive_records": ("person_id", "doc_kind", "doc_date", "birth_date_recorded", "altered", "altered_confirmed", "note"),
+    "contribution_periods": ("person_id", "from_month", "to_month", "kind", "place", "base", "evidence"),
+    "cases": (
+        "id", "case_no", "person_id", "kind", "status", "joint_items", "received_at", "accepted_at", "completed_at",
+        "chosen_month", "policy_version", "due_date", "paused_since", "paused_days", "assignee_id",
+        "acceptance_notice_no", "created_by", "updated_by", "created_at", "updated_at", "version", "pauses", "delay_cause",
+    ),
+    "materials": ("case_id", "code", "received", "note"),
+    "tasks": (
+        "id", "case_id", "department", "item", "status", "assignee_id", "result", "missing", "due_date",
+        "opened_at", "done_at", "updated_by", "updated_at", "version",
+    ),
+    "facts": (
+        "case_id", "person_id", "computed_at", "policy_version", "data", "confirmed_by", "confirmed_at",
+        "updated_by", "updated_at", "version",
+    ),
+    "notices": ("id", "case_id", "kind", "number", "year", "body", "data", "issued_by", "issued_at"),
+    "deliveries": (
+        "id", "case_id", "courier", "waybill", "address", "sent_at", "delivered_at", "returned_at", "note",
+        "updated_by", "updated_at", "version",
+    ),
+}
+ID_TABLES = ("persons", "cases", "tasks", "notices", "deliveries")
+BATCH = 5_000
+
+
+def _insert_sql(table: str) -> str:
+    columns = TABLE_COLUMNS[table]
+    return f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+
+
+def insert_rows(db: sqlite_utils.Database, table: str, rows: Iterable[Sequence[Any]]) -> int:
+    """executemany ``rows`` (tuples in TABLE_COLUMNS order) into ``table``; returns the count."""
+    if not db.conn.in_transaction:
+        raise RuntimeError("bulk inserts must run inside db.connection.transaction()")
+    cursor = db.conn.executemany(_insert_sql(table), rows)
+    return cursor.rowcount
+
+
+def open_loader(path: Path) -> sqlite_utils.Database:
+    """A connection for one big load, usable from a writer thread (``BackgroundWrites``).
+
+    Same settings as ``db.connection.open_database`` (busy timeout, foreign
+    keys, NORMAL sync); the file must exist (open it with ``open_database``
+    first).  The caller makes sure two threads never use it at once.
+    """
+    from db.connection import BUSY_TIMEOUT_MS
+
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+class BackgroundWrites:
+    """Runs ``executemany`` batches on one thread, in the order submitted.
+
+    SQLite releases the GIL while it writes, so the caller builds the next
+    rows while the previous ones go in.  ``close`` waits for the queue to
+    drain and re-raises the writer's error, if any; until then the caller
+    must not touch the connection.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, depth: int = 6) -> None:
+        self.conn = db.conn
+        self.queue: queue.Queue[tuple[str, list[Sequence[Any]]] | None] = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            if self.error is None:
+                try:
+                    self.conn.executemany(item[0], item[1])
+                except BaseException as exc:  # handed to the submitting thread
+                    self.error = exc
+
+    def submit(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        if self.error is not None:
+            self.close()
+        self.queue.put((sql, rows))
+
+    def drain(self) -> None:
+        """Wait for the writer to stop (no error raised: for a caller already failing)."""
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+
+    def close(self) -> None:
+        self.drain()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
+def tune_for_load(db: sqlite_utils.Database) -> None:
+    """Connection settings for a big load (a larger page cache, temp data in memory)."""
+    db.execute("PRAGMA cache_size = -200000")
+    db.execute("PRAGMA temp_store = MEMORY")
+
+
+@contextmanager
+def rollback_journal(db: sqlite_utils.Database) -> Iterator[bool]:
+    """Load a NEW file through a rollback journal instead of the WAL, then go back to WAL.
+
+    A big first load through the WAL writes every page twice (WAL, then the
+    checkpoint); with a rollback journal an empty file journals next to
+    nothing.  Only for a file nobody else has open: if the switch is refused
+    (another connection), the load simply runs in WAL mode.  Yields whether
+    the switch happened.  Must be entered outside any transaction.
+    """
+    if db.conn.in_transaction:
+        raise RuntimeError("rollback_journal must be entered outside a transaction")
+    try:
+        mode = db.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    except Exception:  # sqlite3.OperationalError: locked by another connection
+        mode = "wal"
+    switched = str(mode).lower() == "delete"
+    try:
+        yield switched
+    finally:
+        if switched and not db.conn.in_transaction:
+            db.execute("PRAGMA journal_mode = WAL").fetchone()
+
+
+def secondary_indexes(db: sqlite_utils.Database, tables: Sequence[str]) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX sql) of the explicit indexes on ``tables`` (not the automatic ones)."""
+    marks = ", ".join("?" for _ in tables)
+    rows = db.execute(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({marks}) ORDER BY name",
+        list(tables),
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def drop_indexes(db: sqlite_utils.Database, indexes: Sequence[tuple[str, str]]) -> None:
+    """Drop indexes for the duration of a load (inside the load's transaction; see ``create_indexes``)."""
+    for name, _ in indexes:
+        db.execute(f"DROP INDEX [{name}]")
+
+
+def create_indexes(db: sqlite_utils.Database, indexes: Sequence[tuple[str, str]]) -> None:
+    """Re-create indexes dropped by ``drop_indexes`` (same SQL as the schema made them with)."""
+    for _, sql in indexes:
+        db.execute(sql)
+
+
+def next_ids(db: sqlite_utils.Database) -> dict[str, int]:
+    """The next free id of each table whose ids the bulk writer assigns."""
+    return {t: int(db.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM [{t}]").fetchone()[0]) for t in ID_TABLES}
+
+
+def count_cases(db: sqlite_utils.Database) -> int:
+    """How many cases the file holds (the demo refuses to mix with a hall's real ones)."""
+    return int(db.execute("SELECT count(*) FROM cases").fetchone()[0])
+
+
+def id_numbers(db: sqlite_utils.Database) -> set[str]:
+    """Every stored ID number (to keep generated people distinct from stored ones)."""
+    return {r[0] for r in db.execute("SELECT id_number FROM persons").fetchall()}
+
+
+def ensure_employers(db: sqlite_utils.Database, employers: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Insert the (credit code, name) pairs not stored yet; returns code -> id for all of them."""
+    pairs = dict(employers)
+    db.conn.executemany(
+        "INSERT INTO employers (credit_code, name) VALUES (?, ?) ON CONFLICT (credit_code) DO NOTHING", list(pairs.items())
+    )
+    out: dict[str, int] = {}
+    for code in pairs:
+        row = db.execute("SELECT id FROM employers WHERE credit_code = ?", [code]).fetchone()
+        out[code] = int(row[0])
+    return out
+
+
+def case_counter(db: sqlite_utils.Database, prefix: str, year: int) -> int:
+    """The last case number handed out in ``prefix``/``year`` (0 if none)."""
+    row = db.execute("SELECT last FROM case_counters WHERE prefix = ? AND year = ?", [prefix, year]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def set_case_counter(db: sqlite_utils.Database, prefix: str, year: int, last: int) -> None:
+    """Record that numbers up to ``last`` are taken (never moves the counter back)."""
+    db.execute(
+        "INSERT INTO case_counters (prefix, year, last) VALUES (?, ?, ?)"
+        " ON CONFLICT (prefix, year) DO UPDATE SET last = MAX(last, excluded.last)",
+        [prefix, year, last],
+    )
+
+
+def notice_counter(db: sqlite_utils.Database, kind: str, year: int) -> int:
+    row = db.execute("SELECT last FROM notice_counters WHERE kind = ? AND year = ?", [kind, year]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def set_notice_counter(db: sqlite_utils.Database, kind: str, year: int, last: int) -> None:
+    db.execute(
+        "INSERT INTO notice_counters (kind, year, last) VALUES (?, ?, ?)"
+        " ON CONFLICT (kind, year) DO UPDATE SET last = MAX(last, excluded.last)",
+        [kind, year, last],
+    )
+
+
+_DETAIL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _js(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def _canonical(at: str, actor: str, action: str, case_id: int | None, task_id: int | None, entity: str | None,
+               entity_id: str | None, detail: str | None) -> str:
+    """The text ``db.audit.row_hash`` hashes (sorted keys, compact), built without a dict and a generic dump."""
+    return (
+        f'{{"action":{_js(action)},"actor":{_js(actor)},"at":{_js(at)},'
+        f'"case_id":{"null" if case_id is None else int(case_id)},"detail":{_js(detail)},'
+        f'"entity":{_js(entity)},"entity_id":{_js(entity_id)},"task_id":{"null" if task_id is None else int(task_id)}}}'
+    )
+
+
+def _last_audit(db: sqlite_utils.Database) -> tuple[int, str]:
+    row = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return (int(row[0]), row[1]) if row else (0, GENESIS)
+
+
+class AuditWriter:
+    """Appends audit rows in batches, chained like ``db.audit.append``.
+
+    ``add`` returns the id the row will have.  Ids are assigned here (the
+    table is AUTOINCREMENT; explicit ids above the current maximum keep its
+    sequence right), so nothing else may write audit rows until ``flush``.
+    """
+
+    _SQL = (
+        "INSERT INTO audit (id, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+
+    CHECKED_ROWS = 200
+    """The first rows are hashed both ways; any difference falls back to db.audit.row_hash for good."""
+
+    def __init__(self, db: sqlite_utils.Database, batch: int = 20_000, submit: Callable[[str, list[Sequence[Any]]], None] | None = None) -> None:
+        if not db.conn.in_transaction:
+            raise RuntimeError("AuditWriter must run inside db.connection.transaction()")
+        self.db = db
+        self.submit = submit or db.conn.executemany
+        self.batch = batch
+        self.last_id, self.prev = _last_audit(db)
+        self.rows: list[tuple[Any, ...]] = []
+        self.count = 0
+        self.fast = True
+
+    def add(
+        self,
+        at: str,
+        actor: str,
+        action: str,
+        *,
+        case_id: int | None = None,
+        task_id: int | None = None,
+        entity: str | None = None,
+        entity_id: str | int | None = None,
+        detail: Any = None,
+    ) -> int:
+        eid = None if entity_id is None else str(entity_id)
+        text = None if detail is None else _DETAIL.encode(detail)
+        if self.fast:
+            digest = hashlib.sha256((self.prev + _canonical(at, actor, action, case_id, task_id, entity, eid, text)).encode("utf-8")).hexdigest()
+            if self.count < self.CHECKED_ROWS:
+                fields = {"at": at, "actor": actor, "action": action, "case_id": case_id, "task_id": task_id,
+                          "entity": entity, "entity_id": eid, "detail": _detail_text(detail)}
+                slow = row_hash(self.prev, fields)
+                if slow != digest or fields["detail"] != text:
+                    self.fast = False
+                    digest, text = slow, fields["detail"]
+        else:
+            fields = {"at": at, "actor": actor, "action": action, "case_id": case_id, "task_id": task_id,
+                      "entity": entity, "entity_id": eid, "detail": _detail_text(detail)}
+            digest, text = row_hash(self.prev, fields), fields["detail"]
+        self.last_id += 1
+        self.rows.append((self.last_id, at, actor, action, case_id, task_id, entity, eid, text, self.prev, digest))
+        self.prev = digest
+        self.count += 1
+        if len(self.rows) >= self.batch:
+            self.flush()
+        return self.last_id
+
+    def flush(self) -> None:
+        if self.rows:
+            self.submit(self._SQL, self.rows)
+            self.rows = []
+
+
+class Writer:
+    """Buffers rows per table and writes them in batches, parents before children.
+
+    Every flush writes all tables in ``TABLE_COLUMNS`` order (persons, then
+    the tables that refer to them, ...), so a row never waits for its parent
+    and foreign keys can stay checked immediately.  (Deferring them instead
+    would make each parent insert search its children for pending
+    violations: quadratic once the load drops the child indexes.)
+    """
+
+    def __init__(self, db: sqlite_utils.Database, batch: int = BATCH * 4, submit: Callable[[str, list[Sequence[Any]]], None] | None = None) -> None:
+        if not db.conn.in_transaction:
+            raise RuntimeError("Writer must run inside db.connection.transaction()")
+        self.db = db
+        self.submit = submit or db.conn.executemany
+        self.batch = batch
+        self.buffers: dict[str, list[Sequence[Any]]] = {t: [] for t in TABLE_COLUMNS}
+        self.counts: dict[str, int] = {t: 0 for t in TABLE_COLUMNS}
+        self.pending = 0
+
+    def add(self, table: str, row: Sequence[Any]) -> None:
+        self.buffers[table].append(row)
+        self.pending += 1
+        if self.pending >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        for table, buf in self.buffers.items():
+            if buf:
+                self.submit(_insert_sql(table), buf)
+                self.counts[table] += len(buf)
+                self.buffers[table] = []
+        self.pending = 0

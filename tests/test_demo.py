@@ -1,0 +1,243 @@
+"""The demo generator: a realistic county, through the real services or in bulk.
+
+One small county (120 cases) is built through the services once per module
+and checked from every side; the bulk path is checked against it (same seed,
+same rows and the same audit chain) and on its own at 6,000 cases.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from console.rules.idcard import parse_id
+from db import audit
+from db.connection import open_database
+from fixtures import names
+from fixtures.demo import DEMO_STAFF, ROLES_ALL, populate
+
+TODAY = date(2026, 11, 30)
+SEED = 2026
+STATUSES = ("draft", "awaiting_correction", "accepted", "in_progress", "completed", "delivered", "refused")
+TASK_STATES = ("waiting", "open", "claimed", "done", "returned")
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    path = tmp_path_factory.mktemp("demo") / "county.db"
+    summary = populate(path, cases=120, seed=SEED, login="newcomer", today=TODAY, fast=False)
+    return path, summary
+
+
+def _rows(path: Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    con = sqlite3.connect(path)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def _snapshot(path: Path) -> dict[str, Any]:
+    """What two runs must agree on (ids, times, statuses, the whole audit chain)."""
+    out = {
+        "cases": _rows(path, "SELECT * FROM cases ORDER BY id"),
+        "tasks": _rows(path, "SELECT * FROM tasks ORDER BY id"),
+        "persons": _rows(path, "SELECT * FROM persons ORDER BY id"),
+        "facts": _rows(path, "SELECT * FROM facts ORDER BY case_id"),
+        "materials": _rows(path, "SELECT * FROM materials ORDER BY case_id, code"),
+        "deliveries": _rows(path, "SELECT * FROM deliveries ORDER BY id"),
+        "counters": _rows(path, "SELECT * FROM case_counters") + _rows(path, "SELECT * FROM notice_counters ORDER BY kind"),
+        "audit": _rows(path, "SELECT id, at, actor, action, case_id, task_id, entity, entity_id, detail, hash FROM audit ORDER BY id"),
+    }
+    # the services also render each notice at once; the bulk path leaves that to the first print
+    out["notices"] = [
+        (r[0], r[1], r[2], r[3], r[4], {k: v for k, v in json.loads(r[5]).items() if k in ("findings", "facts", "joint_items", "reason")})
+        for r in _rows(path, "SELECT id, case_id, kind, number, issued_at, data FROM notices ORDER BY id")
+    ]
+    return out
+
+
+def test_every_status_and_task_state(county: tuple[Path, Any]) -> None:
+    path, summary = county
+    assert summary.cases == 120 and summary.persons == 120
+    assert set(STATUSES) <= set(summary.by_status), summary.by_status
+    assert sum(summary.by_status.values()) == 120
+    states = {r[0] for r in _rows(path, "SELECT DISTINCT status FROM tasks")}
+    assert set(TASK_STATES) <= states
+    claimers = {r[0] for r in _rows(path, "SELECT DISTINCT s.login FROM tasks t JOIN staff s ON s.id = t.assignee_id")}
+    assert claimers and claimers <= {login for login, _, _ in DEMO_STAFF}
+    couriers = _rows(path, "SELECT courier, waybill, delivered_at FROM deliveries")
+    assert couriers and all(c == "EMS" and len(w) == 13 and w.isdigit() for c, w, _ in couriers)
+    assert _rows(path, "SELECT count(*) FROM cases WHERE status = 'delivered'")[0][0] == sum(1 for *_, d in couriers if d)
+
+
+def test_people_are_valid_and_varied(county: tuple[Path, Any]) -> None:
+    path, _ = county
+    people = _rows(path, "SELECT id_number, sex, birth_date_id, name, address, archive_lost FROM persons")
+    for number, sex, birth, name, address, _ in people:
+        card = parse_id(number, today=TODAY)
+        assert card.valid, number
+        assert card.sex == sex and card.birth_date.isoformat() == birth
+        assert name and address.startswith(names.COUNTY_ADDRESS_PREFIX)
+        assert any(town in address for town, _ in names.TOWNS)
+    assert len({p[0] for p in people}) == len(people)
+    places = Counter(p[0][:6] for p in people)
+    assert places[names.GUYANG] > len(people) / 3
+    assert sum(1 for p in people if p[5]) > 0  # lost archives
+    employers = _rows(path, "SELECT credit_code FROM employers")
+    from stdnum.cn import uscc
+
+    assert employers and all(uscc.is_valid(code) for (code,) in employers)
+
+
+def test_conflicts_lost_archives_short_and_deemed(county: tuple[Path, Any]) -> None:
+    path, summary = county
+    facts = [json.loads(r[0]) for r in _rows(path, "SELECT data FROM facts")]
+    codes = Counter(f["code"] for data in facts for f in data["findings"])
+    assert codes["rules.birth.id_mismatch"] > 0  # archive vs ID card
+    assert codes["rules.birth.lost_archive"] > 0
+    assert sum(1 for d in facts if d["deemed_months"]) > len(facts) / 3
+    assert sum(1 for d in facts if d["gaps"]) > 0
+    assert sum(1 for d in facts if d["county_months"] < d["total_months"]) > 0  # periods outside the county
+    assert sum(1 for d in facts if d["total_months"] < (d["min_contribution_months"] or 180)) > 0
+    assert _rows(path, "SELECT count(*) FROM archive_records WHERE altered = 1")[0][0] > 0
+    assert {"conflict", "lost_archive", "short", "materials_missing"} <= set(summary.flags)
+
+
+def test_queue_shows_overdue_due_soon_and_on_time(county: tuple[Path, Any]) -> None:
+    from console.services.case_queries import build_filter, count, list_cases
+    from console.services.identity import resolve_actor
+
+    path, _ = county
+    db = open_database(path, create=False)
+    try:
+        actor = resolve_actor(db, "newcomer")
+        overdue = count(db, build_filter(db=db, overdue=True, today=TODAY))
+        soon = count(db, build_filter(db=db, due_soon=True, today=TODAY))
+        rows = list_cases(db, actor, build_filter(statuses=("accepted", "in_progress")), limit=500, today=TODAY)
+    finally:
+        db.close()
+    colours = Counter(r["colour"] for r in rows)
+    assert overdue > 0 and soon > 0 and colours[""] > 0, (overdue, soon, colours)
+    received = sorted(r[0][:10] for r in _rows(path, "SELECT received_at FROM cases"))
+    assert received[0] >= "2026-09-01" and received[-1] <= TODAY.isoformat()
+
+
+def test_audit_chain_and_integrity(county: tuple[Path, Any]) -> None:
+    path, summary = county
+    db = open_database(path, create=False)
+    try:
+        assert audit.verify_chain(db) is None
+        assert audit.count_rows(db) == summary.audit_rows
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        db.close()
+    stamps = [r[0] for r in _rows(path, "SELECT at FROM audit ORDER BY id")]
+    assert stamps == sorted(stamps)  # the story was played in time order
+
+
+def test_login_holds_every_role(county: tuple[Path, Any]) -> None:
+    path, summary = county
+    roles = {r[0] for r in _rows(path, "SELECT role FROM staff_roles JOIN staff ON staff.id = staff_id WHERE login = 'newcomer'")}
+    assert roles == set(ROLES_ALL)
+    assert set(summary.staff) == {login for login, _, _ in DEMO_STAFF}
+    assert _rows(path, "SELECT name FROM staff WHERE login = 'wangfang'") == [("王芳",)]
+
+
+def test_case_show_json_of_a_delivered_case(county: tuple[Path, Any], cli_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, _ = county
+    monkeypatch.setenv("RETIRE_LOGIN", "newcomer")
+    (case_no,) = _rows(path, "SELECT case_no FROM cases WHERE status = 'delivered' ORDER BY id LIMIT 1")[0]
+    result = CliRunner().invoke(cli_app, ["--db", str(path), "case", "show", case_no, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["status"] == "delivered"
+    assert data["tasks"] and all(t["status"] == "done" and t["result"] for t in data["tasks"])
+    assert data["prereview"]["confirmed_by"] and data["prereview"]["facts"]["statutory_month"]
+    actions = [a["action"] for a in data["audit"]]
+    assert actions[0] == "case.open" and "case.accept" in actions and actions[-1] == "delivery.delivered"
+
+
+def test_bulk_path_writes_what_the_services_write(county: tuple[Path, Any], tmp_path: Path) -> None:
+    path, summary = county
+    fast = populate(tmp_path / "fast.db", cases=120, seed=SEED, login="newcomer", today=TODAY, fast=True)
+    assert fast.by_status == summary.by_status
+    assert _snapshot(tmp_path / "fast.db") == _snapshot(path)
+
+
+def test_deterministic_for_a_seed(tmp_path: Path) -> None:
+    a = populate(tmp_path / "a.db", cases=80, seed=7, login="me", today=TODAY, fast=True)
+    b = populate(tmp_path / "b.db", cases=80, seed=7, login="me", today=TODAY, fast=True)
+    c = populate(tmp_path / "c.db", cases=80, seed=8, login="me", today=TODAY, fast=True)
+    assert a.by_status == b.by_status
+    assert _snapshot(tmp_path / "a.db") == _snapshot(tmp_path / "b.db")
+    assert _snapshot(tmp_path / "a.db")["persons"] != _snapshot(tmp_path / "c.db")["persons"]
+    del c
+
+
+def test_fast_path_at_scale_is_consistent(tmp_path: Path) -> None:
+    from console.services.identity import resolve_actor
+    from console.services.intake import Applicant, open_case
+    from console.rules.idcard import make_id
+
+    path = tmp_path / "big.db"
+    summary = populate(path, cases=6_000, seed=SEED, login="me", today=TODAY)
+    assert summary.fast and summary.cases == 6_000
+    assert set(STATUSES) <= set(summary.by_status)
+    share = {s: n / 6_000 for s, n in summary.by_status.items()}
+    assert 0.25 < share["delivered"] < 0.45 and 0.15 < share["in_progress"] < 0.35
+    db = open_database(path, create=False)
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert audit.verify_chain(db) is None
+        assert audit.count_rows(db) == summary.audit_rows
+        assert db.execute("SELECT count(*) FROM cases").fetchone()[0] == 6_000
+        assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 6_000
+        # accepted cases have their tasks; cases before acceptance have none
+        assert db.execute(
+            "SELECT count(*) FROM cases c WHERE c.status IN ('accepted', 'in_progress', 'completed', 'delivered')"
+            " AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id)"
+        ).fetchone()[0] == 0
+        assert db.execute(
+            "SELECT count(*) FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.status IN ('draft', 'awaiting_correction', 'refused')"
+        ).fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM cases WHERE status = 'completed' AND completed_at IS NULL").fetchone()[0] == 0
+        # every index of the schema is back
+        names_ = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        assert {"cases_status", "cases_due_date", "audit_case", "tasks_case", "persons_name_initials"} <= names_
+        # a real case opened afterwards continues the number series
+        last = db.execute("SELECT max(case_no) FROM cases").fetchone()[0]
+        clerk = resolve_actor(db, "wangfang")
+        case = open_case(db, clerk, Applicant(id_number=make_id("150222", date(1966, 5, 3), 901), name="后来人"), today=TODAY)
+        assert case["case_no"] > last and int(case["case_no"][-6:]) == int(last[-6:]) + 1
+        assert audit.verify_chain(db) is None
+    finally:
+        db.close()
+
+
+def test_cli_demo_then_refuses_to_mix(tmp_path: Path, cli_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RETIRE_LOGIN", "me")
+    monkeypatch.setenv("RETIRE_LANG", "en")
+    path = tmp_path / "cli.db"
+    runner = CliRunner()
+    first = runner.invoke(cli_app, ["--db", str(path), "demo", "--cases", "50"])
+    assert first.exit_code == 0, first.output
+    assert "delivered" in first.stdout
+    again = runner.invoke(cli_app, ["--db", str(path), "demo", "--cases", "50"])
+    assert again.exit_code == 1
+    assert "never be mixed" in again.output and "--force" in again.output
+    bad = runner.invoke(cli_app, ["--db", str(path), "demo", "--cases", "-5"])
+    assert bad.exit_code == 2
+    forced = runner.invoke(cli_app, ["--db", str(path), "demo", "--cases", "10", "--force", "--json"])
+    assert forced.exit_code == 0, forced.output
+    data = json.loads(forced.stdout)
+    assert data["cases"] == 10 and sum(data["by_status"].values()) == 60
