@@ -342,11 +342,19 @@ CREATE INDEX person_status_policy ON person_status(policy_version);
 """
 """v4: the pre-retirement list checks for rows of another policy version on every call."""
 
+V5 = """
+CREATE INDEX cases_status_due ON cases(status, due_date);
+CREATE INDEX tasks_dept_status_case ON tasks(department, status, case_id);
+DROP INDEX tasks_department_status;
+"""
+"""v5: the queue's overdue / due-soon and department filters at 100,000 cases."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: staff, persons, cases, tasks, notices, audit", V1),
     Migration(2, "case clock pauses and delay cause", V2),
     Migration(3, "person retirement status for the pre-retirement pipeline", V3),
     Migration(4, "index person status by policy version", V4),
+    Migration(5, "queue filter indexes", V5),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

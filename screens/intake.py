@@ -97,7 +97,7 @@ def live_assessment(form: FormData, known: dict[str, Any] | None, today: date) -
     text = form.id_number.strip()
     if not text:
         return live
-    card = parse_id(text, today=today)
+    card = parse_id(text, today=today, with_place=True)  # the place name is shown to the clerk
     live.card = card
     chosen: Month | None = None
     if form.chosen_month.strip():

@@ -171,7 +171,8 @@ def test_list_by_department(db, carol, three_cases) -> None:
     assert [r["case_no"] for r in list_cases(db, carol, build_filter(department="medical"), today=TODAY)] == [a]
     assert [r["case_no"] for r in list_cases(db, carol, build_filter(department="housing_fund"), today=TODAY)] == []
     row = list_cases(db, carol, build_filter(department="hrss"), today=TODAY)[0]
-    assert row["progress"] == {"hrss": "waiting", "medical": "waiting"}
+    # the most urgent state shows: HRSS has open tasks (card, approval); medical waits for the approval
+    assert row["progress"] == {"hrss": "open", "medical": "waiting"}
 
 
 def test_list_by_received_range(db, carol, three_cases) -> None:

@@ -11,7 +11,6 @@ from console.rules.idcard import mask_id
 from console.rules.time_limits import ClockState, limit_for
 from console.services.clocks import calendar_for, case_clock, queue_clock, task_clock
 from console.services.identity import Actor
-from console.services.intake import load_case
 from db import audit
 from db import cases as cases_db
 from db import deliveries as deliveries_db
@@ -20,6 +19,7 @@ from db import notices as notices_db
 from db import persons as persons_db
 from db import tasks as tasks_db
 from db.cases import CaseFilter
+from db.cases import load as load_case
 
 DUE_SOON_DAYS = limit_for("due_soon_days").working_days
 
@@ -144,8 +144,9 @@ def list_cases(
 
 
 def _progress(raw: str | None) -> dict[str, str]:
-    """Per department: 'done' when all its tasks are done, else the least advanced status."""
-    order = ["returned", "waiting", "open", "claimed", "done"]
+    """Per department: 'done' when all its tasks are done, else the most urgent state:
+    returned, then actionable (open, claimed), then blocked (waiting)."""
+    order = ["returned", "open", "claimed", "waiting", "done"]
     out: dict[str, str] = {}
     for part in (raw or "").split(","):
         if ":" not in part:

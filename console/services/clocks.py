@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from datetime import date
 from typing import Any
 
@@ -16,8 +17,14 @@ DONE_CASE_STATUSES = ("completed", "delivered", "refused", "withdrawn")
 
 
 def calendar_for(db: sqlite_utils.Database) -> WorkCalendar:
-    """The working-day calendar with the hall's overrides."""
-    return WorkCalendar(calendar_db.overrides(db))
+    """The working-day calendar with the hall's overrides (one per override set:
+    building a year's table costs milliseconds, a queue asks many times)."""
+    return _calendar(tuple(sorted(calendar_db.overrides(db).items())))
+
+
+@lru_cache(maxsize=8)
+def _calendar(overrides: tuple[tuple[str, str], ...]) -> WorkCalendar:
+    return WorkCalendar(dict(overrides))
 
 
 def day_of(timestamp: str | None) -> date | None:

@@ -1,0 +1,65 @@
+"""The ``tui`` command (and a bare ``retire``): open the Textual console.
+
+Textual is imported only here, inside the command, so every other command
+stays fast and free of it.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from console.cli_support import OPTIONS, fail
+from console.errors import RetireError
+from console.i18n import current_lang, set_lang, t
+
+DEMO_CASES = 300
+
+
+def _demo_database(cases: int, login: str) -> Path:
+    """A throw-away hall in a temp dir, filled by the demo generator; ``login`` holds every role."""
+    from fixtures.demo import populate  # type: ignore[import-not-found]
+
+    folder = Path(tempfile.mkdtemp(prefix="retire-demo-"))
+    path = folder / "demo.db"
+    typer.echo(t("tui.app.demo_building", cases=cases), err=True)
+    populate(path, cases=cases, login=login, today=date.today())
+    return path
+
+
+def run_tui(demo: bool = False, cases: int = DEMO_CASES, lang: str | None = None, db_path: Path | None = None) -> None:
+    """Resolve the database and the staff member, then run the console (one line and exit 1 on refusal)."""
+    from console.services.identity import current_login
+    from db.location import resolve_db_path
+
+    chosen = set_lang(lang or OPTIONS.lang or os.environ.get("RETIRE_LANG"))
+    try:
+        login = current_login()
+        path = _demo_database(cases, login) if demo else resolve_db_path(db_path or OPTIONS.db)
+        from screens.context import AppContext
+
+        ctx = AppContext(db_path=path, login=login, lang=chosen)
+        with ctx.open():
+            pass  # refuses an unknown or disabled login before any screen is drawn
+    except RetireError as err:
+        raise fail(err) from None
+    from screens.app import RetireApp
+
+    RetireApp(ctx).run()
+    if demo:
+        typer.echo(t("tui.app.demo_ready", path=str(path)), err=True)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("tui")
+    def tui(
+        demo: Annotated[bool, typer.Option("--demo", help="Open a throw-away database filled with demo cases.")] = False,
+        cases: Annotated[int, typer.Option("--cases", min=1, help="How many demo cases (with --demo).")] = DEMO_CASES,
+        lang: Annotated[Optional[str], typer.Option("--lang", help="zh or en (else $RETIRE_LANG, else zh).")] = None,
+    ) -> None:
+        """打开控制台 / Open the console (the default when no command is given)."""
+        run_tui(demo=demo, cases=cases, lang=lang or current_lang())

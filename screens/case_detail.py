@@ -1,0 +1,323 @@
+"""One case (办件详情): summary and clock, department tasks, pre-review, delivery, the audit timeline."""
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from console.i18n import t
+from screens.widgets.base import RetireScreen
+from screens.widgets.progress import days_left_cell
+
+DRAFT_STATES = ("draft", "awaiting_correction")
+
+
+def short_time(stamp: str | None) -> str:
+    """'2026-03-16T09:11:00+08:00' -> '2026-03-16 09:11'."""
+    if not stamp:
+        return ""
+    return stamp[:16].replace("T", " ")
+
+
+def clock_text(clock: dict[str, Any] | None, status: str) -> Text:
+    """'到期 2026-03-10 · 已超期 3 个工作日' in the clock's colour."""
+    if clock is None:
+        if status == "awaiting_correction":
+            return Text(t("tui.detail.paused"), style="dim")
+        return Text(t("clock_state.done") if status in ("completed", "delivered") else "—", style="dim")
+    state, days = clock.get("state") or "", clock.get("working_days_left")
+    style = {"overdue": "bold red", "due_soon": "bold yellow", "paused": "dim", "done_late": "red"}.get(state, "green")
+    if state == "paused":
+        return Text(t("tui.detail.paused"), style="dim")
+    if state in ("done", "done_late") or days is None:
+        return Text(t(f"clock_state.{state}") if state else "—", style=style)
+    out = Text()
+    if clock.get("due_date"):
+        out.append(t("tui.detail.due", due=clock["due_date"]) + " · ")
+    out.append(t("tui.detail.overdue" if days < 0 else "tui.detail.left", days=abs(days)), style=style)
+    return out
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def summary(case: dict[str, Any]) -> Table:
+    p = case["person"]
+    grid = _grid()
+    grid.add_row(t("tui.detail.applicant"), Text.assemble((p.get("name") or "", "bold"), f"  {t('tui.detail.id_number')} {p.get('id_number') or ''}"))
+    grid.add_row(t("tui.detail.kind"), Text(f"{t('kinds.' + case['kind'])}   {t('tui.detail.status')}: {t('status.' + case['status'])}"))
+    dates = f"{(case['received_at'] or '')[:10]}"
+    if case.get("accepted_at"):
+        dates += f"   {t('tui.detail.accepted')} {case['accepted_at'][:10]}"
+    if case.get("completed_at"):
+        dates += f"   {t('tui.detail.completed')} {case['completed_at'][:10]}"
+    grid.add_row(t("tui.detail.received"), Text(dates))
+    grid.add_row(t("tui.detail.clock"), clock_text(case.get("clock"), case["status"]))
+    joint = "、".join(t(f"joint_items.{j}") for j in case.get("joint_items") or []) or t("tui.detail.none")
+    grid.add_row(t("tui.detail.joint"), Text(joint))
+    mats = Text()
+    for m in case.get("materials") or []:
+        if len(mats):
+            mats.append("  ")
+        mark, style = ("✓", "green") if m["received"] else ("✗", "bold red")
+        mats.append(f"{mark}{t('tui.material_short.' + m['code'])}", style=style)
+    grid.add_row(t("tui.detail.materials"), mats)
+    if case.get("notices"):
+        grid.add_row(t("tui.detail.notices"), Text("  ".join(f"{n['number']}" for n in case["notices"])))
+    return grid
+
+
+def tasks_table(tasks: list[dict[str, Any]]) -> Table:
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    table.add_column(t("tui.dept.col_item"), no_wrap=True)
+    table.add_column(t("tui.dept.col_status"), no_wrap=True)
+    table.add_column(t("tui.dept.col_left"), no_wrap=True, justify="right")
+    table.add_column(t("tui.dept.col_assignee"), overflow="fold")
+    for task in tasks:
+        clock = task.get("clock") or {}
+        status_style = {"done": "green", "returned": "bold red", "waiting": "dim"}.get(task["status"], "")
+        note = task.get("missing") if task["status"] == "returned" else (task.get("result") or "")
+        who = " ".join(x for x in (task.get("assignee") or "", note or "") if x)
+        table.add_row(
+            Text(f"{t('tui.dept_abbr.' + task['department'])} {t('tui.item_short.' + task['item'])}"),
+            Text(t(f"task_status.{task['status']}"), style=status_style),
+            days_left_cell(clock.get("working_days_left"), clock.get("state") or "") if task["status"] != "done" else Text("✓", style="green"),
+            Text(who),
+        )
+    return table
+
+
+def prereview_block(case: dict[str, Any]) -> Any:
+    pre = case.get("prereview")
+    if not pre:
+        return Text(t("tui.detail.prereview_none"), style="dim")
+    facts = pre.get("facts") or {}
+    grid = _grid()
+    status = (t("tui.detail.prereview_confirmed", who=pre["confirmed_by"], when=short_time(pre["confirmed_at"]))
+              if pre.get("confirmed_at") else t("tui.detail.prereview_unconfirmed"))
+    grid.add_row("", Text(status, style="green" if pre.get("confirmed_at") else "yellow"))
+    grid.add_row(t("tui.detail.statutory_month"), Text(f"{facts.get('statutory_month', '')}  ({facts.get('statutory_age', '')})"))
+    grid.add_row(t("tui.detail.benefit_month"), Text(str(facts.get("benefit_start_month", ""))))
+    months = int(facts.get("total_months") or 0)
+    grid.add_row(t("tui.detail.contribution_years"), Text(f"{months // 12}y{months % 12}m"))
+    return grid
+
+
+def delivery_block(case: dict[str, Any]) -> Any:
+    rows = case.get("deliveries") or []
+    if not rows:
+        return Text(t("tui.detail.delivery_none"), style="dim")
+    out = Text()
+    for d in rows:
+        if len(out):
+            out.append("\n")
+        out.append(f"{d.get('courier') or ''} {d.get('waybill') or ''}  {t('tui.delivery.sent')} {short_time(d.get('sent_at'))}")
+        if d.get("delivered_at"):
+            out.append(f"  {t('tui.delivery.delivered')} {short_time(d['delivered_at'])}", style="green")
+        if d.get("returned_at"):
+            out.append(f"  {t('tui.delivery.returned')} {short_time(d['returned_at'])} {d.get('note') or ''}", style="red")
+    return out
+
+
+def timeline(case: dict[str, Any]) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    for row in reversed(case.get("audit") or []):
+        action = row["action"]
+        label = t(f"tui.action.{action}")
+        if label == f"tui.action.{action}":
+            label = action
+        detail = row.get("detail") or {}
+        extra = ""
+        if isinstance(detail, dict):
+            extra = str(detail.get("notice") or detail.get("result") or detail.get("missing") or detail.get("waybill") or detail.get("note") or "")
+        if row.get("entity") == "task" and row.get("entity_id"):
+            label = f"{label} {t('tui.item_short.' + str(row['entity_id']))}"
+        table.add_row(short_time(row["at"]), Text(f"{row['actor']}  {label}"), Text(extra))
+    return table
+
+
+class CaseDetailScreen(RetireScreen):
+    """Everything about one case, scrollable; keys for the next step of its workflow."""
+
+    NAME_KEY = "tui.detail.title"
+    DEFAULT_CSS = """
+    CaseDetailScreen #detail { height: 1fr; padding: 0 1; }
+    CaseDetailScreen #case-head { height: 1; background: $boost; padding: 0 1; text-style: bold; }
+    CaseDetailScreen .section-title { margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("a", "accept", t("tui.detail.b_accept"), id="case-accept"),
+        Binding("c", "correct", t("tui.detail.b_correct"), id="case-correct"),
+        Binding("r", "resume", t("tui.detail.b_resume"), id="case-resume"),
+        Binding("t", "tasks", t("tui.detail.b_tasks"), id="case-tasks"),
+        Binding("e", "delivery", t("tui.detail.b_delivery"), id="case-delivery"),
+        Binding("p", "prereview", t("tui.detail.b_prereview"), id="case-prereview"),
+        Binding("f5", "refresh", t("tui.detail.b_refresh"), show=False, id="case-refresh"),
+    ]
+
+    def __init__(self, case_no: str) -> None:
+        super().__init__()
+        self.case_no = case_no
+        self.case: dict[str, Any] | None = None
+
+    def body(self) -> ComposeResult:
+        yield Static(self.case_no, id="case-head")
+        with VerticalScroll(id="detail"):
+            yield Static(id="summary")
+            yield Static(t("tui.detail.tasks"), classes="section-title")
+            yield Static(id="tasks")
+            yield Static(t("tui.detail.prereview"), classes="section-title")
+            yield Static(id="prereview")
+            yield Static(t("tui.detail.delivery"), classes="section-title")
+            yield Static(id="delivery")
+            yield Static(t("tui.detail.timeline"), classes="section-title")
+            yield Static(id="timeline")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#detail").focus()
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        if self.case is not None:
+            self.action_refresh()
+
+    def action_refresh(self) -> None:
+        from console.services import case_queries
+
+        today = self.ctx.today
+        self.call(lambda db, actor: case_queries.show(db, actor, self.case_no, today=today), self._show, group="detail", exclusive=True)
+
+    def _show(self, case: dict[str, Any]) -> None:
+        self.case = case
+        head = Text.assemble((case["case_no"], "bold"), "  ", case["person"].get("name") or "", "  ",
+                             (t(f"status.{case['status']}"), "bold"), "  ")
+        head.append_text(clock_text(case.get("clock"), case["status"]))
+        self.query_one("#case-head", Static).update(head)
+        self.query_one("#summary", Static).update(summary(case))
+        self.query_one("#tasks", Static).update(tasks_table(case["tasks"]) if case["tasks"] else Text(t("tui.detail.none"), style="dim"))
+        self.query_one("#prereview", Static).update(prereview_block(case))
+        self.query_one("#delivery", Static).update(delivery_block(case))
+        self.query_one("#timeline", Static).update(timeline(case))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer only the steps the case's status allows (greyed, not hidden, when loading)."""
+        status = self.case["status"] if self.case else None
+        allowed = {
+            "accept": status == "draft",
+            "correct": status == "draft",
+            "resume": status == "awaiting_correction",
+            "delivery": status in ("completed", "delivered"),
+            "tasks": bool(self.case and self.case["tasks"]),
+        }
+        return allowed.get(action, True)
+
+    # -- workflow ------------------------------------------------------------
+
+    def _name(self) -> str:
+        return (self.case or {}).get("person", {}).get("name") or ""
+
+    def action_accept(self) -> None:
+        from console.services import intake
+        from screens.widgets.confirm import ConfirmModal
+
+        today = self.ctx.today
+        version = (self.case or {}).get("version")
+
+        def accepted(decision: Any) -> None:
+            self.notify(t("tui.detail.accepted_ok", case_no=decision.case_no, notice=decision.notice_number), markup=False)
+            self.action_refresh()
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call(lambda db, actor: intake.accept_case(db, actor, self.case_no, expected_version=version, today=today), accepted)
+
+        self.app.push_screen(ConfirmModal(t("tui.detail.confirm_accept", case_no=self.case_no, name=self._name())), answer)
+
+    def action_correct(self) -> None:
+        """Show the FULL list of what is missing or unmet, then issue the one-time notice."""
+        from console.services import intake
+
+        today = self.ctx.today
+
+        def findings(db: Any, actor: Any) -> list[str]:
+            case = intake.load_case(db, self.case_no)
+            _, _, result = intake.assessment_for(db, case, today)
+            return [t(f.code, **f.params) for f in result.findings if f.severity in ("unmet", "missing")]
+
+        self.call(findings, self._confirm_correction)
+
+    def _confirm_correction(self, lines: list[str]) -> None:
+        from console.services import intake
+        from screens.widgets.confirm import ConfirmModal
+
+        if not lines:
+            self.notify(t("tui.detail.nothing_missing"), severity="warning", markup=False)
+            return
+        today = self.ctx.today
+        version = (self.case or {}).get("version")
+        items = "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1))
+
+        def issued(decision: Any) -> None:
+            self.notify(t("tui.detail.corrected_ok", notice=decision.notice_number), markup=False)
+            self.action_refresh()
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call(lambda db, actor: intake.request_correction(db, actor, self.case_no, expected_version=version, today=today), issued)
+
+        question = t("tui.detail.confirm_correct", case_no=self.case_no, name=self._name(), count=len(lines), items=items)
+        self.app.push_screen(ConfirmModal(question), answer)
+
+    def action_resume(self) -> None:
+        from console.services import intake
+        from screens.widgets.prompt import Checklist
+
+        missing = [m["code"] for m in (self.case or {}).get("materials", []) if not m["received"]]
+        today = self.ctx.today
+        version = (self.case or {}).get("version")
+
+        def resumed(decision: Any) -> None:
+            still = [t(f.code, **f.params) for f in decision.assessment.findings if f.severity in ("unmet", "missing")]
+            if still:
+                self.notify(t("tui.detail.resumed_missing", case_no=decision.case_no, count=len(still), items="；".join(still)),
+                            severity="warning", markup=False, timeout=10)
+            else:
+                self.notify(t("tui.detail.resumed_ok", case_no=decision.case_no), markup=False)
+            self.action_refresh()
+
+        def answer(codes: list[str] | None) -> None:
+            if codes is None:
+                return
+            self.call(lambda db, actor: intake.resume_case(db, actor, self.case_no, codes, expected_version=version, today=today), resumed)
+
+        if not missing:  # what was missing is not a paper on the checklist (e.g. an archive record): just resume
+            from screens.widgets.confirm import ConfirmModal
+
+            self.app.push_screen(ConfirmModal(t("tui.detail.resume_nothing")), lambda yes: answer([] if yes else None))
+            return
+        items = [(t(f"materials.{code}"), code) for code in missing]
+        self.app.push_screen(Checklist(t("tui.detail.resume_title"), items), answer)
+
+    def action_tasks(self) -> None:
+        self.app.open_department(self.case_no)  # type: ignore[attr-defined]
+
+    def action_delivery(self) -> None:
+        self.app.open_delivery(self.case_no)  # type: ignore[attr-defined]
+
+    def action_prereview(self) -> None:
+        self.app.open_prereview(self.case_no)  # type: ignore[attr-defined]

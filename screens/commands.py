@@ -1,0 +1,66 @@
+"""The command palette (ctrl+p): find a case by number, ID, name or pinyin initials; jump between screens."""
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Any
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from console.i18n import t
+
+CASE_LIMIT = 20
+
+
+def _find_cases(ctx: Any, text: str) -> list[dict[str, Any]]:
+    """Up to 20 cases matching ``text`` (runs in a worker thread with its own connection)."""
+    from console.services import case_queries
+
+    with ctx.open() as (db, actor):
+        f = case_queries.build_filter(text=text, today=ctx.today, db=db)
+        return case_queries.list_cases(db, actor, f, limit=CASE_LIMIT, today=ctx.today, masked=True)
+
+
+class CaseCommands(Provider):
+    """Cases by number/ID/name/initials, and the main screens by name."""
+
+    def _screens(self) -> list[tuple[str, str, Any]]:
+        app = self.app
+        return [
+            (t("tui.palette.queue"), "F2", partial(app.run_action, "go('queue')")),
+            (t("tui.palette.department"), "F3", partial(app.run_action, "go('department')")),
+            (t("tui.palette.dashboard"), "F4", partial(app.run_action, "go('dashboard')")),
+            (t("tui.palette.intake"), "ctrl+n", partial(app.run_action, "intake")),
+            (t("tui.palette.help"), "F1", partial(app.run_action, "help")),
+        ]
+
+    async def discover(self) -> Hits:
+        for name, key, action in self._screens():
+            yield DiscoveryHit(f"{t('tui.palette.go')}: {name}", action, help=key)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, key, action in self._screens():
+            label = f"{t('tui.palette.go')}: {name}"
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), action, help=key)
+        text = query.strip()
+        if len(text) < 2:
+            return
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        try:
+            rows = await asyncio.to_thread(_find_cases, ctx, text)
+        except Exception:  # a bad query must not break the palette; the queue search shows errors
+            return
+        open_case = self.app.open_case  # type: ignore[attr-defined]
+        for rank, row in enumerate(rows):
+            display = Text.assemble(
+                (row["case_no"], "bold"), "  ", row["name"] or "", "  ",
+                (t(f"status.{row['status']}"), "dim"),
+            )
+            yield Hit(
+                1.0 - rank / 100, display, partial(open_case, row["case_no"]),
+                text=f"{row['case_no']} {row['name']}", help=f"{t('tui.palette.open_case')} · {row['id_number']}",
+            )

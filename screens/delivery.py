@@ -1,0 +1,153 @@
+"""Courier delivery (快递送达) of a completed case: send, delivered, returned with a note."""
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, VerticalScroll
+from textual.widgets import Input, Label, Static
+
+from console.i18n import t
+from screens.case_detail import short_time
+from screens.widgets.base import RetireScreen
+
+DEFAULT_COURIER = "EMS"
+
+
+def history_table(rows: list[dict[str, Any]]) -> Any:
+    if not rows:
+        return Text(t("tui.delivery.none"), style="dim")
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    for key in ("courier", "waybill", "sent", "delivered", "returned"):
+        table.add_column(t(f"tui.delivery.{key}"), no_wrap=True)
+    table.add_column(t("tui.delivery.note"), overflow="fold")
+    for d in rows:
+        table.add_row(
+            Text(d.get("courier") or ""), Text(d.get("waybill") or ""), Text(short_time(d.get("sent_at"))),
+            Text(short_time(d.get("delivered_at")), style="green"), Text(short_time(d.get("returned_at")), style="red"),
+            Text(d.get("note") or ""),
+        )
+    return table
+
+
+class DeliveryScreen(RetireScreen):
+    """The shipments of one case and the form to send the results."""
+
+    NAME_KEY = "tui.delivery.title"
+    DEFAULT_CSS = """
+    DeliveryScreen #delivery-head { height: 1; background: $boost; padding: 0 1; text-style: bold; }
+    DeliveryScreen #delivery-body { height: 1fr; padding: 0 1; }
+    DeliveryScreen Grid { grid-size: 2; grid-columns: 12 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto; margin-top: 1; }
+    DeliveryScreen Grid Input { height: 1; border: none; padding: 0 1; background: $surface; }
+    DeliveryScreen Grid Input:focus { background: $primary 20%; }
+    DeliveryScreen Label { color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "send", t("tui.delivery.b_send"), priority=True, id="delivery-send"),
+        Binding("ctrl+d", "delivered", t("tui.delivery.b_delivered"), priority=True, id="delivery-delivered"),
+        Binding("ctrl+r", "returned", t("tui.delivery.b_returned"), priority=True, id="delivery-returned"),
+    ]
+
+    def __init__(self, case_no: str) -> None:
+        super().__init__()
+        self.case_no = case_no
+        self.case: dict[str, Any] | None = None
+
+    def body(self) -> ComposeResult:
+        yield Static(self.case_no, id="delivery-head")
+        with VerticalScroll(id="delivery-body"):
+            yield Static(id="address")
+            with Grid():
+                yield Label(t("tui.delivery.courier"))
+                yield Input(DEFAULT_COURIER, id="courier")
+                yield Label(t("tui.delivery.waybill"))
+                yield Input(id="waybill")
+            yield Static(t("tui.delivery.history"), classes="section-title")
+            yield Static(id="history")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#waybill", Input).focus()
+        self.action_refresh()
+
+    def has_unsaved(self) -> bool:
+        return bool(self.query_one("#waybill", Input).value.strip())
+
+    def action_refresh(self) -> None:
+        from console.services import case_queries
+
+        today = self.ctx.today
+        self.call(lambda db, actor: case_queries.show(db, actor, self.case_no, today=today), self._show, group="delivery", exclusive=True)
+
+    def _open_delivery(self) -> dict[str, Any] | None:
+        rows = (self.case or {}).get("deliveries") or []
+        last = rows[-1] if rows else None
+        if last and not last.get("delivered_at") and not last.get("returned_at"):
+            return last
+        return None
+
+    def _show(self, case: dict[str, Any]) -> None:
+        self.case = case
+        person = case["person"]
+        head = Text.assemble((case["case_no"], "bold"), "  ", person.get("name") or "", "  ", (t(f"status.{case['status']}"), "bold"))
+        self.query_one("#delivery-head", Static).update(head)
+        address = Text.assemble((t("tui.delivery.address") + "：", "dim"), person.get("address") or "", "  ", person.get("phone") or "")
+        if case["status"] not in ("completed", "delivered"):
+            address.append("\n" + t("tui.delivery.not_completed", status=t(f"status.{case['status']}")), style="bold yellow")
+        self.query_one("#address", Static).update(address)
+        self.query_one("#history", Static).update(history_table(case.get("deliveries") or []))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        status = (self.case or {}).get("status")
+        if action == "send":
+            return status == "completed" and self._open_delivery() is None
+        if action in ("delivered", "returned"):
+            return self._open_delivery() is not None
+        return True
+
+    def action_send(self) -> None:
+        from console.services import delivery
+
+        courier = self.query_one("#courier", Input).value.strip()
+        waybill = self.query_one("#waybill", Input).value.strip()
+
+        def sent(row: dict[str, Any]) -> None:
+            self.query_one("#waybill", Input).value = ""
+            self.notify(t("tui.delivery.sent_ok", courier=row.get("courier", courier), waybill=row.get("waybill", waybill)), markup=False)
+            self.action_refresh()
+
+        self.call(lambda db, actor: delivery.send(db, actor, self.case_no, courier, waybill), sent, group="save")
+
+    def action_delivered(self) -> None:
+        from console.services import delivery
+        from screens.widgets.confirm import ConfirmModal
+
+        current = self._open_delivery() or {}
+
+        def done(_: Any) -> None:
+            self.notify(t("tui.delivery.delivered_ok", case_no=self.case_no), markup=False)
+            self.action_refresh()
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call(lambda db, actor: delivery.delivered(db, actor, self.case_no), done, group="save")
+
+        self.app.push_screen(ConfirmModal(t("tui.delivery.confirm_delivered", case_no=self.case_no, waybill=current.get("waybill", ""))), answer)
+
+    def action_returned(self) -> None:
+        from console.services import delivery
+        from screens.widgets.prompt import TextPrompt
+
+        def done(_: Any) -> None:
+            self.notify(t("tui.delivery.returned_ok"), markup=False)
+            self.action_refresh()
+
+        def answer(note: str | None) -> None:
+            if note:
+                self.call(lambda db, actor: delivery.returned(db, actor, self.case_no, note), done, group="save")
+
+        self.app.push_screen(TextPrompt(t("tui.delivery.return_title")), answer)

@@ -1,0 +1,300 @@
+"""The case queue (办件队列): the home screen, paged in SQL, filtered and searched by key."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+from textual.worker import get_current_worker
+
+from console.i18n import t
+from screens.widgets.base import RetireScreen, ServiceFailed
+from screens.widgets.paged_table import PagedTable
+from screens.widgets.progress import days_left_cell, plain, progress_cell
+
+PAGE_SIZE = 100
+WIDE = 100  # at this width and more the assignee column and full dates are shown
+SEARCH_DEBOUNCE = 0.15
+STATUS_CYCLE: tuple[str | None, ...] = (None, "draft", "awaiting_correction", "accepted", "in_progress", "completed", "delivered", "refused")
+DEPT_CYCLE: tuple[str | None, ...] = (None, "hrss", "medical", "housing_fund", "health")
+SORTS = ("received", "due", "case_no", "name")
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the queue shows: filters, sort and page (immutable, so a worker holds a consistent copy)."""
+
+    status: str | None = None
+    department: str | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    text: str = ""
+    order: str = "received"
+    descending: bool = True
+    page: int = 0
+    edge: int | None = None  # 1: go to the last page once the count is known
+
+
+class PageLoaded(Message):
+    """One page of the queue arrived from the worker."""
+
+    def __init__(self, query: QueueQuery, rows: list[dict[str, Any]], total: int, page: int, pages: int) -> None:
+        super().__init__()
+        self.query = query
+        self.rows = rows
+        self.total = total
+        self.page = page
+        self.pages = pages
+
+
+class QueueScreen(RetireScreen):
+    """Cases, one SQL page at a time, with a filter bar, a search box and a page label."""
+
+    CSS_PATH = "queue.tcss"
+    BINDINGS = [
+        Binding("escape", "back", t("tui.app.back"), show=False, id="back"),
+        Binding("slash", "search", t("tui.queue.b_search"), id="queue-search"),
+        Binding("s", "cycle_status", t("tui.queue.b_status"), id="queue-status"),
+        Binding("d", "cycle_dept", t("tui.queue.b_dept"), id="queue-dept"),
+        Binding("o", "toggle_overdue", t("tui.queue.b_overdue"), id="queue-overdue"),
+        Binding("w", "toggle_due_soon", t("tui.queue.b_due_soon"), id="queue-due-soon"),
+        Binding("1", "sort('received')", t("tui.queue.sort_received"), show=False, id="queue-sort-received"),
+        Binding("2", "sort('due')", t("tui.queue.sort_due"), show=False, id="queue-sort-due"),
+        Binding("3", "sort('case_no')", t("tui.queue.sort_case_no"), show=False, id="queue-sort-number"),
+        Binding("4", "sort('name')", t("tui.queue.sort_name"), show=False, id="queue-sort-name"),
+        Binding("x", "clear_filters", t("tui.queue.b_clear"), show=False, id="queue-clear"),
+        Binding("f5", "refresh", t("tui.queue.b_refresh"), show=False, id="queue-refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = QueueQuery()
+        self.total = 0
+        self.pages = 1
+        self.rows: list[dict[str, Any]] = []
+        self._wide: bool | None = None
+        self._debounce: Timer | None = None
+        self._keep_row = 0
+        self.loads = 0
+        """How many pages have been shown (tests and the benchmark wait on it)."""
+
+    NAME_KEY = "tui.queue.title"
+
+    def body(self) -> ComposeResult:
+        yield Static(id="filter-bar")
+        yield Input(placeholder=t("tui.queue.search"), id="search")
+        yield PagedTable(id="cases")
+        with Horizontal(id="page-bar"):
+            yield Static(t("tui.queue.loading"), id="page-label")
+            yield Static(id="sort-label")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._setup_columns()
+        self._render_filters()
+        self.query_one(PagedTable).focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.loads:  # back from another screen: the page may have changed there
+            self.reload()
+
+    def on_resize(self) -> None:
+        if self._setup_columns():
+            self._fill(self.rows)
+
+    # -- loading -------------------------------------------------------------
+
+    def reload(self, **changes: Any) -> None:
+        """Ask for a page with ``changes`` applied to the current query."""
+        if changes:
+            self.query_state = replace(self.query_state, **changes)
+        self.query_one("#page-label", Static).update(t("tui.queue.loading"))
+        self.load_page(self.query_state)
+
+    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
+    def load_page(self, query: QueueQuery) -> None:
+        from console.services import case_queries
+
+        worker = get_current_worker()
+        try:
+            with self.ctx.open() as (db, actor):
+                today = self.ctx.today
+                f = case_queries.build_filter(
+                    statuses=(query.status,) if query.status else (), department=query.department,
+                    overdue=query.overdue, due_soon=query.due_soon, text=query.text.strip() or None, today=today, db=db,
+                )
+                total = case_queries.count(db, f)
+                pages = max(1, -(-total // PAGE_SIZE))
+                page = pages - 1 if query.edge == 1 else min(max(query.page, 0), pages - 1)
+                rows = case_queries.list_cases(
+                    db, actor, f, order=query.order, descending=query.descending,
+                    limit=PAGE_SIZE, offset=page * PAGE_SIZE, today=today,
+                ) if total else []
+        except Exception as error:
+            if not worker.is_cancelled:
+                self.post_message(ServiceFailed(error, None))
+            return
+        if not worker.is_cancelled:
+            self.post_message(PageLoaded(query, rows, total, page, pages))
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        self.loads += 1
+        self.query_state = replace(message.query, page=message.page, edge=None)
+        self.total, self.pages, self.rows = message.total, message.pages, message.rows
+        self._fill(message.rows)
+        label = t("tui.queue.page", page=message.page + 1, pages=message.pages, total=f"{message.total:,}")
+        if not message.total:
+            label = t("tui.queue.empty")
+        self.query_one("#page-label", Static).update(label)
+        self._render_filters()
+
+    # -- table ---------------------------------------------------------------
+
+    def _setup_columns(self) -> bool:
+        """(Re)build the columns for the width; True when they changed."""
+        wide = self.size.width >= WIDE if self.size.width else False
+        if wide == self._wide:
+            return False
+        self._wide = wide
+        table = self.query_one(PagedTable)
+        table.clear(columns=True)
+        table.add_column(t("tui.queue.col_case_no"), key="case_no")
+        table.add_column(t("tui.queue.col_name"), key="name")
+        table.add_column(t("tui.queue.col_kind"), key="kind")
+        table.add_column(t("tui.queue.col_status"), key="status")
+        table.add_column(t("tui.queue.col_progress"), key="progress")
+        table.add_column(t("tui.queue.col_received"), key="received")
+        table.add_column(t("tui.queue.col_left_wide" if wide else "tui.queue.col_left"), key="left")
+        if wide:
+            table.add_column(t("tui.queue.col_assignee"), key="assignee")
+        return True
+
+    def _fill(self, rows: list[dict[str, Any]]) -> None:
+        table = self.query_one(PagedTable)
+        keep = table.cursor_row if table.row_count else self._keep_row
+        table.clear()
+        wide = bool(self._wide)
+        for r in rows:
+            received = (r["received_at"] or "")[:10]
+            cells = [
+                plain(r["case_no"]),
+                plain(r["name"]),
+                plain(t(f"tui.kind_short.{r['kind']}")),
+                plain(t(f"status.{r['status']}"), "bold" if r["status"] == "awaiting_correction" else ""),
+                progress_cell(r["progress"]),
+                plain(received if wide else received[5:]),
+                days_left_cell(r["working_days_left"], r["clock"]),
+            ]
+            if wide:
+                cells.append(plain(r["assignee"] or ""))
+            table.add_row(*cells, key=r["case_no"])
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1), animate=False)
+
+    def _render_filters(self) -> None:
+        q = self.query_state
+        bar = Text(no_wrap=True, overflow="ellipsis")
+        status = t(f"status.{q.status}") if q.status else t("tui.queue.all")
+        dept = t(f"departments.{q.department}") if q.department else t("tui.queue.all")
+        bar.append(f"{t('tui.queue.filter_status')}:", style="dim")
+        bar.append(status, style="bold" if q.status else "")
+        bar.append("  ")
+        bar.append(f"{t('tui.queue.filter_dept')}:", style="dim")
+        bar.append(dept, style="bold" if q.department else "")
+        bar.append("  ")
+        bar.append(f" {t('tui.queue.filter_overdue')} ", style="bold white on red" if q.overdue else "dim")
+        bar.append(" ")
+        bar.append(f" {t('tui.queue.filter_due_soon')} ", style="bold black on yellow" if q.due_soon else "dim")
+        self.query_one("#filter-bar", Static).update(bar)
+        arrow = "↓" if q.descending else "↑"
+        self.query_one("#sort-label", Static).update(
+            Text(f"PgUp/PgDn  {t('tui.queue.sort')}:{t('tui.queue.sort_' + q.order)}{arrow} 1-4", style="dim", justify="right")
+        )
+
+    # -- actions -------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_cycle_status(self) -> None:
+        i = STATUS_CYCLE.index(self.query_state.status)
+        self.reload(status=STATUS_CYCLE[(i + 1) % len(STATUS_CYCLE)], page=0)
+        self._render_filters()
+
+    def action_cycle_dept(self) -> None:
+        i = DEPT_CYCLE.index(self.query_state.department)
+        self.reload(department=DEPT_CYCLE[(i + 1) % len(DEPT_CYCLE)], page=0)
+        self._render_filters()
+
+    def action_toggle_overdue(self) -> None:
+        self.reload(overdue=not self.query_state.overdue, due_soon=False, page=0)
+        self._render_filters()
+
+    def action_toggle_due_soon(self) -> None:
+        self.reload(due_soon=not self.query_state.due_soon, overdue=False, page=0)
+        self._render_filters()
+
+    def action_sort(self, order: str) -> None:
+        q = self.query_state
+        descending = not q.descending if q.order == order else order == "received"
+        self.reload(order=order, descending=descending, page=0)
+        self._render_filters()
+
+    def action_clear_filters(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self.reload(status=None, department=None, overdue=False, due_soon=False, text="", page=0)
+        self._render_filters()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    @on(PagedTable.PageRequested)
+    def _page(self, message: PagedTable.PageRequested) -> None:
+        q = self.query_state
+        if message.edge is not None:
+            self._keep_row = 0
+            self.query_one(PagedTable).move_cursor(row=0)
+            self.reload(page=0, edge=message.edge)
+            return
+        target = q.page + message.delta
+        if 0 <= target < self.pages:
+            self.query_one(PagedTable).move_cursor(row=0)
+            self.reload(page=target)
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        value = event.value
+        self._debounce = self.set_timer(SEARCH_DEBOUNCE, lambda: self.reload(text=value, page=0))
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        if event.value != self.query_state.text:
+            self.reload(text=event.value, page=0)
+        self.query_one(PagedTable).focus()
+
+    def key_down(self) -> None:
+        if self.focused is self.query_one("#search", Input):
+            self.query_one(PagedTable).focus()
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if self.focused is search:
+            self.query_one(PagedTable).focus()
+
+    @on(DataTable.RowSelected, "#cases")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        case_no = event.row_key.value
+        if case_no:
+            self.app.open_case(case_no)  # type: ignore[attr-defined]

@@ -1,0 +1,41 @@
+"""Compact cells: department progress (人✓ 医… 积○ 卫✗) and working days left (coloured)."""
+from __future__ import annotations
+
+from rich.text import Text
+
+from console.i18n import t
+
+DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
+GLYPHS = {"done": ("✓", "green"), "claimed": ("…", ""), "open": ("…", ""), "waiting": ("○", "dim"), "returned": ("✗", "bold red")}
+
+
+def progress_cell(progress: dict[str, str]) -> Text:
+    """One slot per department, blank where the case holds no task there, so columns line up."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    for i, dept in enumerate(DEPARTMENTS):
+        if i:
+            out.append(" ")
+        status = progress.get(dept)
+        if status is None:
+            out.append("  ")
+            continue
+        glyph, style = GLYPHS.get(status, ("?", ""))
+        out.append(t(f"tui.dept_abbr.{dept}"), style=style or None)
+        out.append(glyph, style=style or None)
+    return out
+
+
+def days_left_cell(days: int | None, state: str) -> Text:
+    """Working days left: yellow when due soon, red when overdue, 'paused' while awaiting correction."""
+    if state == "overdue" and days is not None:
+        return Text(t("tui.queue.overdue_days", days=abs(days)), style="bold red", justify="right")
+    if state == "paused":
+        return Text(t("tui.queue.paused"), style="dim", justify="right")
+    if days is None:
+        return Text(t("tui.queue.done"), style="dim", justify="right")
+    return Text(str(days), style="yellow" if state == "due_soon" else "", justify="right")
+
+
+def plain(value: object, style: str = "") -> Text:
+    """A table cell that is never parsed as markup."""
+    return Text("" if value is None else str(value), style=style, no_wrap=True, overflow="ellipsis")
