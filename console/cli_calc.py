@@ -223,7 +223,7 @@ def idcard(
     as_json: JsonOpt = False,
 ) -> None:
     """身份证号码校验 / Check an ID number; print birth date and sex."""
-    card = parse_id(number)
+    card = parse_id(number, with_place=True)
     if not card.valid:
         raise BadInput("calc.id_invalid", number=number, reason=t(card.error or "rules.id.format"))
     data = {
@@ -235,3 +235,7 @@ def idcard(
         "place": card.place,
     }
     _show(data, as_json)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="calc")

@@ -262,3 +262,16 @@ def test_every_reason_code_has_both_translations() -> None:
     for lang in ("zh", "en"):
         missing = sorted(c for c in codes if c not in catalogue(lang))
         assert not missing, (lang, missing)
+
+
+def test_packaged_schedules_match_the_holidays_library() -> None:
+    """console/rules/cn_schedule.py is generated from `holidays`; regenerate it when they part."""
+    from console.rules.cn_schedule import SCHEDULES
+    from console.rules.workdays import _holidays_official_years, _holidays_working_days, _schedule_working_days
+
+    assert SCHEDULES, "no packaged schedule"
+    for year in SCHEDULES:
+        assert year in _holidays_official_years()
+        assert _schedule_working_days(year) == _holidays_working_days(year), (
+            f"{year}: run python -m fixtures.make_calendar > console/rules/cn_schedule.py"
+        )

@@ -12,9 +12,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
-
 from console.rules.explain import Reason
 
 SOURCE = "GB 11643-1999 公民身份号码"
@@ -32,7 +29,15 @@ class IdCard:
     reason: Reason | None = None
 
 
-def _place(number: str) -> str | None:
+def birth_place(number: str) -> str | None:
+    """The place of first registration named by the first six digits, if stdnum knows it.
+
+    Information only, and slow (a table lookup of 20-100 us): callers that
+    show it ask for it; validation never needs it.
+    """
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError
+
     try:
         info = ric.get_birth_place(number)
     except (ValidationError, KeyError, ValueError):
@@ -40,8 +45,15 @@ def _place(number: str) -> str | None:
     return "".join(info.get(k, "") for k in ("province", "prefecture", "county")) or None
 
 
-def parse_id(text: str, today: date | None = None) -> IdCard:
-    """Check an ID number and read its birth date and sex (17th digit odd = male)."""
+def parse_id(text: str, today: date | None = None, with_place: bool = False) -> IdCard:
+    """Check an ID number and read its birth date and sex (17th digit odd = male).
+
+    ``with_place`` also looks up the place name (for display only).
+    stdnum is imported here, not at module level: listing and showing cases
+    (which mask numbers but never check them) stay free of its ~15 ms import.
+    """
+    from stdnum.cn import ric
+
     number = ric.compact(re.sub(r"[\s\-]", "", text or ""))
     if len(number) != 18:
         return IdCard(number, False, error="rules.id.length")
@@ -50,8 +62,8 @@ def parse_id(text: str, today: date | None = None) -> IdCard:
     if number[17] != ric.calc_check_digit(number):
         return IdCard(number, False, error="rules.id.checksum")
     try:
-        born = ric.get_birth_date(number)
-    except ValidationError:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         return IdCard(number, False, error="rules.id.birth_date")
     if born.year < 1900 or (today is not None and born > today):
         return IdCard(number, False, error="rules.id.birth_date")
@@ -62,7 +74,7 @@ def parse_id(text: str, today: date | None = None) -> IdCard:
         birth_date=born,
         sex=sex,
         place_code=number[:6],
-        place=_place(number),
+        place=birth_place(number) if with_place else None,
         reason=Reason("rules.id.read", {"birth": born.isoformat(), "sex": sex}, SOURCE),
     )
 
@@ -76,5 +88,7 @@ def mask_id(number: str) -> str:
 
 def make_id(place_code: str, born: date, sequence: int) -> str:
     """Build a valid number (for the demo generator and tests): 3-digit sequence, odd = male."""
+    from stdnum.cn import ric
+
     body = f"{place_code}{born:%Y%m%d}{sequence % 1000:03d}"
     return body + ric.calc_check_digit(body + "0")

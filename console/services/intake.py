@@ -12,8 +12,6 @@ from datetime import date
 from typing import Any, Iterable
 
 import sqlite_utils
-from pypinyin import Style, lazy_pinyin
-from stdnum.cn import uscc
 
 from console.errors import BadInput, NotFound, Refused
 from console.i18n import t
@@ -68,12 +66,18 @@ class Decision:
 
 
 def initials(name: str) -> str:
-    """Pinyin initials of a Chinese name, for search (张三 -> zs)."""
+    """Pinyin initials of a Chinese name, for search (张三 -> zs).
+
+    pypinyin loads its phrase dictionary on import (~170 ms): imported here so
+    that lookups which never register a person do not pay for it.
+    """
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
 
 
-def _validate_applicant(a: Applicant) -> dict[str, Any]:
-    card = parse_id(a.id_number, today=date.today())
+def _validate_applicant(a: Applicant, today: date | None = None) -> dict[str, Any]:
+    card = parse_id(a.id_number, today=today or date.today())
     if not card.valid:
         raise BadInput("intake.bad_id", number=a.id_number, reason=t(card.error or "rules.id.format"))
     name = (a.name or "").strip()
@@ -106,6 +110,8 @@ def _validate_applicant(a: Applicant) -> dict[str, Any]:
 def _employer_id(db: sqlite_utils.Database, a: Applicant) -> int | None:
     if not a.employer_code:
         return None
+    from stdnum.cn import uscc
+
     code = uscc.compact(a.employer_code)
     if not uscc.is_valid(code):
         raise BadInput("intake.bad_credit_code", value=a.employer_code)
@@ -165,7 +171,7 @@ def open_case(
             raise BadInput("intake.bad_joint_item", value=item, allowed=", ".join(JOINT_ITEMS))
     month = _parse_month(chosen_month)
     today = today or date.today()
-    fields = _validate_applicant(applicant)
+    fields = _validate_applicant(applicant, today)
     got = sorted(set(received))
     with transaction(db):
         fields["employer_id"] = _employer_id(db, applicant)
@@ -201,11 +207,7 @@ def open_case(
     return load_case(db, case_no)
 
 
-def load_case(db: sqlite_utils.Database, case_no: str) -> dict[str, Any]:
-    case = cases_db.get(db, case_id_by_no(db, case_no))
-    if case is None:
-        raise NotFound("db.case_not_found", case_no=case_no)
-    return case
+load_case = cases_db.load
 
 
 def assessment_for(db: sqlite_utils.Database, case: dict[str, Any], today: date) -> tuple[PersonFacts, RetirementFacts, Assessment]:
