@@ -98,6 +98,43 @@ def staff_list(
     )
 
 
+@staff_app.command("grant")
+def staff_grant(
+    login: Annotated[str, typer.Argument(help="Login to give roles to.")],
+    role: Annotated[list[str], typer.Option("--role", help="Role to give (repeat).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """授予角色 / Give a staff member more roles."""
+    _roles_out(_change(login, grant=role), as_json)
+
+
+@staff_app.command("revoke")
+def staff_revoke(
+    login: Annotated[str, typer.Argument(help="Login to take roles from.")],
+    role: Annotated[list[str], typer.Option("--role", help="Role to take away (repeat).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """收回角色 / Take roles away from a staff member."""
+    _roles_out(_change(login, revoke=role), as_json)
+
+
+def _change(login: str, grant: list[str] | None = None, revoke: list[str] | None = None) -> dict[str, Any]:
+    from console.services.staff import change_roles
+
+    db, actor = _session()
+    try:
+        return change_roles(db, actor, login, grant or [], revoke or [])
+    finally:
+        db.close()
+
+
+def _roles_out(row: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json({"login": row["login"], "name": row["name"], "roles": row["roles"], "active": bool(row["active"])})
+    else:
+        typer.echo(t("staff.roles_now", login=row["login"], roles=", ".join(row["roles"])))
+
+
 @staff_app.command("disable")
 def staff_disable(
     login: Annotated[str, typer.Argument(help="Login to disable.")],

@@ -42,6 +42,11 @@ def new_file_mode(directory: Path) -> int:
     return SHARED_MODE if setgid else PRIVATE_MODE
 
 
+def create_private_file(path: Path) -> None:
+    """Create an empty file with the database's mode rules (0o600, or 0o660 in a setgid directory)."""
+    _create_file(path)
+
+
 def _create_file(path: Path) -> None:
     """Create an empty file with the right mode before SQLite touches it.
 
@@ -73,9 +78,13 @@ def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
     ``BadInput`` for anything that cannot be opened as a database.
     """
     path = Path(path).expanduser()
-    if path.is_dir():
+    try:
+        is_dir, exists = path.is_dir(), path.exists()
+    except OSError as exc:  # e.g. a login outside the hall's group: the directory is closed to it
+        raise BadInput("db.cannot_open", path=str(path), reason=_reason(exc)) from None
+    if is_dir:
         raise BadInput("db.is_directory", path=str(path))
-    if not path.exists():
+    if not exists:
         if not create:
             raise NotFound("db.missing", path=str(path))
         parent = path.parent

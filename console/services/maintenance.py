@@ -18,7 +18,7 @@ from console.errors import BadInput, Refused
 from console.services.identity import Actor, require_role
 from db import audit
 from db import maintenance as m
-from db.connection import open_database, transaction
+from db.connection import create_private_file, open_database, transaction
 from db.schema import SCHEMA_VERSION, current_version
 
 WAL_WARN_BYTES = 256 * 1024 * 1024
@@ -52,6 +52,7 @@ def backup(db: sqlite_utils.Database, actor: Actor, target: Path, force: bool = 
         raise BadInput("db.no_directory", path=str(target), directory=str(target.parent))
     tmp = target.with_name(target.name + ".part")
     tmp.unlink(missing_ok=True)
+    create_private_file(tmp)  # a copy holds ID numbers and bank cards: never world-readable
     m.backup_to(db, tmp)
     copy = m.open_readonly(tmp)
     try:

@@ -90,6 +90,34 @@ def disable_staff(db: sqlite_utils.Database, actor: Actor, login: str) -> dict[s
     return out
 
 
+def change_roles(db: sqlite_utils.Database, actor: Actor, login: str, grant: Iterable[str] = (), revoke: Iterable[str] = ()) -> dict[str, Any]:
+    """Admin only: give or take roles (a small hall's first admin also works the window).
+
+    A staff member keeps at least one role, and the last active admin keeps 'admin'.
+    """
+    require_role(actor, "admin")
+    login = _check_login(login)
+    grant_list = _check_roles(grant) if grant else []
+    revoke_list = _check_roles(revoke) if revoke else []
+    if not grant_list and not revoke_list:
+        raise BadInput("staff.no_role", allowed=", ".join(ROLES))
+    with transaction(db):
+        row = staff_db.get_by_login(db, login)
+        if row is None:
+            raise NotFound("staff.not_found", login=login)
+        remaining = (set(row["roles"]) | set(grant_list)) - set(revoke_list)
+        if not remaining:
+            raise Refused("staff.keeps_one_role", login=login)
+        if "admin" in revoke_list and "admin" in row["roles"] and staff_db.count_active_with_role(db, "admin") <= 1:
+            raise Refused("staff.last_admin", login=login)
+        added = staff_db.add_roles(db, row["id"], grant_list)
+        removed = staff_db.remove_roles(db, row["id"], revoke_list)
+        audit.append(db, actor.login, "staff.roles", entity="staff", entity_id=login, detail={"granted": added, "revoked": removed})
+    out = staff_db.get_by_login(db, login)
+    assert out is not None
+    return out
+
+
 @dataclass(frozen=True)
 class InitResult:
     path: Path
