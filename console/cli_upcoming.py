@@ -18,40 +18,27 @@ from console.i18n import t
 
 app = RetireTyper(help="即将退休人员名单 / The pre-retirement list.", no_args_is_help=False, invoke_without_command=True)
 
-EXPORT_COLUMNS = ("statutory_month", "name", "id_number", "sex", "phone", "address", "grp", "earliest_month", "latest_month",
-                  "counted_months", "min_months", "short_months", "outside_months", "deemed_months", "case_no", "last_contact", "flags")
+
+def __getattr__(name: str) -> Any:
+    """``EXPORT_COLUMNS`` now lives with the export writer in console.services.upcoming (loaded on first use)."""
+    if name == "EXPORT_COLUMNS":
+        from console.services.upcoming import EXPORT_COLUMNS
+
+        return EXPORT_COLUMNS
+    raise AttributeError(name)
 
 
 def _flag_text(flags: list[str]) -> str:
-    return "、".join(t(f"upcoming.flag.{f}") for f in flags)
+    from console.services.upcoming import flag_text
+
+    return flag_text(flags)
 
 
 def _export(rows: list[dict[str, Any]], path: Path) -> None:
-    """CSV (UTF-8 with BOM, for Excel) or XLSX, one row per person, for phone calls."""
-    header = [t(f"upcoming.col.{c}") for c in EXPORT_COLUMNS]
-    values = [[_flag_text(r["flags"]) if c == "flags" else r.get(c) for c in EXPORT_COLUMNS] for r in rows]
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".xlsx":
-            from openpyxl import Workbook
+    """CSV (UTF-8 with BOM, for Excel) or XLSX, one row per person: console.services.upcoming.export_rows."""
+    from console.services.upcoming import export_rows
 
-            wb = Workbook(write_only=True)
-            ws = wb.create_sheet(t("upcoming.sheet"))
-            ws.append(header)
-            for v in values:
-                ws.append(v)
-            wb.save(path)
-        elif suffix == ".csv":
-            import csv
-
-            with path.open("w", encoding="utf-8-sig", newline="") as fh:
-                w = csv.writer(fh)
-                w.writerow(header)
-                w.writerows(values)
-        else:
-            raise BadInput("upcoming.bad_export", path=str(path))
-    except OSError as exc:
-        raise BadInput("cli.bad_file", path=str(path), reason=exc.strerror or str(exc)) from None
+    export_rows(rows, path)
 
 
 def _print_rows(rows: list[dict[str, Any]]) -> None:

@@ -68,6 +68,7 @@ class RetireApp(App[None]):
         Binding("f2", "go('queue')", t("tui.app.queue"), id="go-queue"),
         Binding("f3", "go('department')", t("tui.app.department"), id="go-department"),
         Binding("f4", "go('dashboard')", t("tui.app.dashboard"), id="go-dashboard"),
+        Binding("f6", "go('upcoming')", t("tui.upcoming.b_open"), id="go-upcoming"),
         Binding("ctrl+p", "command_palette", t("tui.app.palette"), show=False, id="palette"),
         Binding("ctrl+n", "intake", t("tui.app.intake"), id="intake"),
         Binding("ctrl+q", "quit_safely", t("tui.app.quit"), priority=True, id="quit"),
@@ -103,15 +104,20 @@ class RetireApp(App[None]):
             from screens.dashboard import DashboardScreen
 
             return DashboardScreen()
+        if name == "upcoming":
+            from screens.upcoming import UpcomingScreen
+
+            return UpcomingScreen()
         raise ValueError(name)
 
     def action_go(self, name: str) -> None:
-        """Switch to a main area: back to the queue, or open the department pane / statistics."""
+        """Switch to a main area: back to the queue, or open the department pane / statistics / upcoming retirements."""
         from screens.department import DepartmentScreen
         from screens.dashboard import DashboardScreen
         from screens.queue import QueueScreen
+        from screens.upcoming import UpcomingScreen
 
-        kinds = {"queue": QueueScreen, "department": DepartmentScreen, "dashboard": DashboardScreen}
+        kinds = {"queue": QueueScreen, "department": DepartmentScreen, "dashboard": DashboardScreen, "upcoming": UpcomingScreen}
         wanted = kinds[name]
         if isinstance(self.screen, wanted):
             return

@@ -165,6 +165,7 @@ class CaseDetailScreen(RetireScreen):
         Binding("t", "tasks", t("tui.detail.b_tasks"), id="case-tasks"),
         Binding("e", "delivery", t("tui.detail.b_delivery"), id="case-delivery"),
         Binding("p", "prereview", t("tui.detail.b_prereview"), id="case-prereview"),
+        Binding("n", "notices", t("tui.notices.b_open"), id="case-notices"),
         Binding("f5", "refresh", t("tui.detail.b_refresh"), show=False, id="case-refresh"),
     ]
 
@@ -206,6 +207,7 @@ class CaseDetailScreen(RetireScreen):
         head = Text.assemble((case["case_no"], "bold"), "  ", case["person"].get("name") or "", "  ",
                              (t(f"status.{case['status']}"), "bold"), "  ")
         head.append_text(clock_text(case.get("clock"), case["status"]))
+        head.no_wrap, head.overflow = True, "ellipsis"  # one line, cut at the end, never re-flowed
         self.query_one("#case-head", Static).update(head)
         self.query_one("#summary", Static).update(summary(case))
         self.query_one("#tasks", Static).update(tasks_table(case["tasks"]) if case["tasks"] else Text(t("tui.detail.none"), style="dim"))
@@ -228,7 +230,7 @@ class CaseDetailScreen(RetireScreen):
 
     # -- workflow ------------------------------------------------------------
 
-    def _name(self) -> str:
+    def _person_name(self) -> str:
         return (self.case or {}).get("person", {}).get("name") or ""
 
     def action_accept(self) -> None:
@@ -246,7 +248,7 @@ class CaseDetailScreen(RetireScreen):
             if yes:
                 self.call(lambda db, actor: intake.accept_case(db, actor, self.case_no, expected_version=version, today=today), accepted)
 
-        self.app.push_screen(ConfirmModal(t("tui.detail.confirm_accept", case_no=self.case_no, name=self._name())), answer)
+        self.app.push_screen(ConfirmModal(t("tui.detail.confirm_accept", case_no=self.case_no, name=self._person_name())), answer)
 
     def action_correct(self) -> None:
         """Show the FULL list of what is missing or unmet, then issue the one-time notice."""
@@ -280,7 +282,7 @@ class CaseDetailScreen(RetireScreen):
             if yes:
                 self.call(lambda db, actor: intake.request_correction(db, actor, self.case_no, expected_version=version, today=today), issued)
 
-        question = t("tui.detail.confirm_correct", case_no=self.case_no, name=self._name(), count=len(lines), items=items)
+        question = t("tui.detail.confirm_correct", case_no=self.case_no, name=self._person_name(), count=len(lines), items=items)
         self.app.push_screen(ConfirmModal(question), answer)
 
     def action_resume(self) -> None:
@@ -321,3 +323,9 @@ class CaseDetailScreen(RetireScreen):
 
     def action_prereview(self) -> None:
         self.app.open_prereview(self.case_no)  # type: ignore[attr-defined]
+
+    def action_notices(self) -> None:
+        """The case's notices and forms: preview the text, write the DOCX."""
+        from screens.notices import NoticesScreen
+
+        self.app.push_screen(NoticesScreen(self.case_no))

@@ -31,6 +31,7 @@ class CaseCommands(Provider):
             (t("tui.palette.queue"), "F2", partial(app.run_action, "go('queue')")),
             (t("tui.palette.department"), "F3", partial(app.run_action, "go('department')")),
             (t("tui.palette.dashboard"), "F4", partial(app.run_action, "go('dashboard')")),
+            (t("tui.upcoming.title"), "F6", partial(app.run_action, "go('upcoming')")),
             (t("tui.palette.intake"), "ctrl+n", partial(app.run_action, "intake")),
             (t("tui.palette.help"), "F1", partial(app.run_action, "help")),
         ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import sqlite_utils
@@ -37,6 +38,8 @@ BATCH = 1000  # persons per transaction: a clerk's save waits for at most one ba
 LIST_ROLES = ("clerk", "hrss_reviewer", "supervisor", "admin")
 """The list holds ID numbers, phones and addresses of the whole county: HRSS staff only."""
 CONTACT_CHANNELS = ("phone", "sms", "visit", "letter", "wechat")
+EXPORT_COLUMNS = ("statutory_month", "name", "id_number", "sex", "phone", "address", "grp", "earliest_month", "latest_month",
+                  "counted_months", "min_months", "short_months", "outside_months", "deemed_months", "case_no", "last_contact", "flags")
 Progress = Callable[[int, int], None]
 
 
@@ -292,3 +295,42 @@ def reminder_text(db: sqlite_utils.Database, actor: Actor, id_number: str, lang:
     lines.append(t("upcoming.reminder.bring", lang))
     lines.append(t("upcoming.reminder.contact", lang, window=hall["window"], address=hall["address"], phone=hall["phone"]))
     return "\n".join(lines)
+
+
+def flag_text(flags: Iterable[str]) -> str:
+    """'缴费不足、未初审' for a row's flags."""
+    return "、".join(t(f"upcoming.flag.{f}") for f in flags)
+
+
+def export_rows(rows: list[dict[str, Any]], path: Path | str) -> Path:
+    """Write listed rows to CSV (UTF-8 with BOM, for Excel) or XLSX, one row per person, for phone calls.
+
+    The format follows the extension; anything else, or a file that cannot
+    be written, is ``BadInput``.  Returns the path written.
+    """
+    path = Path(path)
+    header = [t(f"upcoming.col.{c}") for c in EXPORT_COLUMNS]
+    values = [[flag_text(r["flags"]) if c == "flags" else r.get(c) for c in EXPORT_COLUMNS] for r in rows]
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            from openpyxl import Workbook
+
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet(t("upcoming.sheet"))
+            ws.append(header)
+            for v in values:
+                ws.append(v)
+            wb.save(path)
+        elif suffix == ".csv":
+            import csv
+
+            with path.open("w", encoding="utf-8-sig", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(header)
+                w.writerows(values)
+        else:
+            raise BadInput("upcoming.bad_export", path=str(path))
+    except OSError as exc:
+        raise BadInput("cli.bad_file", path=str(path), reason=exc.strerror or str(exc)) from None
+    return path

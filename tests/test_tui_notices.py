@@ -1,0 +1,122 @@
+"""Notices screen (case detail, n): list, preview (Enter), DOCX (w), forms on demand, refusals shown; snapshots."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from console.i18n import t
+from screens.notices import NoticesScreen
+from screens.widgets.confirm import ConfirmModal
+from screens.widgets.notice_preview import NoticePreview
+from screens.widgets.prompt import TextPrompt
+from tests.test_tui_support import hall, hall_template, make_app, query_one_value, settle  # noqa: F401
+
+SIZE = (80, 24)
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+ACCEPTED = (
+    "SELECT c.case_no FROM cases c JOIN facts f ON f.case_id = c.id"
+    " WHERE c.status = 'accepted' AND f.confirmed_at IS NOT NULL ORDER BY c.id LIMIT 1"
+)
+
+
+async def _notices(app, pilot, case_no: str) -> NoticesScreen:  # type: ignore[no-untyped-def]
+    await settle(app, pilot)
+    app.open_case(case_no)
+    await settle(app, pilot)
+    await pilot.press("n")
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, NoticesScreen)
+    return screen
+
+
+def _row_of(screen: NoticesScreen, kind: str) -> int:
+    return next(i for i, r in enumerate(screen.rows) if r.kind == kind)
+
+
+async def test_preview_and_docx_of_the_acceptance_notice(hall: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import docx
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    case_no = str(query_one_value(hall, ACCEPTED))
+    number = str(query_one_value(hall, "SELECT n.number FROM notices n JOIN cases c ON c.id = n.case_id WHERE c.case_no = ? AND n.kind = 'acceptance'", (case_no,)))
+    app = make_app(hall)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _notices(app, pilot, case_no)
+        kinds = [r.kind for r in screen.rows]
+        assert kinds[0] == "acceptance" and {"joint_form", "approval_form"} <= set(kinds)
+        assert all(screen.allowed.values())  # accepted and confirmed: both forms can be issued
+        screen.query_one(DataTable).move_cursor(row=_row_of(screen, "acceptance"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoticePreview)
+        assert number in app.screen.text and app.screen.number == number
+        await pilot.press("escape")
+        await pilot.pause()
+
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        target = tmp_path / f"{case_no}-acceptance.docx"
+        assert app.screen.query_one(Input).value == str(target)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert target.exists()
+        text = "\n".join(p.text for p in docx.Document(str(target)).paragraphs)
+        assert number in text
+        assert any(str(target) in n.message for n in app._notifications)
+
+        await pilot.press("w", "enter")  # again: asks before overwriting
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_form_on_demand_is_issued_after_asking(hall: Path) -> None:
+    case_no = str(query_one_value(hall, ACCEPTED))
+    app = make_app(hall)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _notices(app, pilot, case_no)
+        screen.query_one(DataTable).move_cursor(row=_row_of(screen, "joint_form"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoticePreview)
+        number = query_one_value(hall, "SELECT n.number FROM notices n JOIN cases c ON c.id = n.case_id WHERE c.case_no = ? AND n.kind = 'joint_form'", (case_no,))
+        assert number and app.screen.number == number and str(number) in app.screen.text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        issued = [r for r in screen.rows if r.kind == "joint_form"]
+        assert len(issued) == 1 and issued[0].number == number
+
+
+async def test_draft_case_form_shows_the_service_refusal(hall: Path) -> None:
+    case_no = str(query_one_value(hall, "SELECT case_no FROM cases WHERE status = 'draft' ORDER BY id LIMIT 1"))
+    app = make_app(hall)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _notices(app, pilot, case_no)
+        assert screen.allowed == {"joint_form": False, "approval_form": False}
+        screen.query_one(DataTable).move_cursor(row=_row_of(screen, "approval_form"))
+        await pilot.press("enter", "y")
+        await settle(app, pilot)
+        assert app.screen is screen
+        expected = t("notices.case_not_accepted", case_no=case_no, status=t("status.draft"))
+        assert any(expected == n.message for n in app._notifications), [n.message for n in app._notifications]
+        assert query_one_value(hall, "SELECT count(*) FROM notices n JOIN cases c ON c.id = n.case_id WHERE c.case_no = ? AND n.kind = 'approval_form'", (case_no,)) == 0
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_notices(hall: Path, snap_compare, size) -> None:  # type: ignore[no-untyped-def]
+    case_no = str(query_one_value(hall, "SELECT case_no FROM cases WHERE status = 'delivered' ORDER BY id LIMIT 1"))
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _notices(pilot.app, pilot, case_no)
+        await pilot.pause(0.2)
+
+    assert snap_compare(make_app(hall), terminal_size=size, run_before=run_before)
