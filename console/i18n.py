@@ -9,6 +9,7 @@ notices).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -59,6 +60,39 @@ def set_lang(lang: str | None) -> str:
     return _current
 
 
+PARAM_TERMS: dict[str, tuple[str, ...]] = {
+    "group": ("groups",),
+    "explicit": ("groups",),
+    "sex": ("terms.sex",),
+    "category": ("terms.category",),
+    "kind": ("terms.doc_kind", "kinds"),
+}
+"""Explanation parameters that hold a code: shown as the word for it (female50 -> 女职工...)."""
+AGE_PARAMS = ("age", "original")
+_AGE_RE = re.compile(r"^(\d+)y(\d+)m$")
+
+
+def _localise(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Codes and ages inside a message's parameters, in the reader's words."""
+    table = catalogue(lang)
+    out = dict(params)
+    for name, value in params.items():
+        if not isinstance(value, str):
+            continue
+        for prefix in PARAM_TERMS.get(name, ()):
+            word = table.get(f"{prefix}.{value}")
+            if word is not None:
+                out[name] = word
+                break
+        if name in AGE_PARAMS:
+            m = _AGE_RE.match(value)
+            if m:
+                years, months = m.groups()
+                key = "terms.age_years" if months == "0" else "terms.age"
+                out[name] = table.get(key, "{years}y{months}m").format(years=years, months=months)
+    return out
+
+
 def t(key: str, lang: str | None = None, /, **params: Any) -> str:
     """Translate ``key``; a missing key falls back to the other language, then to the key itself."""
     lang = lang or current_lang()
@@ -71,7 +105,7 @@ def t(key: str, lang: str | None = None, /, **params: Any) -> str:
     if text is None:
         return key
     try:
-        return text.format(**params) if params else text
+        return text.format(**_localise(params, lang)) if params else text
     except (KeyError, IndexError, ValueError):
         return text
 
