@@ -19,8 +19,8 @@ DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
 
 
 def _status_chart(dash: Any) -> Any:
-    rows = [(t(f"status.{s}"), dash.by_status.get(s, 0)) for s in STATUS_ORDER if s in dash.by_status or s not in ("withdrawn", "refused")]
-    chart = bar_chart(rows, width=16, highlight={t("status.awaiting_correction"): "yellow", t("status.refused"): "red"})
+    rows = [(t(f"status_short.{s}"), dash.by_status.get(s, 0)) for s in STATUS_ORDER if s in dash.by_status or s not in ("withdrawn", "refused")]
+    chart = bar_chart(rows, width=16, highlight={t("status_short.awaiting_correction"): "yellow", t("status_short.refused"): "red"})
     return chart
 
 

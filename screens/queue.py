@@ -188,7 +188,7 @@ class QueueScreen(RetireScreen):
                 plain(r["case_no"]),
                 plain(r["name"]),
                 plain(t(f"tui.kind_short.{r['kind']}")),
-                plain(t(f"status.{r['status']}"), "bold" if r["status"] == "awaiting_correction" else ""),
+                plain(t(f"status_short.{r['status']}"), "bold" if r["status"] == "awaiting_correction" else ""),
                 progress_cell(r["progress"]),
                 plain(received if wide else received[5:]),
                 days_left_cell(r["working_days_left"], r["clock"]),
