@@ -4,15 +4,23 @@ A *plan* is the importer's knowledge of one kind (persons, employers,
 archive, contributions, cases).  It is driven in passes over the file:
 
 1. ``check(line, cells)`` for every row: per-cell parsing, per-row rules,
-   and the few keys needed across rows (natural keys for duplicates, the
-   persons and employers referred to).  Nothing row-shaped is kept.
-2. ``finish(db)`` once: references and ID numbers are settled against the
-   database in chunked lookups (an ID number already registered was checked
-   when it was stored, so only new numbers go through ``parse_id``).
-   Returns whether a *fix-up* pass is needed.
+   and the keys needed across rows.  Each row's natural key goes, with its
+   line, to a scratch table on disk (``db.imports.RowKeys``: a TEMP table of
+   the import's own connection, written in batches); the persons (and, in a
+   persons file, the employers) referred to are kept in memory, a small
+   entry per distinct person (``PersonRefs``): a county has some 200,000
+   people, so that is bounded by people, not by rows.  Nothing kept in
+   memory grows with the number of rows, only with the number of people
+   and of bad rows (``MAX_ERRORS`` at most).
+2. ``finish(db)`` once: one ``GROUP BY`` on the scratch table finds every
+   duplicated key, its first line and the later ones; references and ID
+   numbers are settled against the database in chunked lookups (an ID number
+   already registered was checked when it was stored, so only new numbers go
+   through ``parse_id``).  Returns whether a *fix-up* pass is needed.
 3. ``fixup(line, cells)`` (only when something in 2 failed, or a duplicate
-   was seen): finds every row that refers to a bad reference and the first
-   line of each duplicated key, so the report names them all.
+   was found): reports every row that refers to a bad reference and every
+   later row of a duplicated key (naming the first line), so the report
+   names them all.
 4. ``prepare(db, actor)`` inside the import transaction: parents the file
    defines (an employer named in a persons file, a person named in a
    contributions file) are written first, and keys become row ids.
@@ -31,6 +39,7 @@ from __future__ import annotations
 import json
 import re
 from array import array
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable
@@ -411,6 +420,8 @@ FEMALE_GROUP = Codes(("female50", "female55"), {"50": "female50", "55": "female5
 PERIOD_KIND = Codes(PERIOD_KINDS, {"实际缴费": "actual", "实缴": "actual", "缴费": "actual",
                                    "视同缴费": "deemed", "视同": "deemed"}, "importer.period_kind")
 DOC_KIND = Codes(DOC_KINDS, {}, "importer.doc_kind")
+_DOC_KIND_NUMBER = {kind: i + 1 for i, kind in enumerate(DOC_KINDS)}
+assert len(_DOC_KIND_NUMBER) < 256  # eight bits of the archive key
 CASE_KIND = Codes(CASE_KINDS, {}, "kinds")
 CASE_STATUS = Codes(CASE_STATUSES, {}, "status")
 JOINT_ITEM = Codes(JOINT_ITEMS, {"医保": "medical", "公积金": "housing_fund", "卫健": "health",
@@ -469,16 +480,29 @@ class Plan:
     kind = ""
     table = ""
     uses_persons = False
+    dup_field = ""
+    """The column a duplicate row is reported on (its cell is the error's value)."""
+    key_columns: tuple[str, ...] = ()
+    """Integer columns the scratch key table carries besides (key, line)."""
 
     def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
         self.fields = fields
         self.errors = errors
         self.today = today
         self.refs = PersonRefs(today)
-        self.dup_first: dict[Any, list[list[Any]]] = {}
+        self.keys = imports_db.RowKeys(self.key_columns)
+        self.dup_later: dict[int, int] = {}
+        """Later line -> first line of a duplicated key; each entry is a bad row (bounded by MAX_ERRORS)."""
         self.counts: dict[str, dict[str, int]] = {}
         self.actor = ""
         self.now = ""
+
+    def open(self, db: sqlite_utils.Database) -> None:
+        """Before pass 1: the scratch table for the rows' keys (``close`` drops it)."""
+        self.keys.open(db)
+
+    def close(self) -> None:
+        self.keys.close()
 
     def col(self, name: str) -> int | None:
         return self.fields.get(name)
@@ -488,21 +512,28 @@ class Plan:
         raise NotImplementedError
 
     def finish(self, db: sqlite_utils.Database) -> bool:
-        return bool(self.dup_first)
+        return self._find_duplicates()
 
     def fixup(self, line: int, cells: list[Any]) -> None:
         pass
 
-    def _duplicate(self, line: int, field: str, raw: Any, key: Any) -> None:
-        item = self.errors.add_code(line, field, raw, "importer.row.duplicate", first="?")
-        self.dup_first.setdefault(key, []).append(item)
+    def _find_duplicates(self) -> bool:
+        """After pass 1: every later row of a duplicated key, with the key's first line (one GROUP BY)."""
+        later = self.dup_later
+        limit = self.errors.limit
+        with closing(self.keys.duplicates()) as rows:
+            for _key, first, line in rows:
+                later[line] = first
+                if len(later) > limit:  # each is a bad line: the file is the wrong file
+                    raise TooManyErrors()
+        return bool(later)
 
-    def _first_of(self, key: Any, line: int) -> None:
-        """Fix-up: the first row with a duplicated key names the line the duplicates repeat."""
-        items = self.dup_first.get(key)
-        if items and items[0][4].get("first") == "?":
-            for item in items:
-                item[4]["first"] = line
+    def _dup_fixup(self, line: int, cells: list[Any]) -> None:
+        """Fix-up: a later row of a duplicated key names the line it repeats."""
+        first = self.dup_later.get(line)
+        if first is not None:
+            field = self.dup_field
+            self.errors.add_code(line, field, cells[self.fields[field]], "importer.row.duplicate", first=first)
 
     # pass 2 -------------------------------------------------------------
     def prepare(self, db: sqlite_utils.Database, actor: str, *, convert: bool = True) -> None:
@@ -612,13 +643,13 @@ def _cached(parse: Callable[[Any], Any], limit: int = 200_000) -> Cached[Any]:
 class EmployersPlan(Plan):
     kind = "employers"
     table = "employers"
+    dup_field = "credit_code"
 
     def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
         super().__init__(fields, errors, today)
         self.code = _cached(parse_credit_code)
         self.text = _cached(v.parse_text, FREE_TEXT_CACHE)
         self.phone = _cached(v.parse_phone, FREE_TEXT_CACHE)
-        self.seen: dict[str, int] = {}
 
     def check(self, line: int, cells: list[Any]) -> None:
         code = self._req(line, cells, "credit_code", self.code)
@@ -626,9 +657,10 @@ class EmployersPlan(Plan):
         self._opt(line, cells, "address", self.text)
         self._opt(line, cells, "phone", self.phone)
         if code is not BAD:
-            first = self.seen.setdefault(code, line)
-            if first != line:
-                self.errors.add_code(line, "credit_code", cells[self.fields["credit_code"]], "importer.row.duplicate", first=first)
+            self.keys.add(code, line)
+
+    def fixup(self, line: int, cells: list[Any]) -> None:
+        self._dup_fixup(line, cells)
 
     def convert(self, cells: list[Any]) -> tuple[Any, ...]:
         return (self._val(cells, "credit_code", self.code), self._val(cells, "name", self.text),
@@ -750,7 +782,8 @@ class ReferringPlan(Plan):
 
     def finish(self, db: sqlite_utils.Database) -> bool:
         self.refs.finish(db, defined_by_rows=False)
-        return bool(self.refs.bad or self.refs.name_mismatch or self.dup_first)
+        duplicates = self._find_duplicates()
+        return bool(self.refs.bad or self.refs.name_mismatch or duplicates)
 
     def prepare(self, db: sqlite_utils.Database, actor: str, *, convert: bool = True) -> None:
         super().prepare(db, actor)
@@ -767,6 +800,7 @@ class ContributionsPlan(ReferringPlan):
 
     kind = "contributions"
     table = "contribution_periods"
+    dup_field = "from_month"
 
     def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
         super().__init__(fields, errors, today)
@@ -774,7 +808,6 @@ class ContributionsPlan(ReferringPlan):
         self.kind_code = _cached(PERIOD_KIND.parse)
         self.text = _cached(v.parse_text, FREE_TEXT_CACHE)
         self.amount = _cached(v.parse_amount)
-        self.seen: set[int] = set()
         self.i_id = fields["id_number"]
         self.i_from = fields["from_month"]
         self.i_to = fields["to_month"]
@@ -782,20 +815,17 @@ class ContributionsPlan(ReferringPlan):
         self.i_name = fields.get("name")
         self.check = self._make_check()  # type: ignore[method-assign]
 
-    def _key(self, cells: list[Any], idx: int) -> int | None:
-        f = self.month.get(cells[self.i_from])
-        t = self.month.get(cells[self.i_to])
-        k = self.kind_code.get(cells[self.i_kind])
-        if type(f) is FieldError or type(t) is FieldError or type(k) is FieldError:
-            return None
-        return ((idx << 1 | (k == "deemed")) << 36) | (f[0] << 18) | t[0]  # type: ignore[index]
-
     def _make_check(self) -> Callable[[int, list[Any]], None]:
         """The per-row check with everything it needs bound to locals (it runs a million times).
 
         Cells are always hashable (readers see to it), so every lookup is one
         ``dict.get``; an optional cell costs one set membership test once its
-        value has been seen valid.
+        value has been seen valid.  The row's key (person, from, to, kind packed
+        into one integer, in that order of significance, so that a file sorted
+        by person and period has ever-growing keys) goes to the scratch tables:
+        a key above every earlier one cannot be a duplicate and is only
+        appended to an array (``RowKeys`` ordered keys), any other one is
+        written with its line for the ``GROUP BY``.
         """
         index_get = self.refs.index.get
         person_ref = self._person_ref
@@ -805,13 +835,16 @@ class ContributionsPlan(ReferringPlan):
         i_id, i_from, i_to, i_kind, i_name = self.i_id, self.i_from, self.i_to, self.i_kind, self.i_name
         has_name = i_name is not None
         optional = [(i, self._optional_check(name, parser)) for name, i, parser in self._optional_parsers()]
-        seen = self.seen
-        seen_add = seen.add
-        duplicate = self._duplicate
+        keys = self.keys
+        run_keys = keys.run_keys  # flush_run() empties these very arrays
+        run_keys_append, run_lines_append = run_keys.append, keys.run_lines.append
+        flush_run, run_size, unordered = keys.flush_run, keys.run_size, keys.unordered
+        top = -1  # the greatest key so far
         slow = self._check_slow
         fe = FieldError
 
         def check(line: int, cells: list[Any]) -> None:
+            nonlocal top
             raw = cells[i_id]
             idx = index_get(raw)
             if idx is None or (has_name and cells[i_name]):
@@ -836,11 +869,15 @@ class ContributionsPlan(ReferringPlan):
             if start > end:
                 slow(line, cells, f, t, k)
                 return
-            key = ((idx << 1 | (k == "deemed")) << 36) | (start << 18) | end
-            if key in seen:
-                duplicate(line, "from_month", raw_f, key)
+            key = (idx << 37) | (start << 19) | (end << 1) | (k == "deemed")
+            if key > top:
+                top = key
+                run_keys_append(key)
+                run_lines_append(line)
+                if len(run_keys) >= run_size:
+                    flush_run()
             else:
-                seen_add(key)
+                unordered(key, line)
 
         return check
 
@@ -896,11 +933,8 @@ class ContributionsPlan(ReferringPlan):
         )
 
     def fixup(self, line: int, cells: list[Any]) -> None:
-        idx = self._ref_fixup(line, cells)
-        if idx is not None and self.dup_first:
-            key = self._key(cells, idx)
-            if key is not None:
-                self._first_of(key, line)
+        self._ref_fixup(line, cells)
+        self._dup_fixup(line, cells)
 
     def _make_convert(self) -> Callable[[list[Any]], tuple[Any, ...]]:
         """Second pass: cells -> (person_id, from, to, kind, place, base, evidence), all from the caches."""
@@ -955,6 +989,7 @@ class ContributionsPlan(ReferringPlan):
 class ArchivePlan(ReferringPlan):
     kind = "archive"
     table = "archive_records"
+    dup_field = "doc_kind"
 
     def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
         super().__init__(fields, errors, today)
@@ -962,7 +997,6 @@ class ArchivePlan(ReferringPlan):
         self.date = _cached(v.parse_date)
         self.flag = _cached(v.parse_bool)
         self.text = _cached(v.parse_text, FREE_TEXT_CACHE)
-        self.seen: set[tuple[int, str, str | None]] = set()
 
     def check(self, line: int, cells: list[Any]) -> None:
         idx = self._person_ref(line, cells)
@@ -975,17 +1009,13 @@ class ArchivePlan(ReferringPlan):
             self.errors.add_code(line, "altered_confirmed", cells[self.fields["altered_confirmed"]], "importer.row.confirmed_not_altered")
         self._opt(line, cells, "note", self.text)
         if idx is not None and kind is not BAD and doc_date is not BAD:
-            key = (idx, kind, doc_date)
-            if key in self.seen:
-                self._duplicate(line, "doc_kind", cells[self.fields["doc_kind"]], key)
-            else:
-                self.seen.add(key)
+            # (person, document kind, date or none) as one integer: YYYYMMDD < 2**27
+            self.keys.add(((idx << 8 | _DOC_KIND_NUMBER[kind]) << 27) | (int(doc_date.replace("-", "")) if doc_date else 0),
+                          line)
 
     def fixup(self, line: int, cells: list[Any]) -> None:
-        idx = self._ref_fixup(line, cells)
-        if idx is not None and self.dup_first:
-            key = (idx, self._val(cells, "doc_kind", self.doc_kind), self._val(cells, "doc_date", self.date))
-            self._first_of(key, line)
+        self._ref_fixup(line, cells)
+        self._dup_fixup(line, cells)
 
     def convert(self, cells: list[Any]) -> tuple[Any, ...]:
         idx: int = self.refs.lookup(cells[self.fields["id_number"]])  # type: ignore[assignment]
@@ -1003,6 +1033,9 @@ class ArchivePlan(ReferringPlan):
 class CasesPlan(ReferringPlan):
     kind = "cases"
     table = "cases"
+    dup_field = "case_no"
+    key_columns = ("ref", "open")
+    """The scratch table keeps, per row, the person's index and whether the case is open."""
 
     def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
         super().__init__(fields, errors, today)
@@ -1014,10 +1047,10 @@ class CasesPlan(ReferringPlan):
         self.month = _cached(v.parse_month)
         self.date = _cached(v.parse_date)
         self.text = _cached(v.parse_text, FREE_TEXT_CACHE)
-        self.seen: dict[str, tuple[int, int | None]] = {}
         self.open_by_person: dict[int, tuple[str, int]] = {}
         self.series: dict[tuple[str, int], int] = {}
-        self.conflicts: dict[str, FieldError] = {}
+        self.conflicts: dict[str, tuple[int, FieldError]] = {}
+        """Case number -> (its first line, the error): a case registered for another person."""
         self.db_open: dict[str, list[str]] = {}
         self.calendar: Any = None
         self.due_cache: dict[str, str | None] = {}
@@ -1036,42 +1069,58 @@ class CasesPlan(ReferringPlan):
         self._opt(line, cells, "acceptance_notice_no", self.text)
         if case_no is BAD:
             return
-        first = self.seen.get(case_no)
-        if first is not None:
-            self.errors.add_code(line, "case_no", case_no, "importer.row.duplicate", first=first[0])
-            return
-        self.seen[case_no] = (line, idx)
         prefix, year, number = case_no.split("-")
         series = (prefix, int(year))
-        self.series[series] = max(self.series.get(series, 0), int(number))
-        if idx is not None and status in OPEN_STATUSES:
-            other = self.open_by_person.get(idx)
-            if other is not None:
-                self.errors.add_code(line, "case_no", case_no, "importer.row.second_open_case", other=other[0], first=other[1])
-            else:
-                self.open_by_person[idx] = (case_no, line)
+        self.series[series] = max(self.series.get(series, 0), int(number))  # a repeated number changes nothing
+        self.keys.add(case_no, line, idx, 1 if idx is not None and status in OPEN_STATUSES else 0)
 
     def finish(self, db: sqlite_utils.Database) -> bool:
-        need = super().finish(db)
-        existing = imports_db.cases_by_number(db, list(self.seen))
-        for case_no, (number, _status) in existing.items():
-            idx = self.seen[case_no][1]
-            if idx is not None and self.refs.numbers[idx] != number:
-                self.conflicts[case_no] = error("importer.row.case_other_person")
+        """Duplicates, then the rules on each case number's FIRST row, in file order (a repeat is only a repeat)."""
+        self.refs.finish(db, defined_by_rows=False)
+        add = self.errors.add_code
+        with closing(self.keys.duplicates()) as rows:
+            for case_no, first, line in rows:
+                add(line, "case_no", case_no, "importer.row.duplicate", first=first)
+        firsts: list[tuple[str, int, int]] = []
+        with closing(self.keys.firsts()) as rows:
+            for case_no, line, idx, is_open in rows:
+                if is_open:
+                    other = self.open_by_person.get(idx)
+                    if other is not None:
+                        add(line, "case_no", case_no, "importer.row.second_open_case", other=other[0], first=other[1])
+                    else:
+                        self.open_by_person[idx] = (case_no, line)
+                if idx is not None:
+                    firsts.append((case_no, line, idx))
+                    if len(firsts) >= imports_db.LOOKUP_CHUNK:
+                        self._other_person(db, firsts)
+                        firsts.clear()
+        self._other_person(db, firsts)
         numbers = [self.refs.numbers[i] for i in self.open_by_person]
         self.db_open = imports_db.open_cases_by_person(db, numbers, OPEN_STATUSES)
+        in_file = self.keys.present({other for others in self.db_open.values() for other in others})
         for idx, (case_no, line) in self.open_by_person.items():
             for other in self.db_open.get(self.refs.numbers[idx], []):
-                if other != case_no and other not in self.seen:
-                    self.errors.add_code(line, "case_no", case_no, "importer.row.open_case_in_db", other=other)
-        return need or bool(self.conflicts)
+                if other != case_no and other not in in_file:
+                    add(line, "case_no", case_no, "importer.row.open_case_in_db", other=other)
+        return bool(self.refs.bad or self.refs.name_mismatch or self.conflicts)
+
+    def _other_person(self, db: sqlite_utils.Database, firsts: list[tuple[str, int, int]]) -> None:
+        """A case number already registered for somebody else than the person of its first row."""
+        if not firsts:
+            return
+        existing = imports_db.cases_by_number(db, [case_no for case_no, _line, _idx in firsts])
+        for case_no, line, idx in firsts:
+            hit = existing.get(case_no)
+            if hit is not None and self.refs.numbers[idx] != hit[0]:
+                self.conflicts[case_no] = (line, error("importer.row.case_other_person"))
 
     def fixup(self, line: int, cells: list[Any]) -> None:
         self._ref_fixup(line, cells)
         case_no = self._val(cells, "case_no", self.case_no)
-        problem = self.conflicts.get(case_no) if case_no else None
-        if problem is not None and self.seen.get(case_no, (0,))[0] == line:
-            self.errors.add(line, "case_no", case_no, problem)
+        hit = self.conflicts.get(case_no) if case_no else None
+        if hit is not None and hit[0] == line:
+            self.errors.add(line, "case_no", case_no, hit[1])
 
     def prepare(self, db: sqlite_utils.Database, actor: str, *, convert: bool = True) -> None:
         from console.services.clocks import calendar_for

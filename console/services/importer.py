@@ -10,8 +10,14 @@ be corrected and imported again.
 
 Streaming, in two passes, so memory stays flat as files grow:
 
-* pass 1 reads the file and keeps only the keys needed for duplicate and
-  reference checks (see ``import_kinds``);
+* pass 1 reads the file and checks every row; each row's natural key goes,
+  with its line, to a scratch TEMP table on disk (``db.imports.RowKeys``,
+  written in batches, dropped when validation is over; it lives in the
+  connection's temp file, never in the hall's database), and one
+  ``GROUP BY`` after the pass finds the duplicates.  What stays in memory is
+  per distinct *person* (``PersonRefs``: a county has ~200,000 people, a
+  bound that does not grow with the rows), the parsers' capped caches and
+  the bad rows themselves (at most ``MAX_ERRORS``) -- see ``import_kinds``;
 * pass 2 reads it again and writes batches of ``BATCH`` rows with
   ``executemany``, all inside ONE ``BEGIN IMMEDIATE`` transaction, with the
   single audit row for the import.  Ctrl-C or kill -9 at any point leaves the
@@ -163,25 +169,31 @@ def _validate(db: sqlite_utils.Database, source: Source, kind: str, today: date,
 
         def make_check(fields: dict[str, int]) -> Callable[[int, Any], None]:
             errors.order = dict(fields)  # a row's errors in the order of the file's columns
-            plans.append(new_plan(kind, fields, errors, today))
-            return plans[0].check
+            plan = new_plan(kind, fields, errors, today)
+            plans.append(plan)
+            plan.open(db)  # the scratch table for the rows' keys
+            return plan.check
 
         def problem(line: int, cells: RowProblem) -> None:
             errors.add_code(line, cells.column, cells.value, cells.code, **dict(cells.params))
 
         try:
-            header, fields, rows = _pass(source, kind, make_check, problem, "validate", progress)
-        except _DecodeFailed as exc:
-            failure = exc
-            continue
-        except TooManyErrors:
-            raise BadInput("importer.too_many_errors", limit=errors.limit) from None
-        plan = plans[0]
-        try:
-            if plan.finish(db):
-                _pass(source, kind, lambda _fields: plan.fixup, lambda _l, _c: None, "check", progress)
-        except TooManyErrors:
-            raise BadInput("importer.too_many_errors", limit=errors.limit) from None
+            try:
+                header, fields, rows = _pass(source, kind, make_check, problem, "validate", progress)
+            except _DecodeFailed as exc:
+                failure = exc
+                continue
+            except TooManyErrors:
+                raise BadInput("importer.too_many_errors", limit=errors.limit) from None
+            plan = plans[0]
+            try:
+                if plan.finish(db):
+                    _pass(source, kind, lambda _fields: plan.fixup, lambda _l, _c: None, "check", progress)
+            except TooManyErrors:
+                raise BadInput("importer.too_many_errors", limit=errors.limit) from None
+        finally:
+            for used in plans:
+                used.close()  # validation is over (or failed): the keys are not needed any more
         return _Validated(plan, errors, rows, _labels(kind, header, fields, source.format), len(header))
     assert failure is not None
     raise BadInput("importer.undecodable", path=source.display, encoding=source.encoding, line=failure.line)
@@ -339,7 +351,7 @@ def run_import(
     today = today or date.today()
     source = open_source(path, fmt, encoding, sheet)
     gc_was_on = gc.isenabled()
-    gc.disable()  # millions of short-lived row lists, no cycles: collections would only rescan the key sets
+    gc.disable()  # millions of short-lived row lists, no cycles: collections would only rescan the caches
     try:
         validated = _validate(db, source, kind, today, progress)
         report = ImportReport(kind, source.display, source.sha256, source.format, source.encoding,
