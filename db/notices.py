@@ -36,3 +36,8 @@ def get(db: sqlite_utils.Database, notice_id: int) -> dict[str, Any] | None:
     if row is not None:
         row["data"] = json.loads(row["data"] or "{}")
     return row
+
+
+def store_rendering(db: sqlite_utils.Database, notice_id: int, body: str, data: dict[str, Any]) -> None:
+    """Keep the text and data a notice was issued with (what a reprint reproduces)."""
+    db.execute("UPDATE notices SET body = ?, data = ? WHERE id = ?", [body, json.dumps(data, ensure_ascii=False), notice_id])

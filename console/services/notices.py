@@ -358,7 +358,7 @@ def build_documents(kind: str, number: str, data: Mapping[str, Any]) -> dict[str
 # ---------------------------------------------------------------- issuing
 
 def _store_rendering(db: sqlite_utils.Database, notice_id: int, body: str, data: Mapping[str, Any]) -> None:
-    db.execute("UPDATE notices SET body = ?, data = ? WHERE id = ?", [body, json.dumps(data, ensure_ascii=False), notice_id])
+    notices_db.store_rendering(db, notice_id, body, dict(data))
 
 
 def _complete(db: sqlite_utils.Database, case: Mapping[str, Any], kind: str, number: str, issued_on: date, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
