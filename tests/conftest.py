@@ -6,8 +6,6 @@ so tests never touch a real hall database or depend on who runs them.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -72,29 +70,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 @pytest.fixture
 def cli_app(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The root Typer app (console.cli.app), with global options reset between tests.
-
-    While a sibling CLI module is still being written it may not import yet;
-    a placeholder stands in for it so the admin commands remain testable.
-    """
-    try:
-        module = importlib.import_module("console.cli")
-    except ImportError as exc:
-        missing = getattr(exc, "name", None) or ""
-        name = str(exc).split("'")[1] if "cannot import name" in str(exc) else missing
-        short = name.rsplit(".", 1)[-1]
-        if not short.startswith("cli_"):
-            raise
-        import typer
-
-        stub = types.ModuleType(f"console.{short}")
-        stub.app = typer.Typer()  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, f"console.{short}", stub)
-        import console
-
-        monkeypatch.setattr(console, short, stub, raising=False)
-        sys.modules.pop("console.cli", None)
-        module = importlib.import_module("console.cli")
+    """The root Typer app (console.cli.app), with global options reset between tests."""
+    module = importlib.import_module("console.cli")
     from console.cli_support import OPTIONS
     from console import i18n
 
