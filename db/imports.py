@@ -48,20 +48,25 @@ INSERT INTO employers (credit_code, name) VALUES (?1, ?2) ON CONFLICT (credit_co
 PERSON_COLUMNS = (
     "id_number", "name", "name_initials", "sex", "birth_date_id", "hukou", "phone", "address",
     "staff_category", "female_group", "employer_id", "archive_lost", "insured_before_2011_07", "bank_card",
+    "average_index", "account_balance",
 )
-"""The order of a person tuple; two more follow: the timestamp (?15) and the actor (?16)."""
+"""The order of a person tuple; two more follow: the timestamp and the actor."""
 
 _KEPT = ("hukou", "phone", "address", "staff_category", "female_group", "employer_id", "archive_lost",
-         "insured_before_2011_07", "bank_card")
+         "insured_before_2011_07", "bank_card", "average_index", "account_balance")
 _KEPT_PARAMS = {name: PERSON_COLUMNS.index(name) + 1 for name in _KEPT}
+_AT = len(PERSON_COLUMNS) + 1  # the timestamp parameter
+_BY = len(PERSON_COLUMNS) + 2  # the actor parameter
+_ARCHIVE_LOST = PERSON_COLUMNS.index("archive_lost") + 1
 
 PERSON_UPSERT = (
-    "INSERT INTO persons (" + ", ".join(PERSON_COLUMNS) + ", created_at, updated_by, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, COALESCE(?12, 0), ?13, ?14, ?15, ?16, ?15)"
+    "INSERT INTO persons (" + ", ".join(PERSON_COLUMNS) + ", created_at, updated_by, updated_at) VALUES ("
+    + ", ".join(f"COALESCE(?{n}, 0)" if n == _ARCHIVE_LOST else f"?{n}" for n in range(1, len(PERSON_COLUMNS) + 1))
+    + f", ?{_AT}, ?{_BY}, ?{_AT})"
     " ON CONFLICT (id_number) DO UPDATE SET name = ?2, name_initials = ?3,"
     " sex = COALESCE(sex, ?4), birth_date_id = COALESCE(birth_date_id, ?5), "
     + ", ".join(f"{c} = COALESCE(?{n}, {c})" for c, n in _KEPT_PARAMS.items())
-    + ", version = version + 1, updated_by = ?16, updated_at = ?15"
+    + f", version = version + 1, updated_by = ?{_BY}, updated_at = ?{_AT}"
     " WHERE (name, " + ", ".join(_KEPT) + ") IS NOT (?2, "
     + ", ".join(f"COALESCE(?{n}, {c})" for c, n in _KEPT_PARAMS.items()) + ")"
 )

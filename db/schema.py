@@ -349,12 +349,21 @@ DROP INDEX tasks_department_status;
 """
 """v5: the queue's overdue / due-soon and department filters at 100,000 cases."""
 
+V6 = """
+ALTER TABLE persons ADD COLUMN average_index TEXT;
+ALTER TABLE persons ADD COLUMN account_balance TEXT;
+"""
+"""v6: the two figures of a pension estimate that only the social-insurance
+system knows (average indexed contribution wage index, personal account
+balance), imported with the roster; decimals kept as text."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: staff, persons, cases, tasks, notices, audit", V1),
     Migration(2, "case clock pauses and delay cause", V2),
     Migration(3, "person retirement status for the pre-retirement pipeline", V3),
     Migration(4, "index person status by policy version", V4),
     Migration(5, "queue filter indexes", V5),
+    Migration(6, "pension estimate inputs on persons", V6),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -80,6 +80,12 @@ class LocalParameters:
         canon = json.dumps({k: str(p.value) for k, p in sorted(self.items.items())}, ensure_ascii=False)
         return hashlib.sha256(canon.encode()).hexdigest()[:12]
 
+    def pension_base(self, year: int) -> Decimal | None:
+        """The province's pension base C for ``year`` (None when the hall has not entered it)."""
+        table = self.items.get("pension_base")
+        value = (table.value or {}).get(str(year)) if table is not None else None
+        return Decimal(str(value).replace(",", "")) if value not in (None, "") else None
+
     def digest(self) -> str:
         """A short hash of the values, stored with each decision so it can be replayed."""
         return self._digest

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, Sequence
 
 from console.rules.archive_completeness import check_archive
@@ -20,7 +21,7 @@ from console.rules.flexible import ChoiceCheck, FlexibleWindow, check_choice, fl
 from console.rules.intervals import ContributionSummary, Period, months_covered_until, summarise
 from console.rules.months import Month
 from console.rules.parameters import LocalParameters, policy_version
-from console.rules.pension import Divisor, divisor_months
+from console.rules.pension import Divisor, PensionEstimate, divisor_months, estimate_pension
 from console.rules.retirement_age import StatutoryRetirement, group_for, statutory_retirement
 
 
@@ -37,6 +38,8 @@ class PersonFacts:
     archive_lost: bool = False
     has_employer: bool = True
     insured_before_2011_07: bool | None = None
+    average_index: Decimal | None = None
+    account_balance: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class RetirementFacts:
     policy_version: str
     unconfirmed: list[str] = field(default_factory=list)
     group_reason: Reason | None = None
+    pension: PensionEstimate | None = None
+    pension_missing: list[str] = field(default_factory=list)
 
     @property
     def findings(self) -> list[Finding]:
@@ -95,6 +100,15 @@ class RetirementFacts:
             "overlaps": [x.as_dict() for x in c.overlaps],
             "benefit_start_month": str(self.benefit.month) if self.benefit else None,
             "divisor_months": str(self.divisor.months) if self.divisor else None,
+            "pension": None if self.pension is None else {
+                "basic": str(self.pension.basic),
+                "account": str(self.pension.account),
+                "transitional": str(self.pension.transitional),
+                "total": str(self.pension.total),
+                "divisor_months": str(self.pension.divisor_months),
+                "explanation": [r.as_dict() for r in self.pension.reasons],
+            },
+            "pension_missing": self.pension_missing,
             "findings": [f.as_dict() for f in self.findings],
             "reasons": {k: r.as_dict() for k, r in self.reasons().items()},
             "unconfirmed_parameters": self.unconfirmed,
@@ -153,6 +167,9 @@ def compute_facts(
         if params.get("benefit_start_rule").unconfirmed:
             unconfirmed.append("benefit_start_rule")
         divisor = divisor_months(retire_month.months_since(statutory.birth))
+    pension, missing = _pension(person, params, contributions, retire_month, statutory)
+    if pension is not None:
+        unconfirmed += [n for n in ("pension_base", *pension.unconfirmed) if n not in unconfirmed]
     completeness: list[Finding] = []
     if not person.archive_lost:
         completeness = check_archive(person.archive_records, contributions.deemed_recorded_spans)
@@ -171,5 +188,37 @@ def compute_facts(
         policy_version=policy_version(params),
         unconfirmed=unconfirmed,
         group_reason=group_reason,
+        pension=pension,
+        pension_missing=missing,
     )
+
+
+def _pension(
+    person: PersonFacts,
+    params: LocalParameters,
+    contributions: ContributionSummary,
+    retire_month: Month | None,
+    statutory: StatutoryRetirement | None,
+) -> tuple[PensionEstimate | None, list[str]]:
+    """The monthly pension estimate, or the inputs it still lacks (named, never guessed).
+
+    C is the province's base of the year before retirement (a parameter);
+    the index and the account balance come from the social-insurance system.
+    A lost archive counts actual years only (the applicant's commitment).
+    """
+    base = params.pension_base(retire_month.year - 1) if retire_month is not None else None
+    missing = [name for name, value in (("retire_month", retire_month), ("pension_base", base),
+               ("average_index", person.average_index), ("account_balance", person.account_balance)) if value is None]
+    if missing or statutory is None:
+        return None, missing
+    assert retire_month is not None and base is not None
+    assert person.average_index is not None and person.account_balance is not None
+    months = contributions.actual_months if person.archive_lost else contributions.total_months
+    transition = 0 if person.archive_lost else contributions.deemed_months
+    coefficient = params.get("transitional_coefficient")
+    estimate = estimate_pension(
+        base, person.average_index, months, person.account_balance, retire_month.months_since(statutory.birth),
+        transition, params.transitional_coefficient, params.transitional_years_rounding, coefficient.unconfirmed,
+    )
+    return estimate, []
 

@@ -105,6 +105,8 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("archive_lost", "档案遗失", False, ("档案是否遗失",)),
         Column("insured_before_2011_07", "2011年7月前参保", False),
         Column("bank_card", "银行卡号", False, ("银行账号",)),
+        Column("average_index", "平均缴费指数", False, ("缴费指数",)),
+        Column("account_balance", "个人账户储存额", False, ("个人账户余额", "账户储存额")),
     ),
     "archive": (
         _ID,
@@ -679,6 +681,8 @@ class PersonsPlan(Plan):
         self.text = _cached(v.parse_text, FREE_TEXT_CACHE)
         self.phone = _cached(v.parse_phone, FREE_TEXT_CACHE)
         self.card = _cached(v.parse_bank_card, FREE_TEXT_CACHE)
+        self.index = _cached(v.parse_index, FREE_TEXT_CACHE)
+        self.balance = _cached(v.parse_amount, FREE_TEXT_CACHE)
         self.sex = _cached(SEX.parse)
         self.category = _cached(STAFF_CATEGORY.parse)
         self.group = _cached(FEMALE_GROUP.parse)
@@ -711,6 +715,8 @@ class PersonsPlan(Plan):
             self._opt(line, cells, name, self.text)
         self._opt(line, cells, "phone", self.phone)
         self._opt(line, cells, "bank_card", self.card)
+        self._opt(line, cells, "average_index", self.index)
+        self._opt(line, cells, "account_balance", self.balance)
         self._opt(line, cells, "staff_category", self.category)
         group = self._opt(line, cells, "female_group", self.group)
         if usable(group) and idx is not None and self.refs.sex(idx) == "M":
@@ -768,7 +774,9 @@ class PersonsPlan(Plan):
             self._val(cells, "staff_category", self.category), self._val(cells, "female_group", self.group),
             self.employer_ids.get(code) if code else None,
             self._val(cells, "archive_lost", self.flag), self._val(cells, "insured_before_2011_07", self.flag),
-            self._val(cells, "bank_card", self.card), self.now, self.actor,
+            self._val(cells, "bank_card", self.card),
+            self._val(cells, "average_index", self.index), self._val(cells, "account_balance", self.balance),
+            self.now, self.actor,
         )
 
     def write(self, db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> None:

@@ -288,6 +288,20 @@ def parse_amount(raw: Any) -> str | FieldError:
     return f"{int(whole)}.{cents.ljust(2, '0')}"
 
 
+def parse_index(raw: Any) -> str | FieldError:
+    """An average contribution wage index (0.6 to 3 by law; up to 4 decimals), as text: '1.0235'."""
+    text = clean(raw)
+    if text is None:
+        return error("importer.value.required")
+    try:
+        value = Decimal(half_width(text))
+    except InvalidOperation:
+        return error("importer.value.bad_index")
+    if not value.is_finite() or value < 0 or value > 10 or value.as_tuple().exponent < -4:  # type: ignore[operator]
+        return error("importer.value.bad_index")
+    return str(value)
+
+
 def parse_text(raw: Any) -> str | FieldError:
     """Free text: stripped; control characters refused (they break every export)."""
     text = clean(raw)

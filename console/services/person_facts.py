@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlite_utils
@@ -44,4 +45,10 @@ def person_facts(db: sqlite_utils.Database, person: dict[str, Any]) -> PersonFac
         archive_lost=bool(person.get("archive_lost")),
         has_employer=person.get("employer_id") is not None,
         insured_before_2011_07=None if person.get("insured_before_2011_07") is None else bool(person["insured_before_2011_07"]),
+        average_index=_decimal(person.get("average_index")),
+        account_balance=_decimal(person.get("account_balance")),
     )
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return Decimal(text) if text not in (None, "") else None

@@ -24,7 +24,7 @@ LABEL_CELLS = 9
 BAR_CELLS = 10
 ALL_FACTS = (
     "birth", "id_check", "group", "statutory_age", "retire_month", "benefit", "window",
-    "service_start", "contribution_start", "deemed", "total", "gaps", "overlaps", "completeness", "divisor",
+    "service_start", "contribution_start", "deemed", "total", "gaps", "overlaps", "completeness", "divisor", "pension",
 )
 
 
@@ -186,6 +186,16 @@ def build_fact_rows(
     d = facts.divisor
     why, src = _reason(d.reason if d else None)
     rows["divisor"] = FactRow("divisor", t("tui.facts.label.divisor"), _plain(str(d.months) if d else dash), why, src)
+
+    p = facts.pension
+    if p is not None:
+        p_why = "\n".join(t(r.code, **r.params) for r in p.reasons)
+        rows["pension"] = FactRow("pension", t("tui.facts.label.pension"), _plain(t("tui.facts.pension_value", total=p.total)), p_why,
+                                  t("tui.facts.pension_source"))
+    else:
+        lacking = "、".join(t(f"tui.facts.pension_input.{name}") for name in facts.pension_missing)
+        rows["pension"] = FactRow("pension", t("tui.facts.label.pension"), _plain(t("tui.facts.pension_none"), "dim"),
+                                  t("tui.facts.pension_missing", inputs=lacking), t("tui.facts.pension_source"))
     return [rows[k] for k in keys if k in rows]
 
 
