@@ -47,3 +47,11 @@ class StaleVersion(Refused):
 
 class NotFound(BadInput):
     """A case, task, person or staff member that does not exist."""
+
+
+class EnvironmentFailure(RetireError):
+    """The machine failed, not the user: disk full, database busy past its
+    timeout, read-only file, I/O error, broken pipe.  Exit 3, so a script
+    retries later instead of treating it as bad input or a refusal."""
+
+    exit_code = 3

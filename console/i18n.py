@@ -66,6 +66,8 @@ PARAM_TERMS: dict[str, tuple[str, ...]] = {
     "sex": ("terms.sex",),
     "category": ("terms.category",),
     "kind": ("terms.doc_kind", "kinds"),
+    "field": ("field",),
+    "why": ("text.why",),
 }
 """Explanation parameters that hold a code: shown as the word for it (female50 -> 女职工...)."""
 AGE_PARAMS = ("age", "original")

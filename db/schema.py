@@ -28,7 +28,7 @@ class Migration:
     sql: str
 
 
-ROLES = ("clerk", "hrss_reviewer", "medical", "housing_fund", "health", "supervisor", "admin")
+ROLES = ("clerk", "hrss_reviewer", "medical", "housing_fund", "health", "supervisor", "admin", "auditor")
 DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
 CASE_STATUSES = (
     "draft", "awaiting_correction", "accepted", "in_progress",
@@ -38,11 +38,7 @@ CASE_KINDS = ("normal", "lost_archive", "special_work", "illness", "work_injury"
 TASK_STATUSES = ("waiting", "open", "claimed", "done", "returned")
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
-V1 = f"""
+V1 = """
 CREATE TABLE staff (
     id INTEGER PRIMARY KEY,
     login TEXT NOT NULL UNIQUE,
@@ -53,7 +49,7 @@ CREATE TABLE staff (
 
 CREATE TABLE staff_roles (
     staff_id INTEGER NOT NULL REFERENCES staff(id),
-    role TEXT NOT NULL CHECK (role IN {_in(ROLES)}),
+    role TEXT NOT NULL CHECK (role IN ('clerk', 'hrss_reviewer', 'medical', 'housing_fund', 'health', 'supervisor', 'admin')),
     PRIMARY KEY (staff_id, role)
 ) STRICT, WITHOUT ROWID;
 
@@ -94,8 +90,8 @@ CREATE TABLE cases (
     id INTEGER PRIMARY KEY,
     case_no TEXT NOT NULL UNIQUE,
     person_id INTEGER NOT NULL REFERENCES persons(id),
-    kind TEXT NOT NULL DEFAULT 'normal' CHECK (kind IN {_in(CASE_KINDS)}),
-    status TEXT NOT NULL CHECK (status IN {_in(CASE_STATUSES)}),
+    kind TEXT NOT NULL DEFAULT 'normal' CHECK (kind IN ('normal', 'lost_archive', 'special_work', 'illness', 'work_injury')),
+    status TEXT NOT NULL CHECK (status IN ('draft', 'awaiting_correction', 'accepted', 'in_progress', 'completed', 'delivered', 'refused', 'withdrawn')),
     joint_items TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(joint_items)),
     received_at TEXT,
     accepted_at TEXT,
@@ -161,9 +157,9 @@ CREATE TABLE materials (
 CREATE TABLE tasks (
     id INTEGER PRIMARY KEY,
     case_id INTEGER NOT NULL REFERENCES cases(id),
-    department TEXT NOT NULL CHECK (department IN {_in(DEPARTMENTS)}),
+    department TEXT NOT NULL CHECK (department IN ('hrss', 'medical', 'housing_fund', 'health')),
     item TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN {_in(TASK_STATUSES)}),
+    status TEXT NOT NULL CHECK (status IN ('waiting', 'open', 'claimed', 'done', 'returned')),
     assignee_id INTEGER REFERENCES staff(id),
     result TEXT,
     missing TEXT,
@@ -182,7 +178,7 @@ CREATE TABLE facts (
     person_id INTEGER REFERENCES persons(id),
     computed_at TEXT,
     policy_version TEXT,
-    data TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(data)),
+    data TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data)),
     confirmed_by TEXT,
     confirmed_at TEXT,
     updated_by TEXT,
@@ -357,6 +353,27 @@ ALTER TABLE persons ADD COLUMN account_balance TEXT;
 system knows (average indexed contribution wage index, personal account
 balance), imported with the roster; decimals kept as text."""
 
+V7 = """
+CREATE TABLE staff_roles_v7 (
+    staff_id INTEGER NOT NULL REFERENCES staff(id),
+    role TEXT NOT NULL CHECK (role IN ('clerk', 'hrss_reviewer', 'medical', 'housing_fund', 'health', 'supervisor', 'admin', 'auditor')),
+    PRIMARY KEY (staff_id, role)
+) STRICT, WITHOUT ROWID;
+INSERT INTO staff_roles_v7 (staff_id, role) SELECT staff_id, role FROM staff_roles;
+DROP TABLE staff_roles;
+ALTER TABLE staff_roles_v7 RENAME TO staff_roles;
+
+CREATE TABLE hall_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    set_at TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+"""
+"""v7: the auditor role (reads and verifies the audit trail, nothing else;
+等保2.0 separates audit duties from system and business ones), and a small
+key/value table for facts about the hall itself: whether it is a demo hall
+(written once, when the demo creates the file), the audit MAC scheme."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: staff, persons, cases, tasks, notices, audit", V1),
     Migration(2, "case clock pauses and delay cause", V2),
@@ -364,6 +381,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "index person status by policy version", V4),
     Migration(5, "queue filter indexes", V5),
     Migration(6, "pension estimate inputs on persons", V6),
+    Migration(7, "auditor role and hall facts", V7),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

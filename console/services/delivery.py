@@ -35,7 +35,7 @@ def send(db: sqlite_utils.Database, actor: Actor, case_no: str, courier: str, wa
         person = persons_db.get(db, case["person_id"])
         address = address or (person or {}).get("address")
         delivery_id = deliveries_db.insert(db, case["id"], courier, waybill, address, actor.login)
-        audit.append(db, actor.login, "delivery.send", case_id=case["id"], entity="delivery", entity_id=delivery_id,
+        audit.append(db, actor.audit_name, "delivery.send", case_id=case["id"], entity="delivery", entity_id=delivery_id,
                      detail={"courier": courier, "waybill": waybill, "address": address})
     return deliveries_db.latest(db, case["id"]) or {}
 
@@ -55,7 +55,7 @@ def delivered(db: sqlite_utils.Database, actor: Actor, case_no: str) -> dict[str
         last = _open_delivery(db, case)
         update_versioned(db, "deliveries", last["id"], last["version"], {"delivered_at": now_iso()}, actor.login)
         update_versioned(db, "cases", case["id"], case["version"], {"status": "delivered"}, actor.login)
-        audit.append(db, actor.login, "delivery.delivered", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"waybill": last["waybill"]})
+        audit.append(db, actor.audit_name, "delivery.delivered", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"waybill": last["waybill"]})
     return deliveries_db.latest(db, case["id"]) or {}
 
 
@@ -69,5 +69,5 @@ def returned(db: sqlite_utils.Database, actor: Actor, case_no: str, note: str) -
         case = load_case(db, case_no)
         last = _open_delivery(db, case)
         update_versioned(db, "deliveries", last["id"], last["version"], {"returned_at": now_iso(), "note": note}, actor.login)
-        audit.append(db, actor.login, "delivery.returned", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"note": note})
+        audit.append(db, actor.audit_name, "delivery.returned", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"note": note})
     return deliveries_db.latest(db, case["id"]) or {}

@@ -190,7 +190,7 @@ def export(
     if unmasked:
         with transaction(db):
             audit_id = audit.append(
-                db, actor.login, "export.unmasked", entity="export", entity_id=kind,
+                db, actor.audit_name, "export.unmasked", entity="export", entity_id=kind,
                 detail={"kind": kind, "format": fmt, "out": str(out.resolve()) if out else "-", "filters": filters or {}},
             )
     tmp = out.with_name(out.name + ".part") if out is not None else None

@@ -53,6 +53,16 @@ class Actor:
     name: str
     roles: frozenset[str]
     departments: frozenset[str] = field(default=frozenset())
+    os_login: str | None = None
+    """The OS account really running the process, when it differs from ``login``
+    (root acting for a member of staff, or a demo hall's RETIRE_LOGIN)."""
+
+    @property
+    def audit_name(self) -> str:
+        """Who the audit row names: ``wangfang``, or ``root for wangfang``."""
+        if self.os_login and self.os_login != self.login:
+            return f"{self.os_login} for {self.login}"
+        return self.login
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

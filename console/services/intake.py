@@ -127,7 +127,7 @@ def _audit_person(db: sqlite_utils.Database, actor: Actor, person_id: int, creat
     detail: dict[str, Any] = {"id_number": fields["id_number"], "name": fields["name"]}
     if not created:
         detail["changed"] = sorted(changes)
-    audit.append(db, actor.login, "person.register" if created else "person.update", entity="person", entity_id=person_id, detail=detail)
+    audit.append(db, actor.audit_name, "person.register" if created else "person.update", entity="person", entity_id=person_id, detail=detail)
 
 
 def register_applicant(db: sqlite_utils.Database, actor: Actor, applicant: Applicant) -> int:
@@ -202,7 +202,7 @@ def open_case(
             actor.login,
         )
         cases_db.set_materials(db, case_id, required, got)
-        audit.append(db, actor.login, "case.open", case_id=case_id, entity="case", entity_id=case_no,
+        audit.append(db, actor.audit_name, "case.open", case_id=case_id, entity="case", entity_id=case_no,
                      detail={"kind": kind, "joint_items": joint, "received": got, "chosen_month": chosen_month})
     return load_case(db, case_no)
 
@@ -271,7 +271,7 @@ def accept_case(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_
             actor.login,
         )
         task_ids = create_tasks(db, actor, case, today)
-        audit.append(db, actor.login, "case.accept", case_id=case["id"], entity="case", entity_id=case["case_no"],
+        audit.append(db, actor.audit_name, "case.accept", case_id=case["id"], entity="case", entity_id=case["case_no"],
                      detail={"notice": number, "tasks": task_ids, "policy_version": facts.policy_version})
     return Decision(case["case_no"], "accepted", version, result, number, task_ids)
 
@@ -297,7 +297,7 @@ def request_correction(
             {"status": "awaiting_correction", "paused_since": today.isoformat(), "pauses": json.dumps(pauses), "due_date": None},
             actor.login,
         )
-        audit.append(db, actor.login, "case.correction_requested", case_id=case["id"], entity="case", entity_id=case["case_no"],
+        audit.append(db, actor.audit_name, "case.correction_requested", case_id=case["id"], entity="case", entity_id=case["case_no"],
                      detail={"notice": number, "items": [i["code"] for i in items]})
     return Decision(case["case_no"], "awaiting_correction", version, result, number)
 
@@ -339,7 +339,7 @@ def resume_case(
             },
             actor.login,
         )
-        audit.append(db, actor.login, "case.resume", case_id=case["id"], entity="case", entity_id=case["case_no"], detail={"received": got})
+        audit.append(db, actor.audit_name, "case.resume", case_id=case["id"], entity="case", entity_id=case["case_no"], detail={"received": got})
         case = load_case(db, case_no)
         _, _, result = assessment_for(db, case, today)
     return Decision(case["case_no"], "draft", version, result)
@@ -364,6 +364,6 @@ def refuse_case(
             db, "cases", case["id"], _version(case, expected_version),
             {"status": "refused", "completed_at": now_iso(), "paused_since": None}, actor.login,
         )
-        audit.append(db, actor.login, "case.refuse", case_id=case["id"], entity="case", entity_id=case["case_no"],
+        audit.append(db, actor.audit_name, "case.refuse", case_id=case["id"], entity="case", entity_id=case["case_no"],
                      detail={"notice": number, "reason": reason, "items": [i["code"] for i in unmet]})
     return Decision(case["case_no"], "refused", version, result, number)

@@ -68,7 +68,7 @@ def backup(db: sqlite_utils.Database, actor: Actor, target: Path, force: bool = 
     for suffix in ("-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
     with transaction(db):
-        audit.append(db, actor.login, "db.backup", entity="database", entity_id=str(target), detail={"schema_version": version})
+        audit.append(db, actor.audit_name, "db.backup", entity="database", entity_id=str(target), detail={"schema_version": version})
     return {"path": str(target), "bytes": target.stat().st_size, "schema_version": version}
 
 
@@ -108,7 +108,7 @@ def restore(db_path: Path, actor: Actor, source: Path, force: bool = False) -> d
     db = open_database(Path(db_path), create=False)
     try:
         with transaction(db):
-            audit.append(db, actor.login, "db.restore", entity="database", entity_id=str(source), detail=info)
+            audit.append(db, actor.audit_name, "db.restore", entity="database", entity_id=str(source), detail=info)
     finally:
         db.close()
     return info

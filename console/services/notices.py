@@ -436,7 +436,7 @@ def issue_document(
         if case["status"] not in FORM_STATUSES:
             raise Refused("notices.case_not_accepted", case_no=case["case_no"], status=t(f"status.{case['status']}"))
         notice = issue_notice(db, case, kind, today, _form_data(db, case), actor)
-        audit.append(db, actor.login, "notice.reissue" if existing else "notice.issue", case_id=case["id"], entity="notice",
+        audit.append(db, actor.audit_name, "notice.reissue" if existing else "notice.issue", case_id=case["id"], entity="notice",
                      entity_id=notice["number"], detail={"kind": kind, "replaces": existing["number"] if existing else None})
         row = notices_db.get(db, notice["id"])
     assert row is not None
@@ -464,7 +464,7 @@ def _backfill(db: sqlite_utils.Database, actor: Actor, notice: dict[str, Any]) -
         issued_on = date.fromisoformat(str(notice["issued_at"])[:10])
         body, data = _complete(db, case, notice["kind"], notice["number"], issued_on, notice["data"] or {})
         _store_rendering(db, notice["id"], body, data)
-        audit.append(db, actor.login, "notice.render_stored", case_id=case["id"], entity="notice", entity_id=notice["number"],
+        audit.append(db, actor.audit_name, "notice.render_stored", case_id=case["id"], entity="notice", entity_id=notice["number"],
                      detail={"kind": notice["kind"]})
     row = notices_db.get(db, notice["id"])
     assert row is not None

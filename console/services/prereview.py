@@ -98,7 +98,7 @@ def record(
         data = facts.as_dict()
         facts_db.store(db, case["id"], case["person_id"], facts.policy_version, data, actor.login)
         action = "prereview.changed_after_confirmation" if stored is not None and stored["confirmed_at"] else "prereview.compute"
-        audit.append(db, actor.login, action, case_id=case["id"], entity="case", entity_id=case["case_no"],
+        audit.append(db, actor.audit_name, action, case_id=case["id"], entity="case", entity_id=case["case_no"],
                      detail={"archive_records": len(recs) if recs is not None else None, "periods": len(pers) if pers is not None else None,
                              "reason": reason, "statutory_month": data["statutory_month"], "policy_version": facts.policy_version})
     return PrereviewResult(case["case_no"], data, result.as_dict(), False)
@@ -117,7 +117,7 @@ def confirm(db: sqlite_utils.Database, actor: Actor, case_no: str) -> PrereviewR
         if stored["confirmed_at"]:
             raise Refused("prereview.already_confirmed", case_no=case["case_no"], who=stored["confirmed_by"], when=stored["confirmed_at"])
         facts_db.confirm(db, case["id"], actor.login)
-        audit.append(db, actor.login, "prereview.confirm", case_id=case["id"], entity="case", entity_id=case["case_no"],
+        audit.append(db, actor.audit_name, "prereview.confirm", case_id=case["id"], entity="case", entity_id=case["case_no"],
                      detail={"policy_version": stored["policy_version"]})
     return PrereviewResult(case["case_no"], stored["data"], {}, True)
 

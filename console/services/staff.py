@@ -57,7 +57,7 @@ def add_staff(
             raise Refused("staff.exists", login=login)
         staff_id = staff_db.insert(db, login, name, role_list)
         audit.append(
-            db, actor.login, "staff.add",
+            db, actor.audit_name, "staff.add",
             entity="staff", entity_id=login, detail={"name": name, "roles": role_list},
         )
     row = staff_db.get_by_id(db, staff_id)
@@ -84,7 +84,7 @@ def disable_staff(db: sqlite_utils.Database, actor: Actor, login: str) -> dict[s
         if "admin" in row["roles"] and staff_db.count_active_with_role(db, "admin") <= 1:
             raise Refused("staff.last_admin", login=login)
         staff_db.set_active(db, row["id"], False)
-        audit.append(db, actor.login, "staff.disable", entity="staff", entity_id=login)
+        audit.append(db, actor.audit_name, "staff.disable", entity="staff", entity_id=login)
     out = staff_db.get_by_login(db, login)
     assert out is not None
     return out
@@ -112,7 +112,7 @@ def change_roles(db: sqlite_utils.Database, actor: Actor, login: str, grant: Ite
             raise Refused("staff.last_admin", login=login)
         added = staff_db.add_roles(db, row["id"], grant_list)
         removed = staff_db.remove_roles(db, row["id"], revoke_list)
-        audit.append(db, actor.login, "staff.roles", entity="staff", entity_id=login, detail={"granted": added, "revoked": removed})
+        audit.append(db, actor.audit_name, "staff.roles", entity="staff", entity_id=login, detail={"granted": added, "revoked": removed})
     out = staff_db.get_by_login(db, login)
     assert out is not None
     return out

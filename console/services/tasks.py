@@ -67,7 +67,7 @@ def claim(db: sqlite_utils.Database, actor: Actor, task_id: int, expected_versio
         assert case is not None
         if case["status"] == "accepted":
             update_versioned(db, "cases", case["id"], case["version"], {"status": "in_progress"}, actor.login)
-        audit.append(db, actor.login, "task.claim", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"])
+        audit.append(db, actor.audit_name, "task.claim", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"])
     return _load(db, task_id)
 
 
@@ -81,7 +81,7 @@ def _open_followers(db: sqlite_utils.Database, actor: Actor, case_id: int, done_
                 db, "tasks", other["id"], other["version"],
                 {"status": "open", "opened_at": stamp_on(today), "due_date": due_date(other["item"], today, cal)}, actor.login,
             )
-            audit.append(db, actor.login, "task.open", case_id=case_id, task_id=other["id"], entity="task", entity_id=other["item"])
+            audit.append(db, actor.audit_name, "task.open", case_id=case_id, task_id=other["id"], entity="task", entity_id=other["item"])
             opened.append(int(other["id"]))
     return opened
 
@@ -106,14 +106,14 @@ def complete(
             if facts is None or not facts["confirmed_at"]:
                 raise Refused("tasks.prereview_not_confirmed", case_no=task["case_no"])
         update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "done", "result": result, "done_at": now_iso(), "missing": None}, actor.login)
-        audit.append(db, actor.login, "task.done", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"result": result})
+        audit.append(db, actor.audit_name, "task.done", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"result": result})
         _open_followers(db, actor, task["case_id"], task["item"], today)
         remaining = [x for x in tasks_db.for_case(db, task["case_id"]) if x["status"] != "done"]
         if not remaining:
             case = cases_db.get(db, task["case_id"])
             assert case is not None
             update_versioned(db, "cases", case["id"], case["version"], {"status": "completed", "completed_at": now_iso()}, actor.login)
-            audit.append(db, actor.login, "case.complete", case_id=case["id"], entity="case", entity_id=case["case_no"])
+            audit.append(db, actor.audit_name, "case.complete", case_id=case["id"], entity="case", entity_id=case["case_no"])
     return _load(db, task_id)
 
 
@@ -127,7 +127,7 @@ def return_task(db: sqlite_utils.Database, actor: Actor, task_id: int, missing: 
         _check_department(actor, task)
         _check_status(task, ("open", "claimed"), "return")
         update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "returned", "missing": missing, "assignee_id": None}, actor.login)
-        audit.append(db, actor.login, "task.return", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"missing": missing})
+        audit.append(db, actor.audit_name, "task.return", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"missing": missing})
     return _load(db, task_id)
 
 

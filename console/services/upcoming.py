@@ -175,7 +175,7 @@ def recompute(db: sqlite_utils.Database, actor: Actor | None, everyone: bool = T
             break  # the last batch: no need to scan for more
     if actor is not None and done:
         with transaction(db):
-            audit.append(db, actor.login, "prereview.recompute", entity="person_status",
+            audit.append(db, actor.audit_name, "prereview.recompute", entity="person_status",
                          detail={"persons": done, "everyone": everyone, "policy_version": version})
     return RecomputeResult(done, time.perf_counter() - started, dropped)
 
@@ -250,7 +250,7 @@ def record_contact(db: sqlite_utils.Database, actor: Actor, id_number: str, chan
     with transaction(db):
         person = _person(db, id_number)
         contact_id = status_db.add_contact(db, person["id"], at, channel, note, actor.staff_id)
-        audit.append(db, actor.login, "person.contacted", entity="person", entity_id=person["id"], detail={"channel": channel, "at": at, "note": note})
+        audit.append(db, actor.audit_name, "person.contacted", entity="person", entity_id=person["id"], detail={"channel": channel, "at": at, "note": note})
     return {"id": contact_id, "id_number": person["id_number"], "at": at, "channel": channel, "note": note}
 
 
