@@ -374,6 +374,15 @@ CREATE TABLE hall_meta (
 key/value table for facts about the hall itself: whether it is a demo hall
 (written once, when the demo creates the file), the audit MAC scheme."""
 
+V8 = """
+ALTER TABLE tasks ADD COLUMN completed_by TEXT;
+UPDATE tasks SET completed_by = (SELECT s.login FROM staff s WHERE s.id = tasks.assignee_id)
+ WHERE status = 'done' AND assignee_id IS NOT NULL;
+"""
+"""v8: the login that completed a task.  Before it, a done task named only its
+claimant (assignee); a task finished by a colleague on take-over named the wrong
+person.  Done tasks of older halls take their claimant, the best record there is."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: staff, persons, cases, tasks, notices, audit", V1),
     Migration(2, "case clock pauses and delay cause", V2),
@@ -382,6 +391,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "queue filter indexes", V5),
     Migration(6, "pension estimate inputs on persons", V6),
     Migration(7, "auditor role and hall facts", V7),
+    Migration(8, "who completed a task", V8),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
