@@ -56,7 +56,7 @@ _session = session
 def staff_add(
     login: Annotated[str, typer.Argument(help="OS login of the staff member.")],
     name: Annotated[str, typer.Option("--name", help="Full name.")] = "",
-    role: Annotated[Optional[list[str]], typer.Option("--role", help="Role (repeatable): clerk, hrss_reviewer, medical, housing_fund, health, supervisor, admin.")] = None,
+    role: Annotated[Optional[list[str]], typer.Option("--role", help="Role (repeatable): clerk, hrss_reviewer, medical, housing_fund, health, supervisor, admin, auditor.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the new row as JSON.")] = False,
 ) -> None:
     """添加工作人员（仅管理员）/ Add a staff member (admin only)."""
@@ -104,7 +104,7 @@ def staff_grant(
     role: Annotated[list[str], typer.Option("--role", help="Role to give (repeat).")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """授予角色 / Give a staff member more roles."""
+    """授予角色（不能给自己） / Give another staff member more roles (never your own login)."""
     _roles_out(_change(login, grant=role), as_json)
 
 
@@ -114,7 +114,7 @@ def staff_revoke(
     role: Annotated[list[str], typer.Option("--role", help="Role to take away (repeat).")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """收回角色 / Take roles away from a staff member."""
+    """收回角色（不能对自己） / Take roles away from another staff member (never your own login)."""
     _roles_out(_change(login, revoke=role), as_json)
 
 

@@ -219,3 +219,91 @@ def test_cli_audit_verify_reports_tampering(tmp_path: Path, cli_app: Any) -> Non
     result = _run(cli_app, ["--db", str(path), "audit", case_no, "--verify"])
     assert result.exit_code == 1
     assert "BROKEN at row 1" in result.stdout
+
+
+# --- separation of duties ------------------------------------------------------
+
+def test_an_admin_never_changes_their_own_roles(db: sqlite_utils.Database, staff: Any) -> None:
+    from dataclasses import replace
+
+    from console.services.staff import change_roles
+
+    first = staff("root1", "admin")
+    second = staff("root2", "admin")
+    staff("li", "clerk")
+    before = (audit.count_rows(db), resolve_actor(db, "root1").roles)
+    for call in (
+        lambda: change_roles(db, first, "root1", grant=["clerk"]),
+        lambda: change_roles(db, first, "root1", grant=["auditor"]),
+        lambda: change_roles(db, first, "root1", revoke=["admin"]),
+        lambda: add_staff(db, first, "root1", "Root One", ["clerk", "supervisor"]),
+    ):
+        with pytest.raises(PermissionDenied) as err:
+            call()
+        assert err.value.key == "staff.own_roles" and "root1" in err.value.text("en")
+    assert (audit.count_rows(db), resolve_actor(db, "root1").roles) == before
+    # root acting for an admin may change neither root's roles nor the admin's
+    as_root = replace(first, os_login="root")
+    with pytest.raises(PermissionDenied):
+        add_staff(db, as_root, "root", "Root", ["admin", "clerk"])
+    with pytest.raises(PermissionDenied):
+        change_roles(db, as_root, "root1", grant=["clerk"])
+    assert db.execute("SELECT COUNT(*) FROM staff WHERE login = 'root'").fetchone()[0] == 0
+    # another admin does it, and it is audited
+    row = change_roles(db, second, "root1", grant=["clerk"])
+    assert row["roles"] == ["admin", "clerk"]
+    assert _audit_actions(db)[-1] == ("root2", "staff.roles", "root1")
+    # managing someone else stays an admin's job
+    assert change_roles(db, first, "li", grant=["supervisor"])["roles"] == ["clerk", "supervisor"]
+    assert change_roles(db, first, "li", revoke=["clerk"])["roles"] == ["supervisor"]
+    assert audit.verify_chain(db) is None
+
+
+def test_auditor_and_business_roles_manage_no_staff(db: sqlite_utils.Database, staff: Any) -> None:
+    from console.services.staff import change_roles
+
+    staff("li", "clerk")
+    before = audit.count_rows(db)
+    for role in ("auditor", "clerk", "hrss_reviewer", "medical", "housing_fund", "health", "supervisor"):
+        actor = staff(f"u_{role}", role)
+        before = audit.count_rows(db)
+        for call in (
+            lambda: add_staff(db, actor, "new", "新人", ["clerk"]),
+            lambda: disable_staff(db, actor, "li"),
+            lambda: change_roles(db, actor, "li", grant=["supervisor"]),
+            lambda: change_roles(db, actor, "li", revoke=["clerk"]),
+            lambda: change_roles(db, actor, actor.login, grant=["admin"]),
+        ):
+            with pytest.raises(PermissionDenied):
+                call()
+        assert audit.count_rows(db) == before
+    assert resolve_actor(db, "li").roles == {"clerk"}
+
+
+def test_every_staff_change_is_audited(db: sqlite_utils.Database, staff: Any) -> None:
+    from console.services.staff import change_roles
+
+    admin = staff("root1", "admin")
+    add_staff(db, admin, "li", "李四", ["clerk"])
+    change_roles(db, admin, "li", grant=["auditor"])
+    change_roles(db, admin, "li", revoke=["clerk"])
+    disable_staff(db, admin, "li")
+    rows = db.execute("SELECT actor, action, entity_id, detail FROM audit ORDER BY id DESC LIMIT 4").fetchall()
+    assert [(r[0], r[1], r[2]) for r in reversed(rows)] == [
+        ("root1", "staff.add", "li"), ("root1", "staff.roles", "li"), ("root1", "staff.roles", "li"), ("root1", "staff.disable", "li"),
+    ]
+    assert json.loads(rows[2][3]) == {"granted": ["auditor"], "revoked": []}
+    assert json.loads(rows[1][3]) == {"granted": [], "revoked": ["clerk"]}
+
+
+def test_cli_small_hall_needs_a_second_admin(tmp_path: Path, cli_app: Any) -> None:
+    """docs/roles.md: init makes the first admin; they add a second; the second grants the first's window roles."""
+    path = str(tmp_path / "small.db")
+    assert _run(cli_app, ["--db", path, "init"]).exit_code == 0
+    own = _run(cli_app, ["--db", path, "staff", "grant", "alice", "--role", "clerk"])
+    assert own.exit_code == 1 and len(own.stderr.strip().splitlines()) == 1 and "another administrator" in own.stderr
+    assert _run(cli_app, ["--db", path, "staff", "add", "bob", "--name", "Bob", "--role", "admin"]).exit_code == 0
+    granted = _run(cli_app, ["--db", path, "staff", "grant", "alice", "--role", "clerk", "--json"], login="bob")
+    assert granted.exit_code == 0, granted.output
+    assert json.loads(granted.stdout)["roles"] == ["admin", "clerk"]
+    assert _run(cli_app, ["--db", path, "staff", "revoke", "bob", "--role", "admin"], login="bob").exit_code == 1

@@ -1,9 +1,19 @@
 """Staff management: who may use the console, with which roles.
 
-Only an admin adds or disables staff, and every change writes an audit row
-in the same transaction.  A staff member is never deleted (their login is
-named in the audit log): they are disabled.  The last active admin cannot be
-disabled, so the hall can never lock itself out.
+Only an admin adds, disables, grants and revokes, and every change writes an
+audit row in the same transaction.  A staff member is never deleted (their
+login is named in the audit log): they are disabled.  The last active admin
+cannot be disabled, so the hall can never lock itself out.
+
+Separation of duties (等保2.0 level 3: system, security and audit duties
+apart): an admin never changes the roles of their OWN login, nor adds a row
+for it -- another admin must.  "Own" means the login acted for and the OS
+account acting (``root for wangfang`` may change neither root's nor
+wangfang's roles).  The one exception is the first admin of an empty hall,
+made by ``retire init`` (``bootstrap_admin``): nobody else could.  A small
+hall therefore has two admins: the first adds the second
+(``retire staff add X --role admin``), and X grants the first admin any
+business roles they also need.
 """
 from __future__ import annotations
 
@@ -14,7 +24,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from console.errors import BadInput, NotFound, Refused
+from console.errors import BadInput, NotFound, PermissionDenied, Refused
 from console.services.identity import Actor, current_login, require_role
 from db import audit
 from db import staff as staff_db
@@ -42,12 +52,27 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     return cleaned
 
 
+def _own_logins(actor: Actor) -> set[str]:
+    """The logins that are the actor's own: the one acted for and the OS account acting."""
+    return {x for x in (actor.login, actor.os_login) if x}
+
+
+def _refuse_own(actor: Actor, login: str) -> None:
+    """Separation of duties: an admin's own roles are changed by another admin."""
+    if login in _own_logins(actor):
+        raise PermissionDenied("staff.own_roles", login=login)
+
+
 def add_staff(
     db: sqlite_utils.Database, actor: Actor, login: str, name: str, roles: Iterable[str]
 ) -> dict[str, Any]:
-    """Admin only: create an active staff member with ``roles``; returns the row."""
+    """Admin only: create an active staff member with ``roles``; returns the row.
+
+    Never for the admin's own login (see the module docstring).
+    """
     require_role(actor, "admin")
     login = _check_login(login)
+    _refuse_own(actor, login)
     name = (name or "").strip()
     if not name:
         raise BadInput("staff.bad_name")
@@ -91,12 +116,15 @@ def disable_staff(db: sqlite_utils.Database, actor: Actor, login: str) -> dict[s
 
 
 def change_roles(db: sqlite_utils.Database, actor: Actor, login: str, grant: Iterable[str] = (), revoke: Iterable[str] = ()) -> dict[str, Any]:
-    """Admin only: give or take roles (a small hall's first admin also works the window).
+    """Admin only: give or take roles of ANOTHER login.
 
+    An admin's own roles are changed by another admin (a small hall's first
+    admin who also works the window is granted 'clerk' by the second admin).
     A staff member keeps at least one role, and the last active admin keeps 'admin'.
     """
     require_role(actor, "admin")
     login = _check_login(login)
+    _refuse_own(actor, login)
     grant_list = _check_roles(grant) if grant else []
     revoke_list = _check_roles(revoke) if revoke else []
     if not grant_list and not revoke_list:
