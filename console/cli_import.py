@@ -176,8 +176,10 @@ DueSoonOpt = Annotated[bool, typer.Option("--due-soon", help="Only cases due wit
 FromOpt = Annotated[Optional[str], typer.Option("--from", help="Received on or after YYYY-MM-DD.")]
 ToOpt = Annotated[Optional[str], typer.Option("--to", help="Received on or before YYYY-MM-DD.")]
 OutFormatOpt = Annotated[str, typer.Option("--format", help="csv | jsonl | xlsx")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output file (default: standard output; xlsx needs a file).")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output file; '-' or none: standard output (xlsx needs --out, '-' included).")]
 UnmaskedOpt = Annotated[bool, typer.Option("--unmasked", help="Full ID numbers (supervisor/admin only; audited).")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file (never a symlink, a device or a FIFO).")]
+RawOpt = Annotated[bool, typer.Option("--raw", help="Cells exactly as stored: no ' before =, +, -, @ (spreadsheets may run them as formulas; audited).")]
 HeaderOpt = Annotated[Optional[str], typer.Option("--header", help="en | zh | both (default: en on stdout, both in files).")]
 
 
@@ -193,6 +195,8 @@ def _make_export(kind: str) -> Callable[..., None]:
         received_to: ToOpt = None,
         unmasked: UnmaskedOpt = False,
         header: HeaderOpt = None,
+        force: ForceOpt = False,
+        raw: RawOpt = False,
     ) -> None:
         from console.cli_case import _filter
         from console.services.case_queries import build_filter
@@ -202,7 +206,8 @@ def _make_export(kind: str) -> Callable[..., None]:
         db, actor = session()
         try:
             result = export(db, actor, kind, build_filter(db=db, **given), fmt=fmt, out=out, stream=sys.stdout,
-                            unmasked=unmasked, header=header, filters={k: v for k, v in given.items() if v})
+                            unmasked=unmasked, raw=raw, force=force, header=header,
+                            filters={k: v for k, v in given.items() if v})
             sys.stdout.flush()
         except BrokenPipeError:
             _quiet_broken_pipe()

@@ -77,10 +77,19 @@ def print_json(data: Any) -> None:
 
 
 def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
-    """A plain table for people (tabulate, wide-character aware)."""
+    """A plain table for people (tabulate, wide-character aware).
+
+    Every cell is shown through ``console.display.clean``: a stored name that
+    carries a terminal escape (put in by SQL, or stored before the text
+    policy) is printed without it, so it cannot wipe the screen or set the
+    terminal's title.  ``--json`` output keeps the stored text (escaped).
+    """
     from tabulate import tabulate
 
-    typer.echo(tabulate(list(rows), headers=list(headers), tablefmt="simple", disable_numparse=True))
+    from console.display import clean
+
+    cells = [[cell if isinstance(cell, (int, float)) else clean(cell) for cell in row] for row in rows]
+    typer.echo(tabulate(cells, headers=[clean(h) for h in headers], tablefmt="simple", disable_numparse=True))
 
 
 def print_fields(pairs: Iterable[tuple[str, Any]]) -> None:
@@ -89,8 +98,10 @@ def print_fields(pairs: Iterable[tuple[str, Any]]) -> None:
 
 
 def warn(text: str) -> None:
-    """A diagnostic line on stderr."""
-    typer.echo(text, err=True)
+    """A diagnostic line on stderr (stored text in it shown without control characters)."""
+    from console.display import clean
+
+    typer.echo(clean(text), err=True)
 
 
 def read_text_file(path: Path) -> str:

@@ -11,21 +11,32 @@ interrupted export is on record.
 
 Persons and contribution exports use the import templates' columns, so an
 unmasked export can be corrected in Excel and imported again.
+
+A file is never written through a planted name: ``console.safe_files``
+writes a private temporary file beside the target (O_EXCL|O_NOFOLLOW, 0600,
+0640 in the hall's setgid directory, whatever the umask) and renames it when
+complete; an existing target needs ``--force``, a symlink is refused.  Cells
+are made safe for spreadsheets (``console.display``): a text cell that begins
+with = + - @ TAB or CR gets a leading ' in CSV and is a string cell in XLSX;
+numbers stay numbers.  ``--raw`` (audited) writes text exactly as stored.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
-import os
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TextIO
+from typing import IO, Any, Callable, Iterable, Iterator
 
 import sqlite_utils
 
+from console.display import clean, sheet_text
 from console.errors import BadInput, PermissionDenied
 from console.rules.idcard import mask_id
+from console.safe_files import STDOUT, atomic_writer, check_target, is_stdout, os_failure
 from console.services.identity import Actor
 from console.services.import_kinds import COLUMNS
 from db import audit
@@ -78,6 +89,7 @@ class ExportResult:
     out: str | None
     unmasked: bool
     audit_id: int | None
+    raw: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,37 +131,71 @@ def _masking(rows: Iterable[dict[str, Any]], masked: bool) -> Iterator[dict[str,
 
 
 class _Writer:
-    """A format writer: ``header`` once, ``row`` per record, ``close`` at the end."""
+    """A format writer: ``header`` once, ``row`` per record, ``close`` at the end.
 
-    def __init__(self, fmt: str, fh: TextIO | None, path: Path | None, names: list[str], header: list[str]) -> None:
+    Unless ``raw``, CSV and XLSX text cells are made safe for a spreadsheet
+    (``console.display``): forbidden characters removed, a CSV cell that
+    begins with = + - @ TAB CR gets a leading ', and every XLSX text value is
+    a string cell, never a formula.  JSON Lines keeps the stored text (JSON
+    escapes control characters).
+    """
+
+    def __init__(self, fmt: str, fh: IO, *, file: bool, names: list[str], header: list[str], raw: bool) -> None:
         self.fmt = fmt
         self.names = names
+        self.raw = raw
+        self._fh = fh
         if fmt == "csv":
-            assert fh is not None
-            self._csv = csv.writer(fh, lineterminator="\r\n" if path else "\n")
+            self._csv = csv.writer(fh, lineterminator="\r\n" if file else "\n")
             self._csv.writerow(header)
-        elif fmt == "jsonl":
-            assert fh is not None
-            self._fh = fh
-        else:
+        elif fmt == "xlsx":
             from openpyxl import Workbook
 
             self._book = Workbook(write_only=True)
             self._sheet = self._book.create_sheet("export")
             self._sheet.append(header)
-            self._path = path
+
+    def _xlsx_cell(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        # an XLSX file cannot hold C0 controls at all: even --raw loses those
+        text = ILLEGAL_CHARACTERS_RE.sub("", value) if self.raw else clean(value)
+        if self.raw:
+            return text  # openpyxl turns a leading = into a formula: raw means raw
+        cell = WriteOnlyCell(self._sheet, value=text)
+        cell.data_type = "s"  # a string cell, never a formula
+        return cell
 
     def row(self, record: dict[str, Any]) -> None:
         if self.fmt == "csv":
-            self._csv.writerow(["" if record.get(n) is None else record.get(n) for n in self.names])
+            values = ["" if record.get(n) is None else record.get(n) for n in self.names]
+            self._csv.writerow(values if self.raw else [sheet_text(v) for v in values])
         elif self.fmt == "jsonl":
             self._fh.write(json.dumps({n: record.get(n) for n in self.names}, ensure_ascii=False) + "\n")
         else:
-            self._sheet.append([record.get(n) for n in self.names])
+            self._sheet.append([self._xlsx_cell(record.get(n)) for n in self.names])
 
     def close(self) -> None:
         if self.fmt == "xlsx":
-            self._book.save(self._path)
+            self._book.save(self._fh)
+
+
+def _audit_flags(db: sqlite_utils.Database, actor: Actor, kind: str, fmt: str, out: str, filters: dict[str, Any],
+                 unmasked: bool, raw: bool) -> int | None:
+    """One audit row per risky option, written before the first row goes out; the id of the first."""
+    first = None
+    with transaction(db):
+        for flag, action in ((unmasked, "export.unmasked"), (raw, "export.raw")):
+            if flag:
+                row_id = audit.append(
+                    db, actor.audit_name, action, entity="export", entity_id=kind,
+                    detail={"kind": kind, "format": fmt, "out": out, "filters": filters},
+                )
+                first = row_id if first is None else first
+    return first
 
 
 def export(
@@ -159,24 +205,34 @@ def export(
     f: CaseFilter,
     *,
     fmt: str = "csv",
-    out: Path | None = None,
-    stream: TextIO | None = None,
+    out: Path | str | None = None,
+    stream: IO | None = None,
     unmasked: bool = False,
+    raw: bool = False,
+    force: bool = False,
     header: str | None = None,
     filters: dict[str, Any] | None = None,
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
-    """Write the rows of ``kind`` selected by ``f`` to ``out`` (or ``stream`` for CSV / JSON Lines).
+    """Write the rows of ``kind`` selected by ``f`` to ``out``, or to standard output.
 
-    A CSV file gets a UTF-8 BOM (Excel opens it right); a CSV on a stream
-    does not (it pipes into other tools).  The header style defaults to
-    English field names on a stream and bilingual ``中文(field)`` in files.
+    ``out`` None or ``-`` is standard output (``stream`` when given: a text
+    stream for CSV / JSON Lines, a binary one for XLSX).  A file is written
+    through ``console.safe_files.atomic_writer``: a private temporary file
+    beside it, renamed when complete (0600, 0640 in the hall's setgid
+    directory, whatever the umask); an existing file needs ``force``; a
+    symlink, a device or a FIFO is refused.  A CSV file gets a UTF-8 BOM
+    (Excel opens it right); a CSV on a stream does not (it pipes into other
+    tools).  The header style defaults to English field names on a stream
+    and bilingual ``中文(field)`` in files.  ``raw`` writes text cells exactly
+    as stored (no formula neutralisation) and is audited, like ``unmasked``.
     """
     if kind not in EXPORT_KINDS:
         raise BadInput("exporter.bad_kind", value=kind, allowed=", ".join(EXPORT_KINDS))
     if fmt not in FORMATS:
         raise BadInput("exporter.bad_format", value=fmt)
+    to_stdout = out is None or is_stdout(out)
     if fmt == "xlsx" and out is None:
         raise BadInput("exporter.xlsx_needs_out")
     if header is not None and header not in HEADER_STYLES:
@@ -184,44 +240,35 @@ def export(
     if unmasked and not actor.has_role(*UNMASK_ROLES):
         raise PermissionDenied("exporter.unmasked_role", login=actor.login)
     today = today or date.today()
-    style = header or ("en" if out is None or fmt == "jsonl" else "both")
+    style = header or ("en" if to_stdout or fmt == "jsonl" else "both")
     names = [name for name, _ in columns(kind)]
+    target = STDOUT if to_stdout else Path(out).expanduser()  # type: ignore[arg-type]
+    if not to_stdout:
+        check_target(Path(target), force=force)  # refuse before anything is audited or read
     audit_id = None
-    if unmasked:
-        with transaction(db):
-            audit_id = audit.append(
-                db, actor.audit_name, "export.unmasked", entity="export", entity_id=kind,
-                detail={"kind": kind, "format": fmt, "out": str(out.resolve()) if out else "-", "filters": filters or {}},
-            )
-    tmp = out.with_name(out.name + ".part") if out is not None else None
-    fh: TextIO | None = None
+    if unmasked or raw:
+        where = "-" if to_stdout else str(Path(target).resolve())
+        audit_id = _audit_flags(db, actor, kind, fmt, where, filters or {}, unmasked, raw)
     count = 0
+    binary = fmt == "xlsx"
+    if to_stdout and stream is not None:
+        opened: Any = contextlib.nullcontext(stream)
+    else:
+        opened = atomic_writer(target, force=force, binary=binary, newline="",
+                               encoding="utf-8-sig" if fmt == "csv" and not to_stdout else "utf-8")
     try:
-        if tmp is not None and fmt != "xlsx":
-            try:
-                fh = tmp.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
-            except OSError as exc:
-                raise BadInput("exporter.cannot_write", path=str(out), reason=exc.strerror or str(exc)) from None
-        writer = _Writer(fmt, fh or stream, tmp, names, header_row(kind, style))
-        for record in _masking(_rows(db, kind, f, not unmasked, today), not unmasked):
-            writer.row(record)
-            count += 1
-            if progress is not None and not count % 10000:
-                progress(count)
-        writer.close()
-        if fh is not None:
-            fh.close()
-            fh = None
-        if tmp is not None and out is not None:
-            os.replace(tmp, out)
-            tmp = None
+        with opened as fh:
+            if binary and to_stdout and isinstance(fh, io.TextIOBase):
+                fh = fh.buffer  # type: ignore[attr-defined]
+            writer = _Writer(fmt, fh, file=not to_stdout, names=names, header=header_row(kind, style), raw=raw)
+            for record in _masking(_rows(db, kind, f, not unmasked, today), not unmasked):
+                writer.row(record)
+                count += 1
+                if progress is not None and not count % 10000:
+                    progress(count)
+            writer.close()
     except BrokenPipeError:
         raise  # the reader went away (| head): the CLI ends quietly
     except OSError as exc:
-        raise BadInput("exporter.cannot_write", path=str(out or "-"), reason=exc.strerror or str(exc)) from None
-    finally:
-        if fh is not None:
-            fh.close()
-        if tmp is not None and tmp.exists():
-            tmp.unlink()
-    return ExportResult(kind, fmt, count, str(out) if out else None, unmasked, audit_id)
+        raise os_failure(exc, str(out or "-")) from None
+    return ExportResult(kind, fmt, count, None if to_stdout else str(target), unmasked, audit_id, raw)
