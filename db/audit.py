@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.clock import now_iso
+from db.clock import wall_now_iso
 
 GENESIS = "0" * 64
 HASHED_FIELDS = ("at", "actor", "action", "case_id", "task_id", "entity", "entity_id", "detail")
@@ -71,7 +71,7 @@ def append(
     if not db.conn.in_transaction:
         raise RuntimeError("audit.append must run inside db.connection.transaction()")
     fields: dict[str, Any] = {
-        "at": now_iso(),
+        "at": wall_now_iso(),  # the real write time, even under db.clock.simulated()
         "actor": actor,
         "action": action,
         "case_id": None if case_id is None else int(case_id),

@@ -5,7 +5,9 @@ One format everywhere (local time with its UTC offset, to the second, e.g.
 reads them as wall-clock time, and the audit hash is reproducible.
 
 ``simulated()`` lets the demo generator replay a county's history with
-back-dated timestamps; nothing else sets it.
+back-dated timestamps; nothing else sets it.  The audit log never reads the
+simulated clock: ``wall_now_iso()`` is the real time of the write, so even a
+demo's audit rows say when they were really written.
 """
 from __future__ import annotations
 
@@ -27,6 +29,11 @@ def now() -> datetime:
 def now_iso() -> str:
     """The current local time, ISO 8601 with offset, seconds precision."""
     return now().isoformat(timespec="seconds")
+
+
+def wall_now_iso() -> str:
+    """The real local time (never the simulated one), as ``now_iso`` formats it: for audit rows."""
+    return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def stamp_on(day: date) -> str:
