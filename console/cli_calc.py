@@ -28,6 +28,7 @@ from console.rules.pension import MAX_AMOUNT, MAX_INDEX, MAX_MONTHS, divisor_mon
 from console.rules.policy import GROUPS
 from console.rules.retirement_age import statutory_retirement
 from console.settings import load_parameters
+from console.text_policy import ascii_digits
 
 app = RetireTyper(help="退休规则计算器（无需数据库）/ The rules engine from the shell.")
 
@@ -35,6 +36,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) 
 
 
 def _month(value: str) -> Month:
+    value = ascii_digits(value, "month")
     try:
         return Month.parse(value)
     except BadMonth:
@@ -42,6 +44,7 @@ def _month(value: str) -> Month:
 
 
 def _decimal(value: str) -> Decimal:
+    value = ascii_digits(value, "text")  # Decimal() itself would read Arabic-Indic digits
     try:
         number = Decimal(value.strip().replace(",", ""))
     except (InvalidOperation, AttributeError):
@@ -223,6 +226,7 @@ def idcard(
     as_json: JsonOpt = False,
 ) -> None:
     """身份证号码校验 / Check an ID number; print birth date and sex."""
+    number = ascii_digits(number, "id_number")  # ² and full-width digits become ASCII; other scripts exit 2
     card = parse_id(number, with_place=True)
     if not card.valid:
         raise BadInput("calc.id_invalid", number=number, reason=t(card.error or "rules.id.format"))

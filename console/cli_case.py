@@ -78,11 +78,27 @@ def case_new(
         insured_before_2011_07=insured_before_2011_07, bank_card=bank_card,
     )
     case = open_case(db, actor, applicant, kind, joint or [], received or [], retire_at)
+    _warn_mixed_name(name)
     data = {"case_no": case["case_no"], "status": case["status"], "version": case["version"], "due_date": case["due_date"]}
     if as_json:
         print_json(data)
     else:
         print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(f"status.{case['status']}")), (t("cli_case.due"), case["due_date"])])
+
+
+def _warn_mixed_name(name: str) -> None:
+    """A name partly in Han, partly in Latin letters is accepted (生僻字 typed in pinyin) but said on stderr."""
+    from console.services.door import mixes_han_and_latin
+
+    if mixes_han_and_latin(name):
+        typer.echo(t("door.mixed_name", name=name.strip()), err=True)
+
+
+def _who(task: dict[str, Any]) -> str:
+    """A done task names who completed it; an open one its claimant."""
+    if task["status"] == "done":
+        return task.get("completed_by") or task.get("assignee") or ""
+    return task.get("assignee") or ""
 
 
 def _show_text(c: dict[str, Any]) -> None:
@@ -114,7 +130,7 @@ def _show_text(c: dict[str, Any]) -> None:
         typer.echo("")
         print_table(
             [[x["id"], t(f"departments.{x['department']}"), t(f"items.{x['item']}"), t(f"task_status.{x['status']}"),
-              x["assignee"] or "", (x["clock"] or {}).get("due_date") or ""] for x in c["tasks"]],
+              _who(x), (x["clock"] or {}).get("due_date") or ""] for x in c["tasks"]],
             [t("cli_case.task_id"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"), t("cli_case.due")],
         )
     typer.echo("")
@@ -175,6 +191,9 @@ def _filter(status: list[str] | None, department: str | None, overdue: bool, due
             raise BadInput("cli_case.bad_status", value=s, allowed=", ".join(CASE_STATUSES))
     if department and department not in DEPARTMENTS:
         raise BadInput("cli_case.bad_department", value=department, allowed=", ".join(DEPARTMENTS))
+    from console.services.door import digits
+
+    received_from, received_to = digits(received_from, "date"), digits(received_to, "date")
     for d in (received_from, received_to):
         if d:
             try:
@@ -193,9 +212,11 @@ def case_search(
 ) -> None:
     """查找办件 / Find cases by number, ID number, name or pinyin initials."""
     from console.services.case_queries import build_filter, list_cases
+    from console.text_policy import check_text
 
     if not text.strip():
         raise BadInput("cli_case.empty_search")
+    text = check_text(text, "text")
     db, actor = session()
     _list_out(list_cases(db, actor, build_filter(text=text), limit=limit), as_json)
 
@@ -272,6 +293,7 @@ def prereview_command(
     periods: Annotated[Optional[Path], typer.Option("--periods", help="CSV: from,to,kind[,place]")] = None,
     reason: Annotated[Optional[str], typer.Option("--reason", help="Why a confirmed pre-review changes.")] = None,
     confirm: Annotated[bool, typer.Option("--confirm", help="Confirm the stored facts (HRSS reviewer).")] = False,
+    version: Annotated[Optional[int], typer.Option("--version", help="The facts version you read (0: none stored); stale saves are refused.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """档案初审：录入档案与缴费记录、计算、确认 / Archive pre-review: record, compute, confirm."""
@@ -293,12 +315,14 @@ def prereview_command(
         rows = _csv_rows(periods)
     db, actor = session()
     if records is not None or rows is not None:
-        result = prereview.record(db, actor, case_no, records, rows, reason)
+        result = prereview.record(db, actor, case_no, records, rows, reason, expected_version=version)
+        version = result.version  # a --confirm after recording confirms what was just stored
     elif not confirm:
         result = prereview.preview(db, actor, case_no)
     if confirm:
-        result = prereview.confirm(db, actor, case_no)
-    out = {"case_no": result.case_no, "confirmed": result.confirmed, "facts": result.facts, "assessment": result.assessment}
+        result = prereview.confirm(db, actor, case_no, version)
+    out = {"case_no": result.case_no, "confirmed": result.confirmed, "version": result.version, "facts": result.facts,
+           "assessment": result.assessment}
     if as_json:
         print_json(out)
         return
@@ -322,11 +346,20 @@ def _recompute_all(as_json: bool) -> None:
     finally:
         bar.close()
     rate = result.persons / result.seconds if result.seconds else 0
-    data = {"persons": result.persons, "seconds": round(result.seconds, 2), "persons_per_second": round(rate), "dropped_for_policy": result.dropped_for_policy}
+    data = {"persons": result.persons, "seconds": round(result.seconds, 2), "persons_per_second": round(rate), "dropped_for_policy": result.dropped_for_policy,
+            "skipped": {"count": len(result.skipped), "person_ids": result.skipped}}
     if as_json:
         print_json(data)
     else:
-        typer.echo(t("cli_case.recomputed", **data))
+        typer.echo(t("cli_case.recomputed", **{k: v for k, v in data.items() if k != "skipped"}))
+    if result.skipped:
+        # partial success is still success (exit 0): everyone else is computed; the doctor lists the bad rows
+        shown = ", ".join(str(i) for i in result.skipped[:SKIPPED_SHOWN])
+        more = len(result.skipped) - SKIPPED_SHOWN
+        typer.echo(t("cli_case.recompute_skipped", count=len(result.skipped), ids=shown + (f" (+{more})" if more > 0 else "")), err=True)
+
+
+SKIPPED_SHOWN = 20
 
 
 @task_app.command("list")
@@ -374,13 +407,14 @@ def task_done(
     task_id: TaskArg,
     result: Annotated[str, typer.Option("--result", help="What was done (e.g. approved, card issued).")],
     version: VersionOpt = None,
+    take_over: Annotated[bool, typer.Option("--take-over", help="Complete a task a colleague claimed (audited as a take-over).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """办结任务 / Complete a claimed task with its result."""
     from console.services.tasks import complete
 
     db, actor = session()
-    _task_out(complete(db, actor, task_id, result, version), as_json)
+    _task_out(complete(db, actor, task_id, result, version, take_over=take_over), as_json)
 
 
 @task_app.command("return")
@@ -388,20 +422,21 @@ def task_return(
     task_id: TaskArg,
     missing: Annotated[str, typer.Option("--missing", help="What is missing.")],
     version: VersionOpt = None,
+    take_over: Annotated[bool, typer.Option("--take-over", help="Return a task a colleague claimed (audited as a take-over).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """退回任务并写明缺少什么 / Return a task naming what is missing."""
     from console.services.tasks import return_task
 
     db, actor = session()
-    _task_out(return_task(db, actor, task_id, missing, version), as_json)
+    _task_out(return_task(db, actor, task_id, missing, version, take_over=take_over), as_json)
 
 
 def _delivery_out(row: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(row)
     else:
-        print_fields([(k, row.get(k)) for k in ("courier", "waybill", "address", "sent_at", "delivered_at", "returned_at", "note")])
+        print_fields([(k, row.get(k)) for k in ("courier", "waybill", "address", "sent_at", "delivered_at", "returned_at", "note", "version")])
 
 
 @delivery_app.command("send")
@@ -410,35 +445,40 @@ def delivery_send(
     courier: Annotated[str, typer.Option("--courier", help="Courier, e.g. EMS.")],
     waybill: Annotated[str, typer.Option("--waybill", help="Waybill number.")],
     address: Annotated[Optional[str], typer.Option("--address", help="Default: the applicant's address.")] = None,
+    version: Annotated[Optional[int], typer.Option("--version", help="The CASE version you read (case show --json).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """寄送办理结果 / Send the results by courier."""
     from console.services.delivery import send
 
     db, actor = session()
-    _delivery_out(send(db, actor, case_no, courier, waybill, address), as_json)
+    _delivery_out(send(db, actor, case_no, courier, waybill, address, expected_version=version), as_json)
+
+
+DeliveryVersionOpt = Annotated[Optional[int], typer.Option("--version", help="The DELIVERY version you read (delivery output, case show --json).")]
 
 
 @delivery_app.command("delivered")
-def delivery_delivered(case_no: CaseArg, as_json: JsonOpt = False) -> None:
+def delivery_delivered(case_no: CaseArg, version: DeliveryVersionOpt = None, as_json: JsonOpt = False) -> None:
     """签收 / The parcel was delivered: the case is closed."""
     from console.services.delivery import delivered
 
     db, actor = session()
-    _delivery_out(delivered(db, actor, case_no), as_json)
+    _delivery_out(delivered(db, actor, case_no, expected_version=version), as_json)
 
 
 @delivery_app.command("returned")
 def delivery_returned(
     case_no: CaseArg,
     note: Annotated[str, typer.Option("--note", help="Why it came back.")],
+    version: DeliveryVersionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """退件 / The parcel came back."""
     from console.services.delivery import returned
 
     db, actor = session()
-    _delivery_out(returned(db, actor, case_no, note), as_json)
+    _delivery_out(returned(db, actor, case_no, note, expected_version=version), as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -73,3 +73,20 @@ def update_versioned(
         who=row[1] or "?",
         when=row[2] or "?",
     )
+
+
+def check_version(db: sqlite_utils.Database, table: str, pk: int, expected_version: int) -> None:
+    """Refuse (StaleVersion naming who and when) unless the row is still at ``expected_version``.
+
+    For a use-case that acts on a row without writing it (a delivery sent for
+    a case the caller read): the caller is in a transaction, so nothing can
+    change the row between this check and its own write.
+    """
+    if table not in VERSIONED_TABLES:
+        raise ValueError(f"{table} is not a versioned table")
+    key = VERSIONED_TABLES[table]
+    row = db.execute(f"SELECT version, updated_by, updated_at FROM [{table}] WHERE [{key}] = ?", [pk]).fetchone()
+    if row is None:
+        raise NotFound("db.row_not_found", table=table, id=pk)
+    if int(row[0]) != int(expected_version):
+        raise StaleVersion("db.stale", table=table, id=pk, expected=expected_version, found=row[0], who=row[1] or "?", when=row[2] or "?")

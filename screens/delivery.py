@@ -120,13 +120,15 @@ class DeliveryScreen(RetireScreen):
             self.notify(t("tui.delivery.sent_ok", courier=row.get("courier", courier), waybill=row.get("waybill", waybill)), markup=False)
             self.action_refresh()
 
-        self.call(lambda db, actor: delivery.send(db, actor, self.case_no, courier, waybill), sent, group="save")
+        version = (self.case or {}).get("version")  # the case as shown: a case changed since is refused, naming who
+        self.call(lambda db, actor: delivery.send(db, actor, self.case_no, courier, waybill, expected_version=version), sent, group="save")
 
     def action_delivered(self) -> None:
         from console.services import delivery
         from screens.widgets.confirm import ConfirmModal
 
         current = self._open_delivery() or {}
+        version = current.get("version")
 
         def done(_: Any) -> None:
             self.notify(t("tui.delivery.delivered_ok", case_no=self.case_no), markup=False)
@@ -134,7 +136,7 @@ class DeliveryScreen(RetireScreen):
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.call(lambda db, actor: delivery.delivered(db, actor, self.case_no), done, group="save")
+                self.call(lambda db, actor: delivery.delivered(db, actor, self.case_no, expected_version=version), done, group="save")
 
         self.app.push_screen(ConfirmModal(t("tui.delivery.confirm_delivered", case_no=self.case_no, waybill=current.get("waybill", ""))), answer)
 
@@ -142,12 +144,14 @@ class DeliveryScreen(RetireScreen):
         from console.services import delivery
         from screens.widgets.prompt import TextPrompt
 
+        version = (self._open_delivery() or {}).get("version")
+
         def done(_: Any) -> None:
             self.notify(t("tui.delivery.returned_ok"), markup=False)
             self.action_refresh()
 
         def answer(note: str | None) -> None:
             if note:
-                self.call(lambda db, actor: delivery.returned(db, actor, self.case_no, note), done, group="save")
+                self.call(lambda db, actor: delivery.returned(db, actor, self.case_no, note, expected_version=version), done, group="save")
 
         self.app.push_screen(TextPrompt(t("tui.delivery.return_title")), answer)

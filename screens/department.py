@@ -278,8 +278,33 @@ class DepartmentScreen(RetireScreen):
             self.query_one("#result", Input).focus()
             return
         version, today = task["version"], self.ctx.today
-        self._run(lambda db, actor: tasks.complete(db, actor, task["id"], result, expected_version=version, today=today),
-                  "tui.dept.done_ok", task, clear_input=True)
+
+        def go(take_over: bool) -> None:
+            self._run(lambda db, actor: tasks.complete(db, actor, task["id"], result, expected_version=version, today=today, take_over=take_over),
+                      "tui.dept.done_ok", task, clear_input=True)
+
+        self._with_take_over(task, go)
+
+    def _held_by_other(self, task: dict[str, Any]) -> str | None:
+        """The colleague holding this claimed task, or None when it is free or one's own."""
+        me = self.ctx.actor.login if self.ctx.actor else self.ctx.login
+        holder = task.get("assignee")
+        return holder if task["status"] == "claimed" and holder and holder != me else None
+
+    def _with_take_over(self, task: dict[str, Any], go: Any) -> None:
+        """Finishing a task a colleague claimed is a take-over: asked first (y), then audited by the service."""
+        from screens.widgets.confirm import ConfirmModal
+
+        holder = self._held_by_other(task)
+        if holder is None:
+            go(False)
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                go(True)
+
+        self.app.push_screen(ConfirmModal(t("tasks.take_over_question", who=holder, item=t(f"items.{task['item']}"))), answer)
 
     def action_return_task(self) -> None:
         from console.services import tasks
@@ -290,12 +315,16 @@ class DepartmentScreen(RetireScreen):
             return
         version = task["version"]
 
-        def answer(missing: str | None) -> None:
-            if missing:
-                self._run(lambda db, actor: tasks.return_task(db, actor, task["id"], missing, expected_version=version), "tui.dept.returned_ok", task)
+        def go(take_over: bool) -> None:
+            def answer(missing: str | None) -> None:
+                if missing:
+                    self._run(lambda db, actor: tasks.return_task(db, actor, task["id"], missing, expected_version=version, take_over=take_over),
+                              "tui.dept.returned_ok", task)
 
-        question = t("tui.dept.return_title", item=t(f"items.{task['item']}"))
-        self.app.push_screen(TextPrompt(question, t("tui.dept.return_placeholder")), answer)
+            question = t("tui.dept.return_title", item=t(f"items.{task['item']}"))
+            self.app.push_screen(TextPrompt(question, t("tui.dept.return_placeholder")), answer)
+
+        self._with_take_over(task, go)
 
     def action_next_department(self) -> None:
         if len(self.departments) > 1 and not self.case_no:

@@ -100,14 +100,18 @@ def test_reviewer_only_items_need_a_reviewer(db, carol, staff, case) -> None:
     clerk = staff("clara", "clerk")
     ids = task_ids(db, case)
     prereview.confirm(db, carol, case)
-    tasks.claim(db, clerk, ids["hrss.approval"])
+    # a clerk cannot even claim what they could not complete (it would sit held by someone who cannot finish it)
     with pytest.raises(PermissionDenied) as info:
-        tasks.complete(db, clerk, ids["hrss.approval"], "approved", today=TODAY)
+        tasks.claim(db, clerk, ids["hrss.approval"])
+    assert info.value.key == "tasks.reviewer_only"
+    assert tasks_db.get(db, ids["hrss.approval"])["status"] == "open"
+    tasks.claim(db, carol, ids["hrss.approval"])
+    with pytest.raises(PermissionDenied) as info:
+        tasks.complete(db, clerk, ids["hrss.approval"], "approved", today=TODAY, take_over=True)
     assert info.value.key == "tasks.reviewer_only"
     tasks.complete(db, carol, ids["hrss.approval"], "approved", today=TODAY)
-    tasks.claim(db, clerk, ids["hrss.benefit"])
     with pytest.raises(PermissionDenied):
-        tasks.complete(db, clerk, ids["hrss.benefit"], "benefit set", today=TODAY)
+        tasks.claim(db, clerk, ids["hrss.benefit"])
     # a plain clerk may complete the card and the social-management items
     tasks.claim(db, clerk, ids["hrss.card"])
     assert tasks.complete(db, clerk, ids["hrss.card"], "card", today=TODAY)["status"] == "done"
@@ -140,7 +144,7 @@ def test_wrong_state_refusals(db, carol, case) -> None:
     tasks.claim(db, carol, ids["hrss.card"])
     with pytest.raises(Refused) as info:
         tasks.claim(db, carol, ids["hrss.card"])  # already claimed
-    assert info.value.key == "tasks.wrong_state"
+    assert info.value.key == "tasks.already_yours"
     with pytest.raises(Refused):
         tasks.complete(db, carol, ids["hrss.approval"], "approved", today=TODAY)  # not claimed
     tasks.complete(db, carol, ids["hrss.card"], "card issued", today=TODAY)

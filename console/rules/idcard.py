@@ -15,6 +15,7 @@ from datetime import date
 from console.rules.explain import Reason
 
 SOURCE = "GB 11643-1999 公民身份号码"
+_ASCII_ID = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ def parse_id(text: str, today: date | None = None, with_place: bool = False) -> 
     number = ric.compact(re.sub(r"[\s\-]", "", text or ""))
     if len(number) != 18:
         return IdCard(number, False, error="rules.id.length")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _ASCII_ID.match(number):
+        # str.isdigit() is true of "²" and Arabic-Indic digits, which stdnum's int() then
+        # rejects with ValueError: only ASCII digits are digits here (callers at the
+        # door NFKC-normalise first, so "²" typed by a clerk arrives as "2")
         return IdCard(number, False, error="rules.id.format")
     if number[17] != ric.calc_check_digit(number):
         return IdCard(number, False, error="rules.id.checksum")

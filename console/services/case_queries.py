@@ -51,6 +51,7 @@ def show(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | No
             "id": task["id"], "department": task["department"], "item": task["item"], "status": task["status"],
             "assignee": task["assignee"], "result": task["result"], "missing": task["missing"],
             "opened_at": task["opened_at"], "done_at": task["done_at"], "version": task["version"],
+            "completed_by": task.get("completed_by"),
             "clock": clock_dict(task_clock(task, today, cal)),
         })
     facts = facts_db.get(db, case["id"])
@@ -84,7 +85,7 @@ def show(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | No
         "archive_records": persons_db.archive_records(db, case["person_id"]),
         "contribution_periods": persons_db.periods(db, case["person_id"]),
         "prereview": None if facts is None else {
-            "computed_at": facts["computed_at"], "policy_version": facts["policy_version"],
+            "computed_at": facts["computed_at"], "policy_version": facts["policy_version"], "version": facts["version"],
             "confirmed_by": facts["confirmed_by"], "confirmed_at": facts["confirmed_at"], "facts": facts["data"],
         },
         "tasks": tasks,

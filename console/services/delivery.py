@@ -7,6 +7,7 @@ import sqlite_utils
 
 from console.errors import BadInput, Refused
 from console.i18n import t
+from console.services import door
 from console.services.identity import Actor, require_role
 from console.services.intake import load_case
 from db import audit
@@ -14,19 +15,30 @@ from db import deliveries as deliveries_db
 from db import persons as persons_db
 from db.clock import now_iso
 from db.connection import transaction
-from db.versioning import update_versioned
+from db.versioning import check_version, update_versioned
 
 DELIVERY_ROLES = ("clerk", "supervisor")
 
 
-def send(db: sqlite_utils.Database, actor: Actor, case_no: str, courier: str, waybill: str, address: str | None = None) -> dict[str, Any]:
-    """Hand the results to the courier (the case must be completed)."""
+def send(
+    db: sqlite_utils.Database, actor: Actor, case_no: str, courier: str, waybill: str, address: str | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
+    """Hand the results to the courier (the case must be completed).
+
+    ``expected_version`` is the CASE's version the caller read: a case changed
+    since (by a colleague) is refused naming who and when.
+    """
     require_role(actor, *DELIVERY_ROLES)
-    courier, waybill = (courier or "").strip(), (waybill or "").strip()
-    if not courier or not waybill:
+    if not (courier or "").strip() or not (waybill or "").strip():
         raise BadInput("delivery.courier_waybill_required")
+    courier = door.required_text(courier, "courier", limit=door.CODE_LIMIT)
+    waybill = door.digits(waybill, "waybill") or ""
+    address = door.text(address, "address")
     with transaction(db):
         case = load_case(db, case_no)
+        if expected_version is not None:
+            check_version(db, "cases", case["id"], expected_version)
         if case["status"] != "completed":
             raise Refused("delivery.not_completed", case_no=case["case_no"], status=t(f"status.{case['status']}"))
         last = deliveries_db.latest(db, case["id"])
@@ -40,34 +52,42 @@ def send(db: sqlite_utils.Database, actor: Actor, case_no: str, courier: str, wa
     return deliveries_db.latest(db, case["id"]) or {}
 
 
-def _open_delivery(db: sqlite_utils.Database, case: dict[str, Any]) -> dict[str, Any]:
+def _open_delivery(db: sqlite_utils.Database, case: dict[str, Any], expected_version: int | None = None) -> dict[str, Any]:
     last = deliveries_db.latest(db, case["id"])
+    if last is not None and expected_version is not None and int(last["version"]) != int(expected_version):
+        # a colleague recorded it first (delivered, returned): say who and when, not "nothing open"
+        check_version(db, "deliveries", last["id"], expected_version)
     if last is None or last["delivered_at"] or last["returned_at"]:
         raise Refused("delivery.none_open", case_no=case["case_no"])
     return last
 
 
-def delivered(db: sqlite_utils.Database, actor: Actor, case_no: str) -> dict[str, Any]:
+def _delivery_version(last: dict[str, Any], expected: int | None) -> int:
+    """The DELIVERY's version the caller read (``delivery`` output and ``case show --json`` carry it)."""
+    return int(last["version"]) if expected is None else int(expected)
+
+
+def delivered(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_version: int | None = None) -> dict[str, Any]:
     """The courier confirms delivery: the case is closed as delivered."""
     require_role(actor, *DELIVERY_ROLES)
     with transaction(db):
         case = load_case(db, case_no)
-        last = _open_delivery(db, case)
-        update_versioned(db, "deliveries", last["id"], last["version"], {"delivered_at": now_iso()}, actor.login)
+        last = _open_delivery(db, case, expected_version)
+        update_versioned(db, "deliveries", last["id"], _delivery_version(last, expected_version), {"delivered_at": now_iso()}, actor.login)
         update_versioned(db, "cases", case["id"], case["version"], {"status": "delivered"}, actor.login)
         audit.append(db, actor.audit_name, "delivery.delivered", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"waybill": last["waybill"]})
     return deliveries_db.latest(db, case["id"]) or {}
 
 
-def returned(db: sqlite_utils.Database, actor: Actor, case_no: str, note: str) -> dict[str, Any]:
+def returned(db: sqlite_utils.Database, actor: Actor, case_no: str, note: str, expected_version: int | None = None) -> dict[str, Any]:
     """The parcel came back (wrong address, refused): noted; the case stays completed for a new send."""
     require_role(actor, *DELIVERY_ROLES)
-    note = (note or "").strip()
-    if not note:
+    if not (note or "").strip():
         raise BadInput("delivery.note_required")
+    note = door.required_text(note, "note")
     with transaction(db):
         case = load_case(db, case_no)
-        last = _open_delivery(db, case)
-        update_versioned(db, "deliveries", last["id"], last["version"], {"returned_at": now_iso(), "note": note}, actor.login)
+        last = _open_delivery(db, case, expected_version)
+        update_versioned(db, "deliveries", last["id"], _delivery_version(last, expected_version), {"returned_at": now_iso(), "note": note}, actor.login)
         audit.append(db, actor.audit_name, "delivery.returned", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"note": note})
     return deliveries_db.latest(db, case["id"]) or {}

@@ -20,6 +20,7 @@ from console.rules.idcard import parse_id
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
 from console.rules.months import BadMonth, Month
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
+from console.services import door
 from console.services.clocks import calendar_for, due_date, pauses_of
 from console.services.identity import Actor, require_role
 from console.settings import load_hall, load_parameters
@@ -77,12 +78,14 @@ def initials(name: str) -> str:
 
 
 def _validate_applicant(a: Applicant, today: date | None = None) -> dict[str, Any]:
-    card = parse_id(a.id_number, today=today or date.today())
+    """Every field through the text policy (door), then the rules' checks."""
+    number = door.id_number(a.id_number)
+    card = parse_id(number, today=today or date.today())
     if not card.valid:
-        raise BadInput("intake.bad_id", number=a.id_number, reason=t(card.error or "rules.id.format"))
-    name = (a.name or "").strip()
-    if not name:
+        raise BadInput("intake.bad_id", number=number, reason=t(card.error or "rules.id.format"))
+    if not (a.name or "").strip():
         raise BadInput("intake.no_name")
+    name = door.required_text(a.name, "name")
     if a.staff_category not in STAFF_CATEGORIES:
         raise BadInput("intake.bad_category", value=a.staff_category)
     if a.female_group not in (None, "", "female50", "female55"):
@@ -96,15 +99,25 @@ def _validate_applicant(a: Applicant, today: date | None = None) -> dict[str, An
         "name_initials": initials(name),
         "sex": card.sex,
         "birth_date_id": card.birth_date.isoformat(),
-        "hukou": a.hukou,
-        "phone": a.phone,
-        "address": a.address,
+        "hukou": door.text(a.hukou, "hukou"),
+        "phone": door.phone(a.phone),
+        "address": door.text(a.address, "address"),
         "staff_category": a.staff_category,
         "female_group": a.female_group or None,
         "archive_lost": int(a.archive_lost),
         "insured_before_2011_07": None if a.insured_before_2011_07 is None else int(a.insured_before_2011_07),
-        "bank_card": a.bank_card,
+        "bank_card": _bank_card(a.bank_card),
     }
+
+
+def _bank_card(value: str | None) -> str | None:
+    card = door.digits(value, "bank_card")
+    if card is None:
+        return None
+    card = card.replace(" ", "").replace("-", "")
+    if not card.isdigit() or not 12 <= len(card) <= 19:
+        raise BadInput("door.bad_bank_card", value=card)
+    return card
 
 
 def _employer_id(db: sqlite_utils.Database, a: Applicant) -> int | None:
@@ -112,15 +125,16 @@ def _employer_id(db: sqlite_utils.Database, a: Applicant) -> int | None:
         return None
     from stdnum.cn import uscc
 
-    code = uscc.compact(a.employer_code)
+    code = uscc.compact(door.digits(a.employer_code, "employer") or "")
     if not uscc.is_valid(code):
-        raise BadInput("intake.bad_credit_code", value=a.employer_code)
+        raise BadInput("intake.bad_credit_code", value=code)
     existing = persons_db.employer_by_code(db, code)
     if existing is not None:
         return int(existing["id"])
-    if not a.employer_name:
+    employer_name = door.text(a.employer_name, "employer")
+    if not employer_name:
         raise BadInput("intake.employer_unknown", code=code)
-    return persons_db.upsert_employer(db, code, a.employer_name)
+    return persons_db.upsert_employer(db, code, employer_name)
 
 
 def _audit_person(db: sqlite_utils.Database, actor: Actor, person_id: int, created: bool, fields: dict[str, Any], changes: dict[str, Any]) -> None:
@@ -143,6 +157,7 @@ def register_applicant(db: sqlite_utils.Database, actor: Actor, applicant: Appli
 
 
 def _parse_month(value: str | None) -> Month | None:
+    value = door.digits(value, "month")
     if not value:
         return None
     try:
@@ -203,7 +218,7 @@ def open_case(
         )
         cases_db.set_materials(db, case_id, required, got)
         audit.append(db, actor.audit_name, "case.open", case_id=case_id, entity="case", entity_id=case_no,
-                     detail={"kind": kind, "joint_items": joint, "received": got, "chosen_month": chosen_month})
+                     detail={"kind": kind, "joint_items": joint, "received": got, "chosen_month": str(month) if month else None})
     return load_case(db, case_no)
 
 
@@ -351,6 +366,7 @@ def refuse_case(
     """Refuse for good (不予受理): the conditions cannot be met by bringing papers (e.g. age not reached)."""
     require_role(actor, *INTAKE_ROLES)
     today = today or date.today()
+    reason = door.text(reason, "reason")
     with transaction(db):
         case = load_case(db, case_no)
         _check_state(case, ("draft", "awaiting_correction"), "reject")

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 import sqlite_utils
 
 from console.errors import StaleVersion
-from console.services import intake, prereview
+from console.services import door, intake, prereview
 from console.services.identity import Actor, require_role
 from db import cases as cases_db
 from db import facts as facts_db
@@ -40,7 +40,7 @@ def _person_data(db: sqlite_utils.Database, person: dict[str, Any]) -> dict[str,
 def person_by_id_number(db: sqlite_utils.Database, actor: Actor, id_number: str) -> dict[str, Any] | None:
     """The registered person with this ID number, their employer, archive, periods and open case; None if unknown."""
     require_role(actor, *READ_ROLES)
-    person = persons_db.by_id_number(db, id_number)
+    person = persons_db.by_id_number(db, door.id_number(id_number))
     return None if person is None else _person_data(db, person)
 
 
@@ -131,9 +131,11 @@ def save_prereview(
     return result, int(after["version"])
 
 
-def confirm_prereview(db: sqlite_utils.Database, actor: Actor, case_no: str) -> tuple[prereview.PrereviewResult, dict[str, Any]]:
-    """Confirm the stored facts; returns the result and the stored facts' new metadata."""
-    result = prereview.confirm(db, actor, case_no)
+def confirm_prereview(
+    db: sqlite_utils.Database, actor: Actor, case_no: str, expected_facts_version: int | None = None,
+) -> tuple[prereview.PrereviewResult, dict[str, Any]]:
+    """Confirm the stored facts the screen showed (``expected_facts_version``); returns the result and the facts' new metadata."""
+    result = prereview.confirm(db, actor, case_no, expected_facts_version)
     case = intake.load_case(db, case_no)
     stored = facts_db.get(db, case["id"])
     assert stored is not None

@@ -7,10 +7,12 @@ from typing import Any
 
 import sqlite_utils
 
+from console.errors import BadInput
 from console.rules.birth_date import ArchiveRecord
 from console.rules.intervals import Period
-from console.rules.months import Month
+from console.rules.months import BadMonth, Month
 from console.rules.retirement_facts import PersonFacts
+from console.text_policy import for_display
 from db import persons as persons_db
 
 
@@ -33,7 +35,20 @@ def period(row: dict[str, Any]) -> Period:
 
 
 def person_facts(db: sqlite_utils.Database, person: dict[str, Any]) -> PersonFacts:
-    """Everything the rules need of one stored person."""
+    """Everything the rules need of one stored person.
+
+    A stored row the rules cannot read (a date in Arabic-Indic digits put in
+    by SQL before the text policy) is refused with one line naming the person
+    and pointing at ``retire doctor``, never a traceback.
+    """
+    try:
+        return _person_facts(db, person)
+    except (ValueError, BadMonth) as exc:
+        raise BadInput("data_checks.unreadable_person", id=person.get("id"), id_number=for_display(person.get("id_number")),
+                       reason=for_display(str(exc))) from None
+
+
+def _person_facts(db: sqlite_utils.Database, person: dict[str, Any]) -> PersonFacts:
     pid = int(person["id"])
     return PersonFacts(
         sex=person["sex"],

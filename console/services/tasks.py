@@ -13,6 +13,7 @@ import sqlite_utils
 from console.errors import NotFound, PermissionDenied, Refused
 from console.i18n import t
 from console.rules.task_plan import SPECS, tasks_for
+from console.services import door
 from console.services.clocks import calendar_for, due_date
 from console.services.identity import Actor
 from db import audit
@@ -53,15 +54,47 @@ def _check_status(task: dict[str, Any], allowed: tuple[str, ...], action: str) -
 
 
 def _version(task: dict[str, Any], expected: int | None) -> int:
+    """The version the caller read; None (a CLI command without --version) means the row as it is now.
+
+    Acting on "now" is safe only because every use-case below also refuses what
+    would undo a colleague (a claim of a claimed task, finishing a task someone
+    else holds without take-over): the version guards the rest.
+    """
     return int(task["version"]) if expected is None else int(expected)
 
 
+def _check_reviewer(actor: Actor, task: dict[str, Any]) -> None:
+    spec = SPECS.get(task["item"])
+    if spec is not None and spec.reviewer_only and not actor.has_role("hrss_reviewer"):
+        raise PermissionDenied("tasks.reviewer_only", item=t(f"items.{task['item']}"))
+
+
+def _check_holder(actor: Actor, task: dict[str, Any], take_over: bool) -> str | None:
+    """The login holding a claimed task if it is someone else (take-over given); refused without take-over."""
+    if task["status"] != "claimed" or task["assignee_id"] is None or int(task["assignee_id"]) == actor.staff_id:
+        return None
+    if not take_over:
+        raise Refused("tasks.held_by_other", id=task["id"], who=task["assignee"] or "?", when=task["updated_at"] or "?")
+    return str(task["assignee"] or "?")
+
+
 def claim(db: sqlite_utils.Database, actor: Actor, task_id: int, expected_version: int | None = None) -> dict[str, Any]:
-    """Take an open (or returned) task of one's own department."""
+    """Take an open (or returned) task of one's own department.
+
+    A task someone else has claimed is refused naming them (never re-assigned:
+    a colleague's claim is not undone by a command acting on an old list); a
+    task the actor could not complete (the approval: reviewers only) is
+    refused too, so it is not held by someone who cannot finish it.
+    """
     with transaction(db):
         task = _load(db, task_id)
         _check_department(actor, task)
+        if task["status"] == "claimed":
+            if task["assignee_id"] is not None and int(task["assignee_id"]) == actor.staff_id:
+                raise Refused("tasks.already_yours", id=task_id)
+            raise Refused("tasks.held_by_other", id=task_id, who=task["assignee"] or "?", when=task["updated_at"] or "?")
         _check_status(task, ("open", "returned"), "claim")
+        _check_reviewer(actor, task)
         update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "claimed", "assignee_id": actor.staff_id}, actor.login)
         case = cases_db.get(db, task["case_id"])
         assert case is not None
@@ -86,26 +119,42 @@ def _open_followers(db: sqlite_utils.Database, actor: Actor, case_id: int, done_
     return opened
 
 
+def _take_over(db: sqlite_utils.Database, actor: Actor, task: dict[str, Any], previous: str | None, action: str) -> None:
+    if previous is not None:
+        audit.append(db, actor.audit_name, "task.take_over", case_id=task["case_id"], task_id=task["id"], entity="task", entity_id=task["item"],
+                     detail={"from": previous, "to": actor.login, "for": action})
+
+
 def complete(
-    db: sqlite_utils.Database, actor: Actor, task_id: int, result: str, expected_version: int | None = None, today: date | None = None
+    db: sqlite_utils.Database, actor: Actor, task_id: int, result: str, expected_version: int | None = None, today: date | None = None,
+    take_over: bool = False,
 ) -> dict[str, Any]:
-    """Finish a claimed task with its result; opens the tasks it gated; completes the case when all are done."""
+    """Finish a claimed task with its result; opens the tasks it gated; completes the case when all are done.
+
+    A task claimed by someone else needs ``take_over`` (audited as
+    task.take_over, naming the claimant); the task records who completed it.
+    """
     today = today or date.today()
-    result = (result or "").strip()
-    if not result:
+    if not (result or "").strip():
         raise Refused("tasks.result_required")
+    result = door.required_text(result, "result")
     with transaction(db):
         task = _load(db, task_id)
         _check_department(actor, task)
         _check_status(task, ("claimed",), "done")
+        _check_reviewer(actor, task)
+        previous = _check_holder(actor, task, take_over)
         spec = SPECS.get(task["item"])
-        if spec is not None and spec.reviewer_only and not actor.has_role("hrss_reviewer"):
-            raise PermissionDenied("tasks.reviewer_only", item=t(f"items.{task['item']}"))
         if spec is not None and spec.needs_confirmed_prereview:
             facts = facts_db.get(db, task["case_id"])
             if facts is None or not facts["confirmed_at"]:
                 raise Refused("tasks.prereview_not_confirmed", case_no=task["case_no"])
-        update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "done", "result": result, "done_at": now_iso(), "missing": None}, actor.login)
+        update_versioned(
+            db, "tasks", task_id, _version(task, expected_version),
+            {"status": "done", "result": result, "done_at": now_iso(), "missing": None, "assignee_id": actor.staff_id, "completed_by": actor.login},
+            actor.login,
+        )
+        _take_over(db, actor, task, previous, "done")
         audit.append(db, actor.audit_name, "task.done", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"result": result})
         _open_followers(db, actor, task["case_id"], task["item"], today)
         remaining = [x for x in tasks_db.for_case(db, task["case_id"]) if x["status"] != "done"]
@@ -117,16 +166,24 @@ def complete(
     return _load(db, task_id)
 
 
-def return_task(db: sqlite_utils.Database, actor: Actor, task_id: int, missing: str, expected_version: int | None = None) -> dict[str, Any]:
-    """Send a task back naming what is missing (the window collects it; then it is claimed again)."""
-    missing = (missing or "").strip()
-    if not missing:
+def return_task(
+    db: sqlite_utils.Database, actor: Actor, task_id: int, missing: str, expected_version: int | None = None, take_over: bool = False,
+) -> dict[str, Any]:
+    """Send a task back naming what is missing (the window collects it; then it is claimed again).
+
+    Returning a task someone else has claimed undoes their claim: it needs
+    ``take_over`` (audited), like completing it.
+    """
+    if not (missing or "").strip():
         raise Refused("tasks.missing_required")
+    missing = door.required_text(missing, "missing")
     with transaction(db):
         task = _load(db, task_id)
         _check_department(actor, task)
         _check_status(task, ("open", "claimed"), "return")
+        previous = _check_holder(actor, task, take_over)
         update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "returned", "missing": missing, "assignee_id": None}, actor.login)
+        _take_over(db, actor, task, previous, "return")
         audit.append(db, actor.audit_name, "task.return", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"missing": missing})
     return _load(db, task_id)
 

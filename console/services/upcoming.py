@@ -8,7 +8,7 @@ each read, computed and written in one transaction.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -25,6 +25,7 @@ from console.rules.months import BadMonth, Month
 from console.rules.parameters import LocalParameters, policy_version
 from console.rules.retirement_age import group_for, statutory_retirement
 from console.rules.retirement_facts import PersonFacts
+from console.services import door
 from console.services.identity import Actor, require_role
 from console.settings import load_hall, load_parameters
 from db import audit
@@ -135,6 +136,10 @@ class RecomputeResult:
     persons: int
     seconds: float
     dropped_for_policy: int
+    skipped: list[int] = field(default_factory=list)
+    """Person ids whose stored rows could not be computed (a birth date in
+    Arabic-Indic digits put in by SQL...): left without a status, reported, and
+    listed by ``retire doctor``; everyone else is computed."""
 
 
 def recompute(db: sqlite_utils.Database, actor: Actor | None, everyone: bool = True, progress: Progress | None = None) -> RecomputeResult:
@@ -160,11 +165,12 @@ def recompute(db: sqlite_utils.Database, actor: Actor | None, everyone: bool = T
     now = now_iso()
     done = 0
     after = 0
+    skipped: list[int] = []
     while True:
         with transaction(db):
             inputs = status_db.read_batch(db, after, BATCH, only_missing=not everyone)
             if inputs:
-                status_db.write(db, [status_row(p[0], facts_of(p, r, q), params, version, now) for p, r, q in inputs])
+                status_db.write(db, _rows_of(inputs, params, version, now, skipped))
         if not inputs:
             break
         after = inputs[-1][0][0]
@@ -176,8 +182,28 @@ def recompute(db: sqlite_utils.Database, actor: Actor | None, everyone: bool = T
     if actor is not None and done:
         with transaction(db):
             audit.append(db, actor.audit_name, "prereview.recompute", entity="person_status",
-                         detail={"persons": done, "everyone": everyone, "policy_version": version})
-    return RecomputeResult(done, time.perf_counter() - started, dropped)
+                         detail={"persons": done - len(skipped), "everyone": everyone, "policy_version": version,
+                                 "skipped": len(skipped), "skipped_ids": skipped[:SKIPPED_IN_AUDIT]})
+    return RecomputeResult(done - len(skipped), time.perf_counter() - started, dropped, skipped)
+
+
+SKIPPED_IN_AUDIT = 100
+
+
+def _rows_of(inputs: list[Any], params: LocalParameters, version: str, now: str, skipped: list[int]) -> list[tuple[Any, ...]]:
+    """The status rows of one batch; a person whose stored rows cannot be read is skipped and noted.
+
+    One poisoned row (a date in another digit script, a month that is not
+    one) must not stop the county: the rules refuse it with ValueError (bad
+    ISO date) or BadMonth, and nothing else is caught.
+    """
+    rows = []
+    for p, r, q in inputs:
+        try:
+            rows.append(status_row(p[0], facts_of(p, r, q), params, version, now))
+        except (ValueError, BadMonth, TypeError):
+            skipped.append(int(p[0]))
+    return rows
 
 
 def _month(text: str) -> Month:
@@ -233,7 +259,7 @@ def flags_of(r: dict[str, Any]) -> list[str]:
 
 
 def _person(db: sqlite_utils.Database, id_number: str) -> dict[str, Any]:
-    person = persons_db.by_id_number(db, (id_number or "").strip().upper())
+    person = persons_db.by_id_number(db, door.id_number(id_number))
     if person is None:
         raise NotFound("upcoming.no_person", id_number=id_number)
     return person
@@ -247,6 +273,7 @@ def record_contact(db: sqlite_utils.Database, actor: Actor, id_number: str, chan
     if on is not None and on > date.today():
         raise BadInput("upcoming.future_date", value=on.isoformat())
     at = (on or date.today()).isoformat()
+    note = door.text(note, "note")
     with transaction(db):
         person = _person(db, id_number)
         contact_id = status_db.add_contact(db, person["id"], at, channel, note, actor.staff_id)

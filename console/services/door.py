@@ -1,0 +1,80 @@
+"""The text policy at the service door: every free-text and number input of a use-case.
+
+The CLI, the TUI and scripts calling the services all come through here, so a
+name with a terminal escape is refused whoever typed it, and an ID number in
+full-width or superscript digits is stored as ASCII (one person, one number).
+Built on console.text_policy (characters and digit scripts); this module adds
+the formats and the length limits, which are the importer's
+(console/services/import_values.py: free text 500 characters), so a value
+the importer would refuse is refused at the window too.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from console.errors import BadInput
+from console.text_policy import ascii_digits, check_text
+
+FREE_TEXT_LIMIT = 500
+"""The importer's limit for free text (import_values.parse_text)."""
+CODE_LIMIT = 64
+"""Waybills, credit codes, bank cards, ID numbers: short codes."""
+
+_MOBILE_RE = re.compile(r"^(?:\+?86-?)?1[3-9][0-9]{9}$")
+_LANDLINE_RE = re.compile(r"^0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?$")
+
+
+def text(value: object, field: str, *, required: bool = False, limit: int = FREE_TEXT_LIMIT, multiline: bool = False) -> str | None:
+    """Free text checked against the policy; None when empty and not required."""
+    checked = check_text(value, field, max_length=limit, required=required, multiline=multiline)
+    return checked or None
+
+
+def required_text(value: object, field: str, *, limit: int = FREE_TEXT_LIMIT) -> str:
+    return check_text(value, field, max_length=limit, required=True)
+
+
+def digits(value: object, field: str, *, limit: int = CODE_LIMIT) -> str | None:
+    """An ID number, date, month or code: NFKC to ASCII digits, other scripts refused; None when empty."""
+    if value is None:
+        return None
+    out = ascii_digits(value, field)
+    if len(out) > limit:
+        raise BadInput("text.too_long", field=field, length=len(out), limit=limit)
+    return out or None
+
+
+def id_number(value: object) -> str:
+    """An ID number as ASCII (``²`` becomes 2, full-width digits become ASCII); spaces and dashes dropped."""
+    out = digits(value, "id_number") or ""
+    return re.sub(r"[\s\-]", "", out).upper()
+
+
+def phone(value: object) -> str | None:
+    """A phone: an 11-digit mobile (optionally +86) or a landline such as 0472-1234567; None when empty."""
+    out = digits(value, "phone", limit=32)
+    if out is None:
+        return None
+    compact = re.sub(r"[\s()]", "", out)
+    if not (_MOBILE_RE.match(compact) or _LANDLINE_RE.match(compact)):
+        raise BadInput("door.bad_phone", value=out)
+    return compact
+
+
+def mixes_han_and_latin(name: str) -> bool:
+    """True for a name written partly in Han characters and partly in Latin letters (王fang).
+
+    Not refused: halls write a rare character (生僻字) the input method lacks in
+    pinyin, and such a name is real.  The CLI and the intake screen warn, so a
+    slip of the input method is seen before the notice is printed.
+    """
+    han = latin = False
+    for char in name:
+        if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\U00020000" <= char <= "\U0003134f":
+            han = True
+        elif char.isascii() and char.isalpha():
+            latin = True
+        elif unicodedata.category(char).startswith("L") and unicodedata.normalize("NFKC", char).isascii():
+            latin = True  # full-width Latin letters
+    return han and latin
