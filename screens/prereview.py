@@ -556,15 +556,15 @@ class PrereviewScreen(Screen[bool]):
             self.notify(t("tui.prereview.save_first"), severity="warning", markup=False)
             return
         self.busy = True
-        self.run_confirm()
+        self.run_confirm(None if self.facts_meta is None else int(self.facts_meta["version"]))
 
     @work(thread=True, exclusive=True, group="prereview-save", exit_on_error=False)
-    def run_confirm(self) -> None:
+    def run_confirm(self, expected: int | None = None) -> None:
         from console.services.lookup import confirm_prereview
 
         try:
             with self.ctx.open() as (db, actor):
-                _, meta = confirm_prereview(db, actor, self.case_no)
+                _, meta = confirm_prereview(db, actor, self.case_no, expected)
         except RetireError as exc:
             self.post_message(self.Failed(exc.text()))
             return

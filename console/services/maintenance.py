@@ -129,4 +129,15 @@ def doctor(db: sqlite_utils.Database, path: Path) -> DoctorReport:
         report.checks.append(Check(f"orphans.{name}", count == 0, str(count)))
     broken = audit.verify_chain(db)
     report.checks.append(Check("audit_chain", broken is None, "ok" if broken is None else f"first broken row {broken}"))
+    report.checks.append(_stored_text_check(db))
     return report
+
+
+def _stored_text_check(db: sqlite_utils.Database) -> Check:
+    """Rows stored before the text policy (or by SQL) that break it: a warning naming them, not a failure."""
+    from console.i18n import t
+    from console.services.data_checks import stored_policy_breaks
+
+    found = stored_policy_breaks(db)
+    detail = t("data_checks.clean") if not found.count else t("data_checks.found", count=found.count, rows=found.summary())
+    return Check("stored_text", True, detail)
