@@ -159,13 +159,15 @@ for _kind in IMPORT_KINDS:
 def import_template(
     kind: Annotated[str, typer.Argument(help="persons | employers | archive | contributions | cases")],
     fmt: Annotated[str, typer.Option("--format", help="csv | xlsx")] = "csv",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output file (CSV: default standard output).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output file, '-' for standard output (CSV: the default).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file (never a symlink).")] = False,
 ) -> None:
     """空白导入模板（表头“中文(field)”，* 为必填） / An empty import template: header 中文(field), * = required."""
+    from console.safe_files import is_stdout
     from console.services.importer import write_template
 
-    write_template(kind, fmt, out, sys.stdout)
-    if out is not None:
+    write_template(kind, fmt, out, sys.stdout, force=force)
+    if out is not None and not is_stdout(out):
         warn(t("importer.cli.template_written", path=str(out)))
 
 

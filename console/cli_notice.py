@@ -1,13 +1,17 @@
 """``retire notice``: print a case's notices and forms (DOCX or plain text), list them.
 
     retire notice CASE --kind acceptance|correction|refusal|joint-form|approval-form
-                       [--format txt|docx] [--out FILE] [--lang zh|en] [--number N] [--reissue]
+                       [--format txt|docx] [--out FILE|-] [--force] [--lang zh|en] [--number N] [--reissue]
     retire notice list CASE [--json]
 
 Plain text goes to stdout unless --out; DOCX goes to --out, or to
-CASE-kind.docx in the current directory, and the path is printed.  Printing a
-decision notice reprints what was issued; a form is issued on first request
-and reprinted afterwards (--reissue gives it a new number).
+CASE-kind.docx in the current directory, and the path is printed (``--out -``:
+to stdout).  A file is written through ``console.safe_files``: an existing
+one needs --force, a symlink is refused, the file is private (0600; 0640 in
+the hall's setgid directory).  Text on a terminal is shown without control
+characters.  Printing a decision notice reprints what was issued; a form is
+issued on first request and reprinted afterwards (--reissue gives it a new
+number).
 """
 from __future__ import annotations
 
@@ -17,8 +21,10 @@ from typing import Annotated, Optional
 import typer
 
 from console.cli_support import OPTIONS, print_json, print_table, session
+from console.display import clean
 from console.errors import BadInput
 from console.i18n import t
+from console.safe_files import check_target, is_stdout
 
 FORMATS = ("txt", "docx")
 
@@ -28,7 +34,8 @@ def notice_command(
     case: Annotated[Optional[str], typer.Argument(help="With 'list': the case number.", metavar="[CASE]", show_default=False)] = None,
     kind: Annotated[Optional[str], typer.Option("--kind", help="acceptance | correction | refusal | joint-form | approval-form")] = None,
     fmt: Annotated[str, typer.Option("--format", help="txt (stdout unless --out) or docx.")] = "txt",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output file (docx default: CASE-kind.docx in the current directory).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output file, '-' for stdout (docx default: CASE-kind.docx in the current directory).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file (never a symlink).")] = False,
     lang: Annotated[Optional[str], typer.Option("--lang", help="zh or en (default: the console language).")] = None,
     number: Annotated[Optional[str], typer.Option("--number", help="Print this numbered notice instead of the latest of its kind.")] = None,
     reissue: Annotated[bool, typer.Option("--reissue", help="Forms only: issue again with a new number.")] = False,
@@ -64,6 +71,9 @@ def notice_command(
     if f not in FORMATS:
         raise BadInput("notices.cli.bad_format", value=fmt)
     doc_lang = lang or OPTIONS.lang
+    dest = out if f == "txt" else out or Path.cwd() / f"{target}-{k.replace('_', '-')}.docx"
+    if dest is not None and not is_stdout(dest):
+        check_target(dest, force=force)  # refused before a form is issued for nothing
     db, actor = session()
     try:
         notice = notices.get_notice(db, actor, target, k, number=number, reissue=reissue)
@@ -71,13 +81,14 @@ def notice_command(
         db.close()
     if f == "txt":
         text = notices.notice_text(notice, doc_lang)
-        if out is None:
-            typer.echo(text, nl=False)
+        if out is None or is_stdout(out):
+            typer.echo(clean(text), nl=False)
             return
-        path = notices.write_file(out, text.encode("utf-8"))
+        path = notices.write_file(out, clean(text).encode("utf-8"), force=force)
     else:
-        path = notices.write_file(out or Path.cwd() / f"{target}-{k.replace('_', '-')}.docx", notices.notice_docx(notice, doc_lang))
-    typer.echo(str(path))
+        path = notices.write_file(dest, notices.notice_docx(notice, doc_lang), force=force)
+    if not is_stdout(path):
+        typer.echo(str(path))
 
 
 def register(app: typer.Typer) -> None:

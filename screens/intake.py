@@ -386,7 +386,9 @@ class IntakeScreen(Screen[str | None]):
         except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
             self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
             return
-        self.post_message(self.PersonFound(id_number, data))
+        from console.display import clean_tree
+
+        self.post_message(self.PersonFound(id_number, clean_tree(data)))  # stored text shown without control characters
 
     def on_intake_screen_person_found(self, message: PersonFound) -> None:
         if parse_id(self._value("id_number")).number != message.id_number:

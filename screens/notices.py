@@ -206,7 +206,7 @@ class NoticesScreen(RetireScreen):
                 from screens.widgets.confirm import ConfirmModal
 
                 self.app.push_screen(ConfirmModal(t("tui.notices.overwrite", path=str(path))),
-                                     lambda yes: self._issue_first(row, lambda: self._write(row, path)) if yes else None)
+                                     lambda yes: self._issue_first(row, lambda: self._write(row, path, force=True)) if yes else None)
                 return
             self._issue_first(row, lambda: self._write(row, path))
 
@@ -214,7 +214,7 @@ class NoticesScreen(RetireScreen):
         question = t("tui.notices.path_question", kind=t(f"notices.kind.{row.kind}"), number=number)
         self.app.push_screen(TextPrompt(question, value=str(self.default_path(row))), chosen)
 
-    def _write(self, row: NoticeRow, path: Path) -> None:
+    def _write(self, row: NoticeRow, path: Path, force: bool = False) -> None:
         from console.services import notices
 
         case_no, lang, number = self.case_no, self.ctx.lang, self._number_arg(row)
@@ -224,4 +224,5 @@ class NoticesScreen(RetireScreen):
             if row.number is None:
                 self.action_refresh()
 
-        self.call(lambda db, actor: notices.write_docx(db, actor, case_no, row.kind, path, lang=lang, number=number), written)
+        self.call(lambda db, actor: notices.write_docx(db, actor, case_no, row.kind, path, lang=lang, number=number, force=force),
+                  written)

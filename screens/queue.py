@@ -143,7 +143,9 @@ class QueueScreen(RetireScreen):
                 self.post_message(ServiceFailed(error, None))
             return
         if not worker.is_cancelled:
-            self.post_message(PageLoaded(query, rows, total, page, pages))
+            from console.display import clean_tree
+
+            self.post_message(PageLoaded(query, clean_tree(rows), total, page, pages))  # shown without control characters
 
     def on_page_loaded(self, message: PageLoaded) -> None:
         self.loads += 1

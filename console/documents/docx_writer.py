@@ -23,6 +23,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from console.display import clean, clean_tree
+
 _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
 
 
@@ -138,7 +140,13 @@ def _normalise_zip(data: bytes, when: datetime) -> bytes:
 
 
 def render_docx(model: Mapping[str, Any], issued_at: datetime, author: str = "") -> bytes:
-    """The DOCX bytes of a document model; ``issued_at`` fixes every timestamp inside."""
+    """The DOCX bytes of a document model; ``issued_at`` fixes every timestamp inside.
+
+    Stored text is written without control characters (a name put in by SQL
+    must not break the XML nor reach the reader's screen).
+    """
+    model = clean_tree(dict(model))
+    author = clean(author)
     style = model["style"]
     lang = model.get("lang", "zh")
     latin = style["latin_font"]

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from typing import Any, Mapping
 
+from console.display import clean_tree
+
 WIDTH = 72
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201f"
 _TOKENS = re.compile(rf"[^\s{_CJK}]+\s*|\s+|.", re.S)
@@ -94,7 +96,8 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def render_text(model: Mapping[str, Any]) -> str:
-    """The plain-text document (ends with one newline)."""
+    """The plain-text document (ends with one newline), without control characters in stored text."""
+    model = clean_tree(dict(model))
     zh = model.get("lang") == "zh"
     indent = "\u3000\u3000" if zh else "    "
     lines: list[str] = []

@@ -220,13 +220,14 @@ class _Rejects:
     """The rejects file, written to a temporary name and renamed only after the commit."""
 
     def __init__(self, path: Path, header: list[str], reasons: dict[int, str]) -> None:
+        from console.safe_files import atomic_writer
+
         self.path = path
-        self.tmp = path.with_name(path.name + ".part")
         self.reasons = reasons
-        try:
-            self.fh = self.tmp.open("w", encoding="utf-8-sig", newline="")
-        except OSError as exc:
-            raise BadInput("importer.cannot_write", path=str(path), reason=exc.strerror or str(exc)) from None
+        # a private temporary file beside it (O_EXCL|O_NOFOLLOW), renamed on commit; a symlink is refused.
+        # force: a rejects file left by the previous run of the same import is replaced (never written through)
+        self._writer = atomic_writer(path, force=True, binary=False, encoding="utf-8-sig", newline="")
+        self.fh = self._writer.__enter__()
         self.writer = csv.writer(self.fh)
         self.writer.writerow([*header, t("importer.rejects.line_header"), t("importer.rejects.reason_header")])
         self.width = len(header)
@@ -241,15 +242,17 @@ class _Rejects:
         self.count += 1
 
     def commit(self) -> None:
-        self.fh.close()
-        os.replace(self.tmp, self.path)
+        self._writer.__exit__(None, None, None)
 
     def discard(self) -> None:
         try:
-            self.fh.close()
-            self.tmp.unlink()
-        except OSError:
+            self._writer.__exit__(_Discarded, _Discarded(), None)
+        except _Discarded:
             pass
+
+
+class _Discarded(Exception):
+    """Thrown into the rejects writer to drop its temporary file."""
 
 
 def _reasons(report_errors: Iterable[dict[str, Any]]) -> dict[int, str]:
@@ -428,25 +431,29 @@ def _write(db: sqlite_utils.Database, actor: Actor, source: Source, validated: _
                 rejects.discard()
 
 
-def write_template(kind: str, fmt: str, out: Path | None, stream: Any = None) -> None:
+def write_template(kind: str, fmt: str, out: Path | None, stream: Any = None, force: bool = False) -> None:
     """An empty import file: one header row, ``中文(field)``, '*' on required columns.
 
-    CSV goes to ``stream`` when there is no ``out`` (no BOM, for pipes) or to
-    ``out`` with a BOM (so Excel opens it as UTF-8).  XLSX needs ``out`` and
-    carries a second sheet explaining every column.
+    CSV goes to ``stream`` when there is no ``out`` or it is ``-`` (no BOM,
+    for pipes) or to ``out`` with a BOM (so Excel opens it as UTF-8).  XLSX
+    needs ``out`` (``-``: standard output) and carries a second sheet
+    explaining every column.  A file is written through
+    ``console.safe_files`` (private temporary file renamed when whole; an
+    existing file needs ``force``; a symlink is refused).
     """
+    import sys
+
+    from console.safe_files import atomic_writer, is_stdout
+
     if kind not in KINDS:
         raise BadInput("importer.bad_kind", value=kind, allowed=", ".join(KINDS))
     headers = [c.header for c in COLUMNS[kind]]
     if fmt == "csv":
-        if out is None:
-            csv.writer(stream, lineterminator="\n").writerow(headers)
+        if out is None or is_stdout(out):
+            csv.writer(stream if stream is not None else sys.stdout, lineterminator="\n").writerow(headers)
             return
-        try:
-            with out.open("w", encoding="utf-8-sig", newline="") as fh:
-                csv.writer(fh).writerow(headers)
-        except OSError as exc:
-            raise BadInput("importer.cannot_write", path=str(out), reason=exc.strerror or str(exc)) from None
+        with atomic_writer(out, force=force, binary=False, encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh).writerow(headers)
         return
     if fmt != "xlsx":
         raise BadInput("importer.bad_template_format", value=fmt)
@@ -473,10 +480,8 @@ def write_template(kind: str, fmt: str, out: Path | None, stream: Any = None) ->
         notes.append([col.header, t("importer.template.yes") if col.required else "", _hint(kind, col.name)])
     notes.column_dimensions["A"].width = 32
     notes.column_dimensions["C"].width = 90
-    try:
-        book.save(out)
-    except OSError as exc:
-        raise BadInput("importer.cannot_write", path=str(out), reason=exc.strerror or str(exc)) from None
+    with atomic_writer(out, force=force) as fh:
+        book.save(fh)
 
 
 def _hint(kind: str, name: str) -> str:

@@ -7,7 +7,9 @@ problem and exits non-zero so cron can alert.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,11 @@ from typing import Any
 import sqlite_utils
 
 from console.errors import BadInput, Refused
+from console.safe_files import TEMP_SUFFIX, check_target, mode_for, os_failure
 from console.services.identity import Actor, require_role
 from db import audit
 from db import maintenance as m
-from db.connection import create_private_file, open_database, transaction
+from db.connection import open_database, transaction
 from db.schema import SCHEMA_VERSION, current_version
 
 WAL_WARN_BYTES = 256 * 1024 * 1024
@@ -43,33 +46,77 @@ class DoctorReport:
 
 
 def backup(db: sqlite_utils.Database, actor: Actor, target: Path, force: bool = False) -> dict[str, Any]:
-    """Write a consistent copy to ``target`` and verify it."""
+    """Write a consistent copy to ``target`` and verify it; the copy is never written through a planted name.
+
+    SQLite's online backup writes to a path, so it writes into a fresh
+    private directory made beside the target (``mkdir`` 0700: nobody else can
+    create a name in it, so no link can be planted under SQLite).  The copy
+    is checked (integrity, audit chain), given 0600 (0640 in a setgid hall
+    directory) whatever the umask, fsynced and renamed onto the target; the
+    private directory is removed whatever happens, so no partial copy is
+    ever left.  An existing target needs ``force``; a symlink, a directory,
+    a device or a FIFO is refused even with it.
+    """
     require_role(actor, "admin", "supervisor")
-    target = Path(target)
+    target = Path(target).expanduser()
+    if not target.parent.is_dir():
+        raise BadInput("db.no_directory", path=str(target), directory=str(target.parent))
+    check_target(target, force=True)  # a link, a directory, a device: refused (exit 2)
     if target.exists() and not force:
         raise Refused("maintenance.target_exists", path=str(target))
-    if not target.parent.exists():
-        raise BadInput("db.no_directory", path=str(target), directory=str(target.parent))
-    tmp = target.with_name(target.name + ".part")
-    tmp.unlink(missing_ok=True)
-    create_private_file(tmp)  # a copy holds ID numbers and bank cards: never world-readable
-    m.backup_to(db, tmp)
-    copy = m.open_readonly(tmp)
+    mode = mode_for(target.parent)
     try:
-        problems = m.integrity(copy)
-        chain = audit.verify_chain(copy)
-        version = current_version(copy)
+        workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent))
+    except OSError as exc:
+        raise os_failure(exc, target) from None
+    try:
+        tmp = workdir / target.name
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+            os.fchmod(fd, mode)  # a copy holds ID numbers and bank cards: never world-readable
+            os.close(fd)
+            m.backup_to(db, tmp)
+        except OSError as exc:
+            raise os_failure(exc, target) from None
+        copy = m.open_readonly(tmp)
+        try:
+            problems = m.integrity(copy)
+            chain = audit.verify_chain(copy)
+            version = current_version(copy)
+        finally:
+            copy.close()
+        if problems or chain is not None:
+            raise Refused("maintenance.backup_bad", problems="; ".join(problems[:3]) or f"audit chain at row {chain}")
+        try:
+            fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                os.fchmod(fd, mode)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            check_target(target, force=force)  # it may have been planted while the copy was made
+            os.replace(tmp, target)
+            _fsync_directory(target.parent)
+        except OSError as exc:
+            raise os_failure(exc, target) from None
     finally:
-        copy.close()
-    if problems or chain is not None:
-        tmp.unlink(missing_ok=True)
-        raise Refused("maintenance.backup_bad", problems="; ".join(problems[:3]) or f"audit chain at row {chain}")
-    os.replace(tmp, target)
-    for suffix in ("-wal", "-shm"):
-        Path(str(tmp) + suffix).unlink(missing_ok=True)
+        shutil.rmtree(workdir, ignore_errors=True)
     with transaction(db):
         audit.append(db, actor.audit_name, "db.backup", entity="database", entity_id=str(target), detail={"schema_version": version})
     return {"path": str(target), "bytes": target.stat().st_size, "schema_version": version}
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def check_backup(source: Path) -> dict[str, Any]:

@@ -541,16 +541,24 @@ def docx_bytes(
 
 def write_docx(
     db: sqlite_utils.Database, actor: Actor, case_no: str, kind: str, path: Path | str, lang: str | None = None,
-    number: str | None = None, reissue: bool = False,
+    number: str | None = None, reissue: bool = False, force: bool = False,
 ) -> Path:
-    """Write the notice as DOCX to ``path``; returns the path."""
+    """Write the notice as DOCX to ``path``; returns the path.  An existing file needs ``force``."""
+    from console.safe_files import check_target, is_stdout
+
+    if not is_stdout(path):
+        check_target(Path(path).expanduser(), force=force)  # before a form is issued for nothing
     data = docx_bytes(db, actor, case_no, kind, lang, number, reissue)
-    return write_file(Path(path), data)
+    return write_file(Path(path), data, force=force)
 
 
-def write_file(path: Path, data: bytes) -> Path:
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise BadInput("notices.cannot_write", path=str(path), reason=exc.strerror or str(exc)) from None
+def write_file(path: Path, data: bytes, force: bool = False) -> Path:
+    """Write a rendered notice through ``console.safe_files`` (private temporary file, renamed when whole).
+
+    A target that exists needs ``force``; a symlink, a device or a FIFO is
+    refused (``BadInput``); ``-`` is standard output.
+    """
+    from console.safe_files import write_bytes
+
+    write_bytes(path, data, force=force)
     return path

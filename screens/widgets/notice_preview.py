@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from console.display import clean
 from console.i18n import current_lang, t
 from console.rules.explain import Finding
 from console.settings import load_hall
@@ -76,9 +77,9 @@ class NoticePreview(ModalScreen[None]):
 
     def __init__(self, title: str, number: str | None, text: str) -> None:
         super().__init__()
-        self.title_text = title
+        self.title_text = clean(title)
         self.number = number
-        self.text = text
+        self.text = clean(text)  # a stored name with an escape must not reach the terminal
 
     def compose(self) -> ComposeResult:
         with Vertical():

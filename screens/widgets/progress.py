@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from console.display import clean
 from console.i18n import t
 
 DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
@@ -37,5 +38,5 @@ def days_left_cell(days: int | None, state: str) -> Text:
 
 
 def plain(value: object, style: str = "") -> Text:
-    """A table cell that is never parsed as markup."""
-    return Text("" if value is None else str(value), style=style, no_wrap=True, overflow="ellipsis")
+    """A table cell that is never parsed as markup, and shows stored text without control characters."""
+    return Text(clean(value), style=style, no_wrap=True, overflow="ellipsis")
