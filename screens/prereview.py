@@ -300,7 +300,9 @@ class PrereviewScreen(Screen[bool]):
         except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
             self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
             return
-        self.post_message(self.Loaded(state))
+        from console.display import clean_tree
+
+        self.post_message(self.Loaded(clean_tree(state)))  # stored text shown without control characters
 
     def on_prereview_screen_loaded(self, message: Loaded) -> None:
         state = message.state

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
+from console.display import clean_tree
 from console.errors import RetireError, StaleVersion
 from console.i18n import t
 
@@ -104,6 +105,7 @@ class RetireScreen(Screen[Any]):
             try:
                 with self.ctx.open() as (db, actor):
                     value = fn(db, actor)
+                value = clean_tree(value)  # stored text reaches the screen without control characters
             except Exception as error:  # every failure becomes a notification
                 if not isinstance(error, RetireError):
                     log.exception("service call failed")
