@@ -5,6 +5,17 @@ TUI is imported only inside the ``tui`` command), nor for the modules of
 commands it does not run: ``main()`` registers only the module that owns the
 command named on the command line (every module for ``--help`` or an
 unknown word).  ``console.cli.app`` is the full app, built on first use.
+
+Exit codes are a contract (README "Exit codes"): 0 ok, 1 refused by the
+rules, 2 bad input, 3 the environment failed.  ``main()`` is the top-level
+guard: a fault that escapes a command gets its sentence from
+``console.faults``; anything else (a bug) is logged with its traceback under
+``platformdirs.user_log_dir("retire")`` and the user sees one line naming
+the log (exit 3).  stdout is flushed inside the guard, so a reader that
+went away (``| head``) is exit 3 with one line, not Python's
+"Exception ignored ... BrokenPipeError".  Long jobs (import, demo, restore,
+prereview --all) leave a ``<db>.busy`` note while they hold the write lock,
+so a colleague who waits past the busy timeout is told who holds it.
 """
 from __future__ import annotations
 
@@ -31,6 +42,8 @@ COMMAND_MODULES: dict[str, str] = {
 }
 """Which module registers each top-level command (one register(app) per module)."""
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--lang")
+LONG_JOBS = ("import", "demo", "restore")
+"""Commands that may hold the write lock for long: they leave a busy note (console.faults.BusyNote)."""
 
 
 def _global(
@@ -90,8 +103,72 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def _command_words(args: list[str]) -> list[str]:
+    """``retire --db X import persons F.csv`` -> ["import", "persons"]: the words naming the command."""
+    words: list[str] = []
+    i = 0
+    while i < len(args) and len(words) < 2:
+        word = args[i]
+        if word in GLOBAL_OPTIONS_WITH_VALUE:
+            i += 2
+            continue
+        if word.startswith("-"):
+            break
+        words.append(word)
+        i += 1
+    return words
+
+
+def _busy_note(args: list[str]) -> Any:
+    """A BusyNote for a long job, else a no-op context."""
+    import contextlib
+
+    words = _command_words(args)
+    if not words or not (words[0] in LONG_JOBS or (words[0] == "prereview" and "--all" in args)):
+        return contextlib.nullcontext()
+    from console.faults import BusyNote
+
+    return BusyNote("retire " + " ".join(words))
+
+
+def _flush_stdout() -> bool:
+    """Flush stdout; False (stdout silenced) when the reader has gone away."""
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        from console.faults import silence_stdout
+
+        silence_stdout()
+        return False
+    except OSError as exc:
+        import errno
+
+        if exc.errno != errno.EPIPE:
+            raise
+        from console.faults import silence_stdout
+
+        silence_stdout()
+        return False
+    return True
+
+
+def _exit_with(error: BaseException, args: list[str]) -> int:
+    """One line on stderr for ``error`` and the status to exit with (the top-level guard)."""
+    from console.faults import crash_line, is_broken_pipe, say, silence_stdout, translate
+    from console.i18n import t
+
+    mapped = translate(error)
+    if mapped is None:
+        say(crash_line(error, "retire " + " ".join(_command_words(args))))
+        return 3
+    if is_broken_pipe(mapped):
+        silence_stdout()
+    say(t("cli.error", message=mapped.text()))
+    return mapped.exit_code
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point, and the top-level guard (see the module docstring)."""
     args = sys.argv[1:]
     word = _command_word(args)
     if word is not None and word in COMMAND_MODULES:
@@ -100,4 +177,28 @@ def main() -> None:
         modules = ["cli_tui"]  # a bare `retire` (perhaps with --db/--lang) opens the console
     else:
         modules = None  # --help, or a word we do not know: let Typer list everything
-    build_app(modules)(prog_name="retire")
+    code: int | str | None
+    try:
+        with _busy_note(args):
+            build_app(modules)(prog_name="retire")
+        code = 0
+    except SystemExit as done:
+        code = done.code
+    except KeyboardInterrupt:
+        from console.faults import say
+        from console.i18n import t
+
+        say(t("cli.interrupted"))
+        code = 130
+    except BaseException as error:  # noqa: BLE001 - the top-level guard: never a traceback
+        code = _exit_with(error, args)
+    try:
+        flushed = _flush_stdout()
+    except BaseException as error:  # noqa: BLE001 - e.g. EIO on a terminal that went away
+        code = _exit_with(error, args)
+    else:
+        if not flushed and code in (0, None):
+            from console.errors import BrokenOutput
+
+            code = _exit_with(BrokenOutput("faults.broken_pipe"), args)
+    sys.exit(code)

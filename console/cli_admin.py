@@ -233,7 +233,7 @@ def doctor_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
     from db.location import resolve_db_path
 
     path = resolve_db_path(OPTIONS.db)
-    db = open_store(OPTIONS.db)
+    db = open_store(OPTIONS.db, allow_older=True)  # an older schema is reported (exit 1), not refused
     try:
         report = doctor(db, path)
     finally:

@@ -1,7 +1,11 @@
 """What every CLI command shares: error handling, output, the global options.
 
 Commands never print tracebacks: a ``RetireError`` becomes one line on stderr
-and its exit status (2 bad input, 1 refusal).  Reads print a tabulate table
+and its exit status (1 refusal, 2 bad input, 3 the environment failed); an
+``OSError`` / ``sqlite3.Error`` / ``MemoryError`` is first translated by
+``console.faults`` (disk full, busy, read-only, I/O, broken pipe: exit 3).
+Anything else is a bug and reaches ``console.cli.main``, whose top-level
+guard logs the traceback and prints one line (exit 3).  Reads print a tabulate table
 or, with ``--json``, UTF-8 JSON on stdout (data only; diagnostics on stderr).
 """
 from __future__ import annotations
@@ -26,18 +30,35 @@ class GlobalOptions:
     db: Path | None = None
     lang: str | None = None
 
+    def db_path(self) -> Path | None:
+        """The database file these options name (--db, $RETIRE_DB, the default); None if it cannot be told."""
+        try:
+            from db.location import resolve_db_path
+
+            return resolve_db_path(self.db)
+        except Exception:  # noqa: BLE001 - only used to word a message
+            return None
+
 
 OPTIONS = GlobalOptions()
 
 
 def fail(err: RetireError) -> typer.Exit:
-    """Print the error on stderr and return the Exit to raise."""
-    typer.echo(t("cli.error", message=err.text()), err=True)
+    """Print the error on stderr (if stderr is still open) and return the Exit to raise.
+
+    After a broken pipe, stdout is pointed at /dev/null so that the
+    interpreter's final flush does not add "Exception ignored ... BrokenPipeError".
+    """
+    from console.faults import is_broken_pipe, say, silence_stdout
+
+    if is_broken_pipe(err):
+        silence_stdout()
+    say(t("cli.error", message=err.text()))
     return typer.Exit(err.exit_code)
 
 
 def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain errors into one line and an exit status."""
+    """Turn domain errors and faults of the machine into one line and an exit status."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -48,6 +69,13 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             typer.echo(t("cli.interrupted"), err=True)
             raise typer.Exit(130) from None
+        except Exception as exc:  # noqa: BLE001 - sqlite3/OS faults get their sentence; a bug goes on to main()
+            from console.faults import translate
+
+            mapped = translate(exc, OPTIONS.db_path())
+            if mapped is None:
+                raise
+            raise fail(mapped) from None
 
     return wrapper
 

@@ -55,3 +55,16 @@ class EnvironmentFailure(RetireError):
     retries later instead of treating it as bad input or a refusal."""
 
     exit_code = 3
+
+
+class DatabaseBusy(EnvironmentFailure):
+    """Another writer held the database past the busy timeout (exit 3: retry later)."""
+
+
+class BrokenOutput(EnvironmentFailure):
+    """Standard output was closed before everything was written (``| head``)."""
+
+
+def exit_code_of(error: BaseException) -> int:
+    """The exit status the CLI gives ``error``: its own for a RetireError, else 3 (the environment / a bug)."""
+    return error.exit_code if isinstance(error, RetireError) else 3

@@ -3,7 +3,15 @@
 The hall shares one SQLite file between clerks on one server, so every
 connection gets the same settings: WAL (readers never block the writer),
 foreign keys on, a 15 s busy timeout (a clerk waits for a colleague's save
-rather than seeing "database is locked"), and NORMAL sync (safe with WAL).
+rather than seeing "database is locked"; ``RETIRE_BUSY_TIMEOUT_MS`` changes
+it, e.g. for a test or a hall with very long imports), and NORMAL sync
+(safe with WAL).
+
+Only ``retire init`` (``create=True``) makes a hall out of a missing or
+empty file.  Every other opener passes ``create=False`` and is refused,
+before SQLite writes a byte, when the file is empty (0 bytes), is not a
+SQLite file, or is a SQLite file without our schema_version table: a
+typo'd ``--db`` never becomes an empty hall that ``doctor`` calls healthy.
 
 ``transaction()`` starts with BEGIN IMMEDIATE: the write lock is taken up
 front, so two writers queue at the start instead of the second one failing
@@ -17,7 +25,7 @@ import sqlite3
 import stat
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import sqlite_utils
 
@@ -25,6 +33,12 @@ from console.errors import BadInput, NotFound
 from db.location import default_db_path
 
 BUSY_TIMEOUT_MS = 15000
+"""How long a writer waits for the lock before "database is busy" (exit 3)."""
+BUSY_TIMEOUT_ENV = "RETIRE_BUSY_TIMEOUT_MS"
+MAX_BUSY_TIMEOUT_MS = 600_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+_last_path: Path | None = None
+_lock_listeners: list[Callable[[sqlite_utils.Database], None]] = []
 PRIVATE_MODE = 0o600
 SHARED_MODE = 0o660
 
@@ -65,6 +79,61 @@ def _create_file(path: Path) -> None:
         os.close(fd)
 
 
+def busy_timeout_ms() -> int:
+    """The busy timeout: ``$RETIRE_BUSY_TIMEOUT_MS`` when it is a whole number in 0..600000, else 15 s."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if raw.isascii() and raw.isdigit() and int(raw) <= MAX_BUSY_TIMEOUT_MS:
+        return int(raw)
+    return BUSY_TIMEOUT_MS
+
+
+def last_opened() -> Path | None:
+    """The database file this process opened last (for messages about a fault met later)."""
+    return _last_path
+
+
+def add_lock_listener(callback: Callable[[sqlite_utils.Database], None]) -> None:
+    """Call ``callback(db)`` each time an outermost ``transaction()`` has taken the write lock."""
+    _lock_listeners.append(callback)
+
+
+def remove_lock_listener(callback: Callable[[sqlite_utils.Database], None]) -> None:
+    if callback in _lock_listeners:
+        _lock_listeners.remove(callback)
+
+
+def _is_hall(conn: sqlite3.Connection) -> tuple[bool, bool]:
+    """(has our schema_version table, has any other table): a read, changes nothing."""
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    ours = "schema_version" in names
+    others = any(n != "schema_version" and not n.startswith("sqlite_") for n in names)
+    return ours, others
+
+
+def _check_file(path: Path, create: bool) -> None:
+    """Refuse (without create) an empty file or one that is not SQLite at all, before SQLite sees it."""
+    if create:
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise _open_failure(exc, path) from None
+    if head != SQLITE_HEADER:
+        raise BadInput("db.not_hall", path=str(path))
+
+
+def _open_failure(exc: BaseException, path: Path) -> Exception:
+    """A failure met while opening: the machine's (disk full, read-only, I/O: exit 3) or else the file's (exit 2)."""
+    from console.errors import EnvironmentFailure
+    from console.faults import translate
+
+    err = translate(exc, path)
+    if isinstance(err, EnvironmentFailure):
+        return err
+    return BadInput("db.cannot_open", path=str(path), reason=_reason(exc))
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
@@ -74,9 +143,14 @@ def _reason(exc: BaseException) -> str:
 def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and if allowed create) the database file with the hall's settings.
 
-    Raises ``NotFound`` for a missing file when ``create`` is false and
-    ``BadInput`` for anything that cannot be opened as a database.
+    Without ``create``: ``NotFound`` for a missing file, ``BadInput('db.not_hall')``
+    for an empty, non-SQLite or foreign SQLite file (nothing is written to
+    it), ``BadInput`` for anything else that cannot be opened.  A foreign
+    SQLite file opened with ``create`` keeps its journal mode (``migrate``
+    then refuses it).  A disk that is full, read-only or failing is an
+    ``EnvironmentFailure`` (exit 3) in both modes.
     """
+    global _last_path
     path = Path(path).expanduser()
     try:
         is_dir, exists = path.is_dir(), path.exists()
@@ -93,27 +167,36 @@ def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
                 try:
                     parent.mkdir(parents=True, mode=0o700, exist_ok=True)
                 except OSError as exc:
-                    raise BadInput("db.cannot_open", path=str(path), reason=_reason(exc)) from None
+                    raise _open_failure(exc, path) from None
             else:
                 raise BadInput("db.no_directory", path=str(path), directory=str(parent))
         try:
             _create_file(path)
         except OSError as exc:
-            raise BadInput("db.cannot_open", path=str(path), reason=_reason(exc)) from None
+            raise _open_failure(exc, path) from None
+    _check_file(path, create)
+    _last_path = path
+    timeout_ms = busy_timeout_ms()
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000)
     except sqlite3.Error as exc:
-        raise BadInput("db.cannot_open", path=str(path), reason=_reason(exc)) from None
+        raise _open_failure(exc, path) from None
     try:
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        # journal_mode reads the header: this is where "file is not a database" shows
-        conn.execute("PRAGMA journal_mode=WAL").fetchone()
+        conn.execute(f"PRAGMA busy_timeout={timeout_ms}")
+        ours, others = _is_hall(conn)  # reads the header: "file is not a database" shows here
+        if not ours and not create:
+            raise BadInput("db.not_hall", path=str(path))
+        if ours or not others:  # never switch a foreign file's journal: migrate() refuses it
+            conn.execute("PRAGMA journal_mode=WAL").fetchone()
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
         db = sqlite_utils.Database(conn, execute_plugins=False)
     except sqlite3.Error as exc:
         conn.close()
-        raise BadInput("db.cannot_open", path=str(path), reason=_reason(exc)) from None
+        raise _open_failure(exc, path) from None
+    except BaseException:
+        conn.close()
+        raise
     return db
 
 
@@ -147,6 +230,8 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
+        for listener in list(_lock_listeners):
+            listener(db)
         yield db
     except BaseException:
         if conn.in_transaction:

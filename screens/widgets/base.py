@@ -46,10 +46,15 @@ class ServiceFailed(Message):
 
 
 def error_text(error: BaseException) -> str:
-    """The user's words for any failure."""
-    if isinstance(error, RetireError):
-        return error.text()
-    return t("tui.app.unexpected", message=f"{type(error).__name__}: {error}")
+    """The user's words for any failure: the CLI's sentence for a fault of the machine
+    (busy, disk full, read-only, I/O: console.faults), and for a bug one line naming
+    the crash log that holds its traceback, never a raw ``OperationalError``."""
+    from console.faults import crash_line, translate
+
+    mapped = translate(error)
+    if mapped is not None:
+        return mapped.text()
+    return crash_line(error, "retire tui")
 
 
 class RetireScreen(Screen[Any]):
@@ -108,7 +113,13 @@ class RetireScreen(Screen[Any]):
                 value = clean_tree(value)  # stored text reaches the screen without control characters
             except Exception as error:  # every failure becomes a notification
                 if not isinstance(error, RetireError):
-                    log.exception("service call failed")
+                    from console.faults import translate
+
+                    mapped = translate(error, self.ctx.db_path)
+                    if mapped is None:
+                        log.exception("service call failed")
+                    else:
+                        error = mapped  # the sentence names this hall's file and its lock holder
                 if not worker.is_cancelled:
                     self.post_message(ServiceFailed(error, on_error))
                 return
