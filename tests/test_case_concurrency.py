@@ -124,8 +124,8 @@ def test_different_tasks_claimed_together_move_the_case_once(db, db_path, carol,
     ids = task_ids(db, case_no)
     v = case_row(db, case_no)["version"]
     results = race(db_path, [
-        ("carol", "task.claim", ids["hrss.card"], {}),
-        ("clara", "task.claim", ids["hrss.approval"], {}),
+        ("carol", "task.claim", ids["hrss.approval"], {}),
+        ("clara", "task.claim", ids["hrss.card"], {}),
     ])
     assert [r[2] for r in results] == ["ok", "ok"], results
     case = case_row(db, case_no)
