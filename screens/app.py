@@ -43,6 +43,14 @@ def _name_of(screen: Screen[Any]) -> str:
     return str(screen.title or screen.sub_title or type(screen).__name__)
 
 
+def _is_demo_hall(ctx: AppContext) -> bool:
+    """Whether the open hall is a demo one (its title then says 演示 / DEMO)."""
+    from console.services.demo_hall import is_demo_hall
+
+    with ctx.open() as (db, _):
+        return is_demo_hall(db)
+
+
 ROLE_ORDER = ("clerk", "hrss_reviewer", "medical", "housing_fund", "health", "supervisor", "admin")
 
 
@@ -86,6 +94,8 @@ class RetireApp(App[None]):
 
         county = load_hall()["hall"]["county" if ctx.lang == "zh" else "county_en"]
         self.title = f"{t('tui.app.title')} · {county}"
+        if _is_demo_hall(ctx):
+            self.title = f"{self.title} · {t('demo.title_mark')}"
         self.sub_title = staff_line(ctx)
 
     def on_mount(self) -> None:

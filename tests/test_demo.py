@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -31,8 +32,20 @@ TASK_STATES = ("waiting", "open", "claimed", "done", "returned")
 @pytest.fixture(scope="module")
 def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     path = tmp_path_factory.mktemp("demo") / "county.db"
+    started = _wall()
     summary = populate(path, cases=120, seed=SEED, login="newcomer", today=TODAY, fast=False)
+    WRITTEN[path] = (started, _wall())
     return path, summary
+
+
+WRITTEN: dict[Path, tuple[str, str]] = {}
+"""The real time span in which each module-scoped county was written."""
+
+
+def _wall() -> str:
+    from db.clock import wall_now_iso
+
+    return wall_now_iso()
 
 
 def _rows(path: Path, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -53,7 +66,8 @@ def _snapshot(path: Path) -> dict[str, Any]:
         "materials": _rows(path, "SELECT * FROM materials ORDER BY case_id, code"),
         "deliveries": _rows(path, "SELECT * FROM deliveries ORDER BY id"),
         "counters": _rows(path, "SELECT * FROM case_counters") + _rows(path, "SELECT * FROM notice_counters ORDER BY kind"),
-        "audit": _rows(path, "SELECT id, at, actor, action, case_id, task_id, entity, entity_id, detail, hash FROM audit ORDER BY id"),
+        # audit rows carry the real time of writing (so neither ``at`` nor the chain's MAC can match between runs)
+        "audit": _rows(path, "SELECT id, actor, action, case_id, task_id, entity, entity_id, detail FROM audit ORDER BY id"),
     }
     # the services also render each notice at once; the bulk path leaves that to the first print
     out["notices"] = [
@@ -140,7 +154,12 @@ def test_audit_chain_and_integrity(county: tuple[Path, Any]) -> None:
     finally:
         db.close()
     stamps = [r[0] for r in _rows(path, "SELECT at FROM audit ORDER BY id")]
-    assert stamps == sorted(stamps)  # the story was played in time order
+    assert stamps == sorted(stamps)  # written in order
+    # the story's dates are simulated (months back); the audit says when each row was really written
+    started, ended = WRITTEN[path]
+    assert all(started[:19] <= at[:19] <= ended[:19] for at in stamps), (started, stamps[0], stamps[-1], ended)
+    received = sorted(r[0] for r in _rows(path, "SELECT received_at FROM cases"))
+    assert received[0][:10] < TODAY.isoformat() and received[0][:10] < started[:10]
 
 
 def test_login_holds_every_role(county: tuple[Path, Any]) -> None:
@@ -167,9 +186,18 @@ def test_case_show_json_of_a_delivered_case(county: tuple[Path, Any], cli_app: A
 
 def test_bulk_path_writes_what_the_services_write(county: tuple[Path, Any], tmp_path: Path) -> None:
     path, summary = county
+    started = _wall()
     fast = populate(tmp_path / "fast.db", cases=120, seed=SEED, login="newcomer", today=TODAY, fast=True)
+    ended = _wall()
     assert fast.by_status == summary.by_status
     assert _snapshot(tmp_path / "fast.db") == _snapshot(path)
+    stamps = [r[0] for r in _rows(tmp_path / "fast.db", "SELECT at FROM audit ORDER BY id")]
+    assert all(started[:19] <= at[:19] <= ended[:19] for at in stamps)  # real write times in the bulk path too
+    db = open_database(tmp_path / "fast.db", create=False)
+    try:
+        assert audit.verify_chain(db) is None
+    finally:
+        db.close()
 
 
 def test_deterministic_for_a_seed(tmp_path: Path) -> None:
@@ -234,10 +262,209 @@ def test_cli_demo_then_refuses_to_mix(tmp_path: Path, cli_app: Any, monkeypatch:
     assert "delivered" in first.stdout
     again = runner.invoke(cli_app, ["--db", str(path), "demo", "--cases", "50"])
     assert again.exit_code == 1
-    assert "never be mixed" in again.output and "--force" in again.output
+    assert "already holds 50 demo cases" in again.output and "--force" in again.output
     bad = runner.invoke(cli_app, ["--db", str(path), "demo", "--cases", "-5"])
     assert bad.exit_code == 2
     forced = runner.invoke(cli_app, ["--db", str(path), "demo", "--cases", "10", "--force", "--json"])
     assert forced.exit_code == 0, forced.output
     data = json.loads(forced.stdout)
     assert data["cases"] == 10 and sum(data["by_status"].values()) == 60
+    db = open_database(path, create=False)
+    try:
+        from db import hall_meta
+
+        assert hall_meta.is_demo(db)
+    finally:
+        db.close()
+
+
+# --- a demo never touches a real hall ---------------------------------------------
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file in ``folder`` and its bytes (a sidecar -wal/-shm created by a probe shows up here too)."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _real_hall(folder: Path, cli_app: Any, with_case: bool) -> Path:
+    """A hall made by ``retire init`` (admin alice, a clerk), optionally with one real case."""
+    path = folder / "hall.db"
+    runner = CliRunner()
+    env = {"RETIRE_LOGIN": "alice", "RETIRE_LANG": "en"}
+    assert runner.invoke(cli_app, ["--db", str(path), "init"], env=env).exit_code == 0
+    added = runner.invoke(cli_app, ["--db", str(path), "staff", "add", "wangfang", "--name", "王芳", "--role", "clerk"], env=env)
+    assert added.exit_code == 0, added.output
+    if with_case:
+        from console.rules.idcard import make_id
+        from console.services.identity import resolve_actor
+        from console.services.intake import Applicant, open_case
+
+        db = open_database(path, create=False)
+        try:
+            open_case(db, resolve_actor(db, "wangfang"), Applicant(id_number=make_id("150222", date(1966, 5, 3), 11), name="真实申请人"), today=TODAY)
+        finally:
+            db.close()
+    return path
+
+
+@pytest.mark.parametrize("with_case", [False, True], ids=["staff only", "staff and a case"])
+@pytest.mark.parametrize("login", ["alice", "mallory"])
+def test_demo_force_on_a_real_hall_exits_1_and_changes_nothing(
+    tmp_path: Path, cli_app: Any, with_case: bool, login: str
+) -> None:
+    path = _real_hall(tmp_path, cli_app, with_case)
+    before = _files(tmp_path)
+    for args in (["demo", "--cases", "5", "--force"], ["demo", "--cases", "5"], ["demo", "--cases", "0", "--force", "--json"]):
+        result = CliRunner().invoke(cli_app, ["--db", str(path), *args], env={"RETIRE_LOGIN": login, "RETIRE_LANG": "en"})
+        assert result.exit_code == 1, result.output
+        assert len(result.stderr.strip().splitlines()) == 1 and "not a demo hall" in result.stderr, result.stderr
+        assert "Traceback" not in result.output
+        assert _files(tmp_path) == before  # byte for byte, and no file beside it
+    roles = _rows(path, "SELECT s.login, r.role FROM staff s JOIN staff_roles r ON r.staff_id = s.id ORDER BY 1, 2")
+    assert roles == [("alice", "admin"), ("wangfang", "clerk")]
+
+
+def test_demo_refuses_any_unmarked_file(tmp_path: Path, cli_app: Any) -> None:
+    """Empty, zero-byte, not a database, an unmarked SQLite file, a link to a demo hall: all refused, untouched."""
+    demo = tmp_path / "demo.db"
+    populate(demo, cases=0, seed=1, login="me", today=TODAY)
+    plain = tmp_path / "plain.db"
+    con = sqlite3.connect(plain)
+    con.execute("CREATE TABLE notes (x)")
+    con.commit()
+    con.close()
+    (tmp_path / "zero.db").write_bytes(b"")
+    (tmp_path / "text.db").write_text("not a database\n")
+    (tmp_path / "link.db").symlink_to(demo)
+    before = _files(tmp_path)
+    for name in ("plain.db", "zero.db", "text.db", "link.db"):
+        result = CliRunner().invoke(cli_app, ["--db", str(tmp_path / name), "demo", "--cases", "3", "--force"],
+                                    env={"RETIRE_LOGIN": "me", "RETIRE_LANG": "zh"})
+        assert result.exit_code == 1, (name, result.output)
+        assert "不是演示库" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert _files(tmp_path) == before
+
+
+def test_populate_itself_refuses_a_real_hall(tmp_path: Path, cli_app: Any) -> None:
+    from console.errors import Refused
+
+    path = _real_hall(tmp_path, cli_app, with_case=True)
+    before = _files(tmp_path)
+    with pytest.raises(Refused) as err:
+        populate(path, cases=3, seed=1, login="alice", today=TODAY)
+    assert err.value.key == "demo.not_demo_hall"
+    assert _files(tmp_path) == before
+
+
+def test_a_new_demo_hall_is_marked_and_built_out_of_sight(tmp_path: Path) -> None:
+    from console.services.demo_hall import is_demo_hall
+
+    path = tmp_path / "fresh.db"
+    summary = populate(path, cases=20, seed=3, login="me", today=TODAY, fast=True)
+    assert summary.path == path and summary.cases == 20
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.db"]  # no temporary file, no -wal left
+    db = open_database(path, create=False)
+    try:
+        assert is_demo_hall(db)
+        marked = db.execute("SELECT set_at FROM hall_meta WHERE key = 'hall_kind'").fetchone()[0]
+        first = db.execute("SELECT at FROM audit ORDER BY id LIMIT 1").fetchone()[0]
+        assert marked[:10] == first[:10]  # marked when made, at the real time
+    finally:
+        db.close()
+    # the caller's roles are the demo hall's business only
+    assert {r[0] for r in _rows(path, "SELECT role FROM staff_roles JOIN staff ON staff.id = staff_id WHERE login = 'me'")} == set(ROLES_ALL)
+
+
+def test_tui_demo_marks_its_throwaway_hall_and_the_title_says_so(tmp_path: Path, cli_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from console import cli_tui
+    from console.i18n import set_lang
+    from screens.app import RetireApp
+    from screens.context import AppContext
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    path = cli_tui._demo_database(5, "me")
+    assert path.is_relative_to(tmp_path)
+    db = open_database(path, create=False)
+    try:
+        from db import hall_meta
+
+        assert hall_meta.is_demo(db)
+    finally:
+        db.close()
+    for lang, mark in (("zh", "演示"), ("en", "DEMO")):
+        set_lang(lang)
+        assert RetireApp(AppContext(db_path=path, login="me", lang=lang)).title.endswith(f" · {mark}")
+    (tmp_path / "real").mkdir()
+    real = _real_hall(tmp_path / "real", cli_app, with_case=False)
+    set_lang("zh")
+    title = RetireApp(AppContext(db_path=real, login="wangfang", lang="zh")).title
+    assert "演示" not in title
+
+
+def _children(pid: int) -> set[int]:
+    """Every descendant of ``pid`` (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat_line = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat_line.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {p for p, pp in parents.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_kill_9_leaves_no_worker_and_nothing_the_next_run_trips_on(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    target = tmp_path / "big.db"
+    env = {**os.environ, "RETIRE_LOGIN": "me", "RETIRE_LANG": "en"}
+    proc = subprocess.Popen([sys.executable, "-m", "console", "--db", str(target), "demo", "--cases", "30000"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(workers) < 2:
+        workers |= _children(proc.pid)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert workers, "the demo never started its worker processes"
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(_alive(w) for w in workers):
+        time.sleep(0.05)
+    assert not [w for w in workers if _alive(w)], "worker processes outlived their parent"
+    assert not target.exists()  # a half-made hall is never visible under its name
+    leftovers = [p.name for p in tmp_path.iterdir()]
+    assert all(name.startswith(".big.db.demo-") for name in leftovers), leftovers
+    # the next run on the same name works, and clears the dead run's temporary files
+    again = subprocess.run([sys.executable, "-m", "console", "--db", str(target), "demo", "--cases", "30", "--json"],
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["cases"] == 30
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.db"]
+    fresh = subprocess.run([sys.executable, "-m", "console", "--db", str(tmp_path / "other.db"), "demo", "--cases", "10"],
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert fresh.returncode == 0, fresh.stderr
+
