@@ -39,6 +39,7 @@ COMMAND_MODULES: dict[str, str] = {
     "import": "cli_import", "export": "cli_import",
     "demo": "cli_demo",
     "calc": "cli_calc",
+    "hall": "cli_hall",
 }
 """Which module registers each top-level command (one register(app) per module)."""
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--lang")
@@ -132,7 +133,9 @@ def _busy_note(args: list[str]) -> Any:
 
 
 def _flush_stdout() -> bool:
-    """Flush stdout; False (stdout silenced) when the reader has gone away."""
+    """Flush stdout; False (stdout silenced) when the reader has gone away or stdout was closed."""
+    if sys.stdout is None:  # started with fd 1 closed (`>&-`): nothing printed reached anyone
+        return False
     try:
         sys.stdout.flush()
     except (BrokenPipeError, ValueError):

@@ -1,9 +1,11 @@
-"""``retire demo``: fill a database with a demo county (never a hall's real one).
+"""``retire demo``: fill a demo hall with a demo county (never a hall's real one).
 
 Thin: check the target, call ``fixtures.demo.populate``, print the summary.
-The database is the configured one (--db / $RETIRE_DB / default); a file
-that already holds cases is refused unless --force, because demo people and
-cases must never be mixed into a hall's real work.
+The database is the configured one (--db / $RETIRE_DB / default).  The demo
+writes only into a NEW file (which it marks as a demo hall) or a file
+already marked as one, whatever --force says: on any other file -- with
+staff or cases, or simply unmarked -- it exits 1 with one line and changes
+nothing.  On a demo hall that already holds cases, --force adds more.
 """
 from __future__ import annotations
 
@@ -27,21 +29,22 @@ def demo_command(
         bool | None,
         typer.Option("--fast/--no-fast", help="Bulk writes (default from 5,000 cases) or the real services (every notice rendered)."),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Add demo cases to a database that already holds cases.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Add demo cases to a demo hall that already holds cases (never to any other file).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """生成演示数据（仅用于演示库） / Fill the database with a demo county (for demo databases only)."""
-    from console.services.identity import current_login
+    """生成演示数据（只写入新文件或演示库） / Fill a new file or a demo hall with a demo county (never a real hall)."""
+    from console.services.demo_hall import check_target
+    from console.services.identity import requested_login
     from db.location import resolve_db_path
-    from fixtures.demo import existing_cases, populate
+    from fixtures.demo import populate
 
     path = resolve_db_path(OPTIONS.db)
-    found = existing_cases(path)
-    if found and not force:
-        raise Refused("demo.has_cases", path=str(path), count=found)
-    if found:
-        warn(t("demo.forced", path=str(path), count=found))
-    login = current_login()
+    found = check_target(path)  # Refused (exit 1) for any file that is not new or a demo hall
+    if found.cases and not force:
+        raise Refused("demo.has_cases", path=str(path), count=found.cases)
+    if found.cases:
+        warn(t("demo.forced", path=str(path), count=found.cases))
+    login = requested_login()  # a demo hall honours RETIRE_LOGIN (identity.py)
     with _progress(cases) as progress:
         summary = populate(path, cases=cases, seed=seed, login=login, progress=progress, fast=fast)
     if as_json:

@@ -152,11 +152,14 @@ def stdout_is_terminal() -> bool:
 
 def session() -> tuple[Any, Any]:
     """Open the configured store and resolve the acting staff member (closed on failure)."""
-    from console.services.identity import resolve_actor
+    from console.services.identity import override_ignored, resolve_actor
     from console.services.store import open_store
 
     db = open_store(OPTIONS.db)
     try:
+        ignored = override_ignored(db)
+        if ignored:  # the kernel's word stands; say so once, scripts keep working
+            warn(t("identity.override_ignored", login=ignored, env="RETIRE_LOGIN"))
         return db, resolve_actor(db)
     except BaseException:
         db.close()

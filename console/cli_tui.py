@@ -33,18 +33,20 @@ def _demo_database(cases: int, login: str) -> Path:
 
 def run_tui(demo: bool = False, cases: int = DEMO_CASES, lang: str | None = None, db_path: Path | None = None) -> None:
     """Resolve the database and the staff member, then run the console (one line and exit 1 on refusal)."""
-    from console.services.identity import current_login
+    from console.services.identity import override_ignored, requested_login
     from db.location import resolve_db_path
 
     chosen = set_lang(lang or OPTIONS.lang or os.environ.get("RETIRE_LANG"))
     try:
-        login = current_login()
+        login = requested_login()  # only what a demo hall grants; the real actor is resolved on open
         path = _demo_database(cases, login) if demo else resolve_db_path(db_path or OPTIONS.db)
         from screens.context import AppContext
 
-        ctx = AppContext(db_path=path, login=login, lang=chosen)
-        with ctx.open():
-            pass  # refuses an unknown or disabled login before any screen is drawn
+        ctx = AppContext(db_path=path, login=login, lang=chosen, from_process=True)
+        with ctx.open() as (db, _actor):  # refuses an unknown or disabled login before any screen is drawn
+            ignored = override_ignored(db)
+        if ignored:
+            typer.echo(t("identity.override_ignored", login=ignored, env="RETIRE_LOGIN"), err=True)
     except RetireError as err:
         raise fail(err) from None
     from screens.app import RetireApp

@@ -31,10 +31,34 @@ def _read(path: Path) -> dict[str, Any]:
 def load_parameters(override: str | None = None) -> LocalParameters:
     """The parameters in force: shipped defaults, then the hall's override file."""
     data = _read(DEFAULT_PARAMETERS_FILE)
-    override = override if override is not None else os.environ.get("RETIRE_PARAMETERS")
+    override = override if override is not None else _hall_setting("parameters", "RETIRE_PARAMETERS")
     if override:
         data.update(_read(Path(override)))
+    data.pop(IMPORT_TABLE, None)  # the importer's limits are not a rule: they stay out of the policy digest
     return LocalParameters.from_mapping(data)
+
+
+IMPORT_TABLE = "import"
+"""The ``[import]`` table: the importer's size and depth limits (``value`` is a table of them)."""
+
+
+@cache
+def load_import_limits(override: str | None = None) -> dict[str, Any]:
+    """The ``[import]`` limits: shipped defaults, then the hall's override file's entries by name."""
+    limits: dict[str, Any] = {}
+    files = [DEFAULT_PARAMETERS_FILE]
+    override = override if override is not None else os.environ.get("RETIRE_PARAMETERS")
+    if override:
+        files.append(Path(override))
+    for path in files:
+        table = _read(path).get(IMPORT_TABLE)
+        if table is None:
+            continue
+        value = table.get("value") if isinstance(table, dict) else None
+        if not isinstance(value, dict):
+            raise BadInput("settings.parameters_invalid", path=str(path), reason="[import] needs a value table")
+        limits.update(value)
+    return limits
 
 
 DEFAULT_HALL_FILE = Path(__file__).with_name("hall.toml")
@@ -44,8 +68,23 @@ DEFAULT_HALL_FILE = Path(__file__).with_name("hall.toml")
 def load_hall(override: str | None = None) -> dict[str, dict[str, str]]:
     """The hall's names, contact and notice-number formats ($RETIRE_HALL overrides by table)."""
     data = _read(DEFAULT_HALL_FILE)
-    override = override if override is not None else os.environ.get("RETIRE_HALL")
+    override = override if override is not None else _hall_setting("names", "RETIRE_HALL")
     if override:
         for table, values in _read(Path(override)).items():
             data.setdefault(table, {}).update(values)
     return data
+
+
+def _hall_setting(name: str, env_var: str) -> str | None:
+    """A file named by the hall's config (service account), else by ``$env_var``.
+
+    Under a hall's service account the caller's environment does not
+    choose the rules: only root's config file does (console.hall_config).
+    """
+    from db.location import hall_of_process
+
+    hall = hall_of_process()
+    if hall is not None:
+        value = getattr(hall, name)
+        return str(value) if value is not None else None
+    return os.environ.get(env_var)

@@ -25,12 +25,29 @@ def default_db_path() -> Path:
 def resolve_db_path(explicit: Path | None = None) -> Path:
     """The database file to use: ``explicit``, else ``$RETIRE_DB``, else the per-user default.
 
+    In a hall's service account (or root's job naming a hall) the hall's
+    config file decides, and ``explicit`` and the environment are ignored.
+
     No side effects: creating directories is ``open_database``'s job, and only
     for the per-user default (a typo in a shared path must not grow a new tree).
     """
+    hall = hall_of_process()
+    if hall is not None:
+        return hall.db  # a hall's service account: root's config, never the caller's --db / $RETIRE_DB
     if explicit is not None and str(explicit) != "":
         return Path(explicit).expanduser()
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
         return Path(env).expanduser()
     return default_db_path()
+
+
+def hall_of_process():  # -> console.hall_config.HallConfig | None
+    """The hall config this process runs under (exit 3 when it exists but is not trustworthy)."""
+    from console.errors import EnvironmentFailure
+    from console.hall_config import HallConfigError, active
+
+    try:
+        return active()
+    except HallConfigError as err:
+        raise EnvironmentFailure("hall.config_untrusted", path=str(err.path), reason=err.reason) from None

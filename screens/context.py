@@ -28,6 +28,9 @@ class AppContext:
     lang: str = "zh"
     today_override: date | None = None
     actor: Actor | None = field(default=None)
+    from_process: bool = False
+    """Resolve the actor from the process at every open (the kernel's caller, RETIRE_LOGIN
+    only where identity.py honours it) instead of taking ``login`` as given."""
 
     @property
     def today(self) -> date:
@@ -38,8 +41,10 @@ class AppContext:
         """A connection and the actor, for one unit of work in the current thread."""
         db = open_store(self.db_path)
         try:
-            actor = resolve_actor(db, self.login)
+            actor = resolve_actor(db, None if self.from_process else self.login)
             self.actor = actor
+            if self.from_process:
+                self.login = actor.login
             yield db, actor
         finally:
             db.close()

@@ -23,11 +23,13 @@ def _audit_actions(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     return [tuple(r) for r in db.execute("SELECT actor, action, entity_id FROM audit ORDER BY id")]
 
 
-def test_current_login_hook(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RETIRE_LOGIN", "zhangsan")
-    assert current_login() == "zhangsan"
-    monkeypatch.delenv("RETIRE_LOGIN")
-    assert current_login()  # the OS login
+def test_current_login_is_the_kernels_not_the_environments(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import pwd
+
+    for var in ("RETIRE_LOGIN", "LOGNAME", "USER", "USERNAME"):
+        monkeypatch.setenv(var, "zhangsan")
+    assert current_login() == pwd.getpwuid(os.getuid()).pw_name
 
 
 def test_actor_roles_and_departments(db: sqlite_utils.Database, staff: Any) -> None:

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import sqlite_utils
 
 from console.errors import BadInput, NotFound, PermissionDenied, Refused
-from console.services.identity import Actor, current_login, require_role
+from console.services.identity import Actor, acting_login, require_role
 from db import audit
 from db import staff as staff_db
 from db.connection import open_database, transaction
@@ -164,7 +164,7 @@ def bootstrap_admin(db: sqlite_utils.Database, login: str | None = None) -> str 
     with transaction(db):
         if staff_db.count(db) > 0:
             return None
-        login = _check_login(login or current_login())
+        login = _check_login(login or acting_login(db))
         staff_db.insert(db, login, login, ["admin"])
         audit.append(
             db, login, "staff.bootstrap_admin",
@@ -179,6 +179,7 @@ def init_database(path: Path | None = None) -> InitResult:
     db = open_database(resolved, create=True)
     try:
         applied = migrate(db)
+        audit.ensure_keyed(db)  # the audit key, created if missing; an old chain is continued under it
         admin = bootstrap_admin(db)
         return InitResult(
             path=resolved,
