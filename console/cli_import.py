@@ -29,7 +29,10 @@ _IMPORT_HELP = {
     "employers": "导入单位名册 / Import employers (key: unified social credit code).",
     "archive": "导入档案材料记录 / Import archive records (key: person + document kind + date).",
     "contributions": "导入缴费期间 / Import contribution periods (key: person + from + to + kind).",
-    "cases": "导入办件 / Import cases (key: case number).",
+    "cases": ("导入办件（新办件只能以草稿 draft 导入；已登记的办件状态不变，状态列须为空或与现状相同）"
+              " / Import cases (key: case number). A new case is imported as a draft only; a registered case keeps"
+              " its status (the status column must be empty or equal to it): every later status is reached"
+              " through the workflow's commands, which write its notices and tasks."),
 }
 _EXPORT_HELP = {
     "cases": "导出办件 / Export cases (same filters as `case list`).",
@@ -84,6 +87,8 @@ class ProgressBar:
 
 
 def _report_out(report: Any, as_json: bool) -> None:
+    if report.encoding and report.encoding_source:
+        warn(t(f"importer.cli.encoding_{report.encoding_source}", encoding=report.encoding))
     if as_json:
         print_json(report.as_dict())
     elif report.errors:

@@ -9,9 +9,10 @@ Upserts are written so that re-importing the same file changes nothing:
 ``ON CONFLICT ... DO UPDATE ... WHERE <the row would change>`` touches no
 row whose values are already there, and an empty cell (NULL) keeps the
 stored value (``COALESCE(?n, column)``) rather than wiping it.  Callers
-count what happened with ``total_changes`` before and after a batch and the
-row count of the table before and after the import (inserted = growth;
-updated = changes - inserted).
+count what happened with the rows each batch's statements changed
+(``write_batch``: triggers' side effects not included) and the row count of
+the table before and after the import (inserted = growth; updated =
+changes - inserted).
 
 Parameters are numbered (``?1`` ...) so that one tuple feeds both the
 INSERT and the DO UPDATE branch.
@@ -378,10 +379,16 @@ def count_rows(db: sqlite_utils.Database, table: str) -> int:
 
 
 def write_batch(db: sqlite_utils.Database, sql: str, batch: Sequence[tuple[Any, ...]]) -> int:
-    """``executemany`` one batch; returns the rows it changed (inserted + updated)."""
-    before = db.conn.total_changes
-    db.conn.executemany(sql, batch)
-    return int(db.conn.total_changes - before)
+    """``executemany`` one batch; returns the rows its statements changed (inserted + updated).
+
+    The cursor's ``rowcount`` (the sum of ``sqlite3_changes()`` over the
+    batch), not the connection's ``total_changes``: the latter also counts
+    what triggers do (a new period deletes the person's cached pre-review
+    row), which made one inserted period report two changes.
+    """
+    if not batch:
+        return 0
+    return max(int(db.conn.executemany(sql, batch).rowcount), 0)
 
 
 def upsert_employers(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:

@@ -39,7 +39,8 @@ def test_gb18030_csv_is_detected(env: dict[str, str], cli_app: Any, tmp_path: Pa
 
 
 def test_gbk_text_after_a_megabyte_of_ascii(env: dict[str, str], cli_app: Any, tmp_path: Path) -> None:
-    """The sniffed sample looks like UTF-8; the first non-UTF-8 byte switches the whole file to GB18030."""
+    """The sniffed sample looks like UTF-8: a GBK byte later is an error naming its line, never a silent
+    re-decoding of the whole file; with --encoding gb18030 the same file imports."""
     path = init_db(env)
     lines = ["id_number,name,address"]
     lines += [f"{gen.id_number(i)},N{i},{'x' * 60}" for i in range(16000)]
@@ -48,8 +49,13 @@ def test_gbk_text_after_a_megabyte_of_ascii(env: dict[str, str], cli_app: Any, t
     source.write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
     assert source.stat().st_size > 1 << 20
     result = invoke(cli_app, "import", "persons", str(source), "--json")
+    assert result.exit_code == 2, result.output
+    assert "Line 16002" in result.stderr and "utf-8" in result.stderr and "Traceback" not in result.output
+    assert count(path, "persons") == 0
+    result = invoke(cli_app, "import", "persons", str(source), "--json", "--encoding", "gb18030")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["encoding"] == "gb18030"
+    report = json.loads(result.stdout)
+    assert report["encoding"] == "gb18030" and report["encoding_source"] == "given"
     assert _names(path)[-1] == gen.name(16000)
 
 

@@ -133,10 +133,12 @@ def test_cases(app: Any, env: dict[str, str], tmp_path: Path) -> None:
     text = ("办件编号,身份证号码,姓名,办件类型,办件状态,联办事项,收件时间\n"
             f"gy-2025-900,{gen.id_number(1)},{gen.name(1)},正常退休,待受理,医保、公积金,2025-03-02 09:30\n"
             f"GY-2025-000901,{gen.id_number(1)},,normal,accepted,,2025-03-03\n"
-            f"GY-2025-000902,{gen.id_number(2)},{gen.name(2)},illness,completed,,2025年1月5日\n"
+            f"GY-2025-000902,{gen.id_number(2)},{gen.name(2)},illness,待受理,,2025年1月5日\n"
             f"GY-2025-000902,{gen.id_number(2)},,illness,completed,,2025-01-05\n")
     report = _report(app, "cases", tmp_path / "k.csv", text)
-    assert _errors(report) == [(3, "case_no", "importer.row.second_open_case"), (5, "case_no", "importer.row.duplicate")]
+    # a new case is imported as a draft only (tests/test_import_hostile.py: the workflow's statuses)
+    assert _errors(report) == [(3, "case_no", "importer.row.second_open_case"), (3, "status", "importer.row.status_new_case"),
+                               (5, "case_no", "importer.row.duplicate")]
     report = _report(app, "cases", tmp_path / "k.csv", text, "--skip-invalid")
     assert report["tables"]["cases"]["inserted"] == 2
     path = Path(env["RETIRE_DB"])
@@ -148,5 +150,5 @@ def test_cases(app: Any, env: dict[str, str], tmp_path: Path) -> None:
     assert row[4] is not None  # an open case gets its statutory due date
     assert last == (902,)  # the next case opened at the window will not reuse an imported number
     other = _report(app, "cases", tmp_path / "k2.csv",
-                    f"case_no,id_number,status,received_at\nGY-2025-000900,{gen.id_number(2)},draft,2025-03-02\n")
+                    f"case_no,id_number,name,status,received_at\nGY-2025-000900,{gen.id_number(3)},{gen.name(3)},draft,2025-03-02\n")
     assert [e["code"] for e in other["errors"]] == ["importer.row.case_other_person"]

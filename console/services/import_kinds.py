@@ -53,7 +53,9 @@ from console.rules.idcard import parse_id
 from console.rules.intervals import KINDS as PERIOD_KINDS
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS
 from console.services import import_values as v
+from console.services.import_readers import JSON_FLAG, JSON_LIST, JSON_NUMBER, JSON_TEXT, JSON_WHEN, ImportLimits
 from console.services.import_values import Cached, Codes, FieldError, error
+from console.text_policy import for_display
 from db import imports as imports_db
 from db.cases import OPEN_STATUSES
 from db.clock import now_iso
@@ -74,6 +76,8 @@ class Column:
     zh: str
     required: bool = False
     aliases: tuple[str, ...] = ()
+    json: tuple[type, ...] = JSON_TEXT
+    """The JSON types a JSON Lines value of this column may have (anything else is a bad row)."""
 
     @property
     def header(self) -> str:
@@ -102,30 +106,30 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("female_group", "女职工类别", False, ("女性类别",)),
         Column("employer_code", "单位统一社会信用代码", False, ("单位信用代码", "统一社会信用代码")),
         Column("employer_name", "单位名称", False, ("单位",)),
-        Column("archive_lost", "档案遗失", False, ("档案是否遗失",)),
-        Column("insured_before_2011_07", "2011年7月前参保", False),
+        Column("archive_lost", "档案遗失", False, ("档案是否遗失",), json=JSON_FLAG),
+        Column("insured_before_2011_07", "2011年7月前参保", False, json=JSON_FLAG),
         Column("bank_card", "银行卡号", False, ("银行账号",)),
-        Column("average_index", "平均缴费指数", False, ("缴费指数",)),
-        Column("account_balance", "个人账户储存额", False, ("个人账户余额", "账户储存额")),
+        Column("average_index", "平均缴费指数", False, ("缴费指数",), json=JSON_NUMBER),
+        Column("account_balance", "个人账户储存额", False, ("个人账户余额", "账户储存额"), json=JSON_NUMBER),
     ),
     "archive": (
         _ID,
         _NAME_REF,
         Column("doc_kind", "材料类型", True, ("档案材料", "材料名称")),
-        Column("doc_date", "形成日期", False, ("材料日期",)),
-        Column("birth_date_recorded", "记载出生日期", False, ("出生日期",)),
-        Column("altered", "是否涂改", False, ("涂改",)),
-        Column("altered_confirmed", "涂改已核实", False),
+        Column("doc_date", "形成日期", False, ("材料日期",), json=JSON_WHEN),
+        Column("birth_date_recorded", "记载出生日期", False, ("出生日期",), json=JSON_WHEN),
+        Column("altered", "是否涂改", False, ("涂改",), json=JSON_FLAG),
+        Column("altered_confirmed", "涂改已核实", False, json=JSON_FLAG),
         Column("note", "备注", False),
     ),
     "contributions": (
         _ID,
         _NAME_REF,
-        Column("from_month", "起始年月", True, ("开始年月", "起始时间", "起")),
-        Column("to_month", "终止年月", True, ("截止年月", "结束年月", "终止时间", "止")),
+        Column("from_month", "起始年月", True, ("开始年月", "起始时间", "起"), json=JSON_WHEN),
+        Column("to_month", "终止年月", True, ("截止年月", "结束年月", "终止时间", "止"), json=JSON_WHEN),
         Column("kind", "缴费类型", True, ("类型",)),
         Column("place", "缴费地", False, ("参保地", "缴费地区")),
-        Column("base", "缴费基数", False, ("基数",)),
+        Column("base", "缴费基数", False, ("基数",), json=JSON_NUMBER),
         Column("evidence", "认定依据", False, ("依据",)),
     ),
     "cases": (
@@ -134,12 +138,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         _NAME_REF,
         Column("kind", "办件类型", False, ("退休类型",)),
         Column("status", "办件状态", False, ("状态",)),
-        Column("joint_items", "联办事项", False),
-        Column("received_at", "收件时间", True, ("收件日期", "申请日期")),
-        Column("accepted_at", "受理时间", False, ("受理日期",)),
-        Column("completed_at", "办结时间", False, ("办结日期",)),
-        Column("chosen_month", "选择退休年月", False, ("退休年月",)),
-        Column("due_date", "办结时限", False, ("到期日期",)),
+        Column("joint_items", "联办事项", False, json=JSON_LIST),
+        Column("received_at", "收件时间", True, ("收件日期", "申请日期"), json=JSON_WHEN),
+        Column("accepted_at", "受理时间", False, ("受理日期",), json=JSON_WHEN),
+        Column("completed_at", "办结时间", False, ("办结日期",), json=JSON_WHEN),
+        Column("chosen_month", "选择退休年月", False, ("退休年月",), json=JSON_WHEN),
+        Column("due_date", "办结时限", False, ("到期日期",), json=JSON_WHEN),
         Column("acceptance_notice_no", "受理通知书编号", False, ("受理通知书号",)),
     ),
 }
@@ -152,6 +156,11 @@ _BRACKETED = re.compile(r"^(.*?)\(([a-z0-9_]+)\)$")
 
 def _fold_header(text: str) -> str:
     return v.half_width(str(text)).replace("\ufeff", "").strip().lstrip("*").strip().lower().replace(" ", "")
+
+
+def json_types(kind: str) -> dict[str, tuple[type, ...]]:
+    """field -> the JSON types its values may have, for the JSON Lines reader."""
+    return {c.name: c.json for c in COLUMNS[kind]}
 
 
 def header_resolver(kind: str) -> Callable[[str], str | None]:
@@ -196,12 +205,12 @@ def map_header(kind: str, header: list[str]) -> dict[str, int]:
         try:
             name = resolve(text)
         except KeyError:
-            unknown.append(str(text))
+            unknown.append(for_display(text)[:80])
             continue
         if name is None:
             continue
         if name in fields:
-            doubled.append(str(text))
+            doubled.append(for_display(text)[:80])
         fields.setdefault(name, i)
     missing = [c.header for c in COLUMNS[kind] if c.required and c.name not in fields]
     if not header:
@@ -242,7 +251,7 @@ class Errors:
         return self.add_code(line, field, raw, err.code, **err.params_dict())
 
     def add_code(self, line: int, field: str, raw: Any, code: str, **params: Any) -> list[Any]:
-        item = [line, field, "" if raw is None else str(v.clean(raw) or "")[:100], code, params]
+        item = [line, for_display(field)[:80], "" if raw is None else for_display(v.clean(raw) or "")[:100], code, params]
         self.items.append(item)
         self.lines.add(line)
         if len(self.lines) > self.limit:
@@ -258,13 +267,26 @@ class Errors:
         return len(self.lines)
 
 
-def _compact_id(raw: Any) -> str:
+def _compact_id(raw: Any) -> str | FieldError:
+    """The ID number of a cell: ASCII digits (full-width and superscript folded, other scripts refused)."""
     text = raw if isinstance(raw, str) else (v.clean(raw) or "")
-    return v.half_width(text).replace(" ", "").replace("-", "").strip().upper()
+    number = v.digits(text, "id_number")
+    if number.__class__ is FieldError:
+        return number
+    return number.replace(" ", "").replace("-", "").strip().upper()  # type: ignore[union-attr]
 
 
 def _well_formed(number: str) -> bool:
     return len(number) == 18 and number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")
+
+
+def _id_format_error(number: str, today: date) -> FieldError:
+    """Why a number that is not 17 digits and a check character is refused (never an exception)."""
+    try:
+        card = parse_id(number, today=today)
+    except Exception:  # stdnum on a character it does not expect (the issue's '²'): still just a bad number
+        return error("rules.id.format")
+    return error(card.error or "rules.id.format")
 
 
 def id_problem(number: str, today: date) -> str | None:
@@ -307,21 +329,25 @@ class PersonRefs:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             return error("importer.value.required")
         number = _compact_id(raw)
-        if number == raw:
-            number = raw  # one string object for the cell, the index and the list
-        else:
+        result: int | FieldError
+        if number.__class__ is FieldError:
             self.canonical = False
-        if not _well_formed(number):
-            card = parse_id(number, today=self.today)
-            result: int | FieldError = error(card.error or "rules.id.format")
+            result = number  # type: ignore[assignment]
         else:
-            idx = self.by_number.get(number)
-            if idx is None:
-                idx = len(self.numbers)
-                self.by_number[number] = idx
-                self.numbers.append(number)
-                self.first_line.append(line)
-            result = idx
+            if number == raw:
+                number = raw  # one string object for the cell, the index and the list
+            else:
+                self.canonical = False
+            if not _well_formed(number):  # type: ignore[arg-type]
+                result = _id_format_error(number, self.today)  # type: ignore[arg-type]
+            else:
+                idx = self.by_number.get(number)  # type: ignore[arg-type]
+                if idx is None:
+                    idx = len(self.numbers)
+                    self.by_number[number] = idx  # type: ignore[index]
+                    self.numbers.append(number)  # type: ignore[arg-type]
+                    self.first_line.append(line)
+                result = idx
         if len(self.index) < 2_000_000:
             self.index[raw] = result
         return result
@@ -335,7 +361,9 @@ class PersonRefs:
         if found is not None:
             return found
         number = _compact_id(raw)
-        idx = self.by_number.get(number)
+        if number.__class__ is FieldError:
+            return number  # type: ignore[return-value]
+        idx = self.by_number.get(number)  # type: ignore[arg-type]
         return idx if idx is not None else error("rules.id.format")
 
     def define(self, idx: int, name: str, line: int) -> FieldError | None:
@@ -458,7 +486,10 @@ def parse_credit_code(raw: Any) -> str | FieldError:
     text = v.clean(raw)
     if text is None:
         return error("importer.value.required")
-    code = uscc.compact(v.half_width(text))
+    folded = v.digits(text, "credit_code")
+    if folded.__class__ is FieldError:
+        return folded
+    code = uscc.compact(folded)  # type: ignore[arg-type]
     if not uscc.is_valid(code):
         return error("importer.value.bad_credit_code")
     return code
@@ -470,8 +501,11 @@ def parse_case_no(raw: Any) -> str | FieldError:
     text = v.clean(raw)
     if text is None:
         return error("importer.value.required")
+    folded = v.digits(text, "case_no")
+    if folded.__class__ is FieldError:
+        return folded
     try:
-        return normalise_case_no(v.half_width(text))
+        return normalise_case_no(folded)  # type: ignore[arg-type]
     except BadInput:
         return error("importer.value.bad_case_no")
 
@@ -487,10 +521,12 @@ class Plan:
     key_columns: tuple[str, ...] = ()
     """Integer columns the scratch key table carries besides (key, line)."""
 
-    def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
+    def __init__(self, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> None:
         self.fields = fields
         self.errors = errors
         self.today = today
+        self.limits = limits or ImportLimits()
+        self.name_text = _cached(v.text_parser("name", self.limits.text_chars), FREE_TEXT_CACHE)
         self.refs = PersonRefs(today)
         self.keys = imports_db.RowKeys(self.key_columns)
         self.dup_later: dict[int, int] = {}
@@ -569,7 +605,7 @@ class Plan:
         if ni is not None:
             name_raw = cells[ni]
             if name_raw is not None and name_raw != "":
-                name = v.parse_text(name_raw)
+                name = self.name_text.get(name_raw)
                 if type(name) is FieldError:
                     if name.code != "importer.value.required":
                         self.errors.add(line, "name", name_raw, name)
@@ -647,10 +683,10 @@ class EmployersPlan(Plan):
     table = "employers"
     dup_field = "credit_code"
 
-    def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
-        super().__init__(fields, errors, today)
+    def __init__(self, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> None:
+        super().__init__(fields, errors, today, limits)
         self.code = _cached(parse_credit_code)
-        self.text = _cached(v.parse_text, FREE_TEXT_CACHE)
+        self.text = _cached(v.text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
         self.phone = _cached(v.parse_phone, FREE_TEXT_CACHE)
 
     def check(self, line: int, cells: list[Any]) -> None:
@@ -676,9 +712,9 @@ class PersonsPlan(Plan):
     kind = "persons"
     table = "persons"
 
-    def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
-        super().__init__(fields, errors, today)
-        self.text = _cached(v.parse_text, FREE_TEXT_CACHE)
+    def __init__(self, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> None:
+        super().__init__(fields, errors, today, limits)
+        self.text = _cached(v.text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
         self.phone = _cached(v.parse_phone, FREE_TEXT_CACHE)
         self.card = _cached(v.parse_bank_card, FREE_TEXT_CACHE)
         self.index = _cached(v.parse_index, FREE_TEXT_CACHE)
@@ -706,7 +742,7 @@ class PersonsPlan(Plan):
             if self.keyed[idx]:  # type: ignore[index]
                 self.errors.add_code(line, "id_number", raw, "importer.row.duplicate", first=self.refs.first_line[idx])  # type: ignore[index]
             self.keyed[idx] = 1  # type: ignore[index]
-        self._req(line, cells, "name", self.text)
+        self._req(line, cells, "name", self.name_text)
         sex = self._opt(line, cells, "sex", self.sex)
         if idx is not None and usable(sex) and sex != self.refs.sex(idx):
             self.errors.add_code(line, "sex", cells[self.fields["sex"]], "importer.row.sex_mismatch",
@@ -766,7 +802,7 @@ class PersonsPlan(Plan):
 
     def convert(self, cells: list[Any]) -> tuple[Any, ...]:
         idx: int = self.refs.lookup(cells[self.fields["id_number"]])  # type: ignore[assignment]
-        name = self._val(cells, "name", self.text)
+        name = self._val(cells, "name", self.name_text)
         code = self._val(cells, "employer_code", self.code)
         return (
             self.refs.numbers[idx], name, self.initials(name), self.refs.sex(idx), self.refs.birth_date(idx),
@@ -810,11 +846,11 @@ class ContributionsPlan(ReferringPlan):
     table = "contribution_periods"
     dup_field = "from_month"
 
-    def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
-        super().__init__(fields, errors, today)
+    def __init__(self, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> None:
+        super().__init__(fields, errors, today, limits)
         self.month = Cached(v.parse_month, text_of=lambda m: m[1])
         self.kind_code = _cached(PERIOD_KIND.parse)
-        self.text = _cached(v.parse_text, FREE_TEXT_CACHE)
+        self.text = _cached(v.text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
         self.amount = _cached(v.parse_amount)
         self.i_id = fields["id_number"]
         self.i_from = fields["from_month"]
@@ -999,12 +1035,12 @@ class ArchivePlan(ReferringPlan):
     table = "archive_records"
     dup_field = "doc_kind"
 
-    def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
-        super().__init__(fields, errors, today)
+    def __init__(self, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> None:
+        super().__init__(fields, errors, today, limits)
         self.doc_kind = _cached(DOC_KIND.parse)
         self.date = _cached(v.parse_date)
         self.flag = _cached(v.parse_bool)
-        self.text = _cached(v.parse_text, FREE_TEXT_CACHE)
+        self.text = _cached(v.text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
 
     def check(self, line: int, cells: list[Any]) -> None:
         idx = self._person_ref(line, cells)
@@ -1038,15 +1074,29 @@ class ArchivePlan(ReferringPlan):
         self._count("archive_records", inserted, updated)
 
 
+IMPORT_STATUSES = ("draft",)
+"""The statuses an imported NEW case may have.
+
+A case reaches every later status only through the workflow, which writes
+what that status stands for: the correction notice and its pause
+(awaiting_correction), the acceptance notice and the department tasks
+(accepted, in_progress), the tasks' results (completed), the delivery
+(delivered), the refusal notice (refused).  An import writes none of these,
+so it may register a case only as a draft, and a case already registered
+keeps its status: a status cell must then be empty or equal to the stored
+one.  Anything else is a bad row."""
+
+
 class CasesPlan(ReferringPlan):
     kind = "cases"
     table = "cases"
     dup_field = "case_no"
-    key_columns = ("ref", "open")
-    """The scratch table keeps, per row, the person's index and whether the case is open."""
+    key_columns = ("ref", "open", "status")
+    """The scratch table keeps, per row, the person's index, whether the case is open and the status
+    the row gives (its index in CASE_STATUSES, -1 when the cell is empty)."""
 
-    def __init__(self, fields: dict[str, int], errors: Errors, today: date) -> None:
-        super().__init__(fields, errors, today)
+    def __init__(self, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> None:
+        super().__init__(fields, errors, today, limits)
         self.case_no = _cached(parse_case_no)
         self.case_kind = _cached(CASE_KIND.parse)
         self.status = _cached(CASE_STATUS.parse)
@@ -1054,7 +1104,7 @@ class CasesPlan(ReferringPlan):
         self.stamp = _cached(v.parse_timestamp)
         self.month = _cached(v.parse_month)
         self.date = _cached(v.parse_date)
-        self.text = _cached(v.parse_text, FREE_TEXT_CACHE)
+        self.text = _cached(v.text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
         self.open_by_person: dict[int, tuple[str, int]] = {}
         self.series: dict[tuple[str, int], int] = {}
         self.conflicts: dict[str, tuple[int, FieldError]] = {}
@@ -1067,7 +1117,8 @@ class CasesPlan(ReferringPlan):
         case_no = self._req(line, cells, "case_no", self.case_no)
         idx = self._person_ref(line, cells)
         self._opt(line, cells, "kind", self.case_kind)
-        status = self._opt(line, cells, "status", self.status) or "draft"
+        given = self._opt(line, cells, "status", self.status)
+        status = given or "draft"
         self._opt(line, cells, "joint_items", self.joint)
         self._req(line, cells, "received_at", self.stamp)
         for name in ("accepted_at", "completed_at"):
@@ -1080,7 +1131,8 @@ class CasesPlan(ReferringPlan):
         prefix, year, number = case_no.split("-")
         series = (prefix, int(year))
         self.series[series] = max(self.series.get(series, 0), int(number))  # a repeated number changes nothing
-        self.keys.add(case_no, line, idx, 1 if idx is not None and status in OPEN_STATUSES else 0)
+        self.keys.add(case_no, line, idx, 1 if idx is not None and status in OPEN_STATUSES else 0,
+                      CASE_STATUSES.index(given) if isinstance(given, str) else -1)
 
     def finish(self, db: sqlite_utils.Database) -> bool:
         """Duplicates, then the rules on each case number's FIRST row, in file order (a repeat is only a repeat)."""
@@ -1089,9 +1141,9 @@ class CasesPlan(ReferringPlan):
         with closing(self.keys.duplicates()) as rows:
             for case_no, first, line in rows:
                 add(line, "case_no", case_no, "importer.row.duplicate", first=first)
-        firsts: list[tuple[str, int, int]] = []
+        firsts: list[tuple[str, int, int, int]] = []
         with closing(self.keys.firsts()) as rows:
-            for case_no, line, idx, is_open in rows:
+            for case_no, line, idx, is_open, status in rows:
                 if is_open:
                     other = self.open_by_person.get(idx)
                     if other is not None:
@@ -1099,7 +1151,7 @@ class CasesPlan(ReferringPlan):
                     else:
                         self.open_by_person[idx] = (case_no, line)
                 if idx is not None:
-                    firsts.append((case_no, line, idx))
+                    firsts.append((case_no, line, idx, status))
                     if len(firsts) >= imports_db.LOOKUP_CHUNK:
                         self._other_person(db, firsts)
                         firsts.clear()
@@ -1113,15 +1165,25 @@ class CasesPlan(ReferringPlan):
                     add(line, "case_no", case_no, "importer.row.open_case_in_db", other=other)
         return bool(self.refs.bad or self.refs.name_mismatch or self.conflicts)
 
-    def _other_person(self, db: sqlite_utils.Database, firsts: list[tuple[str, int, int]]) -> None:
-        """A case number already registered for somebody else than the person of its first row."""
+    def _other_person(self, db: sqlite_utils.Database, firsts: list[tuple[str, int, int, int]]) -> None:
+        """A case number already registered for somebody else than the person of its first row;
+        a status the workflow would not have reached (see ``IMPORT_STATUSES``)."""
         if not firsts:
             return
-        existing = imports_db.cases_by_number(db, [case_no for case_no, _line, _idx in firsts])
-        for case_no, line, idx in firsts:
+        existing = imports_db.cases_by_number(db, [case_no for case_no, _line, _idx, _status in firsts])
+        add = self.errors.add_code
+        for case_no, line, idx, status_code in firsts:
             hit = existing.get(case_no)
             if hit is not None and self.refs.numbers[idx] != hit[0]:
                 self.conflicts[case_no] = (line, error("importer.row.case_other_person"))
+            if status_code < 0:
+                continue  # no status given: a new case is a draft, a registered one keeps its own
+            status = CASE_STATUSES[status_code]
+            if hit is None and status not in IMPORT_STATUSES:
+                add(line, "status", status, "importer.row.status_new_case", status=status,
+                    allowed=", ".join(IMPORT_STATUSES))
+            elif hit is not None and status != hit[1]:
+                add(line, "status", status, "importer.row.status_change", status=status, stored=hit[1])
 
     def fixup(self, line: int, cells: list[Any]) -> None:
         self._ref_fixup(line, cells)
@@ -1178,8 +1240,8 @@ PLANS: dict[str, type[Plan]] = {
 }
 
 
-def new_plan(kind: str, fields: dict[str, int], errors: Errors, today: date) -> Plan:
-    return PLANS[kind](fields, errors, today)
+def new_plan(kind: str, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> Plan:
+    return PLANS[kind](fields, errors, today, limits)  # type: ignore[call-arg]
 
 
 def template_headers(kind: str) -> list[str]:

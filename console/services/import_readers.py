@@ -5,8 +5,30 @@ a million-row file costs the same memory as a ten-row one.  ``line`` is the
 row number a person sees (Excel's row number; for CSV the header is line 1;
 for JSON Lines the physical line), because the report must let a clerk find
 the row.  A row that cannot be read at all (a broken JSON line, extra cells
-past the header) comes back as a ``RowProblem`` instead of cells, so it is
-reported with the others rather than stopping the whole run.
+past the header, a field over the size limit) comes back as a ``RowProblem``
+instead of cells, so it is reported with the others rather than stopping
+the whole run.
+
+Hostile files are expected (a file is input, whoever made it):
+
+* **Encodings are decided once.**  The encoding is the one given with
+  ``--encoding``, else the one the first megabyte shows (a BOM: UTF-8 with
+  BOM; a sample that is valid UTF-8: UTF-8; else GB18030), and the whole file
+  is then decoded strictly with it.  A byte that does not decode, however
+  late in the file, stops the import with the line and byte offset: a file
+  that mixes encodings is never re-read with another one (that silently
+  turned every 吴静 of a UTF-8 roster into 鍚撮潤).
+* **Limits** (``ImportLimits``, from the ``[import]`` table of the parameters
+  file): a CSV field longer than ``field_chars`` is a bad row; a JSON line is
+  parsed only when it is shorter than ``json_line_chars``, nested at most
+  ``json_depth`` deep (checked by a bracket count before parsing, without
+  recursion) and with numbers of at most ``json_number_chars`` characters;
+  every JSON value must have the type its column takes, and strings must be
+  valid Unicode (no lone surrogates from ``\\ud800`` escapes); an XLSX file's
+  members are checked against ``xlsx_uncompressed_bytes`` and
+  ``xlsx_ratio`` from the zip directory before openpyxl opens it, and its
+  XML is parsed through defusedxml (no entity expansion).  Every failure of
+  zipfile, openpyxl or the XML parser is one ``BadInput`` line.
 
 The importer reads a file twice (validate, then write), so the source must be
 a real file; standard input is first copied to a temporary file.
@@ -19,19 +41,67 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, field
+import zipfile
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
-from console.errors import BadInput
+from console.errors import BadInput, EnvironmentFailure
 
 FORMATS = ("csv", "jsonl", "xlsx")
 _EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
                ".json": "jsonl", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 _SNIFF_BYTES = 1 << 20
+
+
+# --- limits -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How big and how deep an import file may be (``[import]`` in console/parameters.toml)."""
+
+    field_chars: int = 131_072
+    """A CSV field longer than this is a bad row (Python's own csv limit, now reported, not raised)."""
+    text_chars: int = 500
+    """Free text (names, addresses, notes): at most this many characters (the window's limit too)."""
+    json_line_chars: int = 1_048_576
+    """A JSON Lines line longer than this is a bad row, not parsed."""
+    json_depth: int = 32
+    """Brackets nested deeper than this: a bad row, refused before parsing."""
+    json_number_chars: int = 30
+    """A JSON number written with more characters than this: a bad row (no 5,000-digit integers)."""
+    xlsx_uncompressed_bytes: int = 536_870_912
+    """An XLSX file whose members add up to more than this, uncompressed, is refused unopened."""
+    xlsx_ratio: int = 100
+    """A member bigger than ``xlsx_ratio_from_bytes`` that inflates more than this many times: refused."""
+    xlsx_ratio_from_bytes: int = 1_048_576
+    """Members smaller than this (uncompressed) may compress as well as they like."""
+    xlsx_members: int = 10_000
+    """More zip members than this: not a workbook."""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> ImportLimits:
+        """From the parameters file's ``[import] value`` table; BadInput for an unknown name or a bad value."""
+        known = {f.name for f in fields(cls)}
+        values: dict[str, int] = {}
+        for name, value in data.items():
+            if name not in known:
+                raise BadInput("importer.limits.unknown", name=name, known=", ".join(sorted(known)))
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise BadInput("importer.limits.bad_value", name=name, value=str(value))
+            values[name] = value
+        return cls(**values)
+
+
+def current_limits() -> ImportLimits:
+    """The limits in force: the shipped parameters file, then the hall's ($RETIRE_PARAMETERS)."""
+    from console.settings import load_import_limits
+
+    return ImportLimits.from_mapping(load_import_limits())
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +132,14 @@ class Source:
     header: list[str] = field(default_factory=list)
     regular: bool = False
     """Set by the validating pass: every row had exactly the header's width (no mending needed)."""
+    limits: ImportLimits = field(default_factory=ImportLimits)
+
+    @property
+    def encoding_source(self) -> str | None:
+        """'detected' (sniffed from the first megabyte), 'given' (--encoding), None for XLSX."""
+        if self.encoding is None:
+            return None
+        return "detected" if self.encoding_guessed else "given"
 
     def unchanged(self) -> bool:
         """Whether the file is still the one that was validated (size and mtime)."""
@@ -103,7 +181,9 @@ def detect_encoding(head: bytes) -> str:
     """BOM first; else UTF-8 if the sample decodes strictly; else GB18030 (which covers GBK).
 
     UTF-8 is tried first because it is strict: GBK text almost never happens
-    to be valid UTF-8, while the reverse is not true.
+    to be valid UTF-8, while the reverse is not true.  The answer holds for
+    the whole file: a later byte that does not decode is an error, never a
+    reason to start again with another encoding.
     """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -116,6 +196,40 @@ def detect_encoding(head: bytes) -> str:
         return "gb18030"
 
 
+def locate_decode_error(path: Path, encoding: str) -> tuple[int, int, str] | None:
+    """(line, byte offset, the offending bytes in hex) of the first byte ``encoding`` cannot decode.
+
+    Streams the file once with a strict incremental decoder (only called when
+    a reader has already met the error, to name the place exactly: readers
+    decode ahead of the row they hand out).  None when the file decodes.
+    """
+    factory = codecs.getincrementaldecoder(encoding)
+    decoder = factory("strict")
+    line = 1
+    consumed = 0
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(1 << 20)
+            final = not block
+            state = decoder.getstate()
+            pending = state[0]
+            try:
+                text = decoder.decode(block, final)
+            except UnicodeDecodeError as exc:
+                skipped = len(pending) + len(block) - len(exc.object)  # a BOM the decoder dropped
+                offset = consumed - len(pending) + skipped + exc.start
+                into = offset - consumed
+                if into > 0:
+                    before = factory("strict")
+                    before.setstate(state)
+                    line += before.decode(block[:into], False).count("\n")
+                return line, offset, exc.object[exc.start:exc.end].hex(" ")
+            line += text.count("\n")
+            consumed += len(block)
+            if final:
+                return None
+
+
 def _spool_stdin() -> Path:
     fd, name = tempfile.mkstemp(prefix="retire-import-", suffix=".stdin")
     with os.fdopen(fd, "wb") as out:
@@ -123,11 +237,9 @@ def _spool_stdin() -> Path:
     return Path(name)
 
 
-def open_source(path: Path | str, fmt: str | None = None, encoding: str | None = None, sheet: str | None = None) -> Source:
+def open_source(path: Path | str, fmt: str | None = None, encoding: str | None = None, sheet: str | None = None,
+                limits: ImportLimits | None = None) -> Source:
     """Identify the file (``-`` is standard input); BadInput when it cannot be read."""
-    temporary = str(path) == "-"
-    real = _spool_stdin() if temporary else Path(path)
-    display = "<stdin>" if temporary else str(path)
     if fmt and fmt not in FORMATS:
         raise BadInput("importer.bad_format", value=fmt, allowed=", ".join(FORMATS))
     if encoding:
@@ -135,6 +247,11 @@ def open_source(path: Path | str, fmt: str | None = None, encoding: str | None =
             encoding = codecs.lookup(encoding).name
         except LookupError:
             raise BadInput("importer.bad_encoding", value=encoding) from None
+        if not _is_text_encoding(encoding):
+            raise BadInput("importer.bad_encoding", value=encoding)
+    temporary = str(path) == "-"
+    real = _spool_stdin() if temporary else Path(path)
+    display = "<stdin>" if temporary else str(path)
     try:
         if real.is_dir():
             raise BadInput("cli.bad_file", path=display, reason="is a directory")
@@ -154,7 +271,16 @@ def open_source(path: Path | str, fmt: str | None = None, encoding: str | None =
         if b"\t" in first and b"," not in first:
             delimiter = "\t"
     return Source(real, display, kind, encoding if kind != "xlsx" else None, guessed, st.st_size,
-                  st.st_mtime_ns, digest, sheet, delimiter, temporary)
+                  st.st_mtime_ns, digest, sheet, delimiter, temporary, limits=limits or ImportLimits())
+
+
+def _is_text_encoding(name: str) -> bool:
+    """A codec that turns bytes into text (not base64, zlib or rot13)."""
+    try:
+        info = codecs.lookup(name)
+        return isinstance(info.decode(b"a")[0], str)
+    except Exception:  # a codec that cannot decode one plain byte is not one for CSV
+        return False
 
 
 class Reader:
@@ -190,6 +316,21 @@ class Reader:
     def __iter__(self) -> Iterator[tuple[int, Any]]:
         raise NotImplementedError
 
+    def _undecodable(self) -> BadInput:
+        """The error for a byte the file's encoding cannot decode: where it is, exactly."""
+        source = self.source
+        encoding = source.encoding or "utf-8"
+        try:
+            found = locate_decode_error(source.path, encoding)
+        except OSError as exc:
+            return BadInput("cli.bad_file", path=source.display, reason=exc.strerror or str(exc))
+        line, offset, raw = found if found is not None else (0, 0, "")
+        key = "importer.undecodable_detected" if source.encoding_guessed else "importer.undecodable"
+        return BadInput(key, path=source.display, encoding=encoding, line=line, offset=offset, bytes=raw)
+
+
+_FIELD_LIMIT_RE = re.compile(r"field larger than field limit")
+
 
 class CsvReader(Reader):
     def __init__(self, source: Source) -> None:
@@ -198,15 +339,23 @@ class CsvReader(Reader):
         self._closers.append(raw.close)
         size = max(source.size, 1)
         self._position = lambda: min(raw.tell() / size, 1.0)
-        text = io.TextIOWrapper(raw, encoding=source.encoding or "utf-8", newline="")
+        text = io.TextIOWrapper(raw, encoding=source.encoding or "utf-8", errors="strict", newline="")
+        csv.field_size_limit(source.limits.field_chars)
         self._reader = csv.reader(text, delimiter=source.delimiter)
         self.header = []
         self._line = 0
-        for row in self._reader:
-            self._line += 1
-            if any(c.strip() for c in row):
-                self.header = row
-                break
+        try:
+            for row in self._reader:
+                self._line += 1
+                if any(c.strip() for c in row):
+                    self.header = row
+                    break
+        except UnicodeDecodeError:
+            self.close()
+            raise self._undecodable() from None
+        except csv.Error as exc:
+            self.close()
+            raise BadInput("importer.bad_csv_header", path=source.display, reason=str(exc)) from None
         if self.header and self.header[0].startswith("\ufeff"):
             self.header[0] = self.header[0][1:]
 
@@ -216,43 +365,139 @@ class CsvReader(Reader):
     def __iter__(self) -> Iterator[tuple[int, Any]]:
         width = len(self.header)
         line = self._line
-        for row in self._reader:
-            line += 1
-            n = len(row)
-            if n == width:
-                yield line, row
-                continue
-            self.regular = False
-            if n < width:
-                if n == 0 or (n == 1 and not row[0].strip()):
-                    continue  # a blank line
-                yield line, row + [""] * (width - n)
-            else:
-                extra = [c for c in row[width:] if c.strip()]
-                if extra:
-                    yield line, RowProblem("importer.row.extra_cells", value=extra[0][:50], params=(("count", n), ("width", width)))
+        reader = self._reader
+        while True:
+            try:
+                for row in reader:
+                    line += 1
+                    n = len(row)
+                    if n == width:
+                        yield line, row
+                        continue
+                    self.regular = False
+                    if n < width:
+                        if n == 0 or (n == 1 and not row[0].strip()):
+                            continue  # a blank line
+                        yield line, row + [""] * (width - n)
+                    else:
+                        extra = [c for c in row[width:] if c.strip()]
+                        if extra:
+                            yield line, RowProblem("importer.row.extra_cells", value=extra[0][:50],
+                                                   params=(("count", n), ("width", width)))
+                        else:
+                            yield line, row[:width]
+                return
+            except UnicodeDecodeError:
+                raise self._undecodable() from None
+            except csv.Error as exc:
+                # the csv module drops the rest of that line and goes on with the next one
+                line += 1
+                self.regular = False
+                if _FIELD_LIMIT_RE.search(str(exc)):
+                    yield line, RowProblem("importer.row.field_too_long",
+                                           params=(("limit", self.source.limits.field_chars),))
                 else:
-                    yield line, row[:width]
+                    yield line, RowProblem("importer.row.bad_csv", params=(("reason", str(exc)),))
 
     def raw_rows(self) -> Iterator[list[str]]:
         """The csv module's own iterator after the header: for a file a full pass found regular."""
         return self._reader
 
 
-class JsonLinesReader(Reader):
-    """Each line one JSON object; keys are matched to columns by the caller's ``columns`` list."""
+# --- JSON Lines -------------------------------------------------------------------------
 
-    def __init__(self, source: Source, columns: list[str], resolve: Callable[[str], str | None]) -> None:
+JSON_TEXT = (str,)
+JSON_NUMBER = (str, int, float)
+JSON_FLAG = (str, int, bool)
+JSON_WHEN = (str, int)
+JSON_LIST = (str, list)
+_JSON_TYPE_WORDS = {str: "string", int: "integer", float: "number", bool: "true/false", list: "list", dict: "object"}
+
+
+class _TooLong(ValueError):
+    pass
+
+
+class _Constant(ValueError):
+    pass
+
+
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET_RE = re.compile(r"[\[\]{}]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def json_depth(text: str, limit: int) -> int:
+    """How deep ``text``'s brackets nest, outside strings, counted without recursion (stops past ``limit``)."""
+    if text.count("[") + text.count("{") <= limit:
+        return min(text.count("[") + text.count("{"), limit)  # cannot nest deeper than it opens
+    depth = top = 0
+    for match in _BRACKET_RE.finditer(_JSON_STRING_RE.sub('""', text)):
+        if match.group() in "[{":
+            depth += 1
+            if depth > top:
+                top = depth
+                if top > limit:
+                    return top
+        else:
+            depth -= 1
+    return top
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE_RE.search(value) is not None
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    return False
+
+
+class JsonLinesReader(Reader):
+    """Each line one JSON object; keys are matched to columns by the caller's ``columns`` list.
+
+    ``types`` gives, per column, the JSON types its values may have (a name
+    is a string; a base may be a number; a flag may be true/false); a value
+    of another type (an object for a name, 123 for a name) is a bad row.
+    """
+
+    def __init__(self, source: Source, columns: list[str], resolve: Callable[[str], str | None],
+                 types: Mapping[str, tuple[type, ...]] | None = None) -> None:
         super().__init__(source)
         raw = source.path.open("rb")
         self._closers.append(raw.close)
         size = max(source.size, 1)
         self._position = lambda: min(raw.tell() / size, 1.0)
-        self._text = io.TextIOWrapper(raw, encoding=source.encoding or "utf-8")
+        self._text = io.TextIOWrapper(raw, encoding=source.encoding or "utf-8", errors="strict")
         self.header = list(columns)
         self._index = {name: i for i, name in enumerate(columns)}
         self._resolve = resolve
         self._keys: dict[str, int | None] = {}
+        self._types = [tuple((types or {}).get(name, JSON_TEXT)) for name in columns]
+        limits = source.limits
+        self._line_limit = limits.json_line_chars
+        self._depth_limit = limits.json_depth
+        number_limit = limits.json_number_chars
+
+        def parse_int(text: str) -> int:
+            if len(text) > number_limit:
+                raise _TooLong(text)
+            return int(text)
+
+        def parse_float(text: str) -> float:
+            if len(text) > number_limit:
+                raise _TooLong(text)
+            value = float(text)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise _Constant(text)
+            return value
+
+        def parse_constant(text: str) -> Any:
+            raise _Constant(text)
+
+        self._decode = json.JSONDecoder(parse_int=parse_int, parse_float=parse_float,
+                                        parse_constant=parse_constant).decode
 
     def _key_index(self, key: str) -> int | None | bool:
         """Column index of a JSON key; None when the key is to be ignored; False when unknown."""
@@ -269,22 +514,68 @@ class JsonLinesReader(Reader):
         self._keys[key] = idx
         return idx
 
+    def _lines(self) -> Iterator[str | None]:
+        """Physical lines, each at most the limit; None stands for a longer one (its text is skipped)."""
+        readline = self._text.readline
+        limit = self._line_limit
+        while True:
+            text = readline(limit + 1)
+            if not text:
+                return
+            if len(text) > limit and not text.endswith("\n"):
+                while True:  # skip the rest of the line without holding it
+                    more = readline(1 << 16)
+                    if not more or more.endswith("\n"):
+                        break
+                yield None
+                continue
+            yield text
+
     def __iter__(self) -> Iterator[tuple[int, Any]]:
+        try:
+            yield from self._rows()
+        except UnicodeDecodeError:
+            raise self._undecodable() from None
+
+    def _rows(self) -> Iterator[tuple[int, Any]]:
         width = len(self.header)
+        types = self._types
+        decode = self._decode
+        depth_limit = self._depth_limit
         line = 0
-        for text in self._text:
+        for text in self._lines():
             line += 1
+            if text is None:
+                yield line, RowProblem("importer.row.line_too_long", params=(("limit", self._line_limit),))
+                continue
             if line == 1 and text.startswith("\ufeff"):
                 text = text[1:]
             if not text.strip():
                 continue
+            shown = text.strip()[:50]
+            if json_depth(text, depth_limit) > depth_limit:
+                yield line, RowProblem("importer.row.too_deep", value=shown, params=(("limit", depth_limit),))
+                continue
             try:
-                obj = json.loads(text)
+                obj = decode(text)
             except json.JSONDecodeError as exc:
-                yield line, RowProblem("importer.row.bad_json", value=text.strip()[:50], params=(("reason", exc.msg),))
+                yield line, RowProblem("importer.row.bad_json", value=shown, params=(("reason", exc.msg),))
+                continue
+            except _TooLong as exc:
+                yield line, RowProblem("importer.row.number_too_long", value=str(exc)[:50],
+                                       params=(("limit", self.source.limits.json_number_chars),))
+                continue
+            except _Constant as exc:
+                yield line, RowProblem("importer.row.bad_number", value=str(exc)[:50])
+                continue
+            except (RecursionError, ValueError) as exc:  # the depth check should have caught it; be sure
+                yield line, RowProblem("importer.row.bad_json", value=shown, params=(("reason", type(exc).__name__),))
                 continue
             if not isinstance(obj, dict):
-                yield line, RowProblem("importer.row.not_object", value=text.strip()[:50])
+                yield line, RowProblem("importer.row.not_object", value=shown)
+                continue
+            if "\\u" in text and _has_surrogate(obj):
+                yield line, RowProblem("importer.row.bad_unicode", value=shown)
                 continue
             cells: list[Any] = [None] * width
             problem = None
@@ -295,48 +586,110 @@ class JsonLinesReader(Reader):
                 if idx is False or idx == -1:
                     problem = RowProblem("importer.row.unknown_key", column=key, value=str(value)[:50])
                     break
-                if isinstance(value, (list, dict)):  # cells must be hashable: the parsers cache by value
-                    value = json.dumps(value, ensure_ascii=False)
-                cells[idx] = value
+                if value is not None:
+                    allowed = types[idx]  # type: ignore[index]
+                    if type(value) not in allowed or (type(value) is list and not all(type(x) is str for x in value)):
+                        problem = RowProblem(
+                            "importer.row.bad_type", column=key, value=json.dumps(value, ensure_ascii=False)[:50],
+                            params=(("type", _JSON_TYPE_WORDS.get(type(value), type(value).__name__)),
+                                    ("allowed", "/".join(_JSON_TYPE_WORDS[t] for t in allowed))),
+                        )
+                        break
+                    if type(value) is list:  # cells must be hashable: the parsers cache by value
+                        value = json.dumps(value, ensure_ascii=False)
+                cells[idx] = value  # type: ignore[index]
             yield line, problem if problem is not None else cells
 
 
+# --- XLSX -------------------------------------------------------------------------------
+
+def check_zip(source: Source) -> None:
+    """Refuse a zip bomb from its directory, before anything is inflated.
+
+    The sizes come from the central directory; zipfile never inflates a
+    member past the size it declares (a lying member fails its CRC when
+    read), so checking the declared sizes bounds what parsing can cost.
+    """
+    limits = source.limits
+    try:
+        with zipfile.ZipFile(source.path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise BadInput("importer.bad_xlsx", path=source.display, reason=str(exc) or type(exc).__name__) from None
+    if len(members) > limits.xlsx_members:
+        raise BadInput("importer.xlsx_members", path=source.display, count=len(members), limit=limits.xlsx_members)
+    total = 0
+    for info in members:
+        total += info.file_size
+        if info.file_size >= limits.xlsx_ratio_from_bytes:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.xlsx_ratio:
+                raise BadInput("importer.xlsx_ratio", path=source.display, member=info.filename[:80],
+                               size=info.file_size, ratio=int(ratio), limit=limits.xlsx_ratio)
+    if total > limits.xlsx_uncompressed_bytes:
+        raise BadInput("importer.xlsx_too_big", path=source.display, size=total, limit=limits.xlsx_uncompressed_bytes)
+
+
 class XlsxReader(Reader):
-    """openpyxl in read_only mode: rows come from the zip as they are parsed."""
+    """openpyxl in read_only mode, XML through defusedxml: rows come from the zip as they are parsed."""
 
     def __init__(self, source: Source) -> None:
         super().__init__(source)
         try:
             import openpyxl
-            from openpyxl.utils.exceptions import InvalidFileException
+            import openpyxl.xml
         except ImportError:  # pragma: no cover - a dependency of the package
-            raise BadInput("importer.no_openpyxl") from None
+            raise EnvironmentFailure("importer.no_openpyxl") from None
+        if not openpyxl.xml.DEFUSEDXML:
+            raise EnvironmentFailure("importer.no_defusedxml")
+        check_zip(source)
         try:
             book = openpyxl.load_workbook(source.path, read_only=True, data_only=True)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-            raise BadInput("cli.bad_file", path=source.display, reason=str(exc) or type(exc).__name__) from None
-        except Exception as exc:  # zipfile.BadZipFile and friends
-            raise BadInput("cli.bad_file", path=source.display, reason=str(exc) or type(exc).__name__) from None
+        except Exception as exc:  # zipfile, openpyxl, XML (defusedxml's refusals included): all one line
+            raise self._bad(exc) from None
         self._closers.append(book.close)
-        if source.sheet:
-            if source.sheet not in book.sheetnames:
-                raise BadInput("importer.no_sheet", sheet=source.sheet, sheets=", ".join(book.sheetnames))
-            sheet = book[source.sheet]
-        else:
-            sheet = book.worksheets[0]
-        total = sheet.max_row or 0
-        self._rows = sheet.iter_rows(values_only=True)
-        self._line = 0
-        self._position = lambda: min(self._line / total, 1.0) if total else 0.0
-        for row in self._rows:
-            self._line += 1
-            if any(c is not None and str(c).strip() for c in row):
-                self.header = ["" if c is None else str(c) for c in row]
-                break
+        try:
+            if source.sheet:
+                if source.sheet not in book.sheetnames:
+                    raise BadInput("importer.no_sheet", sheet=source.sheet, sheets=", ".join(book.sheetnames))
+                sheet = book[source.sheet]
+            else:
+                sheet = book.worksheets[0]
+            total = sheet.max_row or 0
+            self._rows = sheet.iter_rows(values_only=True)
+            self._line = 0
+            self._position = lambda: min(self._line / total, 1.0) if total else 0.0
+            for row in self._rows:
+                self._line += 1
+                if any(c is not None and str(c).strip() for c in row):
+                    self.header = ["" if c is None else str(c) for c in row]
+                    break
+        except BadInput:
+            self.close()
+            raise
+        except Exception as exc:
+            self.close()
+            raise self._bad(exc) from None
         while self.header and not self.header[-1].strip():
             self.header.pop()
 
+    def _bad(self, exc: BaseException) -> BadInput:
+        from console.text_policy import for_display
+
+        text = str(exc).strip()
+        detail = for_display(text.splitlines()[0])[:200] if text else ""
+        reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        return BadInput("importer.bad_xlsx", path=self.source.display, reason=reason)
+
     def __iter__(self) -> Iterator[tuple[int, Any]]:
+        try:
+            yield from self._iter_rows()
+        except BadInput:
+            raise
+        except Exception as exc:  # a sheet's XML broken half-way: ParseError, a bad cell, a CRC error
+            raise self._bad(exc) from None
+
+    def _iter_rows(self) -> Iterator[tuple[int, Any]]:
         width = len(self.header)
         for row in self._rows:
             self._line += 1
@@ -355,11 +708,12 @@ class XlsxReader(Reader):
                     yield self._line, list(row[:width])
 
 
-def open_reader(source: Source, columns: list[str] | None = None, resolve: Callable[[str], str | None] | None = None) -> Reader:
-    """A fresh pass over ``source`` (JSON Lines needs the kind's columns and header resolver)."""
+def open_reader(source: Source, columns: list[str] | None = None, resolve: Callable[[str], str | None] | None = None,
+                types: Mapping[str, tuple[type, ...]] | None = None) -> Reader:
+    """A fresh pass over ``source`` (JSON Lines needs the kind's columns, header resolver and value types)."""
     if source.format == "csv":
         return CsvReader(source)
     if source.format == "jsonl":
         assert columns is not None and resolve is not None
-        return JsonLinesReader(source, columns, resolve)
+        return JsonLinesReader(source, columns, resolve, types)
     return XlsxReader(source)

@@ -13,12 +13,15 @@ file, the second pass only does dictionary lookups.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Generic, TypeVar
 
+from console.errors import BadInput
 from console.i18n import catalogue
+from console.text_policy import ascii_digits, check_text
 
 T = TypeVar("T")
 
@@ -45,6 +48,33 @@ class FieldError:
 
 def error(code: str, **params: Any) -> FieldError:
     return FieldError(code, tuple(sorted(params.items())))
+
+
+def refused(exc: BadInput) -> FieldError:
+    """A text-policy refusal (``console.text_policy``) as the FieldError of one cell."""
+    return FieldError(exc.key, tuple(sorted(exc.params.items())))
+
+
+_DATE_MARKS = str.maketrans({"年": "-", "月": "-", "日": "-"})
+
+
+def digits(text: str, field: str, *, date_marks: bool = False) -> str | FieldError:
+    """``text`` with ASCII digits only (``console.text_policy.ascii_digits``: NFKC, other scripts refused).
+
+    Full-width and superscript digits become ASCII; Arabic-Indic, Devanagari
+    and every other script's digits are refused, so one person cannot be
+    registered twice, once per digit script, and a stored date always parses.
+    The punctuation a Chinese IME types (。—－) is folded first; with
+    ``date_marks`` the characters 年, 月 and 日 may stay (1966年6月).
+    """
+    folded = half_width(text)
+    try:
+        if date_marks:
+            ascii_digits(folded.translate(_DATE_MARKS), field)  # judges every other character
+            return unicodedata.normalize("NFKC", folded).strip()
+        return ascii_digits(folded, field)
+    except BadInput as exc:
+        return refused(exc)
 
 
 class Cached(Generic[T]):
@@ -136,7 +166,9 @@ def parse_month(raw: Any) -> tuple[int, str] | FieldError:
     text = clean(raw)
     if text is None:
         return error("importer.value.required")
-    text = half_width(text)
+    text = digits(text, "month", date_marks=True)  # type: ignore[assignment]
+    if text.__class__ is FieldError:
+        return text  # type: ignore[return-value]
     year = month = 0
     for pattern in _MONTH_PATTERNS:
         m = pattern.match(text)
@@ -166,7 +198,9 @@ def parse_date(raw: Any) -> str | FieldError:
     text = clean(raw)
     if text is None:
         return error("importer.value.required")
-    text = half_width(text)
+    text = digits(text, "date", date_marks=True)  # type: ignore[assignment]
+    if text.__class__ is FieldError:
+        return text  # type: ignore[return-value]
     parts = _date_parts(text)
     if parts is None:
         return error("importer.value.bad_date")
@@ -188,7 +222,9 @@ def parse_timestamp(raw: Any) -> str | FieldError:
     text = clean(raw)
     if text is None:
         return error("importer.value.required")
-    text = half_width(text)
+    text = digits(text, "date", date_marks=True)  # type: ignore[assignment]
+    if text.__class__ is FieldError:
+        return text  # type: ignore[return-value]
     m = _TIME_RE.match(text)
     if not m:
         return parse_date(text)
@@ -275,7 +311,10 @@ def parse_amount(raw: Any) -> str | FieldError:
     text = clean(raw)
     if text is None:
         return error("importer.value.required")
-    text = half_width(text).replace(",", "").replace("，", "")
+    text = digits(text, "amount")  # type: ignore[assignment]
+    if text.__class__ is FieldError:
+        return text  # type: ignore[return-value]
+    text = text.replace(",", "")
     if not _AMOUNT_RE.match(text):
         try:
             value = Decimal(text)
@@ -293,8 +332,11 @@ def parse_index(raw: Any) -> str | FieldError:
     text = clean(raw)
     if text is None:
         return error("importer.value.required")
+    text = digits(text, "amount")  # type: ignore[assignment]
+    if text.__class__ is FieldError:
+        return text  # type: ignore[return-value]
     try:
-        value = Decimal(half_width(text))
+        value = Decimal(text)
     except InvalidOperation:
         return error("importer.value.bad_index")
     if not value.is_finite() or value < 0 or value > 10 or value.as_tuple().exponent < -4:  # type: ignore[operator]
@@ -302,16 +344,30 @@ def parse_index(raw: Any) -> str | FieldError:
     return str(value)
 
 
-def parse_text(raw: Any) -> str | FieldError:
-    """Free text: stripped; control characters refused (they break every export)."""
+TEXT_LIMIT = 500
+"""Free text's length limit unless the caller gives the one of the parameters file (``ImportLimits``)."""
+
+
+def parse_text(raw: Any, field: str = "text", limit: int = TEXT_LIMIT) -> str | FieldError:
+    """Free text through ``console.text_policy.check_text``: stripped; control, bidi and zero-width
+    characters and lone surrogates refused (they break every export and hide what a reader sees);
+    at most ``limit`` characters."""
     text = clean(raw)
     if text is None:
         return error("importer.value.required")
-    if any(ord(ch) < 32 and ch not in "\t" for ch in text):
-        return error("importer.value.control_chars")
-    if len(text) > 500:
-        return error("importer.value.too_long", limit=500)
-    return text
+    try:
+        return check_text(text, field, max_length=limit)
+    except BadInput as exc:
+        return refused(exc)
+
+
+def text_parser(field: str, limit: int = TEXT_LIMIT) -> Callable[[Any], str | FieldError]:
+    """``parse_text`` for one kind of field and the import's length limit."""
+
+    def parse(raw: Any) -> str | FieldError:
+        return parse_text(raw, field, limit)
+
+    return parse
 
 
 _PHONE_RE = re.compile(r"^[0-9+()\- ]{5,20}$")
@@ -321,7 +377,9 @@ def parse_phone(raw: Any) -> str | FieldError:
     text = clean(raw)
     if text is None:
         return error("importer.value.required")
-    text = half_width(text)
+    text = digits(text, "phone")  # type: ignore[assignment]
+    if text.__class__ is FieldError:
+        return text  # type: ignore[return-value]
     if not _PHONE_RE.match(text):
         return error("importer.value.bad_phone")
     return text
@@ -334,7 +392,10 @@ def parse_bank_card(raw: Any) -> str | FieldError:
     text = clean(raw)
     if text is None:
         return error("importer.value.required")
-    text = half_width(text).replace(" ", "")
+    text = digits(text, "bank_card")  # type: ignore[assignment]
+    if text.__class__ is FieldError:
+        return text  # type: ignore[return-value]
+    text = text.replace(" ", "")
     if not _CARD_RE.match(text):
         return error("importer.value.bad_bank_card")
     return text

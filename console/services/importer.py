@@ -29,9 +29,11 @@ second time, and the audit row says so (``changed: 0``).
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,11 +46,13 @@ import sqlite_utils
 from console.errors import BadInput
 from console.i18n import t
 from console.services.identity import Actor, require_role
+from console.safe_files import remove_stale_temps
 from console.services.import_kinds import (
-    COLUMNS, KINDS, Errors, Plan, TooManyErrors, field_names, header_resolver, map_header, new_plan,
+    COLUMNS, KINDS, Errors, Plan, TooManyErrors, field_names, header_resolver, json_types, map_header, new_plan,
 )
-from console.services.import_readers import RowProblem, Source, open_reader, open_source
+from console.services.import_readers import ImportLimits, RowProblem, Source, current_limits, open_reader, open_source
 from console.services.import_values import clean
+from console.text_policy import for_display
 from db import audit
 from db import imports as imports_db
 from db.connection import transaction
@@ -70,6 +74,8 @@ class ImportReport:
     sha256: str
     format: str
     encoding: str | None
+    encoding_source: str | None = None
+    """'detected' (from the first megabyte: BOM, valid UTF-8, else GB18030) or 'given' (--encoding)."""
     rows: int = 0
     invalid: int = 0
     dry_run: bool = False
@@ -97,17 +103,11 @@ class ImportReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "file": self.file, "sha256": self.sha256, "format": self.format,
-            "encoding": self.encoding, "rows": self.rows, "valid": self.valid, "invalid": self.invalid,
+            "encoding": self.encoding, "encoding_source": self.encoding_source, "rows": self.rows, "valid": self.valid, "invalid": self.invalid,
             "dry_run": self.dry_run, "skip_invalid": self.skip_invalid, "written": self.written,
             "changed": self.changed, "tables": self.tables, "rejects_file": self.rejects_file,
             "audit_id": self.audit_id, "seconds": round(self.seconds, 3), "errors": self.errors,
         }
-
-
-class _DecodeFailed(Exception):
-    def __init__(self, line: int) -> None:
-        super().__init__(line)
-        self.line = line
 
 
 @dataclass
@@ -123,7 +123,7 @@ def _labels(kind: str, header: list[str], fields: dict[str, int], fmt: str) -> d
     """field -> the column as the file names it (what the clerk will look for)."""
     if fmt == "jsonl":
         return {c.name: c.name for c in COLUMNS[kind]}
-    return {name: str(header[i]).strip() for name, i in fields.items()}
+    return {name: for_display(header[i]).strip()[:80] for name, i in fields.items()}
 
 
 def _pass(source: Source, kind: str, make_step: Callable[[dict[str, int]], Callable[[int, Any], None]],
@@ -132,23 +132,20 @@ def _pass(source: Source, kind: str, make_step: Callable[[dict[str, int]], Calla
     """One read of the file: ``make_step(fields)`` gives the per-row function; returns (header, fields, rows)."""
     resolve = header_resolver(kind)
     rows = 0
-    line = 0
-    try:
-        with open_reader(source, field_names(kind), resolve) as reader:
-            header = reader.header
-            fields = ({name: i for i, name in enumerate(field_names(kind))} if source.format == "jsonl"
-                      else map_header(kind, header))
-            step = make_step(fields)
-            position = reader.position
-            for rows, (line, cells) in enumerate(reader, 1):
-                if cells.__class__ is list:
-                    step(line, cells)
-                else:
-                    on_problem(line, cells)
-                if progress is not None and not rows % PROGRESS_EVERY:
-                    progress(phase, position(), rows)
-    except UnicodeDecodeError:
-        raise _DecodeFailed(line + 1) from None
+    # a byte the encoding cannot decode is BadInput from the reader, naming its line and offset
+    with open_reader(source, field_names(kind), resolve, json_types(kind)) as reader:
+        header = reader.header
+        fields = ({name: i for i, name in enumerate(field_names(kind))} if source.format == "jsonl"
+                  else map_header(kind, header))
+        step = make_step(fields)
+        position = reader.position
+        for rows, (line, cells) in enumerate(reader, 1):
+            if cells.__class__ is list:
+                step(line, cells)
+            else:
+                on_problem(line, cells)
+            if progress is not None and not rows % PROGRESS_EVERY:
+                progress(phase, position(), rows)
     if progress is not None:
         progress(phase, 1.0, rows)
     source.regular = getattr(reader, "regular", False)
@@ -156,47 +153,41 @@ def _pass(source: Source, kind: str, make_step: Callable[[dict[str, int]], Calla
 
 
 def _validate(db: sqlite_utils.Database, source: Source, kind: str, today: date, progress: Progress | None) -> _Validated:
-    """Pass 1 (+ the fix-up pass when a reference or duplicate needs every line named)."""
-    candidates = [source.encoding]
-    if source.encoding_guessed and source.encoding == "utf-8":
-        candidates.append("gb18030")  # a GBK file whose first megabyte happened to be ASCII
-    failure: _DecodeFailed | None = None
-    for encoding in candidates:
-        source.encoding = encoding
-        errors = Errors()
-        errors.order = {name: i for i, name in enumerate(field_names(kind))}
-        plans: list[Plan] = []
+    """Pass 1 (+ the fix-up pass when a reference or duplicate needs every line named).
 
-        def make_check(fields: dict[str, int]) -> Callable[[int, Any], None]:
-            errors.order = dict(fields)  # a row's errors in the order of the file's columns
-            plan = new_plan(kind, fields, errors, today)
-            plans.append(plan)
-            plan.open(db)  # the scratch table for the rows' keys
-            return plan.check
+    The file is read with ONE encoding (``source.encoding``): a byte it cannot
+    decode stops the import (BadInput naming the line and byte offset); it is
+    never read again with another encoding.
+    """
+    errors = Errors()
+    errors.order = {name: i for i, name in enumerate(field_names(kind))}
+    plans: list[Plan] = []
 
-        def problem(line: int, cells: RowProblem) -> None:
-            errors.add_code(line, cells.column, cells.value, cells.code, **dict(cells.params))
+    def make_check(fields: dict[str, int]) -> Callable[[int, Any], None]:
+        errors.order = dict(fields)  # a row's errors in the order of the file's columns
+        plan = new_plan(kind, fields, errors, today, source.limits)
+        plans.append(plan)
+        plan.open(db)  # the scratch table for the rows' keys
+        return plan.check
 
+    def problem(line: int, cells: RowProblem) -> None:
+        errors.add_code(line, cells.column, cells.value, cells.code, **dict(cells.params))
+
+    try:
         try:
-            try:
-                header, fields, rows = _pass(source, kind, make_check, problem, "validate", progress)
-            except _DecodeFailed as exc:
-                failure = exc
-                continue
-            except TooManyErrors:
-                raise BadInput("importer.too_many_errors", limit=errors.limit) from None
-            plan = plans[0]
-            try:
-                if plan.finish(db):
-                    _pass(source, kind, lambda _fields: plan.fixup, lambda _l, _c: None, "check", progress)
-            except TooManyErrors:
-                raise BadInput("importer.too_many_errors", limit=errors.limit) from None
-        finally:
-            for used in plans:
-                used.close()  # validation is over (or failed): the keys are not needed any more
-        return _Validated(plan, errors, rows, _labels(kind, header, fields, source.format), len(header))
-    assert failure is not None
-    raise BadInput("importer.undecodable", path=source.display, encoding=source.encoding, line=failure.line)
+            header, fields, rows = _pass(source, kind, make_check, problem, "validate", progress)
+        except TooManyErrors:
+            raise BadInput("importer.too_many_errors", limit=errors.limit) from None
+        plan = plans[0]
+        try:
+            if plan.finish(db):
+                _pass(source, kind, lambda _fields: plan.fixup, lambda _l, _c: None, "check", progress)
+        except TooManyErrors:
+            raise BadInput("importer.too_many_errors", limit=errors.limit) from None
+    finally:
+        for used in plans:
+            used.close()  # validation is over (or failed): the keys are not needed any more
+    return _Validated(plan, errors, rows, _labels(kind, header, fields, source.format), len(header))
 
 
 def _error_dicts(validated: _Validated) -> list[dict[str, Any]]:
@@ -253,6 +244,26 @@ class _Rejects:
 
 class _Discarded(Exception):
     """Thrown into the rejects writer to drop its temporary file."""
+
+
+def remove_stale_rejects(target: Path) -> list[Path]:
+    """Temporary files a killed import left beside its rejects file (``FILE.rejects.csv``).
+
+    Both the safe writer's ``.FILE.rejects.csv.<hex>.part`` and the
+    ``FILE.rejects.csv.part`` that versions before it wrote; only regular
+    files of ours, never through a link.
+    """
+    removed = remove_stale_temps(target)
+    legacy = target.with_name(target.name + ".part")
+    try:
+        info = os.lstat(legacy)
+    except OSError:
+        return removed
+    if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid():
+        with contextlib.suppress(OSError):
+            legacy.unlink()
+            removed.append(legacy)
+    return removed
 
 
 def _reasons(report_errors: Iterable[dict[str, Any]]) -> dict[int, str]:
@@ -340,6 +351,7 @@ def run_import(
     progress: Progress | None = None,
     today: date | None = None,
     batch_size: int = BATCH,
+    limits: ImportLimits | None = None,
 ) -> ImportReport:
     """Validate ``path`` as ``kind`` and (unless refused or a dry run) write it in one transaction.
 
@@ -352,13 +364,18 @@ def run_import(
         raise BadInput("importer.bad_kind", value=kind, allowed=", ".join(KINDS))
     started = time.monotonic()
     today = today or date.today()
-    source = open_source(path, fmt, encoding, sheet)
+    source = open_source(path, fmt, encoding, sheet, limits or current_limits())
+    try:
+        remove_stale_rejects(rejects or default_rejects_path(source, kind))  # a killed run's leftovers
+    except BaseException:
+        source.cleanup()
+        raise
     gc_was_on = gc.isenabled()
     gc.disable()  # millions of short-lived row lists, no cycles: collections would only rescan the caches
     try:
         validated = _validate(db, source, kind, today, progress)
         report = ImportReport(kind, source.display, source.sha256, source.format, source.encoding,
-                              rows=validated.rows, invalid=len(validated.errors), dry_run=dry_run,
+                              source.encoding_source, rows=validated.rows, invalid=len(validated.errors), dry_run=dry_run,
                               skip_invalid=skip_invalid)
         report.errors = _error_dicts(validated)
         if (report.invalid and not skip_invalid) or dry_run:
@@ -389,7 +406,7 @@ def _write(db: sqlite_utils.Database, actor: Actor, source: Source, validated: _
             plan.prepare(db, actor.login, convert=raw_sql is None)
             written = 0
             resolve = header_resolver(plan.kind)
-            with open_reader(source, field_names(plan.kind), resolve) as reader:
+            with open_reader(source, field_names(plan.kind), resolve, json_types(plan.kind)) as reader:
                 if bad_lines:
                     header = [str(h) for h in reader.header] if source.format != "jsonl" else [c.header for c in COLUMNS[plan.kind]]
                     rejects = _Rejects(rejects_path or default_rejects_path(source, plan.kind), header, _reasons(report.errors))
@@ -416,6 +433,7 @@ def _write(db: sqlite_utils.Database, actor: Actor, source: Source, validated: _
                 detail={
                     "file": source.display if source.temporary else str(source.path.resolve()),
                     "sha256": source.sha256, "format": source.format, "encoding": source.encoding,
+                    "encoding_source": source.encoding_source,
                     "rows": report.rows, "valid": report.valid, "rejected": report.invalid,
                     "changed": report.changed, "tables": report.tables,
                     "skip_invalid": report.skip_invalid, "rejects_file": report.rejects_file,
