@@ -35,6 +35,9 @@ CONFIG_DIR = Path("/etc/retire")
 ROOT_HALL_ENV = "RETIRE_HALL_ACCOUNT"
 """For root only: which hall's config root's process uses (the nightly anchor job)."""
 
+ANCHOR_FILE = "audit-anchors.jsonl"
+"""The anchor log's name in the anchor directory (the same as db.audit_key.ANCHOR_FILE)."""
+
 REQUIRED = ("account", "group", "directory", "db", "key", "backups", "anchor_dir", "retire")
 
 
@@ -71,8 +74,18 @@ class HallConfig:
 
     @property
     def anchor_log(self) -> Path:
-        """Where root's nightly job appends the audit head."""
-        return self.anchor_dir / "audit-anchors.log"
+        """Where root's nightly job appends the audit head (db.audit_key's default anchor file)."""
+        return self.anchor_dir / ANCHOR_FILE
+
+    @property
+    def db_path(self) -> Path:
+        """``db``, under the name db.audit_key asks for."""
+        return self.db
+
+    @property
+    def key_path(self) -> Path:
+        """``key``, under the name db.audit_key asks for."""
+        return self.key
 
     @property
     def account_uid(self) -> int | None:
@@ -222,6 +235,10 @@ def _active(uid: int, account: str) -> HallConfig | None:
     if config.account != login or config.account_uid != uid:
         raise HallConfigError(path, f"written for account {config.account}, not {login}")
     return config
+
+
+current = active
+"""The name db.audit_key looks for."""
 
 
 def runs_as_service_account() -> bool:

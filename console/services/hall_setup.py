@@ -50,7 +50,6 @@ DEFAULT_WRAPPER = Path("/usr/local/bin/retire")
 DB_NAME = "hall.db"
 KEY_NAME = "audit.key"
 BACKUPS_NAME = "backup"
-ANCHOR_LOG_NAME = "audit-anchors.log"
 MARKER = "written by `retire hall setup`"
 CRON_TIME = "17 2 * * *"
 
@@ -240,19 +239,20 @@ def render_sudoers(hall: HallConfig) -> str:
     )
 
 
-def _message_for_shell(key: str, **params: str) -> dict[str, str]:
-    """A catalogue sentence per language as shell words, ``$me`` standing for the caller's login."""
+def _message_for_shell(key: str, login_var: str = "me", **params: str) -> dict[str, str]:
+    """A catalogue sentence per language as one shell word, ``$login_var`` standing for {login}."""
     token = "\x00LOGIN\x00"
     out = {}
     for lang in ("zh", "en"):
         text = t(key, lang, login=token, **params)
-        out[lang] = '"$me"'.join(_shell_quote(part) for part in text.split(token))
+        out[lang] = f'"${login_var}"'.join(_shell_quote(part) for part in text.split(token))
     return out
 
 
 def render_wrapper(hall: HallConfig) -> str:
     not_staff = _message_for_shell("hall.wrapper.not_staff", group=hall.group)
     no_sudo = _message_for_shell("hall.wrapper.no_sudo")
+    ignored = _message_for_shell("identity.override_ignored", login_var="RETIRE_LOGIN", env="RETIRE_LOGIN")
     return f"""#!/bin/sh
 # retire: {MARKER} for the hall of service account {hall.account}.
 # Staff (group {hall.group}) run the installed retire as {hall.account} through sudo
@@ -277,12 +277,17 @@ fi
 if [ "$(id -u)" = 0 ]; then
     # root acts as root (a staff row, or RETIRE_LOGIN=<login> to act for someone)
     if [ -n "${{RETIRE_LOGIN:-}}" ]; then
-        exec sudo -n -u "$ACCOUNT" -- RETIRE_LOGIN="$RETIRE_LOGIN" "$RETIRE" "$@"
+        exec sudo -n -u "$ACCOUNT" RETIRE_LOGIN="$RETIRE_LOGIN" -- "$RETIRE" "$@"
     fi
     exec sudo -n -u "$ACCOUNT" -- "$RETIRE" "$@"
 fi
 case " $(id -Gn 2>/dev/null) " in
-    *" $GROUP "*) exec sudo -n -u "$ACCOUNT" -- "$RETIRE" "$@" ;;
+    *" $GROUP "*)
+        if [ -n "${{RETIRE_LOGIN:-}}" ] && [ "$RETIRE_LOGIN" != "$me" ]; then
+            # sudo drops it: the kernel says who you are
+            say {ignored['zh']} {ignored['en']}
+        fi
+        exec sudo -n -u "$ACCOUNT" -- "$RETIRE" "$@" ;;
 esac
 say {not_staff['zh']} {not_staff['en']}
 exit 1
@@ -558,10 +563,10 @@ def _install_wrapper(hall: HallConfig, *, force: bool) -> Step:
 
 def _init_database(hall: HallConfig, admin: str | None, lang: str) -> tuple[str | None, bool]:
     """``retire init`` as the service account, through sudo (root acting for the chosen admin)."""
-    cmd = [_tool("sudo"), "-n", "-u", hall.account, "--"]
+    cmd = [_tool("sudo"), "-n", "-u", hall.account]
     if admin:
-        cmd.append(f"RETIRE_LOGIN={admin}")
-    cmd += [str(hall.retire), "init", "--json"]
+        cmd.append(f"RETIRE_LOGIN={admin}")  # root may set it (its rule is ALL); nobody else's sudo passes it
+    cmd += ["--", str(hall.retire), "init", "--json"]
     result = _run(cmd, env={"PATH": SAFE_PATH, "RETIRE_LANG": lang}, cwd=hall.directory)
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines()
