@@ -34,11 +34,11 @@ def _flag_text(flags: list[str]) -> str:
     return flag_text(flags)
 
 
-def _export(rows: list[dict[str, Any]], path: Path) -> None:
+def _export(rows: list[dict[str, Any]], path: Path, force: bool = False) -> None:
     """CSV (UTF-8 with BOM, for Excel) or XLSX, one row per person: console.services.upcoming.export_rows."""
     from console.services.upcoming import export_rows
 
-    export_rows(rows, path)
+    export_rows(rows, path, force=force)
 
 
 def _print_rows(rows: list[dict[str, Any]]) -> None:
@@ -73,6 +73,7 @@ def upcoming(
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many rows.")] = None,
     export: Annotated[Optional[Path], typer.Option("--export", help="Write the list to FILE.csv or FILE.xlsx for phone calls.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --export: overwrite an existing file (never a symlink).")] = False,
 ) -> None:
     """即将达到法定退休年龄的人员及其问题 / Who reaches the statutory age in the next months, and what stands in the way."""
     if ctx.invoked_subcommand is not None:
@@ -85,7 +86,7 @@ def upcoming(
         db, actor = session()
         rows = list_upcoming(db, actor, months, first, flag or [], limit=limit)
         if export is not None:
-            _export(rows, export)
+            _export(rows, export, force=force)
             typer.echo(t("upcoming.exported", count=len(rows), path=str(export)), err=True)
             return
         if as_json:
@@ -144,7 +145,9 @@ def remind(
     from console.services.upcoming import reminder_text
 
     db, actor = session()
-    typer.echo(reminder_text(db, actor, id_number, lang or OPTIONS.lang))
+    from console.display import clean
+
+    typer.echo(clean(reminder_text(db, actor, id_number, lang or OPTIONS.lang)))
 
 
 def register(root: typer.Typer) -> None:

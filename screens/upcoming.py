@@ -443,17 +443,17 @@ class UpcomingScreen(RetireScreen):
                 from screens.widgets.confirm import ConfirmModal
 
                 self.app.push_screen(ConfirmModal(t("tui.upcoming.export_overwrite", path=str(path))),
-                                     lambda yes: self._export(rows, path) if yes else None)
+                                     lambda yes: self._export(rows, path, force=True) if yes else None)
                 return
             self._export(rows, path)
 
         question = t("tui.upcoming.export_question", count=f"{len(rows):,}")
         self.app.push_screen(TextPrompt(question, value=str(default_export_path(q.first))), chosen)
 
-    def _export(self, rows: list[dict[str, Any]], path: Path) -> None:
+    def _export(self, rows: list[dict[str, Any]], path: Path, force: bool = False) -> None:
         from console.services.upcoming import export_rows
 
         def done(written: Path) -> None:
             self.notify(t("tui.upcoming.exported", count=f"{len(rows):,}", path=str(written)), markup=False, timeout=8)
 
-        self.call(lambda db, actor: export_rows(rows, path), done)
+        self.call(lambda db, actor: export_rows(rows, path, force=force), done)

@@ -24,9 +24,18 @@ def loaded(env: dict[str, str], cli_app: Any, tmp_path: Path) -> dict[str, Any]:
     assert invoke(cli_app, "import", "contributions", "-", input=periods).exit_code == 0
     cases = ("case_no,id_number,status,received_at\n"
              f"GY-2026-000001,{gen.id_number(0)},draft,2026-03-02\n"
-             f"GY-2026-000002,{gen.id_number(1)},completed,2026-03-05\n"
-             f"GY-2026-000003,{gen.id_number(2)},accepted,2026-04-01\n")
-    assert invoke(cli_app, "import", "cases", "-", input=cases).exit_code == 0
+             f"GY-2026-000002,{gen.id_number(1)},draft,2026-03-05\n"
+             f"GY-2026-000003,{gen.id_number(2)},draft,2026-04-01\n")
+    result = invoke(cli_app, "import", "cases", "-", input=cases)
+    assert result.exit_code == 0, result.output
+    # a new case is imported as a draft only; the export's filters need the states the workflow would reach
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE cases SET status = 'completed', completed_at = '2026-03-20' WHERE case_no = 'GY-2026-000002'")
+        conn.execute("UPDATE cases SET status = 'accepted', accepted_at = '2026-04-01' WHERE case_no = 'GY-2026-000003'")
+    conn.close()
     return {"db": path, "app": cli_app, "dir": tmp_path}
 
 

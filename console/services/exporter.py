@@ -37,7 +37,8 @@ from console.display import clean, sheet_text
 from console.errors import BadInput, PermissionDenied
 from console.rules.idcard import mask_id
 from console.safe_files import STDOUT, atomic_writer, check_target, is_stdout, os_failure
-from console.services.identity import Actor
+from console.services.identity import Actor, require_role
+from console.services.role_matrix import CASE_READERS
 from console.services.import_kinds import COLUMNS
 from db import audit
 from db import exports as exports_db
@@ -130,6 +131,27 @@ def _masking(rows: Iterable[dict[str, Any]], masked: bool) -> Iterator[dict[str,
         yield row
 
 
+def xlsx_cell(sheet: Any, value: Any, *, raw: bool = False) -> Any:
+    """A value for a write-only openpyxl sheet: text is a string cell, never a formula.
+
+    openpyxl makes a formula of any text that begins with ``=``; a string
+    cell (``data_type = 's'``) is shown as typed and never evaluated, so no
+    quote is needed.  Numbers and dates stay as they are.  Forbidden
+    characters are removed (an XLSX file cannot hold C0 controls at all, so
+    even ``raw`` loses those; ``raw`` keeps formulas).
+    """
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if raw:
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = WriteOnlyCell(sheet, value=clean(value))
+    cell.data_type = "s"
+    return cell
+
+
 class _Writer:
     """A format writer: ``header`` once, ``row`` per record, ``close`` at the end.
 
@@ -155,20 +177,6 @@ class _Writer:
             self._sheet = self._book.create_sheet("export")
             self._sheet.append(header)
 
-    def _xlsx_cell(self, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        # an XLSX file cannot hold C0 controls at all: even --raw loses those
-        text = ILLEGAL_CHARACTERS_RE.sub("", value) if self.raw else clean(value)
-        if self.raw:
-            return text  # openpyxl turns a leading = into a formula: raw means raw
-        cell = WriteOnlyCell(self._sheet, value=text)
-        cell.data_type = "s"  # a string cell, never a formula
-        return cell
-
     def row(self, record: dict[str, Any]) -> None:
         if self.fmt == "csv":
             values = ["" if record.get(n) is None else record.get(n) for n in self.names]
@@ -176,7 +184,7 @@ class _Writer:
         elif self.fmt == "jsonl":
             self._fh.write(json.dumps({n: record.get(n) for n in self.names}, ensure_ascii=False) + "\n")
         else:
-            self._sheet.append([self._xlsx_cell(record.get(n)) for n in self.names])
+            self._sheet.append([xlsx_cell(self._sheet, record.get(n), raw=self.raw) for n in self.names])
 
     def close(self) -> None:
         if self.fmt == "xlsx":
@@ -228,6 +236,7 @@ def export(
     and bilingual ``中文(field)`` in files.  ``raw`` writes text cells exactly
     as stored (no formula neutralisation) and is audited, like ``unmasked``.
     """
+    require_role(actor, *CASE_READERS)  # every role but the auditor (docs/roles.md)
     if kind not in EXPORT_KINDS:
         raise BadInput("exporter.bad_kind", value=kind, allowed=", ".join(EXPORT_KINDS))
     if fmt not in FORMATS:

@@ -329,35 +329,42 @@ def flag_text(flags: Iterable[str]) -> str:
     return "、".join(t(f"upcoming.flag.{f}") for f in flags)
 
 
-def export_rows(rows: list[dict[str, Any]], path: Path | str) -> Path:
+def export_rows(rows: list[dict[str, Any]], path: Path | str, force: bool = False) -> Path:
     """Write listed rows to CSV (UTF-8 with BOM, for Excel) or XLSX, one row per person, for phone calls.
 
     The format follows the extension; anything else, or a file that cannot
-    be written, is ``BadInput``.  Returns the path written.
+    be written, is ``BadInput``.  Written through ``console.safe_files`` (an
+    existing file needs ``force``, a symlink is refused, the file is
+    private); cells are spreadsheet-safe like ``retire export``'s (a text
+    cell beginning with = + - @ gets a ' in CSV, XLSX text is never a
+    formula).  Returns the path written.
     """
+    from console.display import sheet_text
+    from console.safe_files import atomic_writer
+
     path = Path(path)
     header = [t(f"upcoming.col.{c}") for c in EXPORT_COLUMNS]
     values = [[flag_text(r["flags"]) if c == "flags" else r.get(c) for c in EXPORT_COLUMNS] for r in rows]
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".xlsx":
-            from openpyxl import Workbook
+    if suffix == ".xlsx":
+        from openpyxl import Workbook
 
-            wb = Workbook(write_only=True)
-            ws = wb.create_sheet(t("upcoming.sheet"))
-            ws.append(header)
-            for v in values:
-                ws.append(v)
-            wb.save(path)
-        elif suffix == ".csv":
-            import csv
+        from console.services.exporter import xlsx_cell
 
-            with path.open("w", encoding="utf-8-sig", newline="") as fh:
-                w = csv.writer(fh)
-                w.writerow(header)
-                w.writerows(values)
-        else:
-            raise BadInput("upcoming.bad_export", path=str(path))
-    except OSError as exc:
-        raise BadInput("cli.bad_file", path=str(path), reason=exc.strerror or str(exc)) from None
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(t("upcoming.sheet"))
+        ws.append(header)
+        for v in values:
+            ws.append([xlsx_cell(ws, x) for x in v])
+        with atomic_writer(path, force=force) as fh:
+            wb.save(fh)
+    elif suffix == ".csv":
+        import csv
+
+        with atomic_writer(path, force=force, binary=False, encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows([sheet_text(x) for x in v] for v in values)
+    else:
+        raise BadInput("upcoming.bad_export", path=str(path))
     return path
