@@ -170,9 +170,31 @@ def _exit_with(error: BaseException, args: list[str]) -> int:
     return mapped.exit_code
 
 
+def _buffered_stdout() -> None:
+    """Give an unbuffered stdout (PYTHONUNBUFFERED, ``python -u``) a buffer again, flushed at each line.
+
+    Unbuffered, Python's text stdout writes straight to the file descriptor
+    and ignores a short write: a reader that goes away mid-table (``| head``)
+    silently truncates the output and the command still exits 0.  A
+    BufferedWriter finishes the write or raises (EPIPE -> exit 3).
+    """
+    import io
+
+    stream = sys.stdout
+    raw = getattr(stream, "buffer", None)
+    if not isinstance(stream, io.TextIOWrapper) or not isinstance(raw, io.FileIO):
+        return
+    try:
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=stream.encoding, errors=stream.errors,
+                                      line_buffering=True)
+    except (OSError, ValueError):
+        return
+
+
 def main() -> None:
     """Console-script entry point, and the top-level guard (see the module docstring)."""
     args = sys.argv[1:]
+    _buffered_stdout()
     word = _command_word(args)
     if word is not None and word in COMMAND_MODULES:
         modules: list[str] | None = [COMMAND_MODULES[word]]

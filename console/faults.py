@@ -126,24 +126,29 @@ def _disk_state(path: Path | None) -> EnvironmentFailure | None:
 
 
 def _os(exc: OSError, db_path: Path | None) -> RetireError:
-    path = exc.filename if exc.filename not in (None, "") else db_path
+    """An OSError by errno; without a file name the sentence names none (it may be stdout, not the database)."""
+    path = exc.filename if exc.filename not in (None, "") else None
     reason = exc.strerror or str(exc)
     number = exc.errno
-    if number in (errno.ENOSPC, errno.EDQUOT):
-        return EnvironmentFailure("faults.disk_full", path=_shown(path))
-    if number == errno.EROFS:
-        return EnvironmentFailure("faults.read_only", path=_shown(path))
-    if number == errno.EIO:
-        return EnvironmentFailure("faults.io_error", path=_shown(path))
     if number == errno.EPIPE or isinstance(exc, BrokenPipeError):
         return BrokenOutput("faults.broken_pipe")
     if number == errno.ENOMEM:
         return EnvironmentFailure("faults.out_of_memory")
-    if number in (errno.EACCES, errno.EPERM):
-        return BadInput("faults.no_access", path=_shown(path), reason=reason)
-    if number in _USER_ERRNOS:
-        return BadInput("faults.bad_path", path=_shown(path), reason=reason)
-    return EnvironmentFailure("faults.os_error", path=_shown(path), reason=reason)
+    if number in (errno.ENOSPC, errno.EDQUOT):
+        key, kind = "faults.disk_full", EnvironmentFailure
+    elif number == errno.EROFS:
+        key, kind = "faults.read_only", EnvironmentFailure
+    elif number == errno.EIO:
+        key, kind = "faults.io_error", EnvironmentFailure
+    elif number in (errno.EACCES, errno.EPERM):
+        key, kind = "faults.no_access", BadInput
+    elif number in _USER_ERRNOS:
+        key, kind = "faults.bad_path", BadInput
+    else:
+        key, kind = "faults.os_error", EnvironmentFailure
+    if path is None:
+        return kind(key + "_nopath", reason=reason)
+    return kind(key, path=str(path), reason=reason)
 
 
 def is_broken_pipe(err: BaseException) -> bool:
