@@ -209,3 +209,107 @@ def test_a_failing_writer_leaves_no_temporary_file(tmp_path: Path) -> None:
             fh.write(b"half")
             1 / 0
     assert not target.exists() and _leftovers(tmp_path) == [] and list(tmp_path.iterdir()) == []
+
+
+# --- notices ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def noticed(cli_app: Any, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A hall with an accepted case (its acceptance notice issued); the working directory is tmp_path."""
+    from tests.test_notices import _cli_db
+
+    _cli_db(Path(env["RETIRE_DB"]))
+    monkeypatch.chdir(tmp_path)
+    return "GY-2026-000001"
+
+
+def _notice_count(env: dict[str, str]) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(env["RETIRE_DB"])
+    try:
+        return int(conn.execute("SELECT count(*) FROM notices").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_notice_files_go_through_the_safe_writer(cli_app: Any, env: dict[str, str], noticed: str, tmp_path: Path,
+                                                 victim: Path, umask: Any) -> None:
+    umask(0o000)
+    for fmt in ("txt", "docx"):
+        link = tmp_path / f"link.{fmt}"
+        link.symlink_to(victim)
+        result = invoke(cli_app, "notice", noticed, "--kind", "acceptance", "--format", fmt, "--out", str(link), "--force")
+        assert result.exit_code == 2 and "symbolic link" in result.stderr, result.output
+        assert victim.read_bytes() == VICTIM_TEXT
+        out = tmp_path / f"a.{fmt}"
+        (tmp_path / f"a.{fmt}.part").symlink_to(victim)
+        assert invoke(cli_app, "notice", noticed, "--kind", "acceptance", "--format", fmt, "--out", str(out)).exit_code == 0
+        assert _mode(out) == 0o600 and victim.read_bytes() == VICTIM_TEXT
+        again = invoke(cli_app, "notice", noticed, "--kind", "acceptance", "--format", fmt, "--out", str(out))
+        assert again.exit_code == 2 and "--force" in again.stderr
+        assert invoke(cli_app, "notice", noticed, "--kind", "acceptance", "--format", fmt, "--out", str(out), "--force").exit_code == 0
+    # the default DOCX name: a planted link there is refused before a form is issued for nothing
+    issued = _notice_count(env)
+    default = tmp_path / f"{noticed}-joint-form.docx"
+    default.symlink_to(victim)
+    result = invoke(cli_app, "notice", noticed, "--kind", "joint-form", "--format", "docx")
+    assert result.exit_code == 2 and "symbolic link" in result.stderr
+    assert _notice_count(env) == issued and victim.read_bytes() == VICTIM_TEXT
+    text = invoke(cli_app, "notice", noticed, "--kind", "acceptance", "--out", "-")
+    assert text.exit_code == 0 and noticed in text.stdout
+
+
+# --- backups ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def admin_hall(cli_app: Any, env: dict[str, str]) -> Path:
+    result = invoke(cli_app, "init")
+    assert result.exit_code == 0, result.output
+    return Path(env["RETIRE_DB"])
+
+
+def test_backup_refuses_a_planted_link_and_ignores_old_temporary_names(cli_app: Any, admin_hall: Path, tmp_path: Path,
+                                                                      victim: Path, umask: Any) -> None:
+    import sqlite3
+
+    umask(0o000)
+    link = tmp_path / "nightly.db"
+    link.symlink_to(victim)
+    for extra in ([], ["--force"]):
+        result = invoke(cli_app, "backup", str(link), *extra)
+        assert result.exit_code == 2 and "symbolic link" in result.stderr, result.output
+        assert victim.read_bytes() == VICTIM_TEXT
+    target = tmp_path / "backup.db"
+    for name in ("backup.db.part", "backup.db.part-journal", "backup.db.part-wal"):
+        (tmp_path / name).symlink_to(victim)
+    result = invoke(cli_app, "backup", str(target))
+    assert result.exit_code == 0, result.output
+    assert victim.read_bytes() == VICTIM_TEXT
+    assert _mode(target) == 0o600
+    conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    left = [p.name for p in tmp_path.iterdir() if p.name.startswith(".backup.db.")]
+    assert left == [], left
+    shared = _setgid_dir(tmp_path)
+    assert invoke(cli_app, "backup", str(shared / "hall.db")).exit_code == 0
+    assert _mode(shared / "hall.db") == 0o640
+    assert sorted(p.name for p in shared.iterdir()) == ["hall.db"]
+
+
+def test_a_backup_that_fails_its_check_leaves_nothing_behind(cli_app: Any, admin_hall: Path, tmp_path: Path) -> None:
+    """A tampered audit row makes the copy fail verification: no target, no temporary file, no directory."""
+    import sqlite3
+
+    conn = sqlite3.connect(admin_hall)
+    with conn:
+        conn.execute("DROP TRIGGER IF EXISTS audit_no_update")
+        conn.execute("UPDATE audit SET actor = 'mallory' WHERE id = (SELECT min(id) FROM audit)")
+    conn.close()
+    out = tmp_path / "out"
+    out.mkdir()
+    result = invoke(cli_app, "backup", str(out / "x.db"))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert list(out.iterdir()) == []
