@@ -354,6 +354,7 @@ def setup(req: SetupRequest) -> SetupResult:
         raise BadInput("hall.setup.inside_hall", option="--wrapper", path=str(wrapper), directory=str(directory))
     if not hall.db.exists() and admin is None:
         raise BadInput("hall.setup.admin_needed")
+    _refuse_foreign_wrapper(hall, force=req.force_wrapper)  # before anything is changed
 
     result = SetupResult(config=hall)
     steps = result.steps
@@ -544,20 +545,28 @@ def _install_sudoers(hall: HallConfig) -> Step:
     return Step("sudoers", str(target), "updated" if existed else "created")
 
 
-def _install_wrapper(hall: HallConfig, *, force: bool) -> Step:
+def _refuse_foreign_wrapper(hall: HallConfig, *, force: bool) -> None:
+    """A file at the wrapper path that we did not write (nor a link to the program) is not ours to replace."""
     target: Path = hall.wrapper  # type: ignore[assignment]
+    if force:
+        return
     if os.path.islink(target):
-        # an older install linked the program itself here: the wrapper takes its place
-        if os.path.realpath(target) != os.path.realpath(hall.retire) and not force:
+        if os.path.realpath(target) != os.path.realpath(hall.retire):
             raise Refused("hall.setup.wrapper_foreign", path=str(target))
-        os.unlink(target)
-    elif target.exists():
+    elif os.path.lexists(target):
         try:
             ours = MARKER in target.read_text(encoding="utf-8", errors="replace")[:400]
         except OSError:
             ours = False
-        if not ours and not force:
+        if not ours:
             raise Refused("hall.setup.wrapper_foreign", path=str(target))
+
+
+def _install_wrapper(hall: HallConfig, *, force: bool) -> Step:
+    target: Path = hall.wrapper  # type: ignore[assignment]
+    _refuse_foreign_wrapper(hall, force=force)
+    if os.path.islink(target):
+        os.unlink(target)  # an older install linked the program itself here: the wrapper takes its place
     return _write_root_file("wrapper", target, render_wrapper(hall), 0o755)
 
 
