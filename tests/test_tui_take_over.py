@@ -1,0 +1,63 @@
+"""The department pane: finishing a task a colleague claimed is a take-over, asked first and audited (Pilot, 80x24)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from tests.test_tui_support import LOGIN, hall, hall_template, make_app, query_one_value, settle  # noqa: F401
+
+SIZE = (80, 24)
+
+
+def _claimed_by_colleague(db: Path) -> tuple[str, int]:
+    """An open social-card task, claimed (by SQL, as another session would) by a second HRSS clerk."""
+    from db import staff as staff_db
+    from db.connection import open_database, transaction
+
+    database = open_database(db, create=False)
+    try:
+        with transaction(database):
+            colleague = staff_db.insert(database, "clerk2", "柜员乙", ["clerk"])
+    finally:
+        database.close()
+    con = sqlite3.connect(db)
+    case_no, task_id = con.execute(
+        "SELECT c.case_no, t.id FROM tasks t JOIN cases c ON c.id = t.case_id"
+        " WHERE t.status = 'open' AND t.item = 'hrss.card' ORDER BY c.id LIMIT 1"
+    ).fetchone()
+    con.execute("UPDATE tasks SET status = 'claimed', assignee_id = ?, version = version + 1, updated_by = 'clerk2' WHERE id = ?",
+                (colleague, task_id))
+    con.commit()
+    con.close()
+    return case_no, int(task_id)
+
+
+async def test_completing_a_colleagues_task_asks_for_a_take_over(hall: Path) -> None:
+    case_no, task_id = _claimed_by_colleague(hall)
+    app = make_app(hall)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_department(case_no)
+        await settle(app, pilot)
+        pane = app.screen
+        row = next(i for i, task in enumerate(pane.tasks) if task["id"] == task_id)
+        pane.query_one(DataTable).move_cursor(row=row)
+        await pilot.press("i", *"已制卡", "enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmModal"
+        assert "clerk2" in app.screen.question and "接手" in app.screen.question
+        await pilot.press("n")  # not taken over: nothing changes
+        await settle(app, pilot)
+        assert query_one_value(hall, "SELECT status FROM tasks WHERE id = ?", (task_id,)) == "claimed"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "ConfirmModal"
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert query_one_value(hall, "SELECT status FROM tasks WHERE id = ?", (task_id,)) == "done"
+        assert query_one_value(hall, "SELECT completed_by FROM tasks WHERE id = ?", (task_id,)) == LOGIN
+        detail = query_one_value(hall, "SELECT detail FROM audit WHERE action = 'task.take_over' AND task_id = ?", (task_id,))
+        assert json.loads(str(detail))["from"] == "clerk2"
