@@ -10,7 +10,8 @@ import sqlite_utils
 from console.rules.idcard import mask_id
 from console.rules.time_limits import ClockState, limit_for
 from console.services.clocks import calendar_for, case_clock, queue_clock, task_clock
-from console.services.identity import Actor
+from console.services.identity import Actor, require_role
+from console.services.role_matrix import CASE_READERS
 from db import audit
 from db import cases as cases_db
 from db import deliveries as deliveries_db
@@ -39,7 +40,7 @@ def clock_dict(state: ClockState | None) -> dict[str, Any] | None:
 
 def show(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | None = None) -> dict[str, Any]:
     """Everything about one case: person, materials, tasks with clocks, facts, notices, delivery, audit."""
-    del actor
+    require_role(actor, *CASE_READERS)  # every role but the auditor (docs/roles.md)
     today = today or date.today()
     cal = calendar_for(db)
     case = load_case(db, case_no)
@@ -128,7 +129,7 @@ def list_cases(
     limit: int = 50, offset: int = 0, today: date | None = None, masked: bool = False,
 ) -> list[dict[str, Any]]:
     """One page of the queue, each row with its clock."""
-    del actor
+    require_role(actor, *CASE_READERS)
     today = today or date.today()
     cal = calendar_for(db)
     rows = cases_db.list_cases(db, f, order=order, descending=descending, limit=limit, offset=offset)

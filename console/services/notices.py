@@ -43,6 +43,7 @@ from console.i18n import LANGS, current_lang, normalise_lang, t
 from console.rules.task_plan import tasks_for
 from console.rules.time_limits import limit_for
 from console.services.identity import Actor, require_role
+from console.services.role_matrix import CASE_READERS
 from console.settings import load_hall
 from db import audit
 from db import cases as cases_db
@@ -447,7 +448,7 @@ def issue_document(
 
 def list_notices(db: sqlite_utils.Database, actor: Actor, case_no: str) -> list[dict[str, Any]]:
     """Every notice of the case, oldest first (no bodies)."""
-    del actor
+    require_role(actor, *CASE_READERS)  # every role but the auditor (docs/roles.md)
     case = _load_case(db, case_no)
     return [
         {"id": n["id"], "kind": n["kind"], "number": n["number"], "year": n["year"], "issued_at": n["issued_at"],
@@ -479,6 +480,7 @@ def get_notice(
     Forms are issued on first request (or again with ``reissue``); decision
     notices exist only once the decision was taken.
     """
+    require_role(actor, *CASE_READERS)
     kind = normalise_kind(kind)
     case_id = case_id_by_no(db, case_no)
     if case_id is None:

@@ -151,7 +151,7 @@ def confirm(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_vers
 
 def preview(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | None = None) -> PrereviewResult:
     """Compute without storing (what the screen shows while rows are edited)."""
-    del actor
+    require_role(actor, *RECORD_ROLES)
     case = load_case(db, case_no)
     _, facts, result = assessment_for(db, case, today or date.today())
     stored = facts_db.get(db, case["id"])

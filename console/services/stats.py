@@ -7,7 +7,8 @@ from datetime import date
 import sqlite_utils
 
 from console.services.clocks import calendar_for
-from console.services.identity import Actor
+from console.services.identity import Actor, require_role
+from console.services.role_matrix import CASE_READERS
 from db import stats as stats_db
 
 SAMPLE = 2000
@@ -40,7 +41,7 @@ def _month_start(day: date, back: int = 0) -> date:
 
 def dashboard(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> Dashboard:
     """Counts by status, overdue per department, average working days to completion, month on month."""
-    del actor  # any active staff member may see the hall's figures
+    require_role(actor, *CASE_READERS)  # every role but the auditor (docs/roles.md)
     today = today or date.today()
     iso = today.isoformat()
     by_status = stats_db.counts_by_status(db)

@@ -15,7 +15,8 @@ from console.i18n import t
 from console.rules.task_plan import SPECS, tasks_for
 from console.services import door
 from console.services.clocks import calendar_for, due_date
-from console.services.identity import Actor
+from console.services.identity import Actor, require_role
+from console.services.role_matrix import CASE_READERS
 from db import audit
 from db import cases as cases_db
 from db import facts as facts_db
@@ -190,6 +191,7 @@ def return_task(
 
 def list_for(db: sqlite_utils.Database, actor: Actor, department: str | None = None, statuses: tuple[str, ...] = (), limit: int = 200) -> list[dict[str, Any]]:
     """Tasks of a department (default: the actor's own, if exactly one)."""
+    require_role(actor, *CASE_READERS)  # every role but the auditor (docs/roles.md)
     if department is None and len(actor.departments) == 1:
         department = next(iter(actor.departments))
     return tasks_db.list_tasks(db, department, statuses, limit=limit)

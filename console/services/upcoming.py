@@ -283,8 +283,9 @@ def record_contact(db: sqlite_utils.Database, actor: Actor, id_number: str, chan
 
 def start_prereview(db: sqlite_utils.Database, actor: Actor, id_number: str, today: date | None = None) -> dict[str, Any]:
     """Open a draft case for the person so the archive pre-review can start before the day."""
-    from console.services.intake import Applicant, open_case
+    from console.services.intake import INTAKE_ROLES, Applicant, open_case
 
+    require_role(actor, *INTAKE_ROLES)  # before the person is looked up
     person = _person(db, id_number)
     employer = persons_db.get_employer(db, person["employer_id"]) if person.get("employer_id") else None
     applicant = Applicant(
