@@ -1,4 +1,4 @@
-"""Administration commands: ``retire init``, ``retire staff ...``, ``retire audit CASE``.
+"""Administration commands: ``retire init``, ``retire staff ...``, ``retire audit [CASE] | anchor | verify``.
 
 Thin: parse, call a service, print.  Reads take --json (data on stdout,
 diagnostics on stderr); refusals exit 1, bad input exits 2 (see cli_support).
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from console.cli_support import OPTIONS, RetireTyper, print_fields, print_json, print_table, session
 from console.errors import BadInput
@@ -150,47 +151,150 @@ def staff_disable(
     typer.echo(t("staff.disabled", login=row["login"]))
 
 
+class _AuditGroup(TyperGroup):
+    """``retire audit [CASE] [--verify]`` as before, beside ``retire audit anchor|verify``.
+
+    Anything that is not a subcommand's name (a case number, ``--verify``,
+    nothing at all) goes to the hidden ``show`` command.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+audit_app = RetireTyper(
+    cls=_AuditGroup,
+    no_args_is_help=False,
+    help="审计记录：retire audit [办件号] [--verify]、anchor、verify / The audit trail: retire audit [CASE] [--verify], anchor, verify.",
+)
+
+
+def _audit_rows_table(rows: list[dict[str, Any]]) -> None:
+    print_table(
+        (
+            [
+                r["id"], r["at"], r["actor"], r["action"],
+                "/".join(str(x) for x in (r["entity"], r["entity_id"]) if x is not None),
+                "" if r["detail"] is None else json.dumps(r["detail"], ensure_ascii=False),
+            ]
+            for r in rows
+        ),
+        headers=[t("audit.col_id"), t("audit.col_at"), t("audit.col_actor"), t("audit.col_action"), t("audit.col_entity"), t("audit.col_detail")],
+    )
+
+
+@audit_app.command("show", hidden=True)
 def audit_command(
-    case_no: Annotated[str, typer.Argument(help="Case number, e.g. GY-2026-000123.")],
+    case_no: Annotated[Optional[str], typer.Argument(help="Case number, e.g. GY-2026-000123 (none: the whole trail, auditor/supervisor).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    verify: Annotated[bool, typer.Option("--verify", help="Also check the whole audit chain (supervisor/admin); exit 1 if broken.")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="Also check the whole chain against its key and anchors (auditor/supervisor); exit 1 if broken.")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="Without CASE: how many of the last rows to show.")] = 50,
+    before: Annotated[Optional[int], typer.Option("--before", help="Without CASE: rows before this id.")] = None,
 ) -> None:
-    """办件审计记录 / A case's audit history."""
-    from console.services.audit_log import case_history, verify as verify_chain
+    """办件审计记录；不带办件号为全部记录 / A case's audit history; without CASE, the whole trail."""
+    from console.services.audit_log import case_history, trail, verify as verify_chain
 
     db, actor = _session()
     try:
-        rows = case_history(db, actor, case_no)
+        if case_no is not None:
+            rows = case_history(db, actor, case_no)
+        elif verify:
+            rows = None
+        else:
+            rows = trail(db, actor, limit, before)
         report = verify_chain(db, actor) if verify else None
+        total = None if case_no is not None or rows is None else _audit_count(db)
     finally:
         db.close()
     if as_json:
-        data: dict[str, Any] = {"case_no": case_no, "rows": rows}
+        data: dict[str, Any] = {"case_no": case_no} if case_no is not None else {}
+        if rows is not None:
+            data["rows"] = rows
         if report is not None:
-            data["chain"] = {"ok": report.ok, "rows": report.rows, "first_broken_id": report.first_broken_id}
+            data["chain"] = report.as_dict()
         print_json(data)
     else:
         if rows:
-            print_table(
-                (
-                    [
-                        r["id"], r["at"], r["actor"], r["action"],
-                        "/".join(str(x) for x in (r["entity"], r["entity_id"]) if x is not None),
-                        "" if r["detail"] is None else json.dumps(r["detail"], ensure_ascii=False),
-                    ]
-                    for r in rows
-                ),
-                headers=[t("audit.col_id"), t("audit.col_at"), t("audit.col_actor"), t("audit.col_action"), t("audit.col_entity"), t("audit.col_detail")],
-            )
-        else:
-            typer.echo(t("audit.empty", case_no=case_no))
+            _audit_rows_table(rows)
+            if total is not None and rows and total > len(rows):
+                typer.echo(t("audit_chain.hint_trail", count=len(rows), rows=total, before=rows[0]["id"]))
+        elif rows is not None:
+            typer.echo(t("audit.empty", case_no=case_no) if case_no is not None else t("audit_chain.empty_trail"))
         if report is not None:
-            if report.ok:
-                typer.echo(t("audit.chain_ok", rows=report.rows))
-            else:
-                typer.echo(t("audit.chain_broken", id=report.first_broken_id, rows=report.rows))
+            typer.echo(report.message())
     if report is not None and not report.ok:
         raise typer.Exit(1)
+
+
+def _audit_count(db: Any) -> int:
+    from db.audit import count_rows
+
+    return count_rows(db)
+
+
+@audit_app.command("verify")
+def audit_verify_command(
+    anchors: Annotated[Optional[Path], typer.Option("--anchors", help="Anchor log to check (default: this database's).")] = None,
+    key: Annotated[Optional[Path], typer.Option("--key", help="Key file to check with (root only; default: the database's own).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """核验全部审计记录：密钥、连续编号、锚点（审计员/主管）/ Verify the whole trail: key, contiguous ids, anchors (auditor/supervisor)."""
+    from console.services.audit_log import use_explicit_key, verify as verify_chain
+
+    db, actor = _session()
+    try:
+        if key is not None:
+            use_explicit_key(db, key)
+        report = verify_chain(db, actor, anchors)
+    finally:
+        db.close()
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        typer.echo(report.message())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor_command(
+    to: Annotated[Optional[Path], typer.Option("--to", help="Anchor log to append to (default: beside the key, or the hall's anchor directory).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """把审计链末行追加到锚点日志（root、审计员或管理员）/ Append the chain's head to an anchor log (root, auditor or admin)."""
+    import os
+
+    from console.errors import PermissionDenied
+    from console.services.audit_log import anchor
+    from console.services.identity import resolve_actor
+    from console.services.store import open_store
+
+    db = open_store(OPTIONS.db)
+    try:
+        try:
+            actor = resolve_actor(db)
+        except PermissionDenied:
+            if os.geteuid() != 0:
+                raise
+            actor = None  # root, not on staff: the nightly job
+        line = anchor(db, actor, to)
+    finally:
+        db.close()
+    if as_json:
+        print_json(line)
+        return
+    print_fields(
+        [
+            (t("audit_chain.anchored"), line["at"]),
+            (t("audit_chain.anchor_file"), line["file"]),
+            (t("audit_chain.anchor_line"), line["n"]),
+            (t("audit_chain.anchor_row"), line["id"]),
+            (t("audit_chain.anchor_count"), line["count"]),
+            (t("audit_chain.anchor_mac"), line["mac"]),
+        ]
+    )
 
 
 def backup_command(
@@ -254,4 +358,4 @@ def register(app: typer.Typer) -> None:
     app.command("doctor")(doctor_command)
     app.command("init")(init_command)
     app.add_typer(staff_app, name="staff")
-    app.command("audit")(audit_command)
+    app.add_typer(audit_app, name="audit")

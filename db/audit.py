@@ -1,29 +1,91 @@
-"""The audit log: append-only and hash-chained.
+"""The audit log: append-only, chained with a key that is not in the database.
 
-Triggers refuse UPDATE and DELETE, which stops mistakes and casual edits;
-the chain catches the rest: each row's hash covers the previous row's hash
-and its own fields, so an edit made after dropping the triggers (or with
-another tool) breaks verification at that row, and a deleted row breaks it
-at the next one.
+Triggers refuse UPDATE and DELETE, which stops mistakes and casual edits.
+The chain catches the rest: each row's value covers the previous row's value
+and its own fields, and since the keyed scheme the value is an HMAC whose key
+lives outside the database (``db.audit_key``).  Whoever can write the file
+but cannot read the key can drop the triggers and edit, delete or insert
+rows, but cannot recompute the values: verification names the first row
+that does not hold.  Ids are contiguous from 1 (each writer takes MAX(id)+1
+inside its BEGIN IMMEDIATE transaction), so a deleted row is a gap; a cut
+tail shows in ``sqlite_sequence`` and against the anchors (the head written
+to a log outside the database by ``retire audit anchor``).
 
 ``append`` must run inside the caller's transaction (``db.connection.
 transaction``): the change and its audit row commit together or not at all,
-and BEGIN IMMEDIATE makes "read the last hash, write the next row" atomic
+and BEGIN IMMEDIATE makes "read the last value, write the next row" atomic
 across processes.
+
+Canonical form (what a PostgreSQL implementation must reproduce)
+-----------------------------------------------------------------
+
+Scheme ``hmac-sha256/1`` (every row from ``audit_keyed_from`` on)::
+
+    value(row) = lower-case hex of HMAC-SHA256(key, UTF-8(prev + C(row)))
+
+- ``prev`` is the value of row ``id - 1``; for the first keyed row it is the
+  legacy head's value (``audit_legacy_head_hash``; ``GENESIS``, 64 zeros,
+  when the table had no rows).  It is also stored in the row (``prev_hash``).
+- ``C(row)`` is a JSON object with exactly these keys in this (sorted)
+  order: ``action, actor, at, case_id, detail, entity, entity_id, id,
+  task_id``; no whitespace; integers (``case_id``, ``id``, ``task_id``) in
+  decimal; SQL NULL as ``null``; every other value a JSON string in which
+  only ``"`` ``\\`` and U+0000..U+001F are escaped (``\\" \\\\ \\b \\f \\n \\r
+  \\t``, the rest as ``\\u00xx`` with lower-case hex) and every other
+  character is itself, in UTF-8 (Python's ``json.dumps(..., ensure_ascii=
+  False)``; PostgreSQL's ``to_json(text)``).  ``detail`` enters as its
+  stored JSON text (a string), never re-parsed, so every stored byte counts.
+
+Legacy scheme ``sha256/0`` (rows written before the key, ids below
+``audit_keyed_from``): ``value = hex SHA-256(UTF-8(prev + C0(row)))``, C0
+being C without ``id``, the first ``prev`` being ``GENESIS``.  The legacy
+chain is verified once when it is continued under the key; its head (id and
+value) is recorded then.
+
+The chain's record in ``hall_meta`` (``audit_scheme``, ``audit_keyed_from``,
+``audit_legacy_head_id``, ``audit_legacy_head_hash``, ``audit_db_id``) is
+itself sealed: ``audit_seal = hex HMAC-SHA256(key, UTF-8("retire-audit-seal/1\\n"
++ JSON of those five values as stored text, keys sorted, compact))``, so it
+cannot be moved (e.g. to pass keyed rows off as legacy ones) without the key.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from typing import Any
+import secrets
+from dataclasses import dataclass, field
+from json.encoder import encode_basestring
+from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
+from console.errors import EnvironmentFailure, Refused
+from db import audit_key
+from db.audit_key import AuditKey
 from db.clock import wall_now_iso
 
 GENESIS = "0" * 64
+SCHEME = "hmac-sha256/1"
+LEGACY_SCHEME = "sha256/0"
 HASHED_FIELDS = ("at", "actor", "action", "case_id", "task_id", "entity", "entity_id", "detail")
+KEYED_FIELDS = HASHED_FIELDS + ("id",)
+SEAL_PREFIX = "retire-audit-seal/1\n"
+ANCHOR_PREFIX = "retire-audit-anchor/1\n"
 
+META_SCHEME = "audit_scheme"
+META_KEYED_FROM = "audit_keyed_from"
+META_LEGACY_ID = "audit_legacy_head_id"
+META_LEGACY_HASH = "audit_legacy_head_hash"
+META_DB_ID = "audit_db_id"
+META_SEAL = "audit_seal"
+_META = (META_SCHEME, META_KEYED_FROM, META_LEGACY_ID, META_LEGACY_HASH, META_DB_ID, META_SEAL)
+_SEALED = {"scheme": META_SCHEME, "keyed_from": META_KEYED_FROM, "legacy_head_id": META_LEGACY_ID,
+           "legacy_head_hash": META_LEGACY_HASH, "db_id": META_DB_ID}
+_KEY_CACHE = "_retire_audit_key_cache"
+
+
+# -- the pure part: canonical text and values ---------------------------------
 
 def _detail_text(detail: Any) -> str | None:
     """Canonical JSON of the detail, as stored (sorted keys, no spaces, UTF-8)."""
@@ -32,24 +94,287 @@ def _detail_text(detail: Any) -> str | None:
     return json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
+def _s(value: Any) -> str:
+    return "null" if value is None else encode_basestring(str(value))
+
+
+def _i(value: Any) -> str:
+    return "null" if value is None else str(int(value))
+
+
+def canonical_text(at: Any, actor: Any, action: Any, case_id: Any, task_id: Any, entity: Any, entity_id: Any,
+                   detail: Any, row_id: int | None = None) -> str:
+    """``C(row)`` (with ``row_id``) or the legacy ``C0(row)`` (without): see the module docstring."""
+    head = (f'{{"action":{_s(action)},"actor":{_s(actor)},"at":{_s(at)},"case_id":{_i(case_id)},'
+            f'"detail":{_s(detail)},"entity":{_s(entity)},"entity_id":{_s(entity_id)},')
+    if row_id is None:
+        return f'{head}"task_id":{_i(task_id)}}}'
+    return f'{head}"id":{int(row_id)},"task_id":{_i(task_id)}}}'
+
+
+def _fields_text(fields: dict[str, Any], keyed: bool) -> str:
+    return canonical_text(fields.get("at"), fields.get("actor"), fields.get("action"), fields.get("case_id"),
+                          fields.get("task_id"), fields.get("entity"), fields.get("entity_id"), fields.get("detail"),
+                          fields["id"] if keyed else None)
+
+
 def row_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    """sha256(prev_hash + canonical JSON of the hashed fields), hex.
+    """Legacy value: sha256(prev + C0(fields)), hex (rows written before the key)."""
+    return hashlib.sha256((prev_hash + _fields_text(fields, False)).encode("utf-8")).hexdigest()
 
-    ``detail`` enters as its stored text, so verification needs no re-parsing
-    and any byte changed in the stored row is seen.
+
+def row_mac(key: bytes, prev: str, fields: dict[str, Any]) -> str:
+    """Keyed value: HMAC-SHA256(key, prev + C(fields)), hex; ``fields`` include ``id``."""
+    return hmac.new(key, (prev + _fields_text(fields, True)).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def mac_function(key: bytes) -> Callable[[str], str]:
+    """``text -> hex HMAC-SHA256(key, text)``, with the key schedule done once (bulk writers, verify)."""
+    base = hmac.new(key, digestmod=hashlib.sha256)
+
+    def mac(text: str) -> str:
+        h = base.copy()
+        h.update(text.encode("utf-8"))
+        return h.hexdigest()
+
+    return mac
+
+
+def _compact(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def seal_mac(key: bytes, record: dict[str, str | None]) -> str:
+    """The seal over the chain's record in hall_meta (values as stored text)."""
+    return hmac.new(key, (SEAL_PREFIX + _compact(record)).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def anchor_mac(key: bytes, line: dict[str, Any]) -> str:
+    """The MAC of one anchor line: HMAC(key, prefix + compact sorted JSON of every field but ``line_mac``).
+
+    The fields include ``prev`` (the previous line's ``line_mac``), so the
+    anchors form a keyed chain of their own.
     """
-    canonical = json.dumps(
-        {name: fields.get(name) for name in HASHED_FIELDS},
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+    body = {k: v for k, v in line.items() if k != "line_mac"}
+    return hmac.new(key, (ANCHOR_PREFIX + _compact(body)).encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _last_hash(db: sqlite_utils.Database) -> str:
-    row = db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-    return row[0] if row else GENESIS
+# -- the chain's record in hall_meta ------------------------------------------
+
+@dataclass(frozen=True)
+class ChainState:
+    """The keyed chain's record (all None on a database not keyed yet)."""
+
+    raw: dict[str, str | None] = field(default_factory=dict)
+
+    def _get(self, name: str) -> str | None:
+        return self.raw.get(name)
+
+    @property
+    def keyed(self) -> bool:
+        return self._get(META_SCHEME) is not None
+
+    @property
+    def scheme(self) -> str:
+        return self._get(META_SCHEME) or LEGACY_SCHEME
+
+    @property
+    def db_id(self) -> str | None:
+        return self._get(META_DB_ID)
+
+    @property
+    def seal(self) -> str | None:
+        return self._get(META_SEAL)
+
+    def _int(self, name: str) -> int | None:
+        value = self._get(name)
+        try:
+            return None if value is None else int(value)
+        except ValueError:
+            return None
+
+    @property
+    def keyed_from(self) -> int | None:
+        return self._int(META_KEYED_FROM)
+
+    @property
+    def legacy_head_id(self) -> int | None:
+        return self._int(META_LEGACY_ID)
+
+    @property
+    def legacy_head_hash(self) -> str:
+        return self._get(META_LEGACY_HASH) or GENESIS
+
+    def record(self) -> dict[str, str | None]:
+        return {name: self._get(meta) for name, meta in _SEALED.items()}
+
+    def cache_key(self) -> tuple[tuple[str, str | None], ...]:
+        """The whole record: a key found for it holds only while none of it changes."""
+        return tuple(sorted(self.raw.items()))
+
+    def sealed_by(self, key: bytes) -> bool:
+        if not self.seal:
+            return False
+        return hmac.compare_digest(self.seal, seal_mac(key, self.record()))
+
+    def consistent(self) -> bool:
+        """The record's own arithmetic: the first keyed row follows the legacy head."""
+        keyed_from, head = self.keyed_from, self.legacy_head_id
+        return (self.scheme == SCHEME and keyed_from is not None and head is not None
+                and keyed_from == head + 1 and head >= 0 and bool(self.db_id))
+
+
+def read_state(db: sqlite_utils.Database) -> ChainState:
+    """The chain's record as stored now (inside the caller's transaction, if any)."""
+    marks = ",".join("?" for _ in _META)
+    try:
+        rows = db.execute(f"SELECT key, value FROM hall_meta WHERE key IN ({marks})", list(_META)).fetchall()
+    except Exception:  # noqa: BLE001 - a schema older than v7: nothing keyed yet
+        rows = []
+    return ChainState({str(k): (None if v is None else str(v)) for k, v in rows})
+
+
+def _put(db: sqlite_utils.Database, key: str, value: str) -> None:
+    from db import hall_meta
+
+    hall_meta.put(db, key, value)
+
+
+# -- finding the key -----------------------------------------------------------
+
+def key_for(db: sqlite_utils.Database, state: ChainState) -> AuditKey:
+    """The key this keyed chain was sealed with, from a trusted place; exit 3 when there is none.
+
+    Tried: the caller's explicit key, else the hall's key file, else the
+    personal key for the chain's ``db_id``.  A key whose seal does not match
+    is refused (``audit.key_mismatch``): the record was altered or the key is
+    not this database's.
+    """
+    explicit = audit_key.explicit_key(db)
+    if explicit is not None:
+        if state.sealed_by(explicit.secret):
+            return explicit
+        raise EnvironmentFailure("audit.key_mismatch", path=str(explicit.path or "-"))
+    cached = getattr(db, _KEY_CACHE, None)
+    if cached is not None and cached[0] == state.cache_key():
+        return cached[1]
+    mismatched: list[str] = []
+    failure: EnvironmentFailure | None = None
+    for path, source in audit_key.candidate_paths(db, state.db_id):
+        if not audit_key.key_exists(path):
+            continue
+        try:
+            secret = audit_key.read_key(path)
+        except EnvironmentFailure as exc:
+            failure = failure or exc
+            continue
+        if state.sealed_by(secret):
+            key = AuditKey(secret, path, source)
+            setattr(db, _KEY_CACHE, (state.cache_key(), key))
+            return key
+        mismatched.append(str(path))
+    if failure is not None:
+        raise failure
+    if mismatched:
+        raise EnvironmentFailure("audit.key_mismatch", path=mismatched[0])
+    expected, _ = audit_key.default_key_path(db, state.db_id or "?")
+    raise EnvironmentFailure("audit.key_missing", path=str(expected))
+
+
+def find_key(db: sqlite_utils.Database, state: ChainState) -> tuple[AuditKey | None, str | None]:
+    """(key, None), or (None, "mismatch") when keys exist but none matches the seal.
+
+    Missing or unreadable keys raise ``EnvironmentFailure`` (exit 3):
+    nothing can be verified without one.
+    """
+    try:
+        return key_for(db, state), None
+    except EnvironmentFailure as exc:
+        if exc.key == "audit.key_mismatch":
+            return None, "mismatch"
+        raise
+
+
+def _mismatched_key(db: sqlite_utils.Database, state: ChainState) -> AuditKey | None:
+    """The key found in the usual place (explicit, hall, personal) even though its seal does not match."""
+    explicit = audit_key.explicit_key(db)
+    if explicit is not None:
+        return explicit
+    for path, source in audit_key.candidate_paths(db, state.db_id):
+        if audit_key.key_exists(path):
+            try:
+                return AuditKey(audit_key.read_key(path), path, source)
+            except EnvironmentFailure:
+                continue
+    return None
+
+
+# -- writing ------------------------------------------------------------------
+
+def _last(db: sqlite_utils.Database) -> tuple[int, str | None]:
+    row = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, None)
+
+
+def _start_keyed(db: sqlite_utils.Database, *, create_hall_key: bool) -> tuple[ChainState, AuditKey]:
+    """Continue the chain under the key (first keyed write): verify the legacy chain once, record its head.
+
+    Runs in the caller's transaction.  A broken legacy chain is refused:
+    continuing it would bless the break.
+    """
+    broken = check_legacy(db)
+    if broken is not None:
+        raise Refused("audit.legacy_broken", id=broken.bad_id, reason=broken.problem)
+    last_id, last_hash = _last(db)
+    db_id = secrets.token_hex(16)
+    key = audit_key.explicit_key(db)
+    if key is None:
+        path, source = audit_key.default_key_path(db, db_id)
+        if audit_key.key_exists(path):
+            key = AuditKey(audit_key.read_key(path), path, source)
+        elif source == "hall" and not create_hall_key:
+            raise EnvironmentFailure("audit.key_missing", path=str(path))
+        else:
+            key = AuditKey(audit_key.create_key(path), path, source)
+    record = {"scheme": SCHEME, "keyed_from": str(last_id + 1), "legacy_head_id": str(last_id),
+              "legacy_head_hash": last_hash or GENESIS, "db_id": db_id}
+    for name, meta in _SEALED.items():
+        _put(db, meta, str(record[name]))
+    _put(db, META_SEAL, seal_mac(key.secret, record))
+    state = read_state(db)
+    setattr(db, _KEY_CACHE, (state.cache_key(), key))
+    return state, key
+
+
+def writer_position(db: sqlite_utils.Database) -> tuple[AuditKey, int, str]:
+    """(key, id, prev) for the next row, in the caller's transaction.
+
+    The first keyed write on a database continues its legacy chain (see
+    ``_start_keyed``).  A writer without the key refuses (exit 3): it never
+    writes an unkeyed row.
+    """
+    if not db.conn.in_transaction:
+        raise RuntimeError("audit rows must be written inside db.connection.transaction()")
+    state = read_state(db)
+    if state.keyed:
+        if not state.consistent():
+            raise EnvironmentFailure("audit.state_bad")
+        key = key_for(db, state)
+    else:
+        state, key = _start_keyed(db, create_hall_key=False)
+    last_id, last_hash = _last(db)
+    return key, last_id + 1, last_hash if last_id else state.legacy_head_hash
+
+
+def ensure_keyed(db: sqlite_utils.Database, *, create_hall_key: bool = True) -> tuple[ChainState, AuditKey]:
+    """Key the chain now if it is not yet (``retire init``), creating the key if missing; idempotent."""
+    from db.connection import transaction
+
+    with transaction(db):
+        state = read_state(db)
+        if state.keyed:
+            return state, key_for(db, state)
+        return _start_keyed(db, create_hall_key=create_hall_key)
 
 
 def append(
@@ -70,8 +395,10 @@ def append(
     """
     if not db.conn.in_transaction:
         raise RuntimeError("audit.append must run inside db.connection.transaction()")
+    key, row_id, prev = writer_position(db)
     fields: dict[str, Any] = {
-        "at": wall_now_iso(),  # the real write time, even under db.clock.simulated()
+        "id": row_id,
+        "at": wall_now_iso(),  # the REAL write time, never db.clock.simulated() (demo): keep it so
         "actor": actor,
         "action": action,
         "case_id": None if case_id is None else int(case_id),
@@ -80,20 +407,22 @@ def append(
         "entity_id": None if entity_id is None else str(entity_id),
         "detail": _detail_text(detail),
     }
-    prev = _last_hash(db)
-    cursor = db.execute(
-        "INSERT INTO audit (at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash)"
-        " VALUES (:at, :actor, :action, :case_id, :task_id, :entity, :entity_id, :detail, :prev_hash, :hash)",
-        {**fields, "prev_hash": prev, "hash": row_hash(prev, fields)},
+    db.execute(
+        "INSERT INTO audit (id, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash)"
+        " VALUES (:id, :at, :actor, :action, :case_id, :task_id, :entity, :entity_id, :detail, :prev_hash, :hash)",
+        {**fields, "prev_hash": prev, "hash": row_mac(key.secret, prev, fields)},
     )
-    return int(cursor.lastrowid)
+    return row_id
 
+
+# -- reading ------------------------------------------------------------------
 
 _COLUMNS = "id, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash"
+_NAMES = [c.strip() for c in _COLUMNS.split(",")]
 
 
 def _as_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip([c.strip() for c in _COLUMNS.split(",")], row))
+    return dict(zip(_NAMES, row))
 
 
 def rows_for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
@@ -102,20 +431,170 @@ def rows_for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any
     return [_as_dict(row) for row in cursor.fetchall()]
 
 
+def recent_rows(db: sqlite_utils.Database, limit: int, before: int | None = None) -> list[dict[str, Any]]:
+    """The last ``limit`` rows (below id ``before`` if given), oldest first."""
+    if before is None:
+        cursor = db.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY id DESC LIMIT ?", [limit])
+    else:
+        cursor = db.execute(f"SELECT {_COLUMNS} FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?", [before, limit])
+    return [_as_dict(row) for row in reversed(cursor.fetchall())]
+
+
+def row_value(db: sqlite_utils.Database, row_id: int) -> str | None:
+    """The stored value (``hash``) of row ``row_id``, or None when there is no such row."""
+    row = db.execute("SELECT hash FROM audit WHERE id = ?", [row_id]).fetchone()
+    return None if row is None else str(row[0])
+
+
 def count_rows(db: sqlite_utils.Database) -> int:
     return int(db.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
 
 
-def verify_chain(db: sqlite_utils.Database) -> int | None:
-    """The id of the first row whose link or hash is wrong, or None when the chain holds."""
-    prev = GENESIS
+def head(db: sqlite_utils.Database) -> tuple[int, str]:
+    """(id, value) of the last row; (0, legacy head or GENESIS) on an empty table."""
+    last_id, last_hash = _last(db)
+    return (last_id, last_hash) if last_id else (0, read_state(db).legacy_head_hash)
+
+
+# -- verifying ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """The outcome of a chain check; ``problem`` is None when it holds.
+
+    ``problem`` codes: gap (a row is missing: ``bad_id`` is the row after the
+    hole, ``params["missing"]`` the first missing id), link (``prev_hash`` is
+    not the previous row's value), mac (a keyed row's value does not match
+    under the key), hash (a legacy row's SHA-256 does not match),
+    legacy_head (the row the keyed chain continues from is not the recorded
+    head), cut (rows at the end are gone: ``params["last"]`` survives,
+    ``params["expected"]`` was the last), seal (the chain's record in
+    hall_meta does not match the key), state (that record is incomplete),
+    not_keyed (rows exist but the chain was never continued under the key).
+    """
+
+    rows: int
+    head_id: int
+    head_value: str
+    keyed: bool
+    keyed_from: int | None
+    key: dict[str, Any]
+    problem: str | None = None
+    bad_id: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _rows(db: sqlite_utils.Database, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
     cursor = db.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY id")
     while True:
-        batch = cursor.fetchmany(1000)
-        if not batch:
-            return None
-        for row in batch:
-            data = _as_dict(row)
-            if data["prev_hash"] != prev or data["hash"] != row_hash(prev, data):
-                return int(data["id"])
-            prev = data["hash"]
+        chunk = cursor.fetchmany(batch)
+        if not chunk:
+            return
+        yield from chunk
+
+
+def _walk(db: sqlite_utils.Database, key: bytes | None, keyed_from: int | None, legacy_head_hash: str
+          ) -> tuple[str, int, dict[str, Any]] | tuple[None, int, str]:
+    """Walk every row: (problem, bad_id, params) at the first bad row, else (None, last_id, last_value)."""
+    mac = mac_function(key) if key is not None else None
+    sha = hashlib.sha256
+    expected, prev = 1, GENESIS
+    limit = keyed_from if keyed_from is not None else None
+    for rid, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, value in _rows(db):
+        if rid != expected:
+            return "gap", int(rid), {"missing": expected}
+        if limit is not None and rid >= limit:
+            if rid == limit and prev != legacy_head_hash:
+                return "legacy_head", int(rid) - 1, {}
+            if prev_hash != prev:
+                return "link", int(rid), {}
+            assert mac is not None
+            good = mac(prev + canonical_text(at, actor, action, case_id, task_id, entity, entity_id, detail, rid))
+            if not hmac.compare_digest(str(value), good):
+                return "mac", int(rid), {}
+        else:
+            if prev_hash != prev:
+                return "link", int(rid), {}
+            text = prev + canonical_text(at, actor, action, case_id, task_id, entity, entity_id, detail)
+            if value != sha(text.encode("utf-8")).hexdigest():
+                return "hash", int(rid), {}
+        prev = str(value)
+        expected += 1
+    return None, expected - 1, prev
+
+
+def _sequence(db: sqlite_utils.Database) -> int | None:
+    try:
+        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
+    except Exception:  # noqa: BLE001 - no AUTOINCREMENT table at all
+        return None
+    return None if row is None else int(row[0])
+
+
+def check_legacy(db: sqlite_utils.Database) -> ChainCheck | None:
+    """The first break of a chain not keyed yet (SHA-256 links, contiguous ids), or None."""
+    problem, bad, extra = _walk(db, None, None, GENESIS)
+    if problem is None:
+        return None
+    return ChainCheck(rows=count_rows(db), head_id=0, head_value=GENESIS, keyed=False, keyed_from=None,
+                      key={}, problem=problem, bad_id=bad, params=extra)  # type: ignore[arg-type]
+
+
+def check_chain(db: sqlite_utils.Database) -> ChainCheck:
+    """Verify every row against the key, contiguous ids, the recorded legacy head and the tail.
+
+    Raises ``EnvironmentFailure`` (exit 3) when the chain is keyed and no key
+    can be read: nothing can be said without it.
+    """
+    state = read_state(db)
+    rows = count_rows(db)
+    keyed_from = state.keyed_from if state.keyed else None
+    base: dict[str, Any] = {"rows": rows, "keyed": state.keyed, "keyed_from": keyed_from}
+    key: AuditKey | None = None
+    if state.keyed:
+        if not state.consistent():
+            return ChainCheck(head_id=0, head_value="", key={}, problem="state", bad_id=keyed_from, **base)
+        key, trouble = find_key(db, state)
+        if trouble == "mismatch":
+            found = _mismatched_key(db, state)
+            return ChainCheck(head_id=0, head_value="", key=audit_key.describe(found), problem="seal",
+                              bad_id=keyed_from, **base)
+    described = audit_key.describe(key)
+    problem, bad_or_last, extra = _walk(db, None if key is None else key.secret, keyed_from, state.legacy_head_hash)
+    if problem is not None:
+        return ChainCheck(head_id=0, head_value="", key=described, problem=problem, bad_id=int(bad_or_last),  # type: ignore[arg-type]
+                          params=extra, **base)  # type: ignore[arg-type]
+    last_id, last_value = int(bad_or_last), str(extra)
+    if keyed_from is not None:
+        head_id = keyed_from - 1
+        if last_id < head_id:
+            return ChainCheck(head_id=last_id, head_value=last_value, key=described, problem="cut",
+                              bad_id=last_id + 1, params={"last": last_id, "expected": head_id}, **base)
+        if last_id == head_id and head_id > 0 and last_value != state.legacy_head_hash:
+            return ChainCheck(head_id=last_id, head_value=last_value, key=described, problem="legacy_head",
+                              bad_id=head_id, **base)
+    seq = _sequence(db)
+    if seq is not None and seq > last_id:
+        return ChainCheck(head_id=last_id, head_value=last_value, key=described, problem="cut",
+                          bad_id=last_id + 1, params={"last": last_id, "expected": seq}, **base)
+    if not state.keyed and rows:
+        return ChainCheck(head_id=last_id, head_value=last_value, key=described, problem="not_keyed", bad_id=None, **base)
+    if last_id == 0:
+        last_value = state.legacy_head_hash
+    return ChainCheck(head_id=last_id, head_value=last_value, key=described, **base)
+
+
+def verify_chain(db: sqlite_utils.Database) -> int | None:
+    """The id of the first row that does not hold, or None (``check_chain`` tells more).
+
+    A chain not keyed yet is judged by its SHA-256 links alone here; the
+    doctor reports it as unprotected.
+    """
+    result = check_chain(db)
+    if result.problem in (None, "not_keyed"):
+        return None
+    return result.bad_id if result.bad_id is not None else 0

@@ -3,8 +3,8 @@
 Rows go in with ``executemany`` in batches, inside the caller's transaction,
 with the same columns the per-row queries write, parents before children so
 that foreign keys stay checked as each row goes in.  Audit rows are chained
-exactly as ``db.audit.append`` chains them (same canonical JSON, same hash),
-so ``db.audit.verify_chain`` holds afterwards.
+exactly as ``db.audit.append`` chains them (same key, same canonical text,
+contiguous ids), so ``db.audit.check_chain`` holds afterwards.
 
 Counters (case numbers, notice numbers) are read and written here so that a
 bulk load takes its numbers from the same series as ``db.case_numbers`` and
@@ -12,19 +12,17 @@ bulk load takes its numbers from the same series as ``db.case_numbers`` and
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import queue
 import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from json.encoder import encode_basestring
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
-from db.audit import GENESIS, _detail_text, row_hash
+from db import audit as audit_chain
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "persons": (
@@ -243,31 +241,15 @@ def set_notice_counter(db: sqlite_utils.Database, kind: str, year: int, last: in
 _DETAIL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def _js(value: str | None) -> str:
-    return "null" if value is None else encode_basestring(value)
-
-
-def _canonical(at: str, actor: str, action: str, case_id: int | None, task_id: int | None, entity: str | None,
-               entity_id: str | None, detail: str | None) -> str:
-    """The text ``db.audit.row_hash`` hashes (sorted keys, compact), built without a dict and a generic dump."""
-    return (
-        f'{{"action":{_js(action)},"actor":{_js(actor)},"at":{_js(at)},'
-        f'"case_id":{"null" if case_id is None else int(case_id)},"detail":{_js(detail)},'
-        f'"entity":{_js(entity)},"entity_id":{_js(entity_id)},"task_id":{"null" if task_id is None else int(task_id)}}}'
-    )
-
-
-def _last_audit(db: sqlite_utils.Database) -> tuple[int, str]:
-    row = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-    return (int(row[0]), row[1]) if row else (0, GENESIS)
-
-
 class AuditWriter:
-    """Appends audit rows in batches, chained like ``db.audit.append``.
+    """Appends audit rows in batches, chained like ``db.audit.append`` (same key, same canonical text).
 
-    ``add`` returns the id the row will have.  Ids are assigned here (the
-    table is AUTOINCREMENT; explicit ids above the current maximum keep its
-    sequence right), so nothing else may write audit rows until ``flush``.
+    ``add`` returns the id the row will have.  Ids are assigned here, from
+    MAX(id)+1 read in the caller's BEGIN IMMEDIATE transaction (the table is
+    AUTOINCREMENT; explicit ids above the current maximum keep its sequence
+    right), so nothing else may write audit rows until ``flush``.  The key
+    and the chain's position come from ``db.audit.writer_position``: a
+    writer without the key refuses before writing anything.
     """
 
     _SQL = (
@@ -275,19 +257,17 @@ class AuditWriter:
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
 
-    CHECKED_ROWS = 200
-    """The first rows are hashed both ways; any difference falls back to db.audit.row_hash for good."""
-
     def __init__(self, db: sqlite_utils.Database, batch: int = 20_000, submit: Callable[[str, list[Sequence[Any]]], None] | None = None) -> None:
         if not db.conn.in_transaction:
             raise RuntimeError("AuditWriter must run inside db.connection.transaction()")
         self.db = db
         self.submit = submit or db.conn.executemany
         self.batch = batch
-        self.last_id, self.prev = _last_audit(db)
+        key, next_id, self.prev = audit_chain.writer_position(db)
+        self.last_id = next_id - 1
+        self._mac = audit_chain.mac_function(key.secret)
         self.rows: list[tuple[Any, ...]] = []
         self.count = 0
-        self.fast = True
 
     def add(
         self,
@@ -303,26 +283,17 @@ class AuditWriter:
     ) -> int:
         eid = None if entity_id is None else str(entity_id)
         text = None if detail is None else _DETAIL.encode(detail)
-        if self.fast:
-            digest = hashlib.sha256((self.prev + _canonical(at, actor, action, case_id, task_id, entity, eid, text)).encode("utf-8")).hexdigest()
-            if self.count < self.CHECKED_ROWS:
-                fields = {"at": at, "actor": actor, "action": action, "case_id": case_id, "task_id": task_id,
-                          "entity": entity, "entity_id": eid, "detail": _detail_text(detail)}
-                slow = row_hash(self.prev, fields)
-                if slow != digest or fields["detail"] != text:
-                    self.fast = False
-                    digest, text = slow, fields["detail"]
-        else:
-            fields = {"at": at, "actor": actor, "action": action, "case_id": case_id, "task_id": task_id,
-                      "entity": entity, "entity_id": eid, "detail": _detail_text(detail)}
-            digest, text = row_hash(self.prev, fields), fields["detail"]
-        self.last_id += 1
-        self.rows.append((self.last_id, at, actor, action, case_id, task_id, entity, eid, text, self.prev, digest))
+        case_id = None if case_id is None else int(case_id)
+        task_id = None if task_id is None else int(task_id)
+        row_id = self.last_id + 1
+        digest = self._mac(self.prev + audit_chain.canonical_text(at, actor, action, case_id, task_id, entity, eid, text, row_id))
+        self.last_id = row_id
+        self.rows.append((row_id, at, actor, action, case_id, task_id, entity, eid, text, self.prev, digest))
         self.prev = digest
         self.count += 1
         if len(self.rows) >= self.batch:
             self.flush()
-        return self.last_id
+        return row_id
 
     def flush(self) -> None:
         if self.rows:

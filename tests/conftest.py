@@ -20,6 +20,25 @@ from db.connection import open_database, transaction
 from db.schema import migrate
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Personal audit keys and anchor logs (user_config_dir) go to a tmp dir, never to ~/.config.
+
+    Session-wide, so module-scoped databases find their keys too (each key
+    is named after its database's random id: no two tests share one).
+    """
+    import os
+
+    path = tmp_path_factory.mktemp("xdg-config")
+    old = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = old
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "retire.db"

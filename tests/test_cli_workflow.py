@@ -156,11 +156,13 @@ def test_full_case_from_intake_to_delivered(sh: Shell, tmp_path: Path) -> None:
     text = sh.run(CLERK, "case", "show", case_no).stdout
     assert case_no in text and "张三" in text
 
-    audit = sh.json("alice", "audit", case_no, "--verify")
+    sh.run("alice", "staff", "add", "audrey", "--name", "Audrey", "--role", "auditor")
+    audit = sh.json("audrey", "audit", case_no, "--verify")
     assert audit["chain"]["ok"] is True and audit["chain"]["first_broken_id"] is None
     assert [r["action"] for r in audit["rows"]] == actions
-    sh.run("alice", "audit", case_no, "--verify")
-    sh.run(CLERK, "audit", case_no, "--verify", code=1)  # verifying the chain is for supervisors/admins
+    sh.run("audrey", "audit", case_no, "--verify")
+    sh.run(CLERK, "audit", case_no, "--verify", code=1)  # verifying the chain is for auditors/supervisors
+    sh.run("alice", "audit", case_no, "--verify", code=1)  # ... not for the admin (separation of duties)
 
     listed = sh.json(CLERK, "case", "list", "--status", "delivered")
     assert [r["case_no"] for r in listed] == [case_no]

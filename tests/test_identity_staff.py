@@ -215,10 +215,12 @@ def test_cli_audit_verify_reports_tampering(tmp_path: Path, cli_app: Any) -> Non
         case_no = allocate_case_no(db, 2026)
         db.execute("INSERT INTO cases (case_no, person_id, status) VALUES (?, 1, 'draft')", [case_no])
         audit.append(db, "alice", "case.create", case_id=1)
+        db.execute("INSERT INTO staff (login, name) VALUES ('audrey', 'Audrey')")
+        db.execute("INSERT INTO staff_roles (staff_id, role) VALUES (last_insert_rowid(), 'auditor')")
         db.execute("DROP TRIGGER audit_no_update")
         db.execute("UPDATE audit SET actor = 'mallory' WHERE id = 1")
     db.close()
-    result = _run(cli_app, ["--db", str(path), "audit", case_no, "--verify"])
+    result = _run(cli_app, ["--db", str(path), "audit", case_no, "--verify"], login="audrey")
     assert result.exit_code == 1
     assert "BROKEN at row 1" in result.stdout
 

@@ -246,6 +246,7 @@ def _bad_checks(report: dict[str, Any]) -> dict[str, str]:
 def test_doctor_names_a_tampered_audit_row(cli_app: Any, hall: Path) -> None:
     import sqlite3
 
+    assert invoke(cli_app, "staff", "add", "audrey", "--name", "Audrey", "--role", "auditor").exit_code == 0
     code, report, _ = _doctor(cli_app)
     assert code == 0 and report["ok"] is True, _bad_checks(report)
     conn = sqlite3.connect(hall)
@@ -265,7 +266,7 @@ def test_doctor_names_a_tampered_audit_row(cli_app: Any, hall: Path) -> None:
     assert set(bad) == {"audit_chain"}, bad
     assert str(target) in bad["audit_chain"]
     assert "audit_chain" in text and str(target) in text
-    verify = invoke(cli_app, "audit", "GY-2026-000001", "--verify")
+    verify = runner.invoke(cli_app, ["audit", "GY-2026-000001", "--verify"], env={"RETIRE_LOGIN": "audrey"})
     assert verify.exit_code == 1 and str(target) in verify.output
 
 
