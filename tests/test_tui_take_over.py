@@ -61,3 +61,30 @@ async def test_completing_a_colleagues_task_asks_for_a_take_over(hall: Path) -> 
         assert query_one_value(hall, "SELECT completed_by FROM tasks WHERE id = ?", (task_id,)) == LOGIN
         detail = query_one_value(hall, "SELECT detail FROM audit WHERE action = 'task.take_over' AND task_id = ?", (task_id,))
         assert json.loads(str(detail))["from"] == "clerk2"
+
+
+async def test_delivery_screen_sends_the_version_it_showed(hall: Path) -> None:
+    """A parcel another session recorded as returned is not then marked delivered from a stale screen."""
+    case_no = str(query_one_value(hall, "SELECT case_no FROM cases WHERE status = 'completed' ORDER BY id LIMIT 1"))
+    app = make_app(hall)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_case(case_no)
+        await settle(app, pilot)
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "DeliveryScreen"
+        await pilot.press(*"EM000000077CN", "ctrl+s")
+        await settle(app, pilot)
+        # another session records the parcel as returned while this screen still shows it in transit
+        con = sqlite3.connect(hall)
+        con.execute("UPDATE deliveries SET returned_at = '2026-03-16T10:30:00+08:00', note = '查无此人', version = version + 1,"
+                    " updated_by = 'medic9', updated_at = '2026-03-16T10:30:00+08:00' WHERE waybill = 'EM000000077CN'")
+        con.commit()
+        con.close()
+        await pilot.press("ctrl+d", "y")
+        await settle(app, pilot)
+        texts = [n.message for n in app._notifications]
+        assert any("medic9" in m for m in texts), texts
+        assert query_one_value(hall, "SELECT status FROM cases WHERE case_no = ?", (case_no,)) == "completed"
+        assert query_one_value(hall, "SELECT delivered_at FROM deliveries WHERE waybill = 'EM000000077CN'") is None
