@@ -149,5 +149,53 @@ def test_kill_9_mid_transaction_leaves_nothing_half_written(db, db_path, staff) 
     assert totals[-1]["cases"] >= ROUNDS, totals  # each round finished at least one whole cycle before the kill
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX kill -9")
+def test_kill_9_of_an_import_holding_the_lock(tmp_path: Path) -> None:
+    """kill -9 a real ``retire import`` while it holds the write lock (its busy note is there):
+    no row of it stays, the file is sound, and its note, left behind, names nobody: a colleague
+    who then meets a busy database is not told a dead import holds it, and the next import
+    runs, writes its own note and removes it."""
+    from fixtures import generate as gen
+    from tests.test_faults import HOLDER, _hold, _release, count, integrity, one_line, run
+
+    db = tmp_path / "hall.db"
+    assert run(db, "init").returncode == 0
+    source = tmp_path / "persons.csv"
+    with source.open("w", encoding="utf-8", newline="") as fh:
+        gen.write("persons", 20_000, fh)
+    note = Path(str(db) + ".busy")
+    env = {k: v for k, v in os.environ.items() if k not in ("RETIRE_LOGIN",)}
+    env.update({"RETIRE_DB": str(db), "RETIRE_LANG": "en"})
+    retire = Path(sys.executable).with_name("retire")
+    job = subprocess.Popen([str(retire), "import", "persons", str(source)], cwd=REPO, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        while job.poll() is None and not note.exists():
+            time.sleep(0.005)
+        assert job.poll() is None, f"the import ended before it was killed: {job.stderr.read() if job.stderr else ''}"
+        os.kill(job.pid, signal.SIGKILL)
+        job.wait(timeout=30)
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.wait()
+    assert note.exists() and json.loads(note.read_text(encoding="utf-8"))["pid"] == job.pid
+    assert integrity(db) == ["ok"]
+    assert count(db, "SELECT count(*) FROM persons") == 0
+    assert count(db, "SELECT count(*) FROM audit WHERE action LIKE 'import.%'") == 0
+    blocker = _hold(HOLDER, db)
+    try:
+        busy = run(db, "staff", "add", "lisi", "--name", "李四", "--role", "clerk", env={"RETIRE_BUSY_TIMEOUT_MS": "300"})
+        line = one_line(busy)
+        assert busy.returncode == 3 and "database is busy" in line and str(job.pid) not in line
+    finally:
+        _release(blocker)
+    again = run(db, "import", "persons", str(source))
+    assert again.returncode == 0, again.stderr
+    assert count(db, "SELECT count(*) FROM persons") == 20_000
+    assert not note.exists()
+    assert run(db, "doctor").returncode == 0
+
+
 if __name__ == "__main__":
     writer(sys.argv[1], int(sys.argv[2]))
