@@ -40,7 +40,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "materials": ("case_id", "code", "received", "note"),
     "tasks": (
         "id", "case_id", "department", "item", "status", "assignee_id", "result", "missing", "due_date",
-        "opened_at", "done_at", "updated_by", "updated_at", "version",
+        "opened_at", "done_at", "updated_by", "updated_at", "version", "completed_by",
     ),
     "facts": (
         "case_id", "person_id", "computed_at", "policy_version", "data", "confirmed_by", "confirmed_at",
