@@ -62,8 +62,10 @@ def by_no(db: sqlite_utils.Database, case_no: str) -> dict[str, Any] | None:
 def load(db: sqlite_utils.Database, case_no: str) -> dict[str, Any]:
     """The case with this number (a hurried 'gy-2026-123' is accepted); BadInput / NotFound otherwise."""
     from console.errors import NotFound
+    from console.text_policy import ascii_digits
     from db.case_numbers import case_id_by_no
 
+    case_no = ascii_digits(case_no, "text")  # an escape typed in a case number is refused, never echoed back
     case = get(db, case_id_by_no(db, case_no))
     if case is None:
         raise NotFound("db.case_not_found", case_no=case_no)
