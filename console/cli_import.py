@@ -87,8 +87,6 @@ class ProgressBar:
 
 
 def _report_out(report: Any, as_json: bool) -> None:
-    if report.encoding and report.encoding_source:
-        warn(t(f"importer.cli.encoding_{report.encoding_source}", encoding=report.encoding))
     if as_json:
         print_json(report.as_dict())
     elif report.errors:
@@ -99,6 +97,8 @@ def _report_out(report: Any, as_json: bool) -> None:
     if not report.ok:
         warn(t("cli.error", message=t("importer.cli.refused", invalid=report.invalid, rows=report.rows)))
         raise typer.Exit(2)
+    if report.encoding and report.encoding_source:  # (--json carries it too; a refusal stays one line)
+        warn(t(f"importer.cli.encoding_{report.encoding_source}", encoding=report.encoding))
     if report.dry_run:
         key = "importer.cli.dry_run_skip" if report.invalid else "importer.cli.dry_run_ok"
         warn(t(key, rows=report.rows, valid=report.valid, invalid=report.invalid))

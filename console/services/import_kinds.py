@@ -247,10 +247,11 @@ class Errors:
         self.limit = limit
         self.order: dict[str, int] = {}
 
-    def add(self, line: int, field: str, raw: Any, err: FieldError) -> list[Any]:
+    def add(self, line: int, field: str, raw: Any, err: FieldError, /) -> list[Any]:
         return self.add_code(line, field, raw, err.code, **err.params_dict())
 
-    def add_code(self, line: int, field: str, raw: Any, code: str, **params: Any) -> list[Any]:
+    def add_code(self, line: int, field: str, raw: Any, code: str, /, **params: Any) -> list[Any]:
+        """(Positional: a text-policy error's own parameters include one called ``field``.)"""
         item = [line, for_display(field)[:80], "" if raw is None else for_display(v.clean(raw) or "")[:100], code, params]
         self.items.append(item)
         self.lines.add(line)

@@ -676,9 +676,15 @@ class XlsxReader(Reader):
     def _bad(self, exc: BaseException) -> BadInput:
         from console.text_policy import for_display
 
-        text = str(exc).strip()
+        root = exc  # openpyxl wraps the parser's error ("Unable to read workbook"): name the parser's own
+        for _ in range(10):
+            inner = root.__cause__ or root.__context__
+            if inner is None:
+                break
+            root = inner
+        text = str(root).strip()
         detail = for_display(text.splitlines()[0])[:200] if text else ""
-        reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+        reason = f"{type(root).__name__}: {detail}" if detail else type(root).__name__
         return BadInput("importer.bad_xlsx", path=self.source.display, reason=reason)
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
