@@ -42,12 +42,24 @@ IMPORT_TABLE = "import"
 """The ``[import]`` table: the importer's size and depth limits (``value`` is a table of them)."""
 
 
-@cache
 def load_import_limits(override: str | None = None) -> dict[str, Any]:
-    """The ``[import]`` limits: shipped defaults, then the hall's override file's entries by name."""
+    """The ``[import]`` limits: shipped defaults, then the hall's override file's entries by name.
+
+    The override is the same file as the parameters' (the hall's config, else
+    $RETIRE_PARAMETERS), resolved at each call: the cache is per file.
+    """
+    override = override if override is not None else _hall_setting("parameters", "RETIRE_PARAMETERS")
+    try:
+        st = os.stat(override) if override else None
+    except OSError:
+        st = None  # _read names the problem
+    return dict(_import_limits(override, (st.st_mtime_ns, st.st_size) if st else None))
+
+
+@cache
+def _import_limits(override: str | None, _version: tuple[int, int] | None) -> dict[str, Any]:
     limits: dict[str, Any] = {}
     files = [DEFAULT_PARAMETERS_FILE]
-    override = override if override is not None else os.environ.get("RETIRE_PARAMETERS")
     if override:
         files.append(Path(override))
     for path in files:
