@@ -75,39 +75,30 @@ def personal_anchor_path(db_id: str) -> Path:
 
 
 def _hall_settings() -> HallAudit | None:
-    """The installed hall's audit settings, from the hall config (console.hall_config), if any.
+    """The audit settings of the hall this process runs under (console.hall_config), if any.
 
-    The hall config is root-owned and is never located through the caller's
-    environment; this module only asks it.  Any attribute it lacks is
-    "not configured".
+    The hall config is root-owned and found from the process's own uid,
+    never through the caller's environment (``db.location.hall_of_process``);
+    one that exists but cannot be trusted stops here (exit 3) rather than
+    letting the process fall back to a personal key.
     """
-    try:
-        from console import hall_config  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    current = getattr(hall_config, "current", None)
-    if current is None:
-        return None
-    try:
-        config = current()
-    except Exception:  # noqa: BLE001 - an unreadable hall config is hall_config's to report
-        return None
+    from db.location import hall_of_process
+
+    config = hall_of_process()
     if config is None:
         return None
 
     def path_of(*names: str) -> Path | None:
         for name in names:
             value = getattr(config, name, None)
-            if value is None and isinstance(config, dict):
-                value = config.get(name)
             if value:
                 return Path(value)
         return None
 
     return HallAudit(
-        db_path=path_of("db_path", "database"),
-        key_path=path_of("audit_key", "audit_key_path", "key_path"),
-        anchor_dir=path_of("anchor_dir", "audit_anchor_dir"),
+        db_path=path_of("db_path", "db"),
+        key_path=path_of("key_path", "key"),
+        anchor_dir=path_of("anchor_dir"),
     )
 
 
