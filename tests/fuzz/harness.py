@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, settings
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from fixtures import generate as gen
 from tests.workflow_helpers import id_number, write_payload
@@ -39,10 +40,19 @@ def known_ids() -> tuple[str, ...]:
     return tuple(gen.id_number(i) for i in range(KNOWN_PERSONS))
 
 
-def _app() -> Any:
-    import console.cli
+_COMMAND: Any = None
 
-    return console.cli.app
+
+def _command() -> Any:
+    """The click command of the full app, built once (typer's CliRunner rebuilds it per call: 90% of the time)."""
+    global _COMMAND
+    if _COMMAND is None:
+        import typer.main
+
+        import console.cli
+
+        _COMMAND = typer.main.get_command(console.cli.app)
+    return _COMMAND
 
 
 def reset_cli_state() -> None:
@@ -76,7 +86,7 @@ def run_cli(db: Path, args: list[str], login: str = CLERK, lang: str = "en", std
     reset_cli_state()
     env = {"RETIRE_DB": str(db), "RETIRE_LOGIN": login, "RETIRE_LANG": lang}
     full = ["--db", str(db), "--lang", lang, *args]
-    result = RUNNER.invoke(_app(), full, env=env, input=stdin)
+    result = RUNNER.invoke(_command(), full, env=env, input=stdin)
     exc = result.exception
     if isinstance(exc, SystemExit):
         exc = None
@@ -92,8 +102,19 @@ def run_cli(db: Path, args: list[str], login: str = CLERK, lang: str = "en", std
 SKIP_TABLES = ("sqlite_stat1", "sqlite_stat4")
 
 
+def file_digest(path: Path) -> str:
+    """sha256 of the database file, or "" while a WAL file beside it holds frames (then the content must be read)."""
+    wal = Path(str(path) + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return ""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def fingerprint(path: Path) -> dict[str, Any]:
-    """Row counts, the audit head and a content hash of every table (not the header's counters)."""
+    """Row counts, the audit head and a content hash of every table (not the header's counters).
+
+    ``_file`` (the file's digest) is a shortcut for the checks, not part of the comparison.
+    """
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -110,9 +131,10 @@ def fingerprint(path: Path) -> dict[str, Any]:
         out["_audit_head"] = head[0] if head else None
         out["_schema"] = conn.execute("SELECT group_concat(sql, ';') FROM sqlite_master").fetchone()[0]
         out["_user_version"] = conn.execute("PRAGMA user_version").fetchone()[0]
-        return out
     finally:
         conn.close()
+    out["_file"] = file_digest(path)
+    return out
 
 
 def _has_rowid(conn: sqlite3.Connection, table: str) -> bool:
@@ -128,8 +150,39 @@ def integrity(path: Path) -> str:
         conn.close()
 
 
+POLICED_TABLES = ("staff", "employers", "persons", "cases", "archive_records", "contribution_periods", "materials",
+                  "tasks", "deliveries", "contacts")
+ASCII_COLUMN = re.compile(r"(^id_number$|^credit_code$|_month$|_date$|_at$|^at$|^birth_date_id$|^bank_card$|^phone$|^case_no$)")
+MAX_STORED = 4096
+
+
+def poisoned(path: Path) -> list[str]:
+    """Stored text that breaks the rules of the door: forbidden characters, other digit scripts, huge values."""
+    from console.text_policy import first_forbidden
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    found: list[str] = []
+    try:
+        for table in POLICED_TABLES:
+            cols = [r[1] for r in conn.execute(f"PRAGMA table_info('{table}')")]
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                for col, value in zip(cols, row):
+                    if not isinstance(value, str):
+                        continue
+                    where = f"{table}.{col}={value[:40]!r}"
+                    if first_forbidden(value, multiline=True) is not None:
+                        found.append(f"{where}: forbidden character")
+                    elif ASCII_COLUMN.search(col) and not value.isascii():
+                        found.append(f"{where}: not ASCII")
+                    elif len(value) > MAX_STORED:
+                        found.append(f"{where}: {len(value)} characters")
+    finally:
+        conn.close()
+    return found
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    keys = sorted(set(before) | set(after))
+    keys = sorted((set(before) | set(after)) - {"_file"})
     return [f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in keys if before.get(k) != after.get(k)]
 
 
@@ -142,6 +195,10 @@ def check_run(outcome: Outcome, db: Path | None, before: dict[str, Any] | None, 
     files under FILE's directory) and the run goes on, so one run lists
     every distinct failure instead of stopping at the first.
     """
+    if not entry.count(" then "):
+        EXAMPLES[entry] = EXAMPLES.get(entry, 0) + 1
+        if EXAMPLES[entry] % 250 == 0:
+            _progress(entry)
     try:
         _check(outcome, db, before, allowed, unchanged_on_success)
     except AssertionError as err:
@@ -149,6 +206,25 @@ def check_run(outcome: Outcome, db: Path | None, before: dict[str, Any] | None, 
         if not findings:
             raise
         record_finding(Path(findings), entry or (outcome.args[4] if len(outcome.args) > 4 else "?"), outcome, str(err), inputs or {})
+
+
+EXAMPLES: dict[str, int] = {}
+"""Examples checked per entry point in this process (bench/fuzz reports them)."""
+_STARTED: dict[str, float] = {}
+
+
+def _progress(entry: str) -> None:
+    """Every 250 examples: FUZZ_STATS.progress.<worker> says how far each entry point got (a run cut short still counts)."""
+    import time
+
+    target = os.environ.get("FUZZ_STATS")
+    if not target:
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    path = Path(f"{target}.progress.{worker}")
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    data[entry] = {"examples": EXAMPLES[entry], "at": time.strftime("%H:%M:%S", time.gmtime())}
+    path.write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
 def signature(outcome: Outcome, message: str) -> str:
@@ -186,7 +262,8 @@ def record_finding(path: Path, entry: str, outcome: Outcome, message: str, input
         import traceback
 
         tb = "".join(traceback.format_exception(outcome.exception))[-4000:]
-    line = {"entry": entry, "signature": sig, "key": key, "message": message[:2000], "args": outcome.args,
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    line = {"entry": entry, "test": test, "signature": sig, "key": key, "message": message[:2000], "args": outcome.args,
             "code": outcome.code, "stderr": outcome.stderr[-1500:], "traceback": tb, "inputs": saved}
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(line, ensure_ascii=True) + "\n")
@@ -200,12 +277,17 @@ def _check(outcome: Outcome, db: Path | None, before: dict[str, Any] | None, all
     if outcome.code != 0:
         assert outcome.stderr.strip(), f"refused without a word on stderr: {outcome.describe()}"
     if db is not None and before is not None:
+        if file_digest(db) == before.get("_file"):
+            return  # byte for byte the file the example started from (no WAL left): unchanged, and intact
         after = fingerprint(db)
         if outcome.code != 0 or unchanged_on_success:
             changes = diff(before, after)
             assert not changes, f"database changed on refusal (exit {outcome.code}): {changes}\n{outcome.describe()}"
         ok = integrity(db)
         assert ok == "ok", f"integrity_check: {ok}\n{outcome.describe()}"
+        if outcome.code == 0 and diff(before, after):
+            bad = poisoned(db)
+            assert not bad, f"stored a value the text policy refuses: {bad[:5]}\n{outcome.describe()}"
 
 
 # --- the template hall -----------------------------------------------------------------------
@@ -219,6 +301,15 @@ class Template:
     claimed_task: int = 0
     completed_case: str = ""
     known: tuple[str, ...] = field(default_factory=known_ids)
+
+    _baseline: dict[str, Any] | None = None
+
+    @property
+    def baseline(self) -> dict[str, Any]:
+        """The template's fingerprint: every fresh copy starts as this."""
+        if self._baseline is None:
+            self._baseline = fingerprint(self.path)
+        return self._baseline
 
     def fresh(self, directory: Path, tag: str) -> Path:
         """A new copy of the template under a new name (a crashed command may still hold the previous one open)."""
