@@ -37,7 +37,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.test_hall_setup import open_search_path
+from tests.test_hall_setup import SearchPath
 
 needs_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
                                 reason="needs root: creates OS users and runs the CLI as them")
@@ -72,14 +72,13 @@ def people(request: pytest.FixtureRequest) -> People:
     os.chmod(base, 0o755)
     p = People(base, f"rpa{tag}", f"rpb{tag}")
     created: list[str] = []
-    restore: list[tuple[Path, int]] = []
+    search = SearchPath()
 
     def cleanup() -> None:
         for user in created:
             _run("userdel", user)
-        for path, mode in reversed(restore):
-            os.chmod(path, mode)
         shutil.rmtree(base, ignore_errors=True)
+        search.close()
 
     request.addfinalizer(cleanup)
     for login in (p.alice, p.bob):
@@ -89,7 +88,7 @@ def people(request: pytest.FixtureRequest) -> People:
         created.append(login)
         home.mkdir(mode=0o700)
         os.chown(home, pwd.getpwnam(login).pw_uid, -1)
-    open_search_path(restore)
+    search.open()
     # the accounts can start our interpreter and import the code
     probe = p.run(p.alice, "--help")
     if probe.returncode != 0:

@@ -20,8 +20,8 @@ every command AS those accounts (``runuser -u LOGIN -- env -i ... WRAPPER
 
 Skipped only when not root.  sudo must be installed (.ci/run installs it).
 If the interpreter lives where other users cannot enter (pyenv under
-/root), the search (x) bit is added for "other" on those directories for
-the duration of the test only, and restored afterwards.
+/root), the search (x) bit is added for "other" on those directories while
+the test runs and restored afterwards (``SearchPath``: concurrent runs share it).
 """
 from __future__ import annotations
 
@@ -82,18 +82,57 @@ def code_dirs() -> list[Path]:
     return sorted(paths)
 
 
-def open_search_path(restore: list[tuple[Path, int]]) -> None:
-    """Add o+x to every ancestor directory of our code that "other" cannot enter (remembered for restore)."""
-    seen: set[Path] = set()
-    for path in code_dirs():
-        for directory in [*reversed(path.parents), path]:
-            if directory in seen or not directory.is_dir():
-                continue
-            seen.add(directory)
-            mode = directory.stat().st_mode
-            if not mode & stat.S_IXOTH:
-                restore.append((directory, stat.S_IMODE(mode)))
-                os.chmod(directory, stat.S_IMODE(mode) | stat.S_IXOTH)
+class SearchPath:
+    """o+x on every ancestor directory of our code that "other" cannot enter, while any test needs it.
+
+    Several test runs may do this at once on one machine, so the original
+    modes are kept in one state file beside a lock: every run holds the lock
+    shared while it runs, and the last one out puts the modes back.
+    """
+
+    lock = Path(tempfile.gettempdir()) / "retire-os-tests.lock"
+    state = Path(tempfile.gettempdir()) / "retire-os-tests.modes.json"
+
+    def __init__(self) -> None:
+        self.fd: int | None = None
+
+    def open(self) -> None:
+        import fcntl
+
+        self.fd = os.open(self.lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        saved: dict[str, int] = json.loads(self.state.read_text()) if self.state.exists() else {}
+        seen: set[Path] = set()
+        for path in code_dirs():
+            for directory in [*reversed(path.parents), path]:
+                if directory in seen or not directory.is_dir():
+                    continue
+                seen.add(directory)
+                mode = stat.S_IMODE(directory.stat().st_mode)
+                if not mode & stat.S_IXOTH:
+                    saved.setdefault(str(directory), mode)
+                    os.chmod(directory, mode | stat.S_IXOTH)
+        self.state.write_text(json.dumps(saved))
+        fcntl.flock(self.fd, fcntl.LOCK_SH)
+
+    def close(self) -> None:
+        import fcntl
+
+        if self.fd is None:
+            return
+        fd, self.fd = self.fd, None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return  # another run still needs the bits; the last one restores them
+            if self.state.exists():
+                for directory, mode in json.loads(self.state.read_text()).items():
+                    os.chmod(directory, mode)
+                self.state.unlink()
+        finally:
+            os.close(fd)
 
 
 # -- the hall under test -------------------------------------------------------------------
@@ -161,7 +200,7 @@ def hall(request: pytest.FixtureRequest) -> Hall:
     (base / "bin").mkdir(mode=0o755)
     h = Hall(tag=tag, base=base, group=f"rts{tag}", account=f"rth{tag}", admin=f"rta{tag}", clerk=f"rtc{tag}",
              reviewer=f"rtr{tag}", outsider=f"rto{tag}")
-    restore_modes: list[tuple[Path, int]] = []
+    search = SearchPath()
 
     def cleanup() -> None:
         for user in [*h.created_users, h.account]:
@@ -172,14 +211,13 @@ def hall(request: pytest.FixtureRequest) -> Hall:
             with_suppress_unlink(path)
         shutil.rmtree(h.anchor_dir, ignore_errors=True)
         shutil.rmtree(base, ignore_errors=True)
-        for path, mode in reversed(restore_modes):
-            os.chmod(path, mode)
+        search.close()
 
     request.addfinalizer(cleanup)
     for login in (h.admin, h.clerk, h.reviewer, h.outsider):
         ok(run("useradd", "-M", "-N", "-s", "/bin/sh", login))
         h.created_users.append(login)
-    open_search_path(restore_modes)
+    search.open()
     return h
 
 
@@ -301,6 +339,15 @@ def test_hall_setup_gives_the_file_to_a_service_account_and_the_kernel_says_who_
     assert everyone <= {h.admin, h.clerk, h.reviewer, f"root for {h.admin}"}, everyone
     assert not any(h.reviewer in actor for row in rows if row["entity_id"] == case_no
                    and row["action"] != "prereview.confirm" for actor in [row["actor"]])
+
+    # -- root, through the wrapper: acts as root, or for a login it names; the files stay the account's
+    clean_root = {"PATH": CLEAN_PATH, "RETIRE_LANG": "en"}
+    one_line_refusal(run(h.wrapper, "staff", "list", env=clean_root), code=1)  # root has no staff row
+    backup = h.directory / "backup" / "nightly.db"
+    ok(run(h.wrapper, "backup", str(backup), env={**clean_root, "RETIRE_LOGIN": h.admin}))
+    assert mode_owner(backup) == ("0600", h.account)
+    assert ("db.backup", f"root for {h.admin}") in {(r["action"], r["actor"]) for r in audit_rows_as_service_account(h)}
+    assert json.loads(ok(run(h.wrapper, "hall", "check", "--account", h.account, "--json", env=clean_root)))["ok"] is True
 
     # -- hall check flags the old model's group-readable file; setup puts it right ------------
     os.chmod(h.db, 0o660)

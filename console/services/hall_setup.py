@@ -275,6 +275,20 @@ if ! command -v sudo >/dev/null 2>&1; then
     exit 3
 fi
 if [ "$(id -u)" = 0 ]; then
+    # `retire hall setup|check` is root's own work; everything else runs as the account
+    word=
+    skip=
+    for arg in "$@"; do
+        if [ -n "$skip" ]; then skip=; continue; fi
+        case "$arg" in
+            --db|--lang) skip=1 ;;
+            -*) ;;
+            *) word=$arg; break ;;
+        esac
+    done
+    if [ "$word" = hall ]; then
+        exec "$RETIRE" "$@"
+    fi
     # root acts as root (a staff row, or RETIRE_LOGIN=<login> to act for someone)
     if [ -n "${{RETIRE_LOGIN:-}}" ]; then
         exec sudo -n -u "$ACCOUNT" RETIRE_LOGIN="$RETIRE_LOGIN" -- "$RETIRE" "$@"
