@@ -96,6 +96,8 @@ def _sqlite(exc: sqlite3.Error, path: Path | None) -> RetireError | None:
     if primary == SQLITE_READONLY or "readonly database" in message:
         return EnvironmentFailure("faults.read_only", path=_shown(path))
     if primary == SQLITE_FULL or "database or disk is full" in message:
+        if path is not None and _free_bytes(path) is not None and (_free_bytes(path) or 0) >= LOW_SPACE_BYTES:
+            return EnvironmentFailure("faults.disk_full_nopath")  # another file's disk (a backup copy's, a temp file's)
         return EnvironmentFailure("faults.disk_full", path=_shown(path))
     if primary == SQLITE_IOERR or "disk i/o error" in message:
         return _disk_state(path) or EnvironmentFailure("faults.io_error", path=_shown(path))
@@ -106,6 +108,16 @@ def _sqlite(exc: sqlite3.Error, path: Path | None) -> RetireError | None:
     if primary == SQLITE_CORRUPT or "malformed" in message:
         return EnvironmentFailure("faults.corrupt", path=_shown(path))
     return None
+
+
+def _free_bytes(path: Path) -> int | None:
+    """Free space on the file system holding ``path`` (what this user may use), None if unknown."""
+    directory = path if path.is_dir() else path.parent
+    try:
+        info = os.statvfs(directory if str(directory) else ".")
+    except OSError:
+        return None
+    return int((info.f_bfree if os.geteuid() == 0 else info.f_bavail) * info.f_frsize)
 
 
 def _disk_state(path: Path | None) -> EnvironmentFailure | None:
