@@ -229,6 +229,10 @@ def test_limits_come_from_the_parameters_file(app: Any, env: dict[str, str], tmp
     monkeypatch.setenv("RETIRE_PARAMETERS", str(params))
     code, report = _json_report(app, "persons", source)
     assert code == 2 and _codes(report) == [(1, "importer.row.number_too_long")]
+    params.write_text('[import]\nvalue = { json_line_chars = 60 }\n', encoding="utf-8")
+    longer = _jsonl(tmp_path / "long.jsonl", [_person_json(1, address="固阳县" * 30), _person_json(2)])
+    code, report = _json_report(app, "persons", longer)
+    assert code == 2 and _codes(report) == [(1, "importer.row.line_too_long")]
     params.write_text('[import]\nvalue = { json_depth = "deep" }\n', encoding="utf-8")
     message = _one_line_exit_2(invoke(app, "import", "persons", str(source)))
     assert "json_depth" in message

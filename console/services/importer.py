@@ -195,7 +195,7 @@ def _error_dicts(validated: _Validated) -> list[dict[str, Any]]:
     for line, name, value, code, params in validated.errors.sorted():
         out.append({
             "line": line, "column": validated.labels.get(name, name), "field": name, "value": value,
-            "code": code, "reason": t(code, **params), "params": params,
+            "code": code, "reason": for_display(t(code, **params)), "params": params,
         })
     return out
 
