@@ -54,6 +54,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import sqlite3
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
 from typing import Any, Callable, Iterator
@@ -83,6 +84,7 @@ _META = (META_SCHEME, META_KEYED_FROM, META_LEGACY_ID, META_LEGACY_HASH, META_DB
 _SEALED = {"scheme": META_SCHEME, "keyed_from": META_KEYED_FROM, "legacy_head_id": META_LEGACY_ID,
            "legacy_head_hash": META_LEGACY_HASH, "db_id": META_DB_ID}
 _KEY_CACHE = "_retire_audit_key_cache"
+_WRITER_CACHE = "_retire_audit_writer_cache"
 
 
 # -- the pure part: canonical text and values ---------------------------------
@@ -346,6 +348,42 @@ def _start_keyed(db: sqlite_utils.Database, *, create_hall_key: bool) -> tuple[C
     return state, key
 
 
+_POSITION_SQL = (
+    "SELECT (SELECT value FROM hall_meta WHERE key = 'audit_seal'),"
+    " (SELECT id FROM audit ORDER BY id DESC LIMIT 1), (SELECT hash FROM audit ORDER BY id DESC LIMIT 1)"
+)
+
+
+def _position(db: sqlite_utils.Database) -> tuple[ChainState, AuditKey, Callable[[str], str], int, str]:
+    """(state, key, mac, id, prev) for the next row, in the caller's transaction.
+
+    One query per row in the common case: the seal, read with the last row,
+    says whether the record found before still stands (a rolled-back keying
+    leaves no seal, so it is never trusted from memory).
+    """
+    if not db.conn.in_transaction:
+        raise RuntimeError("audit rows must be written inside db.connection.transaction()")
+    try:
+        seal, last_id, last_hash = db.execute(_POSITION_SQL).fetchone()
+    except sqlite3.OperationalError:  # no hall_meta: a schema older than v7
+        raise EnvironmentFailure("audit.state_bad") from None
+    cached = getattr(db, _WRITER_CACHE, None)
+    if seal is not None and cached is not None and cached[0] == seal:
+        state, key, mac = cached[1], cached[2], cached[3]
+    else:
+        state = read_state(db)
+        if state.keyed:
+            if not state.consistent():
+                raise EnvironmentFailure("audit.state_bad")
+            key = key_for(db, state)
+        else:
+            state, key = _start_keyed(db, create_hall_key=False)
+        mac = mac_function(key.secret)
+        setattr(db, _WRITER_CACHE, (state.seal, state, key, mac))
+    last_id = int(last_id or 0)
+    return state, key, mac, last_id + 1, str(last_hash) if last_id else state.legacy_head_hash
+
+
 def writer_position(db: sqlite_utils.Database) -> tuple[AuditKey, int, str]:
     """(key, id, prev) for the next row, in the caller's transaction.
 
@@ -353,17 +391,15 @@ def writer_position(db: sqlite_utils.Database) -> tuple[AuditKey, int, str]:
     ``_start_keyed``).  A writer without the key refuses (exit 3): it never
     writes an unkeyed row.
     """
-    if not db.conn.in_transaction:
-        raise RuntimeError("audit rows must be written inside db.connection.transaction()")
-    state = read_state(db)
-    if state.keyed:
-        if not state.consistent():
-            raise EnvironmentFailure("audit.state_bad")
-        key = key_for(db, state)
-    else:
-        state, key = _start_keyed(db, create_hall_key=False)
-    last_id, last_hash = _last(db)
-    return key, last_id + 1, last_hash if last_id else state.legacy_head_hash
+    _, key, _, row_id, prev = _position(db)
+    return key, row_id, prev
+
+
+def forget_keys(db: sqlite_utils.Database) -> None:
+    """Drop the keys this connection remembers (the next write or check looks for the key file again)."""
+    for name in (_KEY_CACHE, _WRITER_CACHE):
+        if hasattr(db, name):
+            delattr(db, name)
 
 
 def ensure_keyed(db: sqlite_utils.Database, *, create_hall_key: bool = True) -> tuple[ChainState, AuditKey]:
@@ -395,7 +431,7 @@ def append(
     """
     if not db.conn.in_transaction:
         raise RuntimeError("audit.append must run inside db.connection.transaction()")
-    key, row_id, prev = writer_position(db)
+    _, _, mac, row_id, prev = _position(db)
     fields: dict[str, Any] = {
         "id": row_id,
         "at": wall_now_iso(),  # the REAL write time, never db.clock.simulated() (demo): keep it so
@@ -410,7 +446,7 @@ def append(
     db.execute(
         "INSERT INTO audit (id, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash)"
         " VALUES (:id, :at, :actor, :action, :case_id, :task_id, :entity, :entity_id, :detail, :prev_hash, :hash)",
-        {**fields, "prev_hash": prev, "hash": row_mac(key.secret, prev, fields)},
+        {**fields, "prev_hash": prev, "hash": mac(prev + _fields_text(fields, True))},
     )
     return row_id
 

@@ -222,7 +222,7 @@ def test_a_writer_without_the_key_refuses(db: sqlite_utils.Database) -> None:
     key_file = _key_file(db)
     saved = key_file.read_bytes()
     key_file.unlink()
-    setattr(db, "_retire_audit_key_cache", None)
+    audit.forget_keys(db)
     with pytest.raises(EnvironmentFailure) as err, transaction(db):
         audit.append(db, "alice", "case.note", case_id=1)
     assert err.value.exit_code == 3 and err.value.key == "audit.key_missing" and str(key_file) in err.value.text("en")
@@ -249,7 +249,7 @@ def test_the_key_is_never_followed_through_a_link(db: sqlite_utils.Database, tmp
     elsewhere.chmod(0o600)
     key_file.unlink()
     key_file.symlink_to(elsewhere)
-    setattr(db, "_retire_audit_key_cache", None)
+    audit.forget_keys(db)
     with pytest.raises(EnvironmentFailure) as err, transaction(db):
         audit.append(db, "alice", "case.note")
     assert err.value.key == "audit.key_unreadable"
