@@ -222,6 +222,8 @@ def _make_export(kind: str) -> Callable[..., None]:
         finally:
             db.close()
         warn(t("exporter.summary", rows=result.rows, kind=kind, path=result.out or t("exporter.stdout")))
+        if raw:
+            warn(t("exporter.raw_cells"))
 
     command.__name__ = f"export_{kind}"
     command.__doc__ = _EXPORT_HELP[kind]

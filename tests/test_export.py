@@ -175,6 +175,7 @@ def test_raw_keeps_formulas_and_is_audited(loaded: dict[str, Any]) -> None:
     out = tmp / "raw.csv"
     result = invoke(app, "export", "cases", "--out", str(out), "--raw", "--status", "draft")
     assert result.exit_code == 0, result.output
+    assert "--raw" in result.stderr and "formula" in result.stderr  # the clerk is told what it means
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows[1][1] == FORMULA
     entries = audit_rows(path, "export.")
