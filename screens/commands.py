@@ -19,7 +19,10 @@ def _find_cases(ctx: Any, text: str) -> list[dict[str, Any]]:
 
     with ctx.open() as (db, actor):
         f = case_queries.build_filter(text=text, today=ctx.today, db=db)
-        return case_queries.list_cases(db, actor, f, limit=CASE_LIMIT, today=ctx.today, masked=True)
+        rows = case_queries.list_cases(db, actor, f, limit=CASE_LIMIT, today=ctx.today, masked=True)
+    from console.display import clean_tree
+
+    return clean_tree(rows)  # stored names shown without control characters
 
 
 class CaseCommands(Provider):
