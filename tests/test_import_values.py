@@ -95,3 +95,35 @@ def test_id_problem_agrees_with_parse_id() -> None:
 def test_place_codes_unknown_to_stdnum_are_valid() -> None:
     number = make_id("150299", date(1966, 6, 15), 123)
     assert id_problem(number, date(2026, 1, 1)) is None
+
+
+ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
+
+
+@pytest.mark.parametrize("parse, raw", [
+    (v.parse_month, "1966-06"), (v.parse_date, "1966-06-15"), (v.parse_timestamp, "2025-03-02 09:30"),
+    (v.parse_phone, "13800000000"), (v.parse_bank_card, "6222021234567890123"), (v.parse_amount, "3500.00"),
+    (v.parse_index, "1.0235"),
+])
+def test_other_digit_scripts_are_refused_not_converted(parse: object, raw: str) -> None:
+    """Python's int() and \\d accept Arabic-Indic digits: stored, they broke every later date parse."""
+    assert not isinstance(parse(raw), FieldError)  # type: ignore[operator]
+    for table in (ARABIC, DEVANAGARI):
+        refused = parse(raw.translate(table))  # type: ignore[operator]
+        assert isinstance(refused, FieldError) and refused.code == "text.foreign_digit"
+
+
+def test_full_width_and_superscript_digits_become_ascii() -> None:
+    assert v.parse_phone("１３８００００００００") == "13800000000"
+    assert v.parse_date("１９６６年６月１５日") == "1966-06-15"
+    assert v.parse_month("196²-06") == (1962 * 12 + 5, "1962-06")
+    assert v.digits("１２３—４", "phone") == "123-4"
+
+
+def test_free_text_goes_through_the_text_policy() -> None:
+    assert v.parse_text("  吴静 ") == "吴静"
+    for bad in ("吴\x1b静", "吴\u202e静", "吴\u200b静", "吴\ud800静", "吴\t静"):
+        assert v.parse_text(bad).code == "text.forbidden_char"  # type: ignore[union-attr]
+    assert v.parse_text("x" * 501).code == "text.too_long"  # type: ignore[union-attr]
+    assert v.text_parser("name", 4)("吴静吴静吴") == FieldError("text.too_long", (("field", "name"), ("length", 5), ("limit", 4)))
