@@ -87,7 +87,8 @@ def tasks_table(tasks: list[dict[str, Any]]) -> Table:
         clock = task.get("clock") or {}
         status_style = {"done": "green", "returned": "bold red", "waiting": "dim"}.get(task["status"], "")
         note = task.get("missing") if task["status"] == "returned" else (task.get("result") or "")
-        who = " ".join(x for x in (task.get("assignee") or "", note or "") if x)
+        doer = (task.get("completed_by") or task.get("assignee")) if task["status"] == "done" else task.get("assignee")
+        who = " ".join(x for x in (doer or "", note or "") if x)  # a done task names who completed it
         table.add_row(
             Text(f"{t('tui.dept_abbr.' + task['department'])} {t('tui.item_short.' + task['item'])}"),
             Text(t(f"task_status.{task['status']}"), style=status_style),

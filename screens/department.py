@@ -175,7 +175,7 @@ class DepartmentScreen(RetireScreen):
                 plain(f"{t('tui.dept_abbr.' + row['department'])} {t('tui.item_short.' + row['item'])}", style),
                 plain(t(f"task_status.{row['status']}"), status_style or style),
                 days_left_cell(clock.get("working_days_left"), clock.get("state") or "") if row["status"] != "done" else Text("✓", style="green"),
-                plain(row.get("assignee") or "", style),
+                plain((row.get("completed_by") if row["status"] == "done" else None) or row.get("assignee") or "", style),
                 key=str(row["id"]),
             )
         info = self.case_no or f"{t('departments.' + self.department) if self.department else ''} · {t('tui.dept.filter_mine')}"
