@@ -318,6 +318,15 @@ def test_hall_setup_gives_the_file_to_a_service_account_and_the_kernel_says_who_
     shown = json.loads(ok(h.as_user(h.reviewer, "case", "show", case_no, "--json")))
     assert shown["prereview"]["confirmed_by"] == h.reviewer
 
+    # under the service account the hall's config names the database, not --db
+    elsewhere = h.base / "elsewhere.db"
+    assert json.loads(ok(h.as_user(h.clerk, "--db", str(elsewhere), "case", "show", case_no, "--json")))["case_no"] == case_no
+    assert not elsewhere.exists()
+    # SUDO_USER is believed only as sudo sets it: a SUDO_UID that is not that user's is refused
+    forged = run("runuser", "-u", h.account, "--", "env", "-i", "PATH=" + CLEAN_PATH, "RETIRE_LANG=en",
+                 f"SUDO_USER={h.reviewer}", f"SUDO_UID={pwd.getpwnam(h.clerk).pw_uid}", str(RETIRE), "staff", "list")
+    assert "sudo says" in one_line_refusal(forged, code=1)
+
     # -- the outsider: one line, no traceback ------------------------------------------------
     line = one_line_refusal(h.as_user(h.outsider, "case", "list", extra_env=spoof), code=1)
     assert h.outsider in line and h.group in line, line
