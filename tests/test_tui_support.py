@@ -44,10 +44,19 @@ def build_hall(db_path: Path, today: date = TODAY, login: str = LOGIN) -> Path:
         from fixtures.demo import populate  # type: ignore[import-not-found]
     except ImportError:
         populate = None
-    if populate is not None:
-        populate(db_path, cases=40, seed=2026, login=login, today=today)
-        return db_path
     import db.clock as clock
+
+    if populate is not None:
+        # audit rows carry the real write time (db.clock.wall_now_iso): a fixed clock keeps snapshots stable
+        real = clock.datetime
+        clock.datetime = _FixedClock  # type: ignore[misc]
+        _FixedClock.start = datetime.combine(today, time(9, 0))
+        _FixedClock.ticks = 0
+        try:
+            populate(db_path, cases=40, seed=2026, login=login, today=today)
+        finally:
+            clock.datetime = real  # type: ignore[misc]
+        return db_path
 
     real = clock.datetime
     clock.datetime = _FixedClock  # type: ignore[misc]  # stable timestamps for snapshots
