@@ -380,3 +380,12 @@ def test_prereview_all_skips_a_poisoned_person_and_carries_on(sh: Shell, env: di
     checks = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
     assert checks["stored_text"]["ok"] is True  # a warning: listed, not a failure
     assert f"#{bad} birth_date_id" in checks["stored_text"]["detail"]
+
+
+@pytest.mark.parametrize("records,periods", [([5], None), (None, {"a": 1}), ([{"doc_kind": "school_record", "note": 123}], None),
+                                             (None, [{"from": 198501, "to": "1995-12", "kind": "actual"}])])
+def test_prereview_rows_of_the_wrong_shape_are_bad_input(db, carol, records, periods) -> None:
+    case_no = open_case(db, carol)
+    with pytest.raises(BadInput):
+        prereview.record(db, carol, case_no, records, periods, today=TODAY)
+    assert _count(db, "facts") == 0

@@ -40,6 +40,13 @@ class PrereviewResult:
     """The stored facts' version (pass it back to confirm or record); None when nothing is stored."""
 
 
+def _rows(value: Any, what: str) -> list[Mapping[str, Any]]:
+    """A list of objects (from a JSON file or a form); anything else is bad input, not a traceback."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(r, Mapping) for r in value):
+        raise BadInput("prereview.bad_rows", what=what)
+    return list(value)
+
+
 def _clean_record(i: int, r: Mapping[str, Any]) -> dict[str, Any]:
     kind = str(r.get("doc_kind") or "").strip()
     if kind not in DOC_KINDS:
@@ -92,8 +99,8 @@ def record(
     require_role(actor, *RECORD_ROLES)
     today = today or date.today()
     reason = door.text(reason, "reason")
-    recs = [_clean_record(i, r) for i, r in enumerate(archive_records or [], start=1)] if archive_records is not None else None
-    pers = [_clean_period(i, r) for i, r in enumerate(periods or [], start=1)] if periods is not None else None
+    recs = [_clean_record(i, r) for i, r in enumerate(_rows(archive_records, "archive_records"), start=1)] if archive_records is not None else None
+    pers = [_clean_period(i, r) for i, r in enumerate(_rows(periods, "periods"), start=1)] if periods is not None else None
     with transaction(db):
         case = load_case(db, case_no)
         if case["status"] not in EDITABLE_STATUSES:
