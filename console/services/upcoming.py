@@ -207,6 +207,7 @@ def _rows_of(inputs: list[Any], params: LocalParameters, version: str, now: str,
 
 
 def _month(text: str) -> Month:
+    text = door.digits(text, "month") or ""
     try:
         return Month.parse(text)
     except BadMonth:
