@@ -40,21 +40,35 @@ def clean(value: object) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
+    if text.isprintable():  # C-fast: every forbidden character is Cc, Cf or Cs, none of them printable
+        return text
     if "\n" not in text:
         return for_display(text)
     return "\n".join(for_display(line) for line in text.split("\n"))
 
 
 def clean_tree(value: Any) -> Any:
-    """Every string inside dicts, lists and tuples cleaned (keys and other objects as they are)."""
+    """Every string inside dicts, lists and tuples cleaned (keys and other objects as they are).
+
+    What needs no change is returned as the same object, so a page of clean
+    rows costs one pass of ``str.isprintable``.
+    """
     if isinstance(value, str):
-        return clean(value)
+        return value if value.isprintable() else clean(value)
     if isinstance(value, dict):
-        return {k: clean_tree(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clean_tree(v) for v in value]
-    if isinstance(value, tuple) and not hasattr(value, "_fields"):
-        return tuple(clean_tree(v) for v in value)
+        changed: dict[Any, Any] | None = None
+        for key, item in value.items():
+            new = clean_tree(item)
+            if new is not item:
+                if changed is None:
+                    changed = dict(value)
+                changed[key] = new
+        return value if changed is None else changed
+    if isinstance(value, list) or (isinstance(value, tuple) and not hasattr(value, "_fields")):
+        items = [clean_tree(item) for item in value]
+        if all(new is old for new, old in zip(items, value)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
     return value
 
 

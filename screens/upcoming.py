@@ -225,7 +225,9 @@ class UpcomingScreen(RetireScreen):
                 self.post_message(ServiceFailed(error, None))
             return
         if not worker.is_cancelled:
-            self.post_message(RowsLoaded(query, rows))
+            from console.display import clean_tree
+
+            self.post_message(RowsLoaded(query, clean_tree(rows)))  # stored text shown without control characters
 
     def on_rows_loaded(self, message: RowsLoaded) -> None:
         message.stop()
