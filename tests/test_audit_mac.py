@@ -491,3 +491,71 @@ def test_the_real_command_names_the_row(hall: Path) -> None:
                               text=True, timeout=120)
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "row 4" in proc.stdout and "Traceback" not in proc.stderr
+
+
+# -- a real hall: root anchors where the service account cannot write -------------------
+
+
+def test_a_hall_anchored_by_root_catches_a_cut_tail(request: pytest.FixtureRequest) -> None:
+    """``retire hall setup``'s nightly job (as root) anchors the head; the staff's doctor, through sudo, checks it."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root: creates OS accounts, a sudoers rule and a service account")
+    from tests.test_hall_setup import CLEAN_PATH, ok, run as sh
+
+    h = request.getfixturevalue("hall_of_accounts")
+    installed = json.loads(ok(sh(*h.setup_args())))
+    assert installed["ok"] is True, installed["problems"]
+    key = h.directory / "audit.key"
+    info = key.stat()
+    assert stat.S_IMODE(info.st_mode) == 0o600 and info.st_uid == pwd_uid(h.account) and info.st_size == 32
+    ok(sh("usermod", "-a", "-G", h.group, h.reviewer))
+    ok(h.as_user(h.admin, "staff", "add", h.reviewer, "--name", "审计员", "--role", "auditor"))
+    ok(h.as_user(h.admin, "staff", "add", h.clerk, "--name", "王芳", "--role", "clerk"))
+
+    # the cron line, as cron runs it: root, naming the hall, appending to the root-owned anchor log
+    job = [x for x in h.cron.read_text().splitlines() if " root " in x][-1]
+    command = job.split(" root ", 1)[1].split()
+    env = [w for w in command if "=" in w and not w.startswith("/")]
+    argv = [w for w in command if w not in env]
+    ok(sh("env", "-i", "PATH=" + CLEAN_PATH, *env, *argv))
+    log = h.anchor_dir / "audit-anchors.jsonl"
+    assert argv[-1] == str(log) and log.stat().st_uid == 0 and stat.S_IMODE(log.stat().st_mode) == 0o644
+    append = sh("runuser", "-u", h.account, "--", "/bin/sh", "-c", f"echo forged >> {log}")
+    assert append.returncode != 0  # the service account cannot touch the anchors
+    verified = json.loads(ok(h.as_user(h.reviewer, "audit", "verify", "--json")))
+    assert verified["ok"] and verified["anchors"]["count"] == 1 and verified["key"]["source"] == "hall"
+    anchored = json.loads(log.read_text().splitlines()[-1])
+    assert anchored["by"] == "root" and anchored["path"] == str(h.db)
+
+    # whoever has the file (not the key) cuts the last three rows and winds the sequence back
+    conn = sqlite3.connect(h.db, isolation_level=None)
+    try:
+        conn.execute("DROP TRIGGER audit_no_delete")
+        conn.execute("DELETE FROM audit WHERE id > ?", [anchored["id"] - 3])
+        conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'audit'", [anchored["id"] - 3])
+    finally:
+        conn.close()
+    checked = h.as_user(h.admin, "doctor")
+    assert checked.returncode == 1 and f"row {anchored['id']}" in checked.stdout, checked.stdout + checked.stderr
+    refused = h.as_user(h.reviewer, "audit", "--verify")
+    assert refused.returncode == 1 and f"row {anchored['id']}" in refused.stdout
+    # nor can the staff (as the service account) add to root's log: it stays as root wrote it
+    before = log.read_bytes()
+    one = h.as_user(h.reviewer, "audit", "anchor")
+    assert one.returncode == 3 and len(one.stderr.strip().splitlines()) == 1 and "Traceback" not in one.stderr, one
+    assert log.read_bytes() == before
+    assert h.as_user(h.admin, "doctor").returncode == 1
+
+
+def pwd_uid(login: str) -> int:
+    import pwd
+
+    return pwd.getpwnam(login).pw_uid
+
+
+@pytest.fixture
+def hall_of_accounts(request: pytest.FixtureRequest) -> Any:
+    """tests/test_hall_setup.py's hall: a service account, staff accounts and an outsider, removed afterwards."""
+    from tests.test_hall_setup import hall as make_hall
+
+    return make_hall.__wrapped__(request)  # type: ignore[attr-defined]
