@@ -111,12 +111,22 @@ def _is_hall(conn: sqlite3.Connection) -> tuple[bool, bool]:
 
 
 def _check_file(path: Path, create: bool) -> None:
-    """Refuse (without create) an empty file or one that is not SQLite at all, before SQLite sees it."""
+    """Refuse what is not a regular file (a FIFO would block us), and without ``create`` an
+    empty file or one that is not SQLite at all, before SQLite sees it."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise _open_failure(exc, path) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise BadInput("db.cannot_open", path=str(path), reason="not a regular file")
     if create:
         return
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(len(SQLITE_HEADER))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        try:
+            head = os.read(fd, len(SQLITE_HEADER))
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise _open_failure(exc, path) from None
     if head != SQLITE_HEADER:

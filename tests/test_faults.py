@@ -455,6 +455,14 @@ def test_a_foreign_file_is_not_a_hall_and_is_left_as_it_was(tmp_path: Path) -> N
         assert path.read_bytes() == before
 
 
+def test_a_fifo_as_the_database_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.db"
+    os.mkfifo(fifo)
+    for args in (("case", "list"), ("init",)):
+        result = run(fifo, *args, timeout=30)
+        assert result.returncode == 2 and "not a regular file" in one_line(result)
+
+
 def test_init_makes_a_hall_of_a_zero_byte_file(tmp_path: Path) -> None:
     db = tmp_path / "empty.db"
     db.write_bytes(b"")
