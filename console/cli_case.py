@@ -2,6 +2,18 @@
 
 Thin: parse, call a service, print.  Every read has --json; a refusal by the
 rules exits 1 with the full list, bad input exits 2.
+
+Versions: ``case show --json``, ``case list --json`` and ``task list --json``
+carry the version of the case, its tasks, deliveries and pre-review facts;
+every command that changes one takes ``--version N`` and a stale one is
+refused naming who saved and when (exit 1).  Without ``--version`` the
+service acts on the row as it is at the start of its transaction, and
+refuses what would undo a colleague: a task someone else claimed is neither
+claimed again nor finished without ``--take-over`` (audited).
+
+``prereview --all`` skips a person whose stored rows cannot be read, names
+them on stderr (and under "skipped" with --json) and exits 0: everyone else
+was computed, and ``retire doctor`` lists the rows to correct.
 """
 from __future__ import annotations
 
