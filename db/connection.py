@@ -118,7 +118,7 @@ def _check_file(path: Path, create: bool) -> None:
     except OSError as exc:
         raise _open_failure(exc, path) from None
     if not stat.S_ISREG(info.st_mode):
-        raise BadInput("db.cannot_open", path=str(path), reason="not a regular file")
+        raise BadInput("db.not_regular", path=str(path))
     if create:
         return
     try:

@@ -460,7 +460,8 @@ def test_a_fifo_as_the_database_is_refused_without_blocking(tmp_path: Path) -> N
     os.mkfifo(fifo)
     for args in (("case", "list"), ("init",)):
         result = run(fifo, *args, timeout=30)
-        assert result.returncode == 2 and "not a regular file" in one_line(result)
+        assert result.returncode == 2 and "is not a regular file" in one_line(result)
+        assert "不是普通文件" in one_line(run(fifo, *args, lang="zh", timeout=30))
 
 
 def test_init_makes_a_hall_of_a_zero_byte_file(tmp_path: Path) -> None:
