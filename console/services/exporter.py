@@ -26,6 +26,7 @@ import contextlib
 import csv
 import io
 import json
+import sys
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -206,6 +207,13 @@ def _audit_flags(db: sqlite_utils.Database, actor: Actor, kind: str, fmt: str, o
     return first
 
 
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def export(
     db: sqlite_utils.Database,
     actor: Actor,
@@ -260,6 +268,8 @@ def export(
         audit_id = _audit_flags(db, actor, kind, fmt, where, filters or {}, unmasked, raw)
     count = 0
     binary = fmt == "xlsx"
+    if binary and to_stdout and _is_terminal(stream if stream is not None else sys.stdout):
+        raise BadInput("exporter.xlsx_needs_out")  # a workbook is no text for a terminal
     if to_stdout and stream is not None:
         opened: Any = contextlib.nullcontext(stream)
     else:
