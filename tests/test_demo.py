@@ -447,7 +447,10 @@ def test_kill_9_leaves_no_worker_and_nothing_the_next_run_trips_on(tmp_path: Pat
         if proc.poll() is not None:
             break
         time.sleep(0.05)
-    assert workers, "the demo never started its worker processes"
+    if not workers:
+        proc.kill()
+        proc.wait(timeout=10)
+        pytest.fail(f"the demo never started its worker processes: {proc.stderr.read().decode(errors='replace') if proc.stderr else ''}")
     time.sleep(0.3)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
@@ -468,3 +471,23 @@ def test_kill_9_leaves_no_worker_and_nothing_the_next_run_trips_on(tmp_path: Pat
                            env=env, capture_output=True, text=True, timeout=300)
     assert fresh.returncode == 0, fresh.stderr
 
+
+
+def test_demo_into_a_missing_directory_is_bad_input(tmp_path: Path, cli_app: Any) -> None:
+    result = CliRunner().invoke(cli_app, ["--db", str(tmp_path / "nope" / "demo.db"), "demo", "--cases", "1"],
+                                env={"RETIRE_LOGIN": "me", "RETIRE_LANG": "en"})
+    assert result.exit_code == 2, result.output
+    assert str(tmp_path / "nope" / "demo.db") in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_on_the_default_path_makes_its_directory(tmp_path: Path, cli_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from db.location import default_db_path
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("RETIRE_DB", raising=False)
+    target = default_db_path()
+    assert target.is_relative_to(tmp_path)
+    result = CliRunner().invoke(cli_app, ["demo", "--cases", "2", "--json"], env={"RETIRE_LOGIN": "me", "RETIRE_LANG": "en"})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["path"] == str(target) and target.is_file()
