@@ -162,6 +162,23 @@ def test_an_import_that_fills_the_disk_exits_3_and_the_hall_stays_sound(tmpfs: P
 
 
 @needs_root
+def test_rejects_that_fill_the_disk_exit_3_and_leave_no_part_file(hall: Path, tmpfs: Path) -> None:
+    """--skip-invalid writes the bad rows beside the source: on a full disk that is exit 3,
+    the good rows are rolled back with it, and no ``.part`` stays."""
+    source = roster(tmpfs / "persons.csv", 3000)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    spoiled = [lines[0]] + [line if i % 2 else "X" + line[1:] for i, line in enumerate(lines[1:])]
+    source.write_text("\n".join(spoiled) + "\n", encoding="utf-8")
+    filler = fill(tmpfs, leave=8 * 1024)
+    result = run(hall, "import", "persons", str(source), "--skip-invalid")
+    assert result.returncode == 3, result.stderr
+    assert "disk is full" in one_line(result)
+    assert sorted(p.name for p in tmpfs.iterdir()) == sorted([source.name, filler.name])
+    assert count(hall, "SELECT count(*) FROM persons") == 0
+    assert integrity(hall) == ["ok"]
+
+
+@needs_root
 def test_a_backup_onto_a_full_disk_exits_3_and_leaves_no_temporary_file(hall: Path, tmpfs: Path) -> None:
     filler = fill(tmpfs, leave=64 * 1024)  # less room than the copy needs
     result = run(hall, "backup", str(tmpfs / "copy.db"))
