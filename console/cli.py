@@ -155,6 +155,19 @@ def _flush_stdout() -> bool:
     return True
 
 
+def _refuse_hall_files(args: list[str], word: str | None) -> None:
+    """In a hall's service account, no argument may name the hall's own files (console.hall_config)."""
+    from console.errors import BadInput
+    from console.hall_config import HallConfigError, protected_argument
+
+    try:
+        found = protected_argument(args, word)
+    except HallConfigError:
+        return  # reported with its own message when the database is resolved
+    if found is not None:
+        raise BadInput("hall.protected_path", path=found)
+
+
 def _exit_with(error: BaseException, args: list[str]) -> int:
     """One line on stderr for ``error`` and the status to exit with (the top-level guard)."""
     from console.faults import crash_line, is_broken_pipe, say, silence_stdout, translate
@@ -204,6 +217,7 @@ def main() -> None:
         modules = None  # --help, or a word we do not know: let Typer list everything
     code: int | str | None
     try:
+        _refuse_hall_files(args, word)
         with _busy_note(args):
             build_app(modules)(prog_name="retire")
         code = 0

@@ -245,3 +245,54 @@ def runs_as_service_account() -> bool:
     """True when this process is a hall's service account (not root naming a hall)."""
     hall = active()
     return hall is not None and os.getuid() != 0 and hall.account_uid == os.getuid()
+
+
+BACKUP_COMMANDS = ("backup", "restore")
+"""Commands that may name a file in the hall's backups directory (nothing else in the hall's directory)."""
+
+
+def protected_argument(args: list[str], command: str | None) -> str | None:
+    """The first command-line argument naming a file of the hall itself, in a service-account process.
+
+    Everything staff run goes through sudo as the service account, which can
+    read and write the hall's directory: without this, ``--out
+    /srv/retire/hall.db --force`` would replace the database and ``import
+    persons /srv/retire/audit.key`` would echo the key in its error lines.
+    Any argument that names a path (it contains a ``/`` or exists, after
+    ``--opt=``) is resolved, links included, and refused when it lies in
+    the hall's directory; ``backup`` and ``restore`` may name the backups
+    directory.  None for a personal database or when root asked (root can
+    touch the files anyway).
+    """
+    if os.getuid() == 0:
+        return None
+    hall = active()
+    if hall is None or hall.account_uid != os.getuid():
+        return None
+    if os.environ.get("SUDO_UID") == "0":
+        return None  # root came in through the wrapper
+    home = os.path.realpath(hall.directory)
+    backups = os.path.realpath(hall.backups)
+    skip = False
+    for arg in args:
+        if skip or arg.startswith("--db="):
+            skip = False
+            continue  # --db is ignored here anyway: the config names the database
+        if arg == "--db":
+            skip = True
+            continue
+        value = arg.split("=", 1)[1] if arg.startswith("--") and "=" in arg else arg
+        if not value or value == "-" or ("/" not in value and not os.path.lexists(value)):
+            continue
+        try:
+            real = os.path.realpath(value)
+        except (OSError, ValueError):
+            continue
+        inside = real == home or real.startswith(home + os.sep)
+        if not inside:
+            continue
+        in_backups = real == backups or real.startswith(backups + os.sep)
+        if in_backups and command in BACKUP_COMMANDS:
+            continue
+        return arg
+    return None

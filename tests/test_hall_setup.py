@@ -322,6 +322,17 @@ def test_hall_setup_gives_the_file_to_a_service_account_and_the_kernel_says_who_
     elsewhere = h.base / "elsewhere.db"
     assert json.loads(ok(h.as_user(h.clerk, "--db", str(elsewhere), "case", "show", case_no, "--json")))["case_no"] == case_no
     assert not elsewhere.exists()
+    # no argument may name the hall's own files: not the database, not the key, not through a link
+    before = (os.stat(h.db).st_ino, h.db.read_bytes()[:16])
+    replaced = h.as_user(h.clerk, "export", "cases", "--out", str(h.db), "--force")
+    assert str(h.db) in one_line_refusal(replaced, code=2)
+    assert (os.stat(h.db).st_ino, h.db.read_bytes()[:16]) == before
+    key_link = h.base / "innocent.csv"
+    key_link.symlink_to(h.directory / "audit.key")
+    for target in (str(h.directory / "audit.key"), str(key_link), f"--out={h.directory}/notes.csv"):
+        args = ["import", "persons", target] if not target.startswith("--") else ["export", "cases", target]
+        one_line_refusal(h.as_user(h.clerk, *args), code=2)
+    assert not (h.directory / "notes.csv").exists()
     # SUDO_USER is believed only as sudo sets it: a SUDO_UID that is not that user's is refused
     forged = run("runuser", "-u", h.account, "--", "env", "-i", "PATH=" + CLEAN_PATH, "RETIRE_LANG=en",
                  f"SUDO_USER={h.reviewer}", f"SUDO_UID={pwd.getpwnam(h.clerk).pw_uid}", str(RETIRE), "staff", "list")
