@@ -335,6 +335,21 @@ def test_the_anchor_log_is_never_written_through_a_link_a_fifo_or_over_its_past(
     assert "2 anchors" in result.stdout
 
 
+def test_the_anchor_never_lands_in_the_database_its_journals_the_key_or_a_foreign_file(cli_app: Any, hall: Path, tmp_path: Path) -> None:
+    key = _key_path(hall)
+    saved_key = key.read_bytes()
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("my notes\n", encoding="utf-8")
+    for target in (hall, Path(f"{hall}-wal"), Path(f"{hall}-journal"), key, foreign):
+        existed = target.exists()
+        before = target.read_bytes() if existed else None
+        result = run(cli_app, "audit", "anchor", "--to", str(target), login="audrey", code=2)
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert (target.read_bytes() if target.exists() else None) == before and target.exists() == existed
+    assert key.read_bytes() == saved_key
+    assert doctor(cli_app)[0] == 0
+
+
 def test_a_chain_that_does_not_hold_is_not_anchored(cli_app: Any, hall: Path) -> None:
     conn = insider(hall)
     try:

@@ -288,7 +288,8 @@ def doctor_checks(db: sqlite_utils.Database) -> list[tuple[str, bool, str]]:
     elif not state.keyed:
         key_check = ("audit_key", True, t("audit_chain.key_not_yet"))
     else:
-        key_check = ("audit_key", True, t("audit_chain.key_ok", source=chain.key.get("source") or "-",
+        source = chain.key.get("source")
+        key_check = ("audit_key", True, t("audit_chain.key_ok", source=t(f"audit_chain.source.{source}") if source else "-",
                                           path=chain.key.get("path") or "-", scheme=audit.SCHEME,
                                           keyed_from=chain.keyed_from))
     chain_ok = chain.ok or chain.problem == "not_keyed"
@@ -357,6 +358,21 @@ def _open_log(path: Path) -> int:
     return fd
 
 
+def _refuse_own_files(db: sqlite_utils.Database, path: Path, key: audit_key.AuditKey) -> None:
+    """Never append to the database, its journals, or the key (an anchor there would break the hall)."""
+    db_path = audit_key.database_path(db)
+    target = Path(os.path.abspath(path))
+    protected = [p for p in (key.path,) if p is not None]
+    if db_path is not None:
+        if target.parent == db_path.parent and target.name.startswith(db_path.name):
+            raise BadInput("audit_chain.anchor_not_there", path=str(path))
+        protected.append(db_path)
+    for item in protected:
+        with contextlib.suppress(OSError):
+            if target == Path(os.path.abspath(item)) or (target.exists() and os.path.samefile(target, item)):
+                raise BadInput("audit_chain.anchor_not_there", path=str(path))
+
+
 def _read_fd(fd: int) -> bytes:
     chunks, offset = [], 0
     while True:
@@ -383,11 +399,14 @@ def anchor(db: sqlite_utils.Database, actor: Actor | None, target: Path | None =
     key = audit.key_for(db, state)
     path = Path(target).expanduser() if target is not None else default_anchor_log(db)
     assert path is not None  # keyed: the database has an identity
+    _refuse_own_files(db, path, key)
     fd = _open_log(path)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             existing = _split(_read_fd(fd))
+            if existing and not _is_anchor_line(existing[0]):
+                raise BadInput("audit_chain.not_anchor_log", path=str(path))  # only new files or anchor logs grow
             prev, number = GENESIS, 0
             for raw in existing:
                 number += 1
@@ -426,6 +445,14 @@ def anchor(db: sqlite_utils.Database, actor: Actor | None, target: Path | None =
     finally:
         os.close(fd)
     return {**line, "file": str(path)}
+
+
+def _is_anchor_line(raw: str) -> bool:
+    try:
+        line = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(line, dict) and isinstance(line.get("line_mac"), str) and "prev" in line
 
 
 def _read_tail(fd: int, size: int) -> bytes:
