@@ -167,7 +167,15 @@ class _AuditGroup(TyperGroup):
 audit_app = RetireTyper(
     cls=_AuditGroup,
     no_args_is_help=False,
-    help="审计记录：retire audit [办件号] [--verify]、anchor、verify / The audit trail: retire audit [CASE] [--verify], anchor, verify.",
+    help=(
+        "审计记录 / The audit trail.\n\n"
+        "\b\n"
+        "retire audit CASE [--verify] [--json]        a case's history (any staff)\n"
+        "retire audit [--limit N] [--before ID]       the whole trail (auditor, supervisor)\n"
+        "retire audit [CASE] --verify                 also check the chain, key and anchors; exit 1 if broken\n"
+        "retire audit verify [--anchors FILE]         check the chain, key and anchors\n"
+        "retire audit anchor [--to FILE]              append the head to the anchor log (root, auditor, admin)"
+    ),
 )
 
 
