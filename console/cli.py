@@ -169,18 +169,31 @@ def _refuse_hall_files(args: list[str], word: str | None) -> None:
 
 
 def _exit_with(error: BaseException, args: list[str]) -> int:
-    """One line on stderr for ``error`` and the status to exit with (the top-level guard)."""
-    from console.faults import crash_line, is_broken_pipe, say, silence_stdout, translate
-    from console.i18n import t
+    """One line on stderr for ``error`` and the status to exit with (the top-level guard).
 
-    mapped = translate(error)
-    if mapped is None:
-        say(crash_line(error, "retire " + " ".join(_command_words(args))))
+    Even when the guard's own helpers fail (a broken install: an import
+    error in console.faults or the catalogues), the user gets one line and 3.
+    """
+    try:
+        from console.faults import crash_line, is_broken_pipe, say, silence_stdout, translate
+        from console.i18n import t
+
+        mapped = translate(error)
+        if mapped is None:
+            say(crash_line(error, "retire " + " ".join(_command_words(args))))
+            return 3
+        if is_broken_pipe(mapped):
+            silence_stdout()
+        say(t("cli.error", message=mapped.text()))
+        return mapped.exit_code
+    except BaseException as broken:  # noqa: BLE001 - last resort: no traceback, ever
+        try:
+            sys.stderr.write(f"retire: internal error ({type(error).__name__}; {type(broken).__name__}); "
+                             "ask the system administrator / 内部错误，请联系系统管理员\n")
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001 - stderr is gone too
+            pass
         return 3
-    if is_broken_pipe(mapped):
-        silence_stdout()
-    say(t("cli.error", message=mapped.text()))
-    return mapped.exit_code
 
 
 def _buffered_stdout() -> None:

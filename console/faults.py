@@ -360,4 +360,6 @@ def crash_line(exc: BaseException, command: str = "") -> str:
         return t("faults.crash_no_log", kind=kind, reason=failure.text())
     except OSError as failure:
         return t("faults.crash_no_log", kind=kind, reason=failure.strerror or str(failure))
+    except Exception as failure:  # noqa: BLE001 - the log writer itself broke: still one line
+        return t("faults.crash_no_log", kind=kind, reason=f"{type(failure).__name__}: {failure}")
     return t("faults.crash", kind=kind, log=str(log))

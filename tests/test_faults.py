@@ -538,6 +538,12 @@ def test_an_unexpected_exception_is_exit_3_with_a_crash_log(tmp_path: Path) -> N
     assert (logs[0].stat().st_mode & 0o077) == 0  # private: the admin's, not everybody's
     zh = subprocess.run([sys.executable, "-c", BOOM], capture_output=True, text=True, cwd=REPO, env={**env, "RETIRE_LANG": "zh"}, timeout=60)
     assert zh.returncode == 3 and "程序内部错误" in one_line(zh)
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    nolog = subprocess.run([sys.executable, "-c", BOOM], capture_output=True, text=True, cwd=REPO,
+                           env={**env, "XDG_STATE_HOME": str(blocked)}, timeout=60)
+    assert nolog.returncode == 3  # the log cannot be written: still one line, still no traceback
+    assert "error log could not be written" in one_line(nolog)
 
 
 def test_faults_are_translated_by_errno_and_sqlite_code(tmp_path: Path) -> None:
