@@ -166,6 +166,20 @@ def test_a_csv_field_over_131072_characters_is_a_bad_row(app: Any, env: dict[str
     assert rejects.stat().st_size < 10_000  # the over-long field is not copied into the rejects file
 
 
+def test_a_line_longer_than_line_chars_is_a_bad_row_never_read_whole(app: Any, env: dict[str, str],
+                                                                      tmp_path: Path) -> None:
+    """2 MB without a newline (or a separator): skipped as it is read, one bad row; the next lines import."""
+    source = tmp_path / "long.csv"
+    source.write_text(_persons_header() + _person_line(1) + "z" * 2_000_000 + "\n" + _person_line(2), encoding="utf-8")
+    code, report = _json_report(app, "persons", source)
+    assert code == 2 and _codes(report) == [(3, "importer.row.line_too_long")]
+    code, report = _json_report(app, "persons", source, "--skip-invalid")
+    assert code == 0 and report["tables"]["persons"]["inserted"] == 2
+    header_only = tmp_path / "nolines.csv"
+    header_only.write_text("x" * 2_000_000, encoding="utf-8")
+    assert "1048576" in _one_line_exit_2(invoke(app, "import", "persons", str(header_only)))
+
+
 # --- JSON Lines -------------------------------------------------------------------------
 
 def _jsonl(path: Path, lines: list[str]) -> Path:
@@ -229,7 +243,7 @@ def test_limits_come_from_the_parameters_file(app: Any, env: dict[str, str], tmp
     monkeypatch.setenv("RETIRE_PARAMETERS", str(params))
     code, report = _json_report(app, "persons", source)
     assert code == 2 and _codes(report) == [(1, "importer.row.number_too_long")]
-    params.write_text('[import]\nvalue = { json_line_chars = 60 }\n', encoding="utf-8")
+    params.write_text('[import]\nvalue = { line_chars = 60 }\n', encoding="utf-8")
     longer = _jsonl(tmp_path / "long.jsonl", [_person_json(1, address="固阳县" * 30), _person_json(2)])
     code, report = _json_report(app, "persons", longer)
     assert code == 2 and _codes(report) == [(1, "importer.row.line_too_long")]

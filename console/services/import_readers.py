@@ -19,8 +19,10 @@ Hostile files are expected (a file is input, whoever made it):
   that mixes encodings is never re-read with another one (that silently
   turned every 吴静 of a UTF-8 roster into 鍚撮潤).
 * **Limits** (``ImportLimits``, from the ``[import]`` table of the parameters
-  file): a CSV field longer than ``field_chars`` is a bad row; a JSON line is
-  parsed only when it is shorter than ``json_line_chars``, nested at most
+  file): a line longer than ``line_chars`` is a bad row, skipped as it is
+  read (a file without newlines cannot fill the memory); a CSV field longer
+  than ``field_chars`` is a bad row; a JSON line is parsed only when it is
+  nested at most
   ``json_depth`` deep (checked by a bracket count before parsing, without
   recursion) and with numbers of at most ``json_number_chars`` characters;
   every JSON value must have the type its column takes, and strings must be
@@ -68,8 +70,8 @@ class ImportLimits:
     """A CSV field longer than this is a bad row (Python's own csv limit, now reported, not raised)."""
     text_chars: int = 500
     """Free text (names, addresses, notes): at most this many characters (the window's limit too)."""
-    json_line_chars: int = 1_048_576
-    """A JSON Lines line longer than this is a bad row, not parsed."""
+    line_chars: int = 1_048_576
+    """A CSV or JSON Lines line longer than this is a bad row, skipped without being held in memory."""
     json_depth: int = 32
     """Brackets nested deeper than this: a bad row, refused before parsing."""
     json_number_chars: int = 30
@@ -332,6 +334,30 @@ class Reader:
 _FIELD_LIMIT_RE = re.compile(r"field larger than field limit")
 
 
+def bounded_lines(text: io.TextIOBase, limit: int, overlong: list[int]) -> Iterator[str]:
+    """The physical lines of ``text``, each read with at most ``limit`` characters held.
+
+    A longer line is skipped to its end as it is read; in its place comes a
+    bare newline, and ``overlong`` gets one entry (the reader turns it into a
+    bad row for the record that line belonged to).
+    """
+    readline = text.readline
+    size = limit + 1
+    while True:
+        line = readline(size)
+        if not line:
+            return
+        if len(line) == size and line[-1] != "\n":
+            while True:
+                more = readline(1 << 16)
+                if not more or more[-1] == "\n":
+                    break
+            overlong.append(1)
+            yield "\n"
+            continue
+        yield line
+
+
 class CsvReader(Reader):
     def __init__(self, source: Source) -> None:
         super().__init__(source)
@@ -341,12 +367,17 @@ class CsvReader(Reader):
         self._position = lambda: min(raw.tell() / size, 1.0)
         text = io.TextIOWrapper(raw, encoding=source.encoding or "utf-8", errors="strict", newline="")
         csv.field_size_limit(source.limits.field_chars)
-        self._reader = csv.reader(text, delimiter=source.delimiter)
+        self._text = text  # held here: when the line generator ends, the wrapper must not close the file
+        self._overlong: list[int] = []
+        self._reader = csv.reader(bounded_lines(text, source.limits.line_chars, self._overlong),
+                                  delimiter=source.delimiter)
         self.header = []
         self._line = 0
         try:
             for row in self._reader:
                 self._line += 1
+                if self._overlong:
+                    raise csv.Error(f"a line longer than {source.limits.line_chars} characters")
                 if any(c.strip() for c in row):
                     self.header = row
                     break
@@ -366,10 +397,17 @@ class CsvReader(Reader):
         width = len(self.header)
         line = self._line
         reader = self._reader
+        overlong = self._overlong
         while True:
             try:
                 for row in reader:
                     line += 1
+                    if overlong:  # a line of this record was too long to read
+                        overlong.clear()
+                        self.regular = False
+                        yield line, RowProblem("importer.row.line_too_long",
+                                               params=(("limit", self.source.limits.line_chars),))
+                        continue
                     n = len(row)
                     if n == width:
                         yield line, row
@@ -476,7 +514,7 @@ class JsonLinesReader(Reader):
         self._keys: dict[str, int | None] = {}
         self._types = [tuple((types or {}).get(name, JSON_TEXT)) for name in columns]
         limits = source.limits
-        self._line_limit = limits.json_line_chars
+        self._line_limit = limits.line_chars
         self._depth_limit = limits.json_depth
         number_limit = limits.json_number_chars
 
@@ -514,23 +552,6 @@ class JsonLinesReader(Reader):
         self._keys[key] = idx
         return idx
 
-    def _lines(self) -> Iterator[str | None]:
-        """Physical lines, each at most the limit; None stands for a longer one (its text is skipped)."""
-        readline = self._text.readline
-        limit = self._line_limit
-        while True:
-            text = readline(limit + 1)
-            if not text:
-                return
-            if len(text) > limit and not text.endswith("\n"):
-                while True:  # skip the rest of the line without holding it
-                    more = readline(1 << 16)
-                    if not more or more.endswith("\n"):
-                        break
-                yield None
-                continue
-            yield text
-
     def __iter__(self) -> Iterator[tuple[int, Any]]:
         try:
             yield from self._rows()
@@ -543,9 +564,11 @@ class JsonLinesReader(Reader):
         decode = self._decode
         depth_limit = self._depth_limit
         line = 0
-        for text in self._lines():
+        overlong: list[int] = []
+        for text in bounded_lines(self._text, self._line_limit, overlong):
             line += 1
-            if text is None:
+            if overlong:
+                overlong.clear()
                 yield line, RowProblem("importer.row.line_too_long", params=(("limit", self._line_limit),))
                 continue
             if line == 1 and text.startswith("\ufeff"):
