@@ -264,13 +264,9 @@ def protected_argument(args: list[str], command: str | None) -> str | None:
     directory.  None for a personal database or when root asked (root can
     touch the files anyway).
     """
-    if os.getuid() == 0:
+    hall = _guarded_hall()
+    if hall is None:
         return None
-    hall = active()
-    if hall is None or hall.account_uid != os.getuid():
-        return None
-    if os.environ.get("SUDO_UID") == "0":
-        return None  # root came in through the wrapper
     home = os.path.realpath(hall.directory)
     backups = os.path.realpath(hall.backups)
     skip = False
@@ -296,3 +292,38 @@ def protected_argument(args: list[str], command: str | None) -> str | None:
             continue
         return arg
     return None
+
+
+def _guarded_hall() -> HallConfig | None:
+    """The hall whose files this process must keep from its caller: a service account working for staff."""
+    if os.getuid() == 0:
+        return None
+    try:
+        hall = active()
+    except HallConfigError:
+        return None  # the program stops with that message as soon as it resolves the database
+    if hall is None or hall.account_uid != os.getuid():
+        return None
+    if os.environ.get("SUDO_UID") == "0":
+        return None  # root came in through the wrapper: root may touch the files anyway
+    return hall
+
+
+def protected_target(target: str | os.PathLike[str]) -> bool:
+    """True when this process must not write ``target``: a service account working for staff, and
+    ``target`` (its directory's links resolved) in the hall's directory but not in its backups.
+
+    console.safe_files asks this for every file it writes, so that neither a
+    command's ``--out`` nor a path typed in the TUI (whose ``~`` is the hall
+    directory under sudo) can replace the database, the key or anything else
+    of the hall's.
+    """
+    hall = _guarded_hall()
+    if hall is None:
+        return False
+    path = os.path.abspath(os.fspath(target))
+    real = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    home = os.path.realpath(hall.directory)
+    backups = os.path.realpath(hall.backups)
+    inside = real == home or real.startswith(home + os.sep)
+    return inside and not real.startswith(backups + os.sep)

@@ -63,6 +63,10 @@ def os_failure(exc: OSError, path: Path | str) -> BadInput | EnvironmentFailure:
 
 def check_target(target: Path, *, force: bool) -> None:
     """Refuse a target that is a link, a device, a FIFO or a directory; an existing file without force."""
+    from console.hall_config import protected_target
+
+    if protected_target(target):  # a hall's service account working for staff: not the hall's own files
+        raise BadInput("hall.protected_path", path=str(target))
     try:
         info = os.lstat(target)
     except FileNotFoundError:

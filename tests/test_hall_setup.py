@@ -333,6 +333,15 @@ def test_hall_setup_gives_the_file_to_a_service_account_and_the_kernel_says_who_
         args = ["import", "persons", target] if not target.startswith("--") else ["export", "cases", target]
         one_line_refusal(h.as_user(h.clerk, *args), code=2)
     assert not (h.directory / "notes.csv").exists()
+    # ... nor a path typed in the TUI (whose ~ is the hall directory): every writer asks console.safe_files
+    writer = ("import sys; from console.errors import BadInput; from console.safe_files import write_text\n"
+              "try:\n    write_text(sys.argv[1], 'x', force=True)\nexcept BadInput as e:\n    sys.exit(e.key)")
+    as_sudo = [f"SUDO_USER={h.clerk}", f"SUDO_UID={pwd.getpwnam(h.clerk).pw_uid}"]
+    for target in (h.db, h.directory / "GY-2026-000001-acceptance.docx"):
+        typed = run("runuser", "-u", h.account, "--", "env", "-i", "PATH=" + CLEAN_PATH, *as_sudo,
+                    sys.executable, "-c", writer, str(target))
+        assert typed.returncode == 1 and typed.stderr.strip() == "hall.protected_path", typed
+    assert (os.stat(h.db).st_ino, h.db.read_bytes()[:16]) == before
     # SUDO_USER is believed only as sudo sets it: a SUDO_UID that is not that user's is refused
     forged = run("runuser", "-u", h.account, "--", "env", "-i", "PATH=" + CLEAN_PATH, "RETIRE_LANG=en",
                  f"SUDO_USER={h.reviewer}", f"SUDO_UID={pwd.getpwnam(h.clerk).pw_uid}", str(RETIRE), "staff", "list")
