@@ -294,6 +294,13 @@ def test_xlsx_with_broken_sheet_xml_is_one_line(app: Any, env: dict[str, str], t
     assert count(_db(env), "persons") == 0
 
 
+def test_an_old_binary_xls_is_one_line_not_read_as_gb18030_text(app: Any, env: dict[str, str], tmp_path: Path) -> None:
+    old = tmp_path / "roster.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40)
+    assert ".xlsx" in _one_line_exit_2(invoke(app, "import", "persons", str(old)))
+    assert count(_db(env), "persons") == 0
+
+
 def test_xlsx_entity_expansion_is_refused_by_defusedxml(app: Any, env: dict[str, str], tmp_path: Path) -> None:
     import openpyxl.xml
 

@@ -58,6 +58,8 @@ FORMATS = ("csv", "jsonl", "xlsx")
 _EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
                ".json": "jsonl", ".xlsx": "xlsx", ".xlsm": "xlsx"}
 _SNIFF_BYTES = 1 << 20
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""The signature of the old binary Excel (.xls) and WPS files."""
 
 
 # --- limits -------------------------------------------------------------------------
@@ -263,6 +265,8 @@ def open_source(path: Path | str, fmt: str | None = None, encoding: str | None =
         digest = _sha256(real)
     except OSError as exc:
         raise BadInput("cli.bad_file", path=display, reason=exc.strerror or str(exc)) from None
+    if head.startswith(_OLE2) and fmt != "csv":
+        raise BadInput("importer.old_excel", path=display)  # .xls (or .et): binary, never text
     kind = fmt or sniff_format(real, head)
     guessed = False
     if kind != "xlsx" and not encoding:
