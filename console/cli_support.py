@@ -100,8 +100,14 @@ class RetireTyper(typer.Typer):
 
 
 def print_json(data: Any) -> None:
-    """JSON on stdout, UTF-8, stable key order as given."""
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """JSON on stdout, UTF-8, stable key order as given.
+
+    Stored text is kept exactly; the characters that could drive a terminal
+    are ``\\uXXXX`` escapes (``console.display.json_safe``).
+    """
+    from console.display import json_safe
+
+    typer.echo(json_safe(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
 
 def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:

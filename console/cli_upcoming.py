@@ -54,7 +54,12 @@ def _print_rows(rows: list[dict[str, Any]]) -> None:
     if not rows:
         out.write("[]\n")
         return
-    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    from console.display import json_safe
+
+    plain_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+    def encode(row: Any) -> str:
+        return json_safe(plain_encode(row))  # the stored text, with terminal-driving characters escaped
     out.write("[\n")
     last = len(rows) - 1
     for i, r in enumerate(rows):

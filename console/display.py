@@ -25,6 +25,7 @@ Pure: no I/O, no Textual.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from console.text_policy import for_display
@@ -70,6 +71,24 @@ def clean_tree(value: Any) -> Any:
             return value
         return items if isinstance(value, list) else tuple(items)
     return value
+
+
+_JSON_RAW_RE = re.compile(
+    "[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u180e\u200b-\u200d\u2060-\u2064\ufeff\ud800-\udfff]"
+)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with every character the text policy forbids written as a ``\\uXXXX`` escape.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls (ESC becomes
+    ``\\u001b``) but leaves DEL, the C1 controls (U+009B is a CSI to many
+    terminals), bidi and zero-width characters raw, and a lone surrogate
+    cannot even be encoded.  Those can only occur inside JSON strings, where
+    the escape means the same character: a reader gets the stored text back
+    exactly, a terminal is never driven by it.
+    """
+    return _JSON_RAW_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def is_formula_like(value: object) -> bool:

@@ -124,3 +124,20 @@ def test_notice_preview_strips_control_characters(lang: str) -> None:
 
     preview = NoticePreview("受理通知单 " + HOSTILE, None, "申请人：" + HOSTILE + "\n第二行")
     assert preview.text == "申请人：" + SHOWN + "\n第二行" and SHOWN in preview.title_text
+
+
+def test_json_output_escapes_what_json_leaves_raw(loaded: dict[str, Any]) -> None:
+    """DEL, C1 (U+009B is CSI to many terminals), bidi controls: escaped in --json and JSON Lines, text kept."""
+    from console.display import json_safe
+
+    app, path = loaded["app"], loaded["db"]
+    stored = "王\x9b2J芳\u202e\x7f"
+    _set_name(path, "id_number = ?", (gen.id_number(0),), stored)
+    for args in (("case", "list", "--json"), ("export", "cases", "--format", "jsonl", "--status", "draft")):
+        result = invoke(app, *args)
+        assert result.exit_code == 0, result.output
+        assert not FORBIDDEN.search(result.stdout.replace("\n", "")) and "\x7f" not in result.stdout
+        assert "\\u009b" in result.stdout and "\\u202e" in result.stdout and "\\u007f" in result.stdout
+    lines = invoke(app, "export", "cases", "--format", "jsonl", "--status", "draft").stdout
+    assert json.loads(lines.splitlines()[0])["name"] == stored
+    assert json.loads(json_safe(json.dumps({"x": "\ud800"}, ensure_ascii=False))) == {"x": "\ud800"}

@@ -34,7 +34,7 @@ from typing import IO, Any, Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from console.display import clean, sheet_text
+from console.display import clean, json_safe, sheet_text
 from console.errors import BadInput, PermissionDenied
 from console.rules.idcard import mask_id
 from console.safe_files import STDOUT, atomic_writer, check_target, is_stdout, os_failure
@@ -183,7 +183,7 @@ class _Writer:
             values = ["" if record.get(n) is None else record.get(n) for n in self.names]
             self._csv.writerow(values if self.raw else [sheet_text(v) for v in values])
         elif self.fmt == "jsonl":
-            self._fh.write(json.dumps({n: record.get(n) for n in self.names}, ensure_ascii=False) + "\n")
+            self._fh.write(json_safe(json.dumps({n: record.get(n) for n in self.names}, ensure_ascii=False)) + "\n")
         else:
             self._sheet.append([xlsx_cell(self._sheet, record.get(n), raw=self.raw) for n in self.names])
 
