@@ -35,7 +35,7 @@ from console.services.identity import Actor, require_role
 from db import audit, audit_key
 from db.audit import GENESIS, ChainCheck
 from db.case_numbers import case_id_by_no
-from db.clock import now_iso
+from db.clock import wall_now_iso
 
 TRAIL_ROLES = ("auditor", "supervisor")
 ANCHOR_ROLES = ("auditor", "admin")
@@ -429,7 +429,7 @@ def anchor(db: sqlite_utils.Database, actor: Actor | None, target: Path | None =
                 "id": chain.head_id,
                 "mac": chain.head_value,
                 "count": chain.rows,
-                "at": now_iso(),
+                "at": wall_now_iso(),  # real time, never the demo's simulated clock
                 "by": _who(actor),
                 "prev": prev,
             }
