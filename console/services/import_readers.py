@@ -630,6 +630,12 @@ class JsonLinesReader(Reader):
 
 # --- XLSX -------------------------------------------------------------------------------
 
+def _shown(text: str) -> str:
+    from console.text_policy import for_display
+
+    return for_display(text)[:80]
+
+
 def check_zip(source: Source) -> None:
     """Refuse a zip bomb from its directory, before anything is inflated.
 
@@ -651,7 +657,7 @@ def check_zip(source: Source) -> None:
         if info.file_size >= limits.xlsx_ratio_from_bytes:
             ratio = info.file_size / max(info.compress_size, 1)
             if ratio > limits.xlsx_ratio:
-                raise BadInput("importer.xlsx_ratio", path=source.display, member=info.filename[:80],
+                raise BadInput("importer.xlsx_ratio", path=source.display, member=_shown(info.filename),
                                size=info.file_size, ratio=int(ratio), limit=limits.xlsx_ratio)
     if total > limits.xlsx_uncompressed_bytes:
         raise BadInput("importer.xlsx_too_big", path=source.display, size=total, limit=limits.xlsx_uncompressed_bytes)
