@@ -49,6 +49,9 @@ BUSY_SUFFIX = ".busy"
 NOTE_MAX_BYTES = 4096
 LOW_SPACE_BYTES = 512 * 1024
 """Below this much free space an "I/O error" or "cannot open" is reported as a full disk."""
+ROOMY_BYTES = 64 * 1024 * 1024
+"""With this much free beside the database, "disk is full" was another disk's (a backup target's):
+the sentence then names no file.  (After a rollback the database's own disk may have some room again.)"""
 
 # SQLite primary result codes (extended codes carry them in the low byte)
 SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR = 5, 6, 8, 10
@@ -96,7 +99,8 @@ def _sqlite(exc: sqlite3.Error, path: Path | None) -> RetireError | None:
     if primary == SQLITE_READONLY or "readonly database" in message:
         return EnvironmentFailure("faults.read_only", path=_shown(path))
     if primary == SQLITE_FULL or "database or disk is full" in message:
-        if path is not None and _free_bytes(path) is not None and (_free_bytes(path) or 0) >= LOW_SPACE_BYTES:
+        free = _free_bytes(path) if path is not None else None
+        if free is not None and free >= ROOMY_BYTES:
             return EnvironmentFailure("faults.disk_full_nopath")  # another file's disk (a backup copy's, a temp file's)
         return EnvironmentFailure("faults.disk_full", path=_shown(path))
     if primary == SQLITE_IOERR or "disk i/o error" in message:
