@@ -333,6 +333,11 @@ def _start_keyed(db: sqlite_utils.Database, *, create_hall_key: bool) -> tuple[C
     if key is None:
         path, source = audit_key.default_key_path(db, db_id)
         if audit_key.key_exists(path):
+            if source == "hall" and last_id:
+                # The hall key is made by the very step that keys the chain (retire init), so a key
+                # beside an unkeyed chain with rows means the keyed record was removed (every value
+                # recomputed with plain SHA-256?): keying it again would launder that.
+                raise Refused("audit.key_without_chain", path=str(path), rows=last_id)
             key = AuditKey(audit_key.read_key(path), path, source)
         elif source == "hall" and not create_hall_key:
             raise EnvironmentFailure("audit.key_missing", path=str(path))

@@ -562,6 +562,33 @@ def test_a_hall_anchored_by_root_catches_a_cut_tail(request: pytest.FixtureReque
     assert h.as_user(h.admin, "doctor").returncode == 1
 
 
+def test_a_hall_chain_passed_off_as_unkeyed_is_not_keyed_again(request: pytest.FixtureRequest) -> None:
+    """Recompute every value with SHA-256 and delete the keyed record: the hall key says it was keyed."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root: creates OS accounts, a sudoers rule and a service account")
+    from tests.test_hall_setup import CLEAN_PATH, ok, run as sh
+
+    h = request.getfixturevalue("hall_of_accounts")
+    assert json.loads(ok(sh(*h.setup_args())))["ok"] is True
+    ok(h.as_user(h.admin, "staff", "add", h.clerk, "--name", "王芳", "--role", "clerk"))
+    ok(sh("env", "-i", "PATH=" + CLEAN_PATH, f"RETIRE_HALL_ACCOUNT={h.account}", "RETIRE_LANG=en",
+          str(Path(sys.prefix) / "bin" / "retire"), "audit", "anchor"))
+    conn = insider(h.db)
+    try:
+        conn.execute("UPDATE audit SET actor = 'mallory' WHERE id = (SELECT MAX(id) FROM audit)")
+        recompute_sha(conn)
+        conn.execute("DELETE FROM hall_meta WHERE key LIKE 'audit_%'")
+    finally:
+        conn.close()
+    before = ids(h.db)
+    checked = h.as_user(h.admin, "doctor")
+    assert checked.returncode == 1 and "not yet protected by a key" in checked.stdout, checked.stdout
+    refused = h.as_user(h.admin, "staff", "add", h.reviewer, "--name", "赵敏", "--role", "hrss_reviewer")
+    assert refused.returncode == 1 and "keyed record was removed" in refused.stderr, refused
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert ids(h.db) == before and h.as_user(h.admin, "doctor").returncode == 1
+
+
 def pwd_uid(login: str) -> int:
     import pwd
 

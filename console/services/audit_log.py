@@ -156,8 +156,10 @@ def _chain_key(db: sqlite_utils.Database) -> audit_key.AuditKey | None:
 
 
 def default_anchor_log(db: sqlite_utils.Database) -> Path | None:
-    """The anchor log of this database (None before its chain is keyed: it has no identity yet)."""
+    """The anchor log of this database: the hall's; else next to the personal key (None before keying)."""
     state = audit.read_state(db)
+    if audit_key.hall_for(db) is not None:
+        return audit_key.default_anchor_path(db, state.db_id or "")  # the hall's, whatever the record says
     if not state.db_id:
         return None
     return audit_key.default_anchor_path(db, state.db_id)
