@@ -389,3 +389,13 @@ def test_prereview_rows_of_the_wrong_shape_are_bad_input(db, carol, records, per
     with pytest.raises(BadInput):
         prereview.record(db, carol, case_no, records, periods, today=TODAY)
     assert _count(db, "facts") == 0
+
+
+def test_start_prereview_of_a_person_imported_with_an_older_phone_format(db, carol) -> None:
+    """An imported phone the door would now refuse does not stop the pre-review; it stays stored as it was."""
+    intake.register_applicant(db, carol, applicant())
+    with db.conn:
+        db.execute("UPDATE persons SET phone = '555-1234' WHERE id = 1")
+    case = upcoming.start_prereview(db, carol, id_number(), today=TODAY)
+    assert case["status"] == "draft"
+    assert db.execute("SELECT phone FROM persons").fetchone()[0] == "555-1234"

@@ -282,6 +282,16 @@ def record_contact(db: sqlite_utils.Database, actor: Actor, id_number: str, chan
     return {"id": contact_id, "id_number": person["id_number"], "at": at, "channel": channel, "note": note}
 
 
+def _passes(check: Callable[[Any], Any], value: Any) -> Any:
+    """A stored optional value handed back to intake only if it passes the door now; else None,
+    which leaves the stored value as it is (an imported phone in an older format must not
+    stop the pre-review from starting; ``retire doctor`` lists what breaks the policy)."""
+    try:
+        return check(value)
+    except BadInput:
+        return None
+
+
 def start_prereview(db: sqlite_utils.Database, actor: Actor, id_number: str, today: date | None = None) -> dict[str, Any]:
     """Open a draft case for the person so the archive pre-review can start before the day."""
     from console.services.intake import INTAKE_ROLES, Applicant, open_case
@@ -290,12 +300,13 @@ def start_prereview(db: sqlite_utils.Database, actor: Actor, id_number: str, tod
     person = _person(db, id_number)
     employer = persons_db.get_employer(db, person["employer_id"]) if person.get("employer_id") else None
     applicant = Applicant(
-        id_number=person["id_number"], name=person["name"], phone=person["phone"], address=person["address"], hukou=person["hukou"],
+        id_number=person["id_number"], name=person["name"], phone=_passes(door.phone, person["phone"]),
+        address=_passes(lambda v: door.text(v, "address"), person["address"]), hukou=_passes(lambda v: door.text(v, "hukou"), person["hukou"]),
         staff_category=person["staff_category"] or "worker", female_group=person["female_group"],
         employer_code=employer["credit_code"] if employer else None, employer_name=employer["name"] if employer else None,
         archive_lost=bool(person["archive_lost"]),
         insured_before_2011_07=None if person["insured_before_2011_07"] is None else bool(person["insured_before_2011_07"]),
-        bank_card=person["bank_card"],
+        bank_card=_passes(lambda v: door.digits(v, "bank_card"), person["bank_card"]),
     )
     return open_case(db, actor, applicant, "lost_archive" if person["archive_lost"] else "normal", today=today)
 
