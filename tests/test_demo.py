@@ -491,3 +491,23 @@ def test_demo_on_the_default_path_makes_its_directory(tmp_path: Path, cli_app: A
     result = CliRunner().invoke(cli_app, ["demo", "--cases", "2", "--json"], env={"RETIRE_LOGIN": "me", "RETIRE_LANG": "en"})
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["path"] == str(target) and target.is_file()
+
+
+def test_a_file_that_appears_while_the_demo_builds_is_never_overwritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two demos (or a demo and an init) racing for one new name: the later one gives up, nothing is replaced."""
+    from console.errors import Refused
+    from fixtures import demo
+
+    target = tmp_path / "race.db"
+    real_publish = demo._publish
+
+    def someone_else_first(work: Path, final: Path) -> None:
+        final.write_bytes(b"somebody's hall")
+        real_publish(work, final)
+
+    monkeypatch.setattr(demo, "_publish", someone_else_first)
+    with pytest.raises(Refused) as err:
+        populate(target, cases=2, seed=1, login="me", today=TODAY)
+    assert err.value.key == "demo.appeared"
+    assert target.read_bytes() == b"somebody's hall"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["race.db"]  # its temporary files are gone
