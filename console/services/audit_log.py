@@ -319,6 +319,10 @@ def _may_anchor(actor: Actor | None) -> None:
 
 def _open_log(path: Path) -> int:
     """The anchor log opened for appending: never through a link, never a FIFO or device, never truncated."""
+    from console.hall_config import protected_target
+
+    if protected_target(path):  # a service account working for staff: never inside the hall's directory
+        raise BadInput("hall.protected_path", path=str(path))
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         if directory == audit_key.personal_dir():
