@@ -47,6 +47,16 @@ The chain's record in ``hall_meta`` (``audit_scheme``, ``audit_keyed_from``,
 itself sealed: ``audit_seal = hex HMAC-SHA256(key, UTF-8("retire-audit-seal/1\\n"
 + JSON of those five values as stored text, keys sorted, compact))``, so it
 cannot be moved (e.g. to pass keyed rows off as legacy ones) without the key.
+Removing the record altogether (and recomputing every value with SHA-256)
+leaves a chain that claims never to have been keyed: the doctor reports it
+as unprotected, and on a hall, whose key is made by the same ``retire init``
+that keys the chain, a writer refuses to key it again (that would launder
+the rewrite); the anchors, which name the database's ``audit_db_id``, fail.
+
+What the chain cannot prove: whoever can read the key (root, the hall's
+service account, a personal database's owner) can rewrite rows written
+since the last anchor and recompute their values; anchors written where they
+cannot write (root's nightly job) bound that to the rows after the last one.
 """
 from __future__ import annotations
 
