@@ -114,7 +114,7 @@ def test_calc_idcard(template: Template, scratch: Path, number: str, as_json: bo
 
 @st.composite
 def period_files(draw: st.DrawFn) -> bytes:
-    lines = [draw(fz.mutate(line)) for line in draw(fz.period_csv_lines)]
+    lines = [fz.mutated(draw, line) for line in draw(fz.period_csv_lines)]
     if draw(st.booleans()):
         lines.insert(0, draw(st.sampled_from(["from,to,kind,place", "from,to,kind", "起,止,类型", "x"])))
     encoding = draw(st.sampled_from(fz.ENCODINGS))
@@ -254,7 +254,7 @@ def _mutate_payload(draw: st.DrawFn, value: Any) -> Any:
     if isinstance(value, str):
         if draw(st.integers(0, 15)) == 0:
             return draw(st.sampled_from(fz.JSON_ODD_VALUES))
-        return draw(fz.mutate(value))
+        return fz.mutated(draw, value)
     return value
 
 
@@ -268,12 +268,12 @@ def prereview_files(draw: st.DrawFn) -> tuple[str, bytes]:
             textual = '{"periods": ' + "[" * 100_000 + "]" * 100_000 + "}"
         return "--file", draw(fz.byte_damage(fz._encode(textual, draw(st.sampled_from(fz.ENCODINGS)))))
     if how == "periods":
-        lines = ["from,to,kind,place"] + [draw(fz.mutate(f"{p['from']},{p['to']},{p['kind']},{p['place']}")) for p in PRE_REVIEW["periods"]]
+        lines = ["from,to,kind,place"] + [fz.mutated(draw, f"{p['from']},{p['to']},{p['kind']},{p['place']}") for p in PRE_REVIEW["periods"]]
         return "--periods", draw(fz.byte_damage(fz._encode("\n".join(lines) + "\n", draw(st.sampled_from(fz.ENCODINGS)))))
     if how == "archive":
         lines = ["doc_kind,doc_date,birth_date_recorded,altered,altered_confirmed"]
         for _ in range(draw(st.integers(0, 4))):
-            lines.append(",".join(draw(fz.mutate(v)) for v in (draw(st.sampled_from(list(DOC_KINDS))), draw(fz.iso_dates),
+            lines.append(",".join(fz.mutated(draw, v) for v in (draw(st.sampled_from(list(DOC_KINDS))), draw(fz.iso_dates),
                                                                   draw(fz.iso_dates), draw(fz.bools), draw(fz.bools))))
         return "--archive", draw(fz.byte_damage(fz._encode("\n".join(lines) + "\n", draw(st.sampled_from(fz.ENCODINGS)))))
     return draw(st.sampled_from(["--file", "--periods", "--archive"])), draw(st.binary(max_size=300))

@@ -122,7 +122,7 @@ async def test_intake_inputs(forms_hall: tuple[Path, str], scratch: Path, data: 
 
     set_lang("zh")
     path = fresh(forms_hall[0], scratch, "intake")
-    values = {wid: data.draw(strategy.flatmap(lambda v: fz.mutate(v, argv=True, huge=5000)), label=wid)
+    values = {wid: fz.mutated(data.draw, data.draw(strategy, label=wid), argv=True, huge=5000)
               for wid, strategy in INTAKE_FIELDS.items() if wid in ("id_number", "name") or data.draw(st.booleans())}
     paste = data.draw(st.booleans(), label="paste")
     key = data.draw(st.sampled_from(["f2", "f2", "f3", "f4"]), label="key")
@@ -159,7 +159,7 @@ async def _edit_cell(pilot: Any, app: FormsApp, draw: Any) -> None:
     name = type(app.screen).__name__
     if name == "CellEditModal":
         valid = draw(st.one_of(fz.months, fz.iso_dates, st.sampled_from(["固阳县", "包头市"])))
-        value = draw(fz.mutate(valid, argv=True, huge=5000))
+        value = fz.mutated(draw, valid, argv=True, huge=5000)
         await enter_text(pilot, app.screen.query_one(Input), value, draw(st.booleans()))
         await pilot.press("enter")
         await settle(app, pilot)
@@ -203,7 +203,7 @@ async def test_prereview_inputs(forms_hall: tuple[Path, str], scratch: Path, dat
             await pilot.press("s")
             await settle(app, pilot)
             if type(app.screen).__name__ == "CellEditModal":  # a confirmed pre-review asks why
-                reason = data.draw(fz.mutate("更正出生日期", argv=True, huge=5000), label="reason")
+                reason = fz.mutated(data.draw, "更正出生日期", argv=True, huge=5000)
                 await enter_text(pilot, app.screen.query_one(Input), reason, True)
                 await pilot.press("enter")
                 await settle(app, pilot)
