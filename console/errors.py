@@ -19,10 +19,17 @@ class RetireError(Exception):
         self.params = params
 
     def text(self, lang: str | None = None) -> str:
-        """The message in the current (or given) language."""
-        from console.i18n import t
+        """The message in the current (or given) language.
 
-        return t(self.key, lang, **self.params)
+        Parameters often quote what the user typed or a file held (a name,
+        a case number, a cell); they are shown without control, bidi or
+        zero-width characters, so an error line can never drive the terminal.
+        """
+        from console.i18n import t
+        from console.text_policy import for_display
+
+        params = {k: for_display(v) if isinstance(v, str) else v for k, v in self.params.items()}
+        return t(self.key, lang, **params)
 
 
 class BadInput(RetireError):

@@ -182,9 +182,11 @@ def silence_stdout() -> None:
 
 
 def say(line: str) -> None:
-    """One line on stderr, if stderr is still there."""
+    """One line on stderr, if stderr is still there (never a control character in it)."""
+    from console.text_policy import for_display
+
     with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(for_display(line) + "\n")
         sys.stderr.flush()
 
 
