@@ -34,6 +34,7 @@ from console.services.intake import STAFF_CATEGORIES, Applicant
 from console.services.person_facts import archive_record, period
 from console.settings import load_parameters
 from screens.context import AppContext
+from screens.widgets.base import error_text
 from screens.widgets.confirm import ConfirmModal
 from screens.widgets.facts_panel import FactsPanel, build_fact_rows
 from screens.widgets.findings import FindingsList, render_findings, sort_findings
@@ -384,7 +385,7 @@ class IntakeScreen(Screen[str | None]):
             self.post_message(self.Failed(exc.text()))
             return
         except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
-            self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
+            self.post_message(self.Failed(error_text(exc)))
             return
         from console.display import clean_tree
 
@@ -490,7 +491,7 @@ class IntakeScreen(Screen[str | None]):
             self.post_message(self.Failed(exc.text()))
             return
         except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
-            self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
+            self.post_message(self.Failed(error_text(exc)))
             return
         self.post_message(self.Decided(result.case_no, result.status, kind, number, text))
 

@@ -32,6 +32,7 @@ from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute
 from console.services.person_facts import archive_record, period
 from console.settings import load_parameters
 from screens.context import AppContext
+from screens.widgets.base import error_text
 from screens.widgets.confirm import ConfirmModal
 from screens.widgets.facts_panel import FactsPanel, build_fact_rows
 from screens.widgets.findings import FindingsList
@@ -298,7 +299,7 @@ class PrereviewScreen(Screen[bool]):
             self.post_message(self.Failed(exc.text()))
             return
         except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
-            self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
+            self.post_message(self.Failed(error_text(exc)))
             return
         from console.display import clean_tree
 
@@ -524,7 +525,7 @@ class PrereviewScreen(Screen[bool]):
             self.post_message(self.Failed(exc.text()))
             return
         except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
-            self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
+            self.post_message(self.Failed(error_text(exc)))
             return
         self.post_message(self.Saved(result.facts, version))
 
@@ -571,7 +572,7 @@ class PrereviewScreen(Screen[bool]):
             self.post_message(self.Failed(exc.text()))
             return
         except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed(t("tui.intake.unexpected", error=str(exc))))
+            self.post_message(self.Failed(error_text(exc)))
             return
         self.post_message(self.Confirmed(meta))
 
