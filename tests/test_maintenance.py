@@ -229,6 +229,23 @@ def test_restore_needs_force_to_overwrite(cli_app: Any, hall: Path, good_backup:
     assert invoke(cli_app, "doctor").exit_code == 0
 
 
+def test_restore_refuses_a_demo_backup_over_a_real_hall(cli_app: Any, hall: Path, good_backup: Path, tmp_path: Path) -> None:
+    """A demo hall honours RETIRE_LOGIN: its backup must never become the real hall."""
+    import sqlite3
+
+    demo_backup = tmp_path / "demo-backup.db"
+    shutil.copy(good_backup, demo_backup)
+    conn = sqlite3.connect(demo_backup)
+    conn.execute("INSERT INTO hall_meta (key, value, set_at) VALUES ('hall_kind', 'demo', '2026-12-01T00:00:00Z')")
+    conn.commit()
+    conn.close()
+    before_hash, before = _settle(hall), _summary(hall)
+    result = invoke(cli_app, "restore", str(demo_backup), "--force")
+    assert result.exit_code == 1, result.output
+    assert "演示" in result.output or "demo" in result.output.lower()
+    assert _summary(hall) == before and _settle(hall) == before_hash
+
+
 # -- doctor ------------------------------------------------------------------------------
 
 

@@ -151,6 +151,7 @@ def restore(db_path: Path, actor: Actor, source: Path, force: bool = False) -> d
     info = check_backup(source)
     if Path(db_path).exists() and not force:
         raise Refused("maintenance.restore_needs_force", path=str(db_path))
+    _refuse_demo_over_real(Path(source), Path(db_path))
     m.restore_from(Path(source), Path(db_path))
     db = open_database(Path(db_path), create=False)
     try:
@@ -159,6 +160,15 @@ def restore(db_path: Path, actor: Actor, source: Path, force: bool = False) -> d
     finally:
         db.close()
     return info
+
+
+def _refuse_demo_over_real(source: Path, db_path: Path) -> None:
+    """A demo hall's backup never replaces a real hall: the demo mark would come with it,
+    and on a demo hall RETIRE_LOGIN is honoured (anyone could act as anyone)."""
+    from db import demo_hall
+
+    if demo_hall.probe(source).kind == demo_hall.DEMO and demo_hall.probe(db_path).kind == demo_hall.OTHER:
+        raise Refused("maintenance.restore_demo_over_real", source=str(source), path=str(db_path))
 
 
 def doctor(db: sqlite_utils.Database, path: Path) -> DoctorReport:
