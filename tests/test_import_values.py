@@ -127,3 +127,9 @@ def test_free_text_goes_through_the_text_policy() -> None:
         assert v.parse_text(bad).code == "text.forbidden_char"  # type: ignore[union-attr]
     assert v.parse_text("x" * 501).code == "text.too_long"  # type: ignore[union-attr]
     assert v.text_parser("name", 4)("吴静吴静吴") == FieldError("text.too_long", (("field", "name"), ("length", 5), ("limit", 4)))
+
+
+@pytest.mark.parametrize("raw", ["1e30", "1E+400", "9" * 40, "-1", "NaN", "sNaN", "Infinity"])
+def test_amounts_out_of_range_are_bad_cells_not_exceptions(raw: str) -> None:
+    """Found by the fuzz suite: Decimal('1e30').quantize(...) raised InvalidOperation."""
+    assert v.parse_amount(raw) == FieldError("importer.value.bad_amount")

@@ -309,6 +309,8 @@ def parse_bool(raw: Any) -> int | FieldError:
 
 
 _AMOUNT_RE = re.compile(r"^\d{1,12}(?:\.\d{1,2})?$")
+_AMOUNT_CEILING = Decimal(10) ** 12
+"""Amounts have at most 12 digits before the point (as ``_AMOUNT_RE`` says)."""
 
 
 def parse_amount(raw: Any) -> str | FieldError:
@@ -325,8 +327,8 @@ def parse_amount(raw: Any) -> str | FieldError:
             value = Decimal(text)
         except InvalidOperation:
             return error("importer.value.bad_amount")
-        if not value.is_finite() or value < 0:
-            return error("importer.value.bad_amount")
+        if not value.is_finite() or value < 0 or value >= _AMOUNT_CEILING:
+            return error("importer.value.bad_amount")  # (1e30 would not even quantize: InvalidOperation)
         return f"{value.quantize(Decimal('0.01'))}"
     whole, _, cents = text.partition(".")
     return f"{int(whole)}.{cents.ljust(2, '0')}"
