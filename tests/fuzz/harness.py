@@ -197,7 +197,7 @@ def check_run(outcome: Outcome, db: Path | None, before: dict[str, Any] | None, 
     """
     if not entry.count(" then "):
         EXAMPLES[entry] = EXAMPLES.get(entry, 0) + 1
-        if EXAMPLES[entry] % 250 == 0:
+        if EXAMPLES[entry] % (10 if entry.startswith("tui") else 250) == 0:
             _progress(entry)
     try:
         _check(outcome, db, before, allowed, unchanged_on_success)
@@ -214,7 +214,7 @@ _STARTED: dict[str, float] = {}
 
 
 def _progress(entry: str) -> None:
-    """Every 250 examples: FUZZ_STATS.progress.<worker> says how far each entry point got (a run cut short still counts)."""
+    """Every 250 examples (10 for the slow TUI ones): FUZZ_STATS.progress.<worker> says how far each entry point got (a run cut short still counts)."""
     import time
 
     target = os.environ.get("FUZZ_STATS")
