@@ -287,10 +287,27 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         raise BadInput("prereview.bad_file", path=str(path), reason=str(exc)) from None
 
 
+PREREVIEW_JSON_DEPTH = 32
+"""A pre-review file is an object of lists of flat records: deeper nesting is not ours (and
+would make the parser recurse past Python's limit)."""
+PREREVIEW_NUMBER_CHARS = 30
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > PREREVIEW_NUMBER_CHARS:
+        raise ValueError(t("cli_case.json_number_too_long", limit=PREREVIEW_NUMBER_CHARS))
+    return int(text)
+
+
 def _json_file(path: Path) -> dict[str, Any]:
+    from console.services.import_readers import json_depth
+
+    text = read_text_file(path)
+    if json_depth(text, PREREVIEW_JSON_DEPTH) > PREREVIEW_JSON_DEPTH:
+        raise BadInput("prereview.bad_file", path=str(path), reason=t("cli_case.json_too_deep", limit=PREREVIEW_JSON_DEPTH))
     try:
-        data = json.loads(read_text_file(path))
-    except json.JSONDecodeError as exc:
+        data = json.loads(text, parse_int=_bounded_int)
+    except (json.JSONDecodeError, ValueError, RecursionError) as exc:
         raise BadInput("prereview.bad_file", path=str(path), reason=str(exc)) from None
     if not isinstance(data, dict):
         raise BadInput("prereview.bad_file", path=str(path), reason=t("cli_case.json_object"))

@@ -75,7 +75,7 @@ def upcoming(
     months: Annotated[int, typer.Option("--months", help="How many months ahead (from --from).")] = 6,
     first: Annotated[Optional[str], typer.Option("--from", help="First month YYYY-MM (default: this month).")] = None,
     flag: Annotated[Optional[list[str]], typer.Option("--flag", help="Only persons with this flag (repeat; all must hold): short, deemed, no_prereview, birth_mismatch, lost_archive, outside.")] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many rows.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, max=10_000_000, help="At most this many rows.")] = None,
     export: Annotated[Optional[Path], typer.Option("--export", help="Write the list to FILE.csv or FILE.xlsx for phone calls.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     force: Annotated[bool, typer.Option("--force", help="With --export: overwrite an existing file (never a symlink).")] = False,

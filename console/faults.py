@@ -74,6 +74,9 @@ def translate(exc: BaseException, db_path: Path | str | None = None) -> RetireEr
         return _os(exc, _db_path(db_path))
     if isinstance(exc, MemoryError):
         return EnvironmentFailure("faults.out_of_memory")
+    if isinstance(exc, OverflowError) and "sqlite" in str(exc).lower():
+        # a number typed or read that no row can hold (a task id of 2**63): bad input, not a bug
+        return BadInput("faults.number_too_large")
     return None
 
 

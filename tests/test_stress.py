@@ -75,6 +75,7 @@ RACE_REFUSALS = {
     "intake.wrong_state",
     "intake.nothing_missing",
     "tasks.wrong_state",
+    "tasks.held_by_other",  # a colleague claimed it first: taking over must be said, never silent
     "delivery.not_completed",
     "delivery.already_sent",
     "delivery.none_open",

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
-_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+# re.ASCII: a digit is 0-9 only (other scripts are refused at the door; here they are simply not dates)
+_MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$", re.ASCII)
+_DATE_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$", re.ASCII)
 
 
 class BadMonth(ValueError):
@@ -35,7 +36,7 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> Month:
         """Parse ``YYYY-MM`` (a ``YYYY-MM-DD`` date is accepted and its day checked)."""
-        if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        if len(text) == 7 and text.isascii() and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
             return cls.of(int(text[:4]), int(text[5:]))  # the stored form: skip the regex
         m = _MONTH_RE.match(text or "")
         if m:
@@ -96,13 +97,15 @@ def format_age(months: int) -> str:
     return f"{months // 12}y{months % 12}m"
 
 
-_AGE_RE = re.compile(r"^\s*(\d{1,3})\s*(?:y|岁|周岁)\s*(?:(\d{1,2})\s*(?:m|个月|月)?)?\s*$", re.I)
+_AGE_RE = re.compile(r"^\s*(\d{1,3})\s*(?:y|岁|周岁)\s*(?:(\d{1,2})\s*(?:m|个月|月)?)?\s*$", re.I | re.ASCII)
 
 
 def parse_age(text: str) -> int:
     """Parse ``60y5m``, ``60y``, ``60`` or ``60岁5个月`` into months."""
     text = (text or "").strip()
-    if text.isdigit():
+    if len(text) > 16:  # no age is that long; int() of 5,000 digits raises ValueError
+        raise BadMonth(f"not an age like 60y5m: {text[:20]!r}...")
+    if text.isascii() and text.isdigit():
         return int(text) * 12
     m = _AGE_RE.match(text)
     if not m:
