@@ -311,3 +311,23 @@ def test_cli_small_hall_needs_a_second_admin(tmp_path: Path, cli_app: Any) -> No
     assert granted.exit_code == 0, granted.output
     assert json.loads(granted.stdout)["roles"] == ["admin", "clerk"]
     assert _run(cli_app, ["--db", path, "staff", "revoke", "bob", "--role", "admin"], login="bob").exit_code == 1
+
+
+def test_staff_name_refuses_terminal_escapes(tmp_path, monkeypatch) -> None:
+    """A staff name is shown in every audit line and title: it follows the one text policy."""
+    from console.errors import BadInput
+    from console.services.identity import resolve_actor
+    from console.services.staff import add_staff, init_database
+    from db.connection import open_database
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    result = init_database(tmp_path / "hall.db")
+    db = open_database(result.path, create=False)
+    try:
+        admin = resolve_actor(db, result.admin_login)
+        with pytest.raises(BadInput) as err:
+            add_staff(db, admin, "bob", "\x1b[2J鲍", ["clerk"])
+        assert err.value.key == "text.forbidden_char"
+        assert db.execute("SELECT count(*) FROM staff WHERE login = 'bob'").fetchone()[0] == 0
+    finally:
+        db.close()

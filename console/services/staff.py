@@ -26,6 +26,7 @@ import sqlite_utils
 
 from console.errors import BadInput, NotFound, PermissionDenied, Refused
 from console.services.identity import Actor, acting_login, require_role
+from console.text_policy import check_text
 from db import audit
 from db import staff as staff_db
 from db.connection import open_database, transaction
@@ -73,7 +74,7 @@ def add_staff(
     require_role(actor, "admin")
     login = _check_login(login)
     _refuse_own(actor, login)
-    name = (name or "").strip()
+    name = check_text(name, "name", max_length=64)
     if not name:
         raise BadInput("staff.bad_name")
     role_list = _check_roles(roles)
