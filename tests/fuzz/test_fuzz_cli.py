@@ -51,7 +51,7 @@ def run(template: Template, scratch: Path, tag: str, args: list[str], login: str
 langs = st.sampled_from(["en", "zh"])
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(data=st.data(), lang=langs)
 def test_case_new(template: Template, scratch: Path, data: st.DataObject, lang: str) -> None:
     draw = data.draw
@@ -77,7 +77,7 @@ def test_case_new(template: Template, scratch: Path, data: st.DataObject, lang: 
     run(template, scratch, "case_new", args, lang=lang)
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_calc_retirement(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -90,7 +90,7 @@ def test_calc_retirement(template: Template, scratch: Path, data: st.DataObject)
     run(template, scratch, "calc_retirement", args, lang=draw(langs))
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_calc_pension(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -106,7 +106,7 @@ def test_calc_pension(template: Template, scratch: Path, data: st.DataObject) ->
     run(template, scratch, "calc_pension", args, lang=draw(langs))
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(number=text(fz.id_numbers()), as_json=st.booleans(), lang=langs)
 def test_calc_idcard(template: Template, scratch: Path, number: str, as_json: bool, lang: str) -> None:
     run(template, scratch, "calc_idcard", ["calc", "idcard", number, *(["--json"] if as_json else [])], lang=lang)
@@ -121,7 +121,7 @@ def period_files(draw: st.DrawFn) -> bytes:
     return draw(fz.byte_damage(fz._encode("\n".join(lines) + "\n", encoding)))
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(content=period_files(), as_json=st.booleans())
 def test_calc_contributions(template: Template, scratch: Path, content: bytes, as_json: bool) -> None:
     path = scratch / "periods.csv"
@@ -135,7 +135,7 @@ def task_id(template: Template) -> st.SearchStrategy[str]:
                      ints(0, 20))
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_task_done(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -147,7 +147,7 @@ def test_task_done(template: Template, scratch: Path, data: st.DataObject) -> No
     run(template, scratch, "task_done", args, lang=draw(langs))
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_task_return(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -159,7 +159,7 @@ def test_task_return(template: Template, scratch: Path, data: st.DataObject) -> 
     run(template, scratch, "task_return", args, lang=draw(langs))
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_delivery_send(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -173,7 +173,7 @@ def test_delivery_send(template: Template, scratch: Path, data: st.DataObject) -
     run(template, scratch, "delivery_send", args, lang=draw(langs))
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_case_search(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -186,7 +186,7 @@ def test_case_search(template: Template, scratch: Path, data: st.DataObject) -> 
     run(template, scratch, "case_search", args, lang=draw(langs))
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_case_list(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -202,7 +202,7 @@ def test_case_list(template: Template, scratch: Path, data: st.DataObject) -> No
     run(template, scratch, "case_list", args, lang=draw(langs))
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_upcoming(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -216,7 +216,7 @@ def test_upcoming(template: Template, scratch: Path, data: st.DataObject) -> Non
     run(template, scratch, "upcoming", args, lang=draw(langs))
 
 
-@fuzz_settings(60)
+@fuzz_settings(120)
 @given(data=st.data())
 def test_upcoming_told(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -229,7 +229,7 @@ def test_upcoming_told(template: Template, scratch: Path, data: st.DataObject) -
     run(template, scratch, "upcoming_told", args, lang=draw(langs))
 
 
-@fuzz_settings(60)
+@fuzz_settings(120)
 @given(data=st.data())
 def test_case_reject(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -279,7 +279,7 @@ def prereview_files(draw: st.DrawFn) -> tuple[str, bytes]:
     return draw(st.sampled_from(["--file", "--periods", "--archive"])), draw(st.binary(max_size=300))
 
 
-@fuzz_settings(100)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_prereview_record(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
@@ -297,7 +297,7 @@ def test_prereview_record(template: Template, scratch: Path, data: st.DataObject
     run(template, scratch, "prereview_record", args, files={"prereview-input": content})
 
 
-@fuzz_settings(60)
+@fuzz_settings(120)
 @given(case=text(st.sampled_from(["GY-2026-000001", "GY-2026-000002", "GY-2026-999999", "gy-2026-000001"])),
        as_json=st.booleans(), lang=langs)
 def test_case_show(template: Template, scratch: Path, case: str, as_json: bool, lang: str) -> None:

@@ -42,7 +42,7 @@ def import_args(draw: st.DrawFn, kind: str, known: tuple[str, ...]) -> tuple[byt
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@fuzz_settings(40)
+@fuzz_settings(80)
 @given(data=st.data())
 def test_import_file(kind: str, template: Template, scratch: Path, data: st.DataObject) -> None:
     content, ext, flags = data.draw(import_args(kind, template.known), label="file")

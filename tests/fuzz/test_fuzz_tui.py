@@ -115,7 +115,7 @@ def _zh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
 
 
-@fuzz_settings(6)
+@fuzz_settings(5)
 @given(data=st.data())
 async def test_intake_inputs(forms_hall: tuple[Path, str], scratch: Path, data: st.DataObject) -> None:
     from screens.intake import IntakeScreen
@@ -172,7 +172,7 @@ async def _edit_cell(pilot: Any, app: FormsApp, draw: Any) -> None:
     await settle(app, pilot)
 
 
-@fuzz_settings(6)
+@fuzz_settings(5)
 @given(data=st.data())
 async def test_prereview_inputs(forms_hall: tuple[Path, str], scratch: Path, data: st.DataObject) -> None:
     from screens.prereview import PrereviewScreen
