@@ -239,7 +239,9 @@ def signature(outcome: Outcome, message: str) -> str:
             if filename.startswith(root) and "/tests/" not in filename and "/.venv/" not in filename:
                 where = f"{Path(filename).relative_to(root)}:{tb.tb_lineno}"
             tb = tb.tb_next
-        return f"{type(exc).__name__} at {where or '?'}"
+        if not where:  # raised outside the project (the TUI's findings): name it by what it says
+            return f"{type(exc).__name__}: {str(exc)[:100]}"
+        return f"{type(exc).__name__} at {where}"
     first = message.split(":", 1)[0]
     return f"{first} (exit {outcome.code})"
 
