@@ -61,14 +61,20 @@ def os_failure(exc: OSError, path: Path | str) -> BadInput | EnvironmentFailure:
     return BadInput("files.cannot_write", path=str(path), reason=reason)
 
 
-def check_target(target: Path, *, force: bool) -> None:
-    """Refuse a target that is a link, a device, a FIFO or a directory; an existing file without force."""
+def check_target(target: Path, *, force: bool, dir_fd: int | None = None) -> None:
+    """Refuse a target that is a link, a device, a FIFO or a directory; an existing file without force.
+
+    With ``dir_fd`` (the open directory the file will be written in) the
+    protected-path check and the look at the name are made in that very
+    directory, whatever its path names by now.
+    """
     from console.hall_config import protected_target
 
-    if protected_target(target):  # a hall's service account working for staff: not the hall's own files
+    checked = Path(_fd_path(dir_fd), target.name) if dir_fd is not None else target
+    if protected_target(checked) or protected_target(target):  # a hall's service account working for staff
         raise BadInput("hall.protected_path", path=str(target))
     try:
-        info = os.lstat(target)
+        info = os.lstat(target) if dir_fd is None else os.stat(target.name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
         return
     except OSError as exc:
@@ -88,13 +94,29 @@ def temp_path_for(target: Path) -> Path:
     return target.with_name(f".{target.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
 
 
-def _open_temp(target: Path, mode: int) -> tuple[Path, int]:
+def _fd_path(dir_fd: int) -> str:
+    """The path the kernel has for an open directory now (links resolved), for the protected-path check."""
+    try:
+        return os.readlink(f"/proc/self/fd/{dir_fd}")
+    except OSError:  # no /proc: ask the directory itself
+        return os.path.realpath(f"/dev/fd/{dir_fd}")
+
+
+def _open_directory(directory: Path, shown: Path) -> int:
+    """The target's directory, opened once: the temporary file and the rename happen in it, not in a path."""
+    try:
+        return os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise os_failure(exc, shown) from None
+
+
+def _open_temp(target: Path, mode: int, dir_fd: int | None = None) -> tuple[Path, int]:
     """Create the temporary file exclusively (never a link, never an existing name)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     for _ in range(8):
         temp = temp_path_for(target)
         try:
-            fd = os.open(temp, flags, mode)
+            fd = os.open(temp if dir_fd is None else temp.name, flags, mode, dir_fd=dir_fd)
         except FileExistsError:
             continue
         except OSError as exc:
@@ -104,7 +126,7 @@ def _open_temp(target: Path, mode: int) -> tuple[Path, int]:
         except OSError:
             os.close(fd)
             with contextlib.suppress(OSError):
-                os.unlink(temp)
+                os.unlink(temp if dir_fd is None else temp.name, dir_fd=dir_fd)
             raise
         return temp, fd
     raise BadInput("files.cannot_write", path=str(target), reason="no free temporary name")
@@ -146,29 +168,36 @@ def atomic_writer(
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise BadInput("files.no_directory", path=str(path), directory=str(directory))
-    check_target(path, force=force)
-    file_mode = mode_for(directory) if mode is None else mode
-    temp, fd = _open_temp(path, file_mode)
+    # Every step below is relative to this one open directory: a directory swapped for a link
+    # (to the hall's, say) between the check and the rename cannot move the file elsewhere.
+    dir_fd = _open_directory(directory, path)
     try:
-        if binary:
-            handle: IO = os.fdopen(fd, "wb")
-        else:
-            handle = os.fdopen(fd, "w", encoding=encoding, newline=newline)
-        with handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        check_target(path, force=force)  # it may have been planted while we wrote
-        os.replace(temp, path)
-        _fsync_directory(directory)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise os_failure(exc, path) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+        check_target(path, force=force, dir_fd=dir_fd)
+        file_mode = (HALL_MODE if stat.S_ISGID & os.fstat(dir_fd).st_mode else PRIVATE_MODE) if mode is None else mode
+        temp, fd = _open_temp(path, file_mode, dir_fd)
+        try:
+            if binary:
+                handle: IO = os.fdopen(fd, "wb")
+            else:
+                handle = os.fdopen(fd, "w", encoding=encoding, newline=newline)
+            with handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            check_target(path, force=force, dir_fd=dir_fd)  # it may have been planted while we wrote
+            os.replace(temp.name, path.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+            with contextlib.suppress(OSError):
+                os.fsync(dir_fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temp.name, dir_fd=dir_fd)
+            raise os_failure(exc, path) from None
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp.name, dir_fd=dir_fd)
+            raise
+    finally:
+        os.close(dir_fd)
 
 
 def write_bytes(target: str | os.PathLike[str], data: bytes, *, force: bool = False, mode: int | None = None) -> None:
