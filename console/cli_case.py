@@ -281,10 +281,15 @@ def case_reject(
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:
     text = read_text_file(path)
+    rows: list[dict[str, str]] = []
     try:
-        return [dict(r) for r in csv.DictReader(io.StringIO(text))]
+        for number, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+            if None in row:  # more cells than the header names
+                raise BadInput("prereview.bad_file", path=str(path), reason=t("cli_case.csv_extra_cells", line=number))
+            rows.append({k: v or "" for k, v in row.items()})  # a short row's missing cells are empty, not None
     except csv.Error as exc:
         raise BadInput("prereview.bad_file", path=str(path), reason=str(exc)) from None
+    return rows
 
 
 PREREVIEW_JSON_DEPTH = 32
@@ -339,7 +344,7 @@ def prereview_command(
         records = data.get("archive_records")
         rows = data.get("periods")
     if archive is not None:
-        records = [{**r, "altered": r.get("altered", "").strip().lower() in ("1", "true", "yes", "是")} for r in _csv_rows(archive)]
+        records = [{**r, "altered": (r.get("altered") or "").strip().lower() in ("1", "true", "yes", "是")} for r in _csv_rows(archive)]
     if periods is not None:
         rows = _csv_rows(periods)
     db, actor = session()

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -295,6 +296,18 @@ def test_prereview_record(template: Template, scratch: Path, data: st.DataObject
     if draw(st.booleans()):
         args.append("--json")
     run(template, scratch, "prereview_record", args, files={"prereview-input": content})
+
+
+@pytest.mark.parametrize("content", [
+    b"doc_kind,doc_date,birth_date_recorded,altered,altered_confirmed\nschool_record\n",  # short row: cells are None
+    b"doc_kind,doc_date\nschool_record,1980-01-01,extra\n",  # more cells than the header
+])
+def test_prereview_archive_rows_of_the_wrong_length(template: Template, scratch: Path, content: bytes) -> None:
+    """Found by bench/fuzz: a short archive row crashed with AttributeError (None.strip())."""
+    path = scratch / "short-archive.csv"
+    path.write_bytes(content)
+    run(template, scratch, "prereview_short", ["prereview", template.draft_case, "--archive", str(path)],
+        files={"short-archive.csv": content})
 
 
 @fuzz_settings(120)
