@@ -38,3 +38,29 @@ def test_a_directory_swapped_for_a_link_while_writing_never_receives_the_file(tm
             (mine / "d").symlink_to(victim)
             os.rename(mine / "moved" / temp.name, victim / temp.name)
     assert not (victim / "out.csv").exists()
+
+
+ESCAPES = "\x1b]0;pwned\x07王\x1b[2J\u202e\u200b\u009b31m"
+
+
+def _forbidden(text: str) -> list[str]:
+    from console.text_policy import for_display
+
+    return [c for c in text if c not in for_display(c) and c != "\n"]
+
+
+async def test_a_staff_name_put_in_by_sql_never_reaches_the_terminal_title(db_path, db, staff) -> None:  # type: ignore[no-untyped-def]
+    """Found with tmux on a hall: the console's header showed the acting staff member's name raw,
+    so a name stored by SQL (or before the text policy) set the terminal's title and wiped the screen."""
+    from screens.app import RetireApp
+    from screens.context import AppContext
+
+    staff("alice", "clerk")
+    db.execute("UPDATE staff SET name = ? WHERE login = 'alice'", [ESCAPES])
+    db.conn.commit()
+    app = RetireApp(AppContext(db_path=db_path, login="alice", lang="en"))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        assert "王" in app.sub_title
+        assert _forbidden(app.sub_title) == []
+        assert _forbidden(app.export_screenshot()) == []

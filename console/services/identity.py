@@ -172,11 +172,13 @@ def departments_for(roles: frozenset[str]) -> frozenset[str]:
 
 
 def actor_from_row(row: dict, os_login: str | None = None) -> Actor:
+    from console.display import clean
+
     roles = frozenset(row["roles"])
     return Actor(
         staff_id=int(row["id"]),
         login=row["login"],
-        name=row["name"],
+        name=clean(row["name"]),  # shown in the console's title: a name stored by SQL must not drive the terminal
         roles=roles,
         departments=departments_for(roles),
         os_login=os_login,
