@@ -45,6 +45,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import zipfile
@@ -260,6 +261,8 @@ def open_source(path: Path | str, fmt: str | None = None, encoding: str | None =
         if real.is_dir():
             raise BadInput("cli.bad_file", path=display, reason="is a directory")
         st = real.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO blocks the open, a device never ends: '-' is for a pipe
+            raise BadInput("cli.bad_file", path=display, reason="not a regular file (use - to read a pipe)")
         with real.open("rb") as fh:
             head = fh.read(_SNIFF_BYTES)
         digest = _sha256(real)
@@ -688,7 +691,12 @@ class XlsxReader(Reader):
                 sheet = book[source.sheet]
             else:
                 sheet = book.worksheets[0]
-            total = sheet.max_row or 0
+            total = sheet.max_row or 0  # as the sheet declares it: only for the progress bar
+            # read_only openpyxl stops at the sheet's <dimension>, which some generators write too small:
+            # rows and columns past it would be dropped without a word.  Read what the XML holds.
+            reset = getattr(sheet, "reset_dimensions", None)
+            if reset is not None:
+                reset()
             self._rows = sheet.iter_rows(values_only=True)
             self._line = 0
             self._position = lambda: min(self._line / total, 1.0) if total else 0.0
