@@ -6,9 +6,11 @@ problem and exits non-zero so cron can alert.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,8 +67,9 @@ def backup(db: sqlite_utils.Database, actor: Actor, target: Path, force: bool = 
     if target.exists() and not force:
         raise Refused("maintenance.target_exists", path=str(target))
     mode = mode_for(target.parent)
+    _remove_stale_workdirs(target)
     try:
-        workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent))
+        workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}-", suffix=TEMP_SUFFIX, dir=target.parent))
     except OSError as exc:
         raise os_failure(exc, target) from None
     try:
@@ -94,16 +97,66 @@ def backup(db: sqlite_utils.Database, actor: Actor, target: Path, force: bool = 
                 os.fsync(fd)
             finally:
                 os.close(fd)
-            check_target(target, force=force)  # it may have been planted while the copy was made
-            os.replace(tmp, target)
-            _fsync_directory(target.parent)
         except OSError as exc:
             raise os_failure(exc, target) from None
+        # The write lock first, then the name: a hall busy past its timeout (or a full disk for the
+        # audit row) refuses the backup with no copy left under the target's name.
+        placed = False
+        try:
+            with transaction(db):
+                try:
+                    check_target(target, force=force)  # it may have been planted while the copy was made
+                    os.replace(tmp, target)
+                    placed = True
+                    _fsync_directory(target.parent)
+                except OSError as exc:
+                    raise os_failure(exc, target) from None
+                audit.append(db, actor.audit_name, "db.backup", entity="database", entity_id=str(target),
+                             detail={"schema_version": version})
+        except BaseException:
+            if placed:
+                with contextlib.suppress(OSError):
+                    target.unlink()
+            raise
+        size = target.stat().st_size
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    with transaction(db):
-        audit.append(db, actor.audit_name, "db.backup", entity="database", entity_id=str(target), detail={"schema_version": version})
-    return {"path": str(target), "bytes": target.stat().st_size, "schema_version": version}
+    return {"path": str(target), "bytes": size, "schema_version": version}
+
+
+def _remove_stale_workdirs(target: Path) -> None:
+    """Remove the private directories that killed backups of ``target`` left (``.NAME.<pid>-XXXX.part``).
+
+    Only directories of ours whose pid is no longer running are removed (a
+    colleague's backup to the same name may be under way), and the nameless
+    ones of backups made before the pid was part of the name.
+    """
+    try:
+        candidates = list(target.parent.glob(f".{target.name}.*{TEMP_SUFFIX}"))
+    except OSError:
+        return
+    for candidate in candidates:
+        try:
+            info = os.lstat(candidate)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            continue
+        middle = candidate.name[len(target.name) + 2:-len(TEMP_SUFFIX)]
+        pid, dash, _rest = middle.partition("-")
+        if dash and pid.isdigit() and _running(int(pid)):
+            continue
+        shutil.rmtree(candidate, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 def _fsync_directory(directory: Path) -> None:
