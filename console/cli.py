@@ -246,8 +246,12 @@ def main() -> None:
         code = _exit_with(error, args)
     try:
         flushed = _flush_stdout()
-    except BaseException as error:  # noqa: BLE001 - e.g. EIO on a terminal that went away
-        code = _exit_with(error, args)
+    except BaseException as error:  # noqa: BLE001 - e.g. EIO on a terminal that went away, ENOSPC on /dev/full
+        from console.faults import silence_stdout
+
+        if code in (0, None):  # the command's own error (if any) was said already: one line, never two
+            code = _exit_with(error, args)
+        silence_stdout()  # what stays in the buffer must not fail again at exit ("Exception ignored", 120)
     else:
         if not flushed and code in (0, None):
             from console.errors import BrokenOutput

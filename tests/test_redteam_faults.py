@@ -214,7 +214,7 @@ def test_a_running_backups_directory_is_not_taken_for_a_stale_one(hall: Path, tm
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 def test_a_stdout_on_a_full_device_is_exit_3_with_one_line(hall: Path) -> None:
     with open("/dev/full", "w") as full:
-        result = run(hall, "staff", "list", stdout=full, stderr=subprocess.PIPE)
+        result = run(hall, "staff", "list", capture_output=False, stdout=full, stderr=subprocess.PIPE)
     assert result.returncode == 3, result.stderr
     assert "disk is full" in one_line(result)
 
