@@ -477,17 +477,18 @@ def employers_by_code(db: sqlite_utils.Database, codes: Sequence[str]) -> dict[s
     return out
 
 
-def cases_by_number(db: sqlite_utils.Database, case_nos: Sequence[str]) -> dict[str, tuple[str, str]]:
-    """case_no -> (the person's id_number, status) for the cases that exist."""
-    out: dict[str, tuple[str, str]] = {}
+def cases_by_number(db: sqlite_utils.Database, case_nos: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """case_no -> (the person's id_number, status, accepted_at, completed_at, acceptance_notice_no)
+    for the cases that exist."""
+    out: dict[str, tuple[Any, ...]] = {}
     for chunk in _chunks(case_nos):
         marks = ", ".join("?" for _ in chunk)
-        for case_no, number, status in db.execute(
-            f"SELECT c.case_no, p.id_number, c.status FROM cases c JOIN persons p ON p.id = c.person_id"
-            f" WHERE c.case_no IN ({marks})",
+        for case_no, *row in db.execute(
+            f"SELECT c.case_no, p.id_number, c.status, c.accepted_at, c.completed_at, c.acceptance_notice_no"
+            f" FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.case_no IN ({marks})",
             list(chunk),
         ).fetchall():
-            out[case_no] = (number, status)
+            out[case_no] = tuple(row)
     return out
 
 

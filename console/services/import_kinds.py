@@ -36,6 +36,7 @@ those two places.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from array import array
@@ -1075,6 +1076,24 @@ class ArchivePlan(ReferringPlan):
         self._count("archive_records", inserted, updated)
 
 
+WORKFLOW_FIELDS = ("accepted_at", "completed_at", "acceptance_notice_no")
+"""Written by acceptance and completion only: an import may repeat the stored value, never set or change it."""
+
+
+def _mark(value: Any) -> int:
+    """A 63-bit fingerprint of a parsed cell for the scratch table; 0 for an empty (or bad) cell."""
+    if value is None or value is BAD:
+        return 0
+    digest = hashlib.blake2b(str(value).encode("utf-8"), digest_size=8).digest()
+    return (int.from_bytes(digest, "big") >> 1) or 1
+
+
+def _stored(parser: Cached[Any], value: Any) -> Any:
+    """A stored value as the import's parser would give it (so a re-imported export matches)."""
+    parsed = parser.get(value)
+    return value if type(parsed) is FieldError else parsed
+
+
 IMPORT_STATUSES = ("draft",)
 """The statuses an imported NEW case may have.
 
@@ -1092,9 +1111,10 @@ class CasesPlan(ReferringPlan):
     kind = "cases"
     table = "cases"
     dup_field = "case_no"
-    key_columns = ("ref", "open", "status")
-    """The scratch table keeps, per row, the person's index, whether the case is open and the status
-    the row gives (its index in CASE_STATUSES, -1 when the cell is empty)."""
+    key_columns = ("ref", "open", "status", *WORKFLOW_FIELDS)
+    """The scratch table keeps, per row, the person's index, whether the case is open, the status
+    the row gives (its index in CASE_STATUSES, -1 when the cell is empty) and a fingerprint of each
+    field only the workflow writes (``_mark``: 0 when the cell is empty)."""
 
     def __init__(self, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> None:
         super().__init__(fields, errors, today, limits)
@@ -1122,18 +1142,17 @@ class CasesPlan(ReferringPlan):
         status = given or "draft"
         self._opt(line, cells, "joint_items", self.joint)
         self._req(line, cells, "received_at", self.stamp)
-        for name in ("accepted_at", "completed_at"):
-            self._opt(line, cells, name, self.stamp)
+        marks = [_mark(self._opt(line, cells, name, self.stamp)) for name in ("accepted_at", "completed_at")]
         self._opt(line, cells, "chosen_month", self.month)
         self._opt(line, cells, "due_date", self.date)
-        self._opt(line, cells, "acceptance_notice_no", self.text)
+        marks.append(_mark(self._opt(line, cells, "acceptance_notice_no", self.text)))
         if case_no is BAD:
             return
         prefix, year, number = case_no.split("-")
         series = (prefix, int(year))
         self.series[series] = max(self.series.get(series, 0), int(number))  # a repeated number changes nothing
         self.keys.add(case_no, line, idx, 1 if idx is not None and status in OPEN_STATUSES else 0,
-                      CASE_STATUSES.index(given) if isinstance(given, str) else -1)
+                      CASE_STATUSES.index(given) if isinstance(given, str) else -1, *marks)
 
     def finish(self, db: sqlite_utils.Database) -> bool:
         """Duplicates, then the rules on each case number's FIRST row, in file order (a repeat is only a repeat)."""
@@ -1142,9 +1161,9 @@ class CasesPlan(ReferringPlan):
         with closing(self.keys.duplicates()) as rows:
             for case_no, first, line in rows:
                 add(line, "case_no", case_no, "importer.row.duplicate", first=first)
-        firsts: list[tuple[str, int, int, int]] = []
+        firsts: list[tuple[Any, ...]] = []
         with closing(self.keys.firsts()) as rows:
-            for case_no, line, idx, is_open, status in rows:
+            for case_no, line, idx, is_open, status, *marks in rows:
                 if is_open:
                     other = self.open_by_person.get(idx)
                     if other is not None:
@@ -1152,7 +1171,7 @@ class CasesPlan(ReferringPlan):
                     else:
                         self.open_by_person[idx] = (case_no, line)
                 if idx is not None:
-                    firsts.append((case_no, line, idx, status))
+                    firsts.append((case_no, line, idx, status, *marks))
                     if len(firsts) >= imports_db.LOOKUP_CHUNK:
                         self._other_person(db, firsts)
                         firsts.clear()
@@ -1166,17 +1185,26 @@ class CasesPlan(ReferringPlan):
                     add(line, "case_no", case_no, "importer.row.open_case_in_db", other=other)
         return bool(self.refs.bad or self.refs.name_mismatch or self.conflicts)
 
-    def _other_person(self, db: sqlite_utils.Database, firsts: list[tuple[str, int, int, int]]) -> None:
+    def _other_person(self, db: sqlite_utils.Database, firsts: list[tuple[Any, ...]]) -> None:
         """A case number already registered for somebody else than the person of its first row;
-        a status the workflow would not have reached (see ``IMPORT_STATUSES``)."""
+        a status the workflow would not have reached (see ``IMPORT_STATUSES``); an acceptance or
+        completion date or an acceptance notice number the workflow did not write."""
         if not firsts:
             return
-        existing = imports_db.cases_by_number(db, [case_no for case_no, _line, _idx, _status in firsts])
+        existing = imports_db.cases_by_number(db, [first[0] for first in firsts])
         add = self.errors.add_code
-        for case_no, line, idx, status_code in firsts:
+        for case_no, line, idx, status_code, *marks in firsts:
             hit = existing.get(case_no)
             if hit is not None and self.refs.numbers[idx] != hit[0]:
                 self.conflicts[case_no] = (line, error("importer.row.case_other_person"))
+            for name, mark, parser, stored in zip(WORKFLOW_FIELDS, marks, (self.stamp, self.stamp, self.text),
+                                                  hit[2:] if hit is not None else (None, None, None)):
+                if not mark:
+                    continue  # an empty cell changes nothing
+                if hit is None:
+                    add(line, name, "", "importer.row.workflow_new_case", field=name)
+                elif stored is None or mark != _mark(_stored(parser, stored)):
+                    add(line, name, "", "importer.row.workflow_change", field=name, stored=stored or "-")
             if status_code < 0:
                 continue  # no status given: a new case is a draft, a registered one keeps its own
             status = CASE_STATUSES[status_code]
