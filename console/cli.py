@@ -196,6 +196,27 @@ def _exit_with(error: BaseException, args: list[str]) -> int:
         return 3
 
 
+def _click_exceptions() -> Any:
+    """The exceptions module of the Click that Typer runs on (Typer vendors its own copy)."""
+    try:
+        from typer._click import exceptions
+    except ImportError:  # a Typer that uses the click package
+        from click import exceptions  # type: ignore[no-redef]
+    return exceptions
+
+
+def _usage_error(error: Any) -> int:
+    """Click's usage error as one line (Click prints three, in English): exit 2, bad input."""
+    from console.faults import say
+    from console.i18n import t
+
+    ctx = getattr(error, "ctx", None)
+    command = ctx.command_path if ctx is not None else "retire"
+    say(t("cli.error", message=t("cli.usage", reason=error.format_message(), command=command)))
+    code = getattr(error, "exit_code", 2)
+    return code if code in (1, 2) else 2
+
+
 def _buffered_stdout() -> None:
     """Give an unbuffered stdout (PYTHONUNBUFFERED, ``python -u``) a buffer again, flushed at each line.
 
@@ -229,19 +250,25 @@ def main() -> None:
     else:
         modules = None  # --help, or a word we do not know: let Typer list everything
     code: int | str | None
+    click_errors = _click_exceptions()
+    aborts = (KeyboardInterrupt, typer.Abort, *[e for e in (getattr(click_errors, "Abort", None),) if e is not None])
+    usage_errors = getattr(click_errors, "ClickException", ())
     try:
         _refuse_hall_files(args, word)
         with _busy_note(args):
-            build_app(modules)(prog_name="retire")
-        code = 0
+            # not standalone: a usage error reaches the guard below, to be one line in the user's language
+            returned = build_app(modules)(prog_name="retire", standalone_mode=False)
+        code = returned if isinstance(returned, int) and not isinstance(returned, bool) else 0
     except SystemExit as done:
         code = done.code
-    except KeyboardInterrupt:
+    except aborts:
         from console.faults import say
         from console.i18n import t
 
         say(t("cli.interrupted"))
         code = 130
+    except usage_errors as usage:  # a missing option, an unknown command, a bad int
+        code = _usage_error(usage)
     except BaseException as error:  # noqa: BLE001 - the top-level guard: never a traceback
         code = _exit_with(error, args)
     try:
