@@ -274,3 +274,20 @@ def test_a_usage_error_is_one_line_in_the_users_language(tmp_path: Path, args: t
     line = one_line(zh)
     assert line.startswith("错误") and "--help" in line
     assert not db.exists()
+
+
+# ---------------------------------------------------------------- a killed import from standard input
+
+
+def test_a_killed_import_from_stdin_leaves_its_spool_for_the_next_one_to_remove(hall: Path, tmp_path: Path) -> None:
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    dead = 2 ** 22 + 4321  # above the default pid_max: never a running process
+    stale = spool / f"retire-import-{dead}-abcd1234.stdin"  # what a kill -9 while reading stdin leaves
+    stale.write_text("id_number,name\n150205196604100989,王五\n", encoding="utf-8")
+    alive = spool / f"retire-import-{os.getpid()}-abcd1234.stdin"  # a running import's spool stays
+    alive.write_text("x", encoding="utf-8")
+    result = run(hall, "import", "persons", "-", input="id_number,name,sex\n150205196604100989,王五,F\n",
+                 env={"TMPDIR": str(spool)})
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in spool.iterdir()) == [alive.name]

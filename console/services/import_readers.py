@@ -235,8 +235,43 @@ def locate_decode_error(path: Path, encoding: str) -> tuple[int, int, str] | Non
                 return None
 
 
+SPOOL_PREFIX = "retire-import-"
+SPOOL_SUFFIX = ".stdin"
+
+
+def _remove_stale_spools() -> None:
+    """Remove the copies of standard input that killed imports left (``retire-import-<pid>-XXXX.stdin``).
+
+    A roster holds ID numbers and bank cards: a ``kill -9`` must not leave a
+    copy in the temporary directory for ever.  Only regular files of ours
+    whose pid no longer runs are removed.
+    """
+    directory = Path(tempfile.gettempdir())
+    try:
+        candidates = list(directory.glob(f"{SPOOL_PREFIX}*{SPOOL_SUFFIX}"))
+    except OSError:
+        return
+    for candidate in candidates:
+        pid, dash, _rest = candidate.name[len(SPOOL_PREFIX):].partition("-")
+        if not (dash and pid.isdigit()):
+            continue
+        try:
+            info = os.lstat(candidate)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            try:
+                candidate.unlink()
+            except OSError:
+                pass
+        except (OSError, OverflowError):  # gone already, another user's live process, no such pid
+            continue
+
+
 def _spool_stdin() -> Path:
-    fd, name = tempfile.mkstemp(prefix="retire-import-", suffix=".stdin")
+    _remove_stale_spools()
+    fd, name = tempfile.mkstemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", suffix=SPOOL_SUFFIX)
     with os.fdopen(fd, "wb") as out:
         shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
     return Path(name)

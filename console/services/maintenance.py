@@ -152,7 +152,7 @@ def _remove_stale_workdirs(target: Path) -> None:
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # no such process (or no such pid at all)
         return False
     except OSError:  # another user's process: alive
         return True
