@@ -34,7 +34,17 @@ task_app = RetireTyper(help="部门任务 / Department tasks.")
 delivery_app = RetireTyper(help="快递送达 / Courier delivery.")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-CaseArg = Annotated[str, typer.Argument(help="Case number, e.g. GY-2026-000123.")]
+CASE_NO_CHARS = 40
+"""Longer than any case number: a pasted page of digits is bad input before int() meets it."""
+
+
+def _case_no_arg(value: str) -> str:
+    if value is not None and len(value) > CASE_NO_CHARS:
+        raise BadInput("db.bad_case_no", value=value[:CASE_NO_CHARS] + "…")
+    return value
+
+
+CaseArg = Annotated[str, typer.Argument(help="Case number, e.g. GY-2026-000123.", callback=_case_no_arg)]
 VersionOpt = Annotated[Optional[int], typer.Option("--version", help="The version you read (stale saves are refused).")]
 
 
@@ -320,7 +330,7 @@ def _json_file(path: Path) -> dict[str, Any]:
 
 
 def prereview_command(
-    case_no: Annotated[Optional[str], typer.Argument(help="Case number (omit with --all).")] = None,
+    case_no: Annotated[Optional[str], typer.Argument(help="Case number (omit with --all).", callback=_case_no_arg)] = None,
     everyone: Annotated[bool, typer.Option("--all", help="Recompute the retirement facts of every insured person (the pre-retirement list).")] = False,
     file: Annotated[Optional[Path], typer.Option("--file", help='JSON: {"archive_records": [...], "periods": [...]}.')] = None,
     archive: Annotated[Optional[Path], typer.Option("--archive", help="CSV: doc_kind,doc_date,birth_date_recorded,altered,altered_confirmed")] = None,

@@ -291,3 +291,15 @@ def test_a_killed_import_from_stdin_leaves_its_spool_for_the_next_one_to_remove(
                  env={"TMPDIR": str(spool)})
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in spool.iterdir()) == [alive.name]
+
+
+# ---------------------------------------------------------------- a case number too long for int()
+
+
+@pytest.mark.parametrize("command", [("case", "show"), ("case", "accept"), ("delivery", "delivered"), ("prereview",)])
+def test_a_case_number_of_thousands_of_digits_is_bad_input_not_a_crash(hall: Path, command: tuple[str, ...]) -> None:
+    before = snapshot(hall)
+    result = run(hall, *command, "GY-2026-" + "9" * 5000, login="clerka")
+    assert result.returncode == 2, result.stderr
+    assert "Internal error" not in one_line(result)
+    assert snapshot(hall) == before
