@@ -45,7 +45,8 @@ def run(db: Path, *args: str, lang: str = "en", env: dict[str, str] | None = Non
         full["RETIRE_LOGIN"] = login
     full.update(env or {})
     kwargs.setdefault("capture_output", True)
-    return subprocess.run([*_cli(), *args], text=True, timeout=timeout, cwd=REPO, env=full, **kwargs)
+    kwargs.setdefault("cwd", REPO)
+    return subprocess.run([*_cli(), *args], text=True, timeout=timeout, env=full, **kwargs)
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -303,3 +304,15 @@ def test_a_case_number_of_thousands_of_digits_is_bad_input_not_a_crash(hall: Pat
     assert result.returncode == 2, result.stderr
     assert "Internal error" not in one_line(result)
     assert snapshot(hall) == before
+
+
+# ---------------------------------------------------------------- backup -
+
+
+def test_backup_to_dash_is_refused_rather_than_a_file_named_dash(hall: Path, tmp_path: Path) -> None:
+    """README: writes take '-' for stdout; a backup's binary copy cannot share stdout with its report, so
+    '-' is bad input, never a file called '-' in the current directory."""
+    result = run(hall, "backup", "-", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    one_line(result)
+    assert not (tmp_path / "-").exists()

@@ -60,6 +60,8 @@ def backup(db: sqlite_utils.Database, actor: Actor, target: Path, force: bool = 
     a device or a FIFO is refused even with it.
     """
     require_role(actor, "admin", "supervisor")
+    if str(target) == "-":  # the copy cannot share stdout with the report: never a file called '-'
+        raise BadInput("maintenance.backup_no_stdout")
     target = Path(target).expanduser()
     if not target.parent.is_dir():
         raise BadInput("db.no_directory", path=str(target), directory=str(target.parent))
