@@ -316,3 +316,41 @@ def test_backup_to_dash_is_refused_rather_than_a_file_named_dash(hall: Path, tmp
     assert result.returncode == 2, result.stderr
     one_line(result)
     assert not (tmp_path / "-").exists()
+
+
+# ---------------------------------------------------------------- --rejects over a file that is not a rejects file
+
+
+BAD_ROSTER = "id_number,name,sex\n150205196604100989,王五,F\nX50222196606150118,赵六,M\n"
+
+
+def test_rejects_never_replace_the_hall_database(hall: Path, tmp_path: Path) -> None:
+    source = tmp_path / "persons.csv"
+    source.write_text(BAD_ROSTER, encoding="utf-8")
+    before = snapshot(hall)
+    result = run(hall, "import", "persons", str(source), "--skip-invalid", "--rejects", str(hall))
+    assert result.returncode == 2, result.stderr
+    assert str(hall) in one_line(result)
+    assert snapshot(hall) == before  # still the hall, nothing imported
+
+
+def test_rejects_never_replace_the_source_or_another_file(hall: Path, tmp_path: Path) -> None:
+    source = tmp_path / "persons.csv"
+    source.write_text(BAD_ROSTER, encoding="utf-8")
+    other = tmp_path / "notes.csv"
+    other.write_text("keep me\n", encoding="utf-8")
+    for target in (source, other):
+        result = run(hall, "import", "persons", str(source), "--skip-invalid", "--rejects", str(target))
+        assert result.returncode == 2, result.stderr
+        one_line(result)
+    assert source.read_text(encoding="utf-8") == BAD_ROSTER and other.read_text(encoding="utf-8") == "keep me\n"
+
+
+def test_a_previous_rejects_file_is_still_replaced(hall: Path, tmp_path: Path) -> None:
+    source = tmp_path / "persons.csv"
+    source.write_text(BAD_ROSTER, encoding="utf-8")
+    out = tmp_path / "bad.csv"
+    for _ in range(2):  # the same command twice: the second replaces the first run's rejects
+        result = run(hall, "import", "persons", str(source), "--skip-invalid", "--rejects", str(out))
+        assert result.returncode == 0, result.stderr
+    assert "X50222196606150118" in out.read_text(encoding="utf-8-sig")

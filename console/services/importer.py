@@ -246,6 +246,36 @@ class _Discarded(Exception):
     """Thrown into the rejects writer to drop its temporary file."""
 
 
+def check_rejects_target(target: Path, source: Path | None = None) -> None:
+    """An existing file is replaced only when it is a rejects file (a previous run's), before anything is read.
+
+    ``--rejects`` once named the hall's own database, the source or any other
+    file, and the rejects replaced it (the writer replaces a previous run's
+    rejects file, so it is forced).  Now a regular file whose first line is
+    not a rejects header is refused.  Links, directories and devices are the
+    safe writer's to refuse.
+    """
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # the writer names the fault when it opens the file
+    if not stat.S_ISREG(info.st_mode):
+        return
+    with contextlib.suppress(OSError):
+        if source is not None and os.path.samefile(source, target):
+            raise BadInput("importer.rejects_not_ours", path=str(target))  # the file being imported
+    try:
+        with open(target, "rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError:
+        return
+    first = head.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    if not first.endswith(f"{t('importer.rejects.line_header')},{t('importer.rejects.reason_header')}"):
+        raise BadInput("importer.rejects_not_ours", path=str(target))
+
+
 def remove_stale_rejects(target: Path) -> list[Path]:
     """Temporary files a killed import left beside its rejects file (``FILE.rejects.csv``).
 
@@ -366,6 +396,8 @@ def run_import(
     today = today or date.today()
     source = open_source(path, fmt, encoding, sheet, limits or current_limits())
     try:
+        if skip_invalid and not dry_run:
+            check_rejects_target(rejects or default_rejects_path(source, kind), None if source.temporary else source.path)
         remove_stale_rejects(rejects or default_rejects_path(source, kind))  # a killed run's leftovers
     except BaseException:
         source.cleanup()
