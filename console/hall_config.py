@@ -234,7 +234,18 @@ def _active(uid: int, account: str) -> HallConfig | None:
     config = read(path)
     if config.account != login or config.account_uid != uid:
         raise HallConfigError(path, f"written for account {config.account}, not {login}")
+    _forget_callers_zone()
     return config
+
+
+def _forget_callers_zone() -> None:
+    """The hall's clock is the server's: a TZ the caller brought through sudo (env_check lets it
+    pass) would otherwise date a case's receipt, its legal clock and its audit rows a day off."""
+    import time
+
+    if "TZ" in os.environ:
+        del os.environ["TZ"]
+        time.tzset()
 
 
 current = active

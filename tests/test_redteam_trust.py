@@ -64,3 +64,46 @@ async def test_a_staff_name_put_in_by_sql_never_reaches_the_terminal_title(db_pa
         assert "王" in app.sub_title
         assert _forbidden(app.sub_title) == []
         assert _forbidden(app.export_screenshot()) == []
+
+
+# -- on a real hall, as real OS accounts (root only) -----------------------------------------
+
+from tests.test_hall_setup import Hall, hall, needs_root, ok, run  # noqa: E402,F401
+from tests.workflow_helpers import id_number  # noqa: E402
+
+
+def _install(h: Hall) -> None:
+    ok(run(*h.setup_args()))
+    ok(run("usermod", "-a", "-G", h.group, h.clerk))
+    ok(h.as_user(h.admin, "staff", "add", h.clerk, "--name", "王芳", "--role", "clerk"))
+
+
+def _rows_as_account(h: Hall, sql: str) -> list[list]:
+    import json
+    import sys
+
+    script = ("import json, sqlite3, sys; c = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True); "
+              "print(json.dumps([list(r) for r in c.execute(sys.argv[2])]))")
+    return json.loads(ok(run("runuser", "-u", h.account, "--", "env", "-i", "PATH=/usr/bin:/bin", sys.executable,
+                             "-c", script, str(h.db), sql)))
+
+
+@needs_root
+def test_a_clerk_cannot_move_the_halls_clock_with_tz(hall: Hall) -> None:
+    """Found on a hall: sudo lets TZ through (env_check), and the program took its dates from it:
+    ``TZ=XXX+23 retire case new ...`` received the case yesterday (its legal clock one day longer)
+    and wrote audit rows dated the day before.  The service account keeps the server's zone."""
+    h = hall
+    _install(h)
+    for login, zone in ((h.clerk, "XXX+23"), (h.clerk, "YYY-14")):
+        ok(h.as_user(login, "case", "new", "--id", id_number(60 if zone.startswith("X") else 61), "--name", "张三",
+                     "--received", "id_card_hukou", extra_env={"TZ": zone}))
+    stamps = _rows_as_account(h, "SELECT received_at FROM cases UNION ALL SELECT at FROM audit")
+    offsets = {s[0][19:] for s in stamps}
+    assert offsets == {time_offset()}, offsets
+
+
+def time_offset() -> str:
+    from datetime import datetime
+
+    return datetime.now().astimezone().isoformat(timespec="seconds")[19:]
