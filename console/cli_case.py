@@ -25,7 +25,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from console.cli_support import RetireTyper, print_fields, print_json, print_table, read_text_file, session
+from console.cli_support import RetireTyper, fail, print_fields, print_json, print_table, read_text_file, session
 from console.errors import BadInput
 from console.i18n import t
 
@@ -40,7 +40,7 @@ CASE_NO_CHARS = 40
 
 def _case_no_arg(value: str) -> str:
     if value is not None and len(value) > CASE_NO_CHARS:
-        raise BadInput("db.bad_case_no", value=value[:CASE_NO_CHARS] + "…")
+        raise fail(BadInput("db.bad_case_no", value=value[:CASE_NO_CHARS] + "…"))  # said here: parsing is outside session()
     return value
 
 
