@@ -582,7 +582,7 @@ def test_a_hall_chain_passed_off_as_unkeyed_is_not_keyed_again(request: pytest.F
         conn.close()
     before = ids(h.db)
     checked = h.as_user(h.admin, "doctor")
-    assert checked.returncode == 1 and "not yet protected by a key" in checked.stdout, checked.stdout
+    assert checked.returncode == 1 and "keyed record was removed" in checked.stdout, checked.stdout
     refused = h.as_user(h.admin, "staff", "add", h.reviewer, "--name", "赵敏", "--role", "hrss_reviewer")
     assert refused.returncode == 1 and "keyed record was removed" in refused.stderr, refused
     assert len(refused.stderr.strip().splitlines()) == 1

@@ -107,3 +107,34 @@ def time_offset() -> str:
     from datetime import datetime
 
     return datetime.now().astimezone().isoformat(timespec="seconds")[19:]
+
+
+@needs_root
+def test_a_chain_stripped_of_its_keyed_record_is_named_as_such_by_the_doctor(hall: Hall) -> None:
+    """Found on a hall: with the keyed record deleted from hall_meta and every value recomputed with
+    plain SHA-256, the doctor told the admin to "run `retire init` to continue it under the key"
+    (which then refuses, sending them back to the doctor).  It must say the record was removed."""
+    import hashlib
+    import sqlite3
+
+    from db.audit import canonical_text
+
+    h = hall
+    _install(h)
+    ok(h.as_user(h.clerk, "case", "new", "--id", id_number(62), "--name", "张三", "--received", "id_card_hukou"))
+    c = sqlite3.connect(h.db)  # root, as anyone who can write the file
+    c.execute("DROP TRIGGER audit_no_update")
+    c.execute("DELETE FROM hall_meta WHERE key LIKE 'audit_%'")
+    prev = "0" * 64
+    rows = c.execute("SELECT id, at, actor, action, case_id, task_id, entity, entity_id, detail FROM audit ORDER BY id")
+    for rid, *fields in rows.fetchall():
+        actor = "nobody" if rid == 2 else fields[1]
+        value = hashlib.sha256((prev + canonical_text(fields[0], actor, *fields[2:])).encode()).hexdigest()
+        c.execute("UPDATE audit SET actor = ?, prev_hash = ?, hash = ? WHERE id = ?", (actor, prev, value, rid))
+        prev = value
+    c.commit()
+    c.close()
+    doctor = h.as_user(h.admin, "doctor")
+    assert doctor.returncode == 1, doctor
+    line = next(x for x in doctor.stdout.splitlines() if x.startswith("audit_key"))
+    assert "FAIL" in line and "removed" in line and "retire init" not in line.replace("`retire init` was", ""), line

@@ -283,7 +283,11 @@ def doctor_checks(db: sqlite_utils.Database) -> list[tuple[str, bool, str]]:
     except EnvironmentFailure as exc:
         return [("audit_key", False, exc.text()), ("audit_chain", False, t("audit_chain.unverifiable"))]
     chain = report.chain
-    if chain.problem == "not_keyed":
+    hall_key, source = audit_key.default_key_path(db, state.db_id or "")
+    if chain.problem == "not_keyed" and source == "hall" and audit_key.key_exists(hall_key):
+        # the hall's key is made by the very `retire init` that keys the chain: its record was removed
+        key_check = ("audit_key", False, t("audit.key_without_chain", path=str(hall_key), rows=chain.rows))
+    elif chain.problem == "not_keyed":
         key_check = ("audit_key", False, t("audit_chain.problem.not_keyed", rows=chain.rows))
     elif chain.problem == "seal":
         key_check = ("audit_key", False, t("audit_chain.problem.seal", id=chain.bad_id))
