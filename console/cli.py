@@ -55,6 +55,9 @@ def _global(
     """退休一件事一次办 综合受理台 / Retirement one-window console."""
     OPTIONS.db = db
     OPTIONS.lang = lang
+    from console.safe_files import protect_later
+
+    protect_later(OPTIONS.db_path)  # no command writes a file over the configured hall, --force or not
     if lang:
         set_lang(lang)
     if ctx.invoked_subcommand is None:  # a bare `retire` opens the console

@@ -28,7 +28,7 @@ import secrets
 import stat
 import sys
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 from console.errors import BadInput, EnvironmentFailure
 
@@ -61,6 +61,68 @@ def os_failure(exc: OSError, path: Path | str) -> BadInput | EnvironmentFailure:
     return BadInput("files.cannot_write", path=str(path), reason=reason)
 
 
+_PROTECTED: set[Path] = set()
+_SIDECARS = ("", "-wal", "-shm", "-journal")
+
+
+def protect(path: Path | str, *, with_sidecars: bool = False) -> None:
+    """Never write over ``path`` in this process, whatever ``--force`` says.
+
+    The database opener registers the hall's file (and its -wal/-shm/-journal),
+    the audit key reader registers the key: ``export --out "$RETIRE_DB" --force``
+    must not replace the hall with a CSV.  Compared by inode, so another name
+    for the same file (a hard link, a relative path) is caught as well.
+    """
+    base = Path(path)
+    for suffix in _SIDECARS if with_sidecars else ("",):
+        _PROTECTED.add(base.with_name(base.name + suffix) if suffix else base)
+
+
+_PROTECTED_LATER: list[Callable[[], "Path | None"]] = []
+
+
+def protect_later(source: Callable[[], "Path | None"]) -> None:
+    """Protect the database ``source()`` names, asked only when a file is about to be written.
+
+    The CLI registers the configured database this way (a command such as
+    ``import template`` never opens it, but must not overwrite it either)
+    without resolving any path on the lookup path.
+    """
+    _PROTECTED_LATER.append(source)
+
+
+def _is_protected_name(target: Path) -> bool:
+    """True when ``target`` names a protected file, existing or not (a -wal SQLite will make)."""
+    _resolve_later()
+    try:
+        real = os.path.realpath(target)
+        return any(os.path.realpath(path) == real for path in _PROTECTED)
+    except OSError:
+        return False
+
+
+def _resolve_later() -> None:
+    while _PROTECTED_LATER:
+        try:
+            named = _PROTECTED_LATER.pop()()
+        except Exception:  # noqa: BLE001 - a path that cannot be told protects nothing
+            named = None
+        if named is not None:
+            protect(named, with_sidecars=True)
+
+
+def _is_protected_file(info: os.stat_result) -> bool:
+    _resolve_later()
+    for path in _PROTECTED:
+        try:
+            other = os.stat(path)
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (info.st_dev, info.st_ino):
+            return True
+    return False
+
+
 def check_target(target: Path, *, force: bool, dir_fd: int | None = None) -> None:
     """Refuse a target that is a link, a device, a FIFO or a directory; an existing file without force.
 
@@ -73,6 +135,8 @@ def check_target(target: Path, *, force: bool, dir_fd: int | None = None) -> Non
     checked = Path(_fd_path(dir_fd), target.name) if dir_fd is not None else target
     if protected_target(checked) or protected_target(target):  # a hall's service account working for staff
         raise BadInput("hall.protected_path", path=str(target))
+    if _is_protected_name(checked) or _is_protected_name(target):
+        raise BadInput("files.is_database", path=str(target))
     try:
         info = os.lstat(target) if dir_fd is None else os.stat(target.name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
@@ -85,6 +149,8 @@ def check_target(target: Path, *, force: bool, dir_fd: int | None = None) -> Non
         raise BadInput("files.is_directory", path=str(target))
     if not stat.S_ISREG(info.st_mode):
         raise BadInput("files.not_regular", path=str(target))
+    if _is_protected_file(info):
+        raise BadInput("files.is_database", path=str(target))
     if not force:
         raise BadInput("files.exists", path=str(target))
 

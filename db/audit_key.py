@@ -206,6 +206,9 @@ def read_key(path: Path, *, strict_mode: bool = True) -> bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise EnvironmentFailure("audit.key_unreadable", path=str(path), reason="not a regular file")
+        from console.safe_files import protect
+
+        protect(path)  # an export --force over the key would end the audit's protection
         if strict_mode and info.st_mode & 0o077:
             raise EnvironmentFailure("audit.key_exposed", path=str(path), mode=f"{stat.S_IMODE(info.st_mode):04o}")
         data = os.read(fd, KEY_BYTES + 1)

@@ -186,6 +186,9 @@ def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
             raise _open_failure(exc, path) from None
     _check_file(path, create)
     _last_path = path
+    from console.safe_files import protect
+
+    protect(path, with_sidecars=True)  # no writer of this process may replace the hall (export --out "$RETIRE_DB")
     timeout_ms = busy_timeout_ms()
     try:
         conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000)

@@ -313,3 +313,26 @@ def test_a_backup_that_fails_its_check_leaves_nothing_behind(cli_app: Any, admin
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_no_writer_replaces_the_hall_itself_even_with_force(loaded: dict[str, Any], suffix: str) -> None:  # noqa: F811
+    """`export --out "$RETIRE_DB" --force` replaced the hall with a CSV (exit 0); so did `import template`."""
+    import hashlib
+    import sqlite3
+
+    app, path = loaded["app"], Path(loaded["db"])
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    target = path.with_name(path.name + suffix)
+    if suffix:
+        target.write_bytes(b"")  # a journal that exists (empty after the checkpoint)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    for args in (["export", "persons", "--out", str(target), "--force"],
+                 ["import", "template", "persons", "--out", str(target), "--force"]):
+        result = invoke(app, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "--force" in result.output
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert invoke(app, "case", "list").exit_code == 0
