@@ -36,7 +36,8 @@ def normalise_case_no(text: str) -> str:
     """Accept 'gy-2026-123' from a hurried clerk; BadInput for anything else."""
     raw = (text or "").strip().upper()
     parts = raw.split("-")
-    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+    if len(parts) == 3 and len(parts[2]) <= 9 and parts[1].isascii() and parts[2].isascii() \
+            and parts[1].isdigit() and parts[2].isdigit():  # int() of thousands of digits raises
         candidate = f"{parts[0]}-{parts[1]}-{int(parts[2]):06d}"
         if CASE_NO_RE.match(candidate):
             return candidate

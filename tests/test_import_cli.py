@@ -250,3 +250,16 @@ def test_templates(env: dict[str, str], cli_app: Any, tmp_path: Path) -> None:
     filled = tmp_path / "filled.csv"
     filled.write_text(out.read_text(encoding="utf-8-sig") + f"{gen.id_number(7)},{gen.name(7)}\n", encoding="utf-8-sig")
     assert invoke(cli_app, "import", "persons", str(filled)).exit_code == 0
+
+
+def test_rejects_file_cells_never_run_as_formulas(ready: dict[str, Any]) -> None:
+    """A rejects file is opened in a spreadsheet to be fixed: a rejected =HYPERLINK must stay text there."""
+    app, tmp = ready["app"], ready["dir"]
+    source = tmp / "p.csv"
+    source.write_text('id_number,name\n150222196606151230,"=HYPERLINK(""http://x"")"\n'
+                      f"{gen.id_number(1)},@SUM(A1)\n", encoding="utf-8")
+    result = invoke(app, "import", "persons", str(source), "--skip-invalid")
+    assert result.exit_code == 0, result.output
+    with (tmp / "p.csv.rejects.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rejected = list(csv.DictReader(fh))
+    assert [r["name"] for r in rejected] == ["'=HYPERLINK(\"http://x\")"]

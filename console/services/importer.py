@@ -47,6 +47,7 @@ from console.errors import BadInput
 from console.i18n import t
 from console.services.identity import Actor, require_role
 from console.safe_files import remove_stale_temps
+from console.display import sheet_text
 from console.services.import_kinds import (
     COLUMNS, KINDS, Errors, Plan, TooManyErrors, field_names, header_resolver, json_types, map_header, new_plan,
 )
@@ -228,8 +229,9 @@ class _Rejects:
         if type(cells) is RowProblem:
             values = [""] * self.width
         else:
-            values = [clean(c) or "" for c in cells][: self.width]
-        self.writer.writerow([*values, line, self.reasons.get(line, "")])
+            values = [sheet_text(clean(c) or "") for c in cells][: self.width]
+        # a rejects file is opened in a spreadsheet to be fixed: no cell may run as a formula there
+        self.writer.writerow([*values, line, sheet_text(self.reasons.get(line, ""))])
         self.count += 1
 
     def commit(self) -> None:
