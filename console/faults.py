@@ -114,6 +114,8 @@ def _sqlite(exc: sqlite3.Error, path: Path | None) -> RetireError | None:
         return BadInput("db.not_hall", path=_shown(path))
     if primary == SQLITE_CORRUPT or "malformed" in message:
         return EnvironmentFailure("faults.corrupt", path=_shown(path))
+    if "could not decode to utf-8" in message:  # bytes put into a text column by another tool
+        return EnvironmentFailure("faults.not_utf8", path=_shown(path))
     return None
 
 

@@ -43,3 +43,31 @@ def policy_breaks(db: sqlite_utils.Database, table: str, patterns: dict[str, str
     flags = ", ".join(f"[{c}] GLOB ?" for c in columns)
     rows = db.execute(f"SELECT id, {flags} FROM [{table}] WHERE {where} ORDER BY id LIMIT ?", [*args, *args, limit]).fetchall()
     return count, [(int(r[0]), [c for c, hit in zip(columns, r[1:]) if hit]) for r in rows]
+
+
+def invalid_utf8(db: sqlite_utils.Database, table: str, columns: list[str], limit: int) -> tuple[int, list[tuple[int, list[str]]]]:
+    """Rows of ``table`` whose text in ``columns`` is not valid UTF-8 (bytes put in by another tool).
+
+    Read as blobs: the ordinary text path would fail on the first such row
+    ("Could not decode to UTF-8"), which is exactly what this check is for.
+    """
+    known = {row[1] for row in db.execute(f"PRAGMA table_info([{table}])").fetchall()}
+    columns = [c for c in columns if c in known]
+    if not columns:
+        return 0, []
+    blobs = ", ".join(f"CAST([{c}] AS BLOB)" for c in columns)
+    count, first = 0, []
+    for row in db.execute(f"SELECT id, {blobs} FROM [{table}] ORDER BY id"):
+        bad = []
+        for column, value in zip(columns, row[1:]):
+            if value is None:
+                continue
+            try:
+                bytes(value).decode("utf-8")
+            except UnicodeDecodeError:
+                bad.append(column)
+        if bad:
+            count += 1
+            if len(first) < limit:
+                first.append((int(row[0]), bad))
+    return count, first

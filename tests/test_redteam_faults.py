@@ -354,3 +354,19 @@ def test_a_previous_rejects_file_is_still_replaced(hall: Path, tmp_path: Path) -
         result = run(hall, "import", "persons", str(source), "--skip-invalid", "--rejects", str(out))
         assert result.returncode == 0, result.stderr
     assert "X50222196606150118" in out.read_text(encoding="utf-8-sig")
+
+
+def test_text_that_is_not_utf8_stored_by_another_tool_is_one_line_and_named_by_doctor(hall: Path) -> None:
+    """Bytes put into a name by sqlite3 made every read an internal error; now one line, and doctor names the row."""
+    done = run(hall, "case", "new", "--id", "150222196606151233", "--name", "张三", "--received", "id_card_hukou",
+               login="clerka")
+    assert done.returncode == 0, done.stderr
+    con = sqlite3.connect(hall)
+    with con:
+        con.execute("UPDATE persons SET name = CAST(X'FF41' AS TEXT)")
+    con.close()
+    result = run(hall, "case", "list", login="clerka")
+    assert result.returncode == 3
+    assert "UTF-8" in one_line(result)
+    doctor = run(hall, "doctor")
+    assert "persons (UTF-8): 1 (#1 name)" in doctor.stdout, doctor.stdout

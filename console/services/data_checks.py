@@ -73,4 +73,7 @@ def stored_policy_breaks(db: sqlite_utils.Database, first: int = FIRST_IDS) -> P
         count, rows = checks_db.policy_breaks(db, table, patterns, first)
         if count:
             report.tables.append(TableBreaks(table, count, rows))
+        bad_count, bad_rows = checks_db.invalid_utf8(db, table, list(patterns), first)
+        if bad_count:  # not text at all: every read of the row fails until it is corrected
+            report.tables.append(TableBreaks(f"{table} (UTF-8)", bad_count, bad_rows))
     return report
