@@ -305,6 +305,11 @@ def protected_argument(args: list[str], command: str | None) -> str | None:
     return None
 
 
+def guards_hall() -> bool:
+    """True in a service-account process working for staff: the hall's files must be kept from the caller."""
+    return _guarded_hall() is not None
+
+
 def _guarded_hall() -> HallConfig | None:
     """The hall whose files this process must keep from its caller: a service account working for staff."""
     if os.getuid() == 0:

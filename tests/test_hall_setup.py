@@ -333,6 +333,15 @@ def test_hall_setup_gives_the_file_to_a_service_account_and_the_kernel_says_who_
         args = ["import", "persons", target] if not target.startswith("--") else ["export", "cases", target]
         one_line_refusal(h.as_user(h.clerk, *args), code=2)
     assert not (h.directory / "notes.csv").exists()
+    # a clerk's own file imports: read once through a checked descriptor, then from a private spool
+    roster = h.base / "roster.csv"
+    roster.write_text("id_number,name\n150299195801080070,周老\n", encoding="utf-8")
+    os.chmod(roster, 0o644)
+    imported = h.as_user(h.clerk, "import", "persons", str(roster), "--json")
+    assert imported.returncode == 0, imported.stderr
+    report = json.loads(imported.stdout)
+    assert report["tables"]["persons"]["inserted"] == 1, report
+    assert not list(h.directory.glob("*.rejects.csv"))
     # ... nor a path typed in the TUI (whose ~ is the hall directory): every writer asks console.safe_files
     writer = ("import sys; from console.errors import BadInput; from console.safe_files import write_text\n"
               "try:\n    write_text(sys.argv[1], 'x', force=True)\nexcept BadInput as e:\n    sys.exit(e.key)")

@@ -277,6 +277,39 @@ def _spool_stdin() -> Path:
     return Path(name)
 
 
+def _spool_checked(path: Path, display: str) -> Path:
+    """Under a hall's service account: the caller's file, read through ONE descriptor whose real
+    path is checked, copied to a private spool that every later read uses.
+
+    Checking the path and opening it later would let a clerk swap a directory
+    of theirs for a link into the hall between the two (and read the audit
+    key through the importer's error lines).
+    """
+    from console.hall_config import protected_target
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise BadInput("cli.bad_file", path=display, reason=exc.strerror or str(exc)) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise BadInput("cli.bad_file", path=display, reason="is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            raise BadInput("cli.bad_file", path=display, reason="not a regular file (use - to read a pipe)")
+        if protected_target(os.readlink(f"/proc/self/fd/{fd}")):
+            raise BadInput("hall.protected_path", path=display)
+        os.set_blocking(fd, True)
+        _remove_stale_spools()
+        out_fd, name = tempfile.mkstemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", suffix=SPOOL_SUFFIX)
+        with os.fdopen(out_fd, "wb") as out, os.fdopen(os.dup(fd), "rb") as src:
+            shutil.copyfileobj(src, out, 1 << 20)
+        return Path(name)
+    finally:
+        os.close(fd)
+
+
 def open_source(path: Path | str, fmt: str | None = None, encoding: str | None = None, sheet: str | None = None,
                 limits: ImportLimits | None = None) -> Source:
     """Identify the file (``-`` is standard input); BadInput when it cannot be read."""
@@ -290,8 +323,16 @@ def open_source(path: Path | str, fmt: str | None = None, encoding: str | None =
         if not _is_text_encoding(encoding):
             raise BadInput("importer.bad_encoding", value=encoding)
     temporary = str(path) == "-"
-    real = _spool_stdin() if temporary else Path(path)
     display = "<stdin>" if temporary else str(path)
+    named = Path("-") if temporary else Path(path)
+    if temporary:
+        real = _spool_stdin()
+    else:
+        from console.hall_config import guards_hall
+
+        real = Path(path)
+        if guards_hall():
+            real, temporary = _spool_checked(real, display), True
     try:
         if real.is_dir():
             raise BadInput("cli.bad_file", path=display, reason="is a directory")
@@ -305,7 +346,7 @@ def open_source(path: Path | str, fmt: str | None = None, encoding: str | None =
         raise BadInput("cli.bad_file", path=display, reason=exc.strerror or str(exc)) from None
     if head.startswith(_OLE2) and fmt != "csv":
         raise BadInput("importer.old_excel", path=display)  # .xls (or .et): binary, never text
-    kind = fmt or sniff_format(real, head)
+    kind = fmt or sniff_format(named, head)
     guessed = False
     if kind != "xlsx" and not encoding:
         encoding, guessed = detect_encoding(head), True

@@ -203,9 +203,10 @@ def _error_dicts(validated: _Validated) -> list[dict[str, Any]]:
 
 def default_rejects_path(source: Source, kind: str) -> Path:
     """FILE.rejects.csv beside the input (for standard input: in the current directory)."""
-    if source.temporary:
+    if source.temporary and source.display == "<stdin>":
         return Path.cwd() / f"stdin.{kind}.rejects.csv"
-    return source.path.with_name(source.path.name + ".rejects.csv")
+    named = Path(source.display) if source.temporary else source.path  # a spooled file: beside the one named
+    return named.with_name(named.name + ".rejects.csv")
 
 
 class _Rejects:
