@@ -638,13 +638,19 @@ class _Checker:
             self.add(what, path, f"{actual:04o}", f"{mode:04o}")
 
     def no_one_else_writes(self, what: str, path: Path) -> None:
-        """``path`` and every directory above: root's, writable by root only."""
-        for item in [Path(os.path.abspath(path)), *Path(os.path.abspath(path)).parents]:
+        """``path`` and every directory above: root's, writable by root only.
+
+        A directory above may be a root-owned sticky one (``/tmp``, 1777): there
+        nobody but root can rename or remove root's entry, which the walk checks next.
+        """
+        here = Path(os.path.abspath(path))
+        for item in [here, *here.parents]:
             try:
                 info = os.stat(item)
             except OSError:
                 continue
-            if info.st_uid != 0 or info.st_mode & 0o022:
+            sticky_parent = item != here and stat.S_ISDIR(info.st_mode) and bool(info.st_mode & stat.S_ISVTX)
+            if info.st_uid != 0 or (info.st_mode & 0o022 and not sticky_parent):
                 self.add(what, item, t("hall.check.owner_mode", owner=_owner(info.st_uid), mode=f"{stat.S_IMODE(info.st_mode):04o}"),
                          t("hall.check.root_only"))
                 return
