@@ -215,15 +215,19 @@ def busy(db_path: Path | None) -> DatabaseBusy:
     return DatabaseBusy("faults.busy_held", seconds=seconds, **note)
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs: the one test every leftover-cleaner uses.
+
+    No such process (or a pid no process can have) is dead; another user's
+    process, or an answer we cannot read, counts as alive, so that nothing a
+    running job still uses is ever removed.
+    """
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError, ValueError):
         return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    except OSError:
-        return False
+    except OSError:  # PermissionError: someone else's process
+        return True
     return True
 
 
@@ -255,7 +259,7 @@ def read_busy_note(db_path: Path | str) -> dict[str, str] | None:
         host = str(data.get("host", ""))
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
         return None
-    if host == socket.gethostname() and not _alive(pid):
+    if host == socket.gethostname() and not pid_alive(pid):
         return None  # a killed job's note
     return {
         "login": for_display(str(data.get("login", "?")))[:64],

@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from console.errors import BadInput, EnvironmentFailure
+from console.faults import pid_alive
 
 FORMATS = ("csv", "jsonl", "xlsx")
 _EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -257,16 +258,13 @@ def _remove_stale_spools() -> None:
             continue
         try:
             info = os.lstat(candidate)
-            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
-                continue
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
+        except OSError:  # gone already
+            continue
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not pid_alive(int(pid)):
             try:
                 candidate.unlink()
             except OSError:
                 pass
-        except (OSError, OverflowError):  # gone already, another user's live process, no such pid
-            continue
 
 
 def _spool_stdin() -> Path:

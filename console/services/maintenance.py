@@ -19,6 +19,7 @@ from typing import Any
 import sqlite_utils
 
 from console.errors import BadInput, Refused
+from console.faults import pid_alive
 from console.safe_files import TEMP_SUFFIX, check_target, mode_for, os_failure
 from console.services.identity import Actor, require_role
 from db import audit
@@ -146,19 +147,9 @@ def _remove_stale_workdirs(target: Path) -> None:
             continue
         middle = candidate.name[len(target.name) + 2:-len(TEMP_SUFFIX)]
         pid, dash, _rest = middle.partition("-")
-        if dash and pid.isdigit() and _running(int(pid)):
+        if dash and pid.isdigit() and pid_alive(int(pid)):
             continue
         shutil.rmtree(candidate, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):  # no such process (or no such pid at all)
-        return False
-    except OSError:  # another user's process: alive
-        return True
-    return True
 
 
 def _fsync_directory(directory: Path) -> None:
