@@ -25,9 +25,18 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from console.cli_support import RetireTyper, fail, print_fields, print_json, print_table, read_text_file, session
+from console.cli_support import (
+    RetireTyper,
+    fail,
+    print_fields,
+    print_json,
+    print_table,
+    read_text_file,
+    session,
+)
 from console.errors import BadInput
 from console.i18n import t
+from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, TASK_STATUS
 
 case_app = RetireTyper(help="办件：受理、查询、补正 / Cases: intake, lookup, correction.")
 task_app = RetireTyper(help="部门任务 / Department tasks.")
@@ -62,7 +71,7 @@ def _decision_out(decision: Any, as_json: bool) -> None:
         return
     print_fields([
         (t("cli_case.case_no"), decision.case_no),
-        (t("cli_case.status"), t(f"status.{decision.status}")),
+        (t("cli_case.status"), t(CASE_STATUS.key(decision.status))),
         (t("cli_case.notice"), decision.notice_number or "-"),
     ])
     for f in decision.assessment.findings:
@@ -105,7 +114,7 @@ def case_new(
     if as_json:
         print_json(data)
     else:
-        print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(f"status.{case['status']}")), (t("cli_case.due"), case["due_date"])])
+        print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(CASE_STATUS.key(case['status']))), (t("cli_case.due"), case["due_date"])])
 
 
 def _warn_mixed_name(name: str) -> None:
@@ -129,8 +138,8 @@ def _show_text(c: dict[str, Any]) -> None:
     print_fields([
         (t("cli_case.case_no"), c["case_no"]),
         (t("cli_case.applicant"), f"{p['name']}  {p['id_number']}"),
-        (t("cli_case.kind"), t(f"kinds.{c['kind']}")),
-        (t("cli_case.status"), t(f"status.{c['status']}")),
+        (t("cli_case.kind"), t(CASE_KIND.key(c['kind']))),
+        (t("cli_case.status"), t(CASE_STATUS.key(c['status']))),
         (t("cli_case.received"), c["received_at"]),
         (t("cli_case.due"), clock.get("due_date") or "-"),
         (t("cli_case.days_left"), "" if not clock else f"{clock['working_days_left']} ({t('clock_state.' + clock['state'])})"),
@@ -151,7 +160,7 @@ def _show_text(c: dict[str, Any]) -> None:
     if c["tasks"]:
         typer.echo("")
         print_table(
-            [[x["id"], t(f"departments.{x['department']}"), t(f"items.{x['item']}"), t(f"task_status.{x['status']}"),
+            [[x["id"], t(DEPARTMENT.key(x['department'])), t(f"items.{x['item']}"), t(TASK_STATUS.key(x['status'])),
               _who(x), (x["clock"] or {}).get("due_date") or ""] for x in c["tasks"]],
             [t("cli_case.task_id"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"), t("cli_case.due")],
         )
@@ -177,7 +186,7 @@ def _list_out(rows: list[dict[str, Any]], as_json: bool) -> None:
         print_json(rows)
         return
     print_table(
-        [[r["case_no"], r["name"], t(f"kinds.{r['kind']}"), t(f"status.{r['status']}"), (r["received_at"] or "")[:10],
+        [[r["case_no"], r["name"], t(CASE_KIND.key(r['kind'])), t(CASE_STATUS.key(r['status'])), (r["received_at"] or "")[:10],
           "" if r["working_days_left"] is None else r["working_days_left"], r["assignee"] or ""] for r in rows],
         [t("cli_case.case_no"), t("cli_case.applicant"), t("cli_case.kind"), t("cli_case.status"), t("cli_case.received"), t("cli_case.days_left"), t("cli_case.assignee")],
     )
@@ -422,7 +431,7 @@ def task_list(
         print_json(rows)
         return
     print_table(
-        [[r["id"], r["case_no"], t(f"departments.{r['department']}"), t(f"items.{r['item']}"), t(f"task_status.{r['status']}"), r["assignee"] or "", r["due_date"] or ""] for r in rows],
+        [[r["id"], r["case_no"], t(DEPARTMENT.key(r['department'])), t(f"items.{r['item']}"), t(TASK_STATUS.key(r['status'])), r["assignee"] or "", r["due_date"] or ""] for r in rows],
         [t("cli_case.task_id"), t("cli_case.case_no"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"), t("cli_case.due")],
     )
 
@@ -431,7 +440,7 @@ def _task_out(task: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(task)
     else:
-        print_fields([(t("cli_case.task_id"), task["id"]), (t("cli_case.case_no"), task["case_no"]), (t("cli_case.item"), t(f"items.{task['item']}")), (t("cli_case.status"), t(f"task_status.{task['status']}"))])
+        print_fields([(t("cli_case.task_id"), task["id"]), (t("cli_case.case_no"), task["case_no"]), (t("cli_case.item"), t(f"items.{task['item']}")), (t("cli_case.status"), t(TASK_STATUS.key(task['status'])))])
 
 
 TaskArg = Annotated[int, typer.Argument(help="Task id (see retire task list).")]

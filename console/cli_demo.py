@@ -18,6 +18,7 @@ import typer
 from console.cli_support import OPTIONS, print_json, print_table, warn
 from console.errors import Refused
 from console.i18n import t
+from console.vocabulary import CASE_STATUS
 
 MAX_CASES = 1_000_000
 
@@ -54,7 +55,7 @@ def demo_command(
         print_json(data)
         return
     order = ("draft", "awaiting_correction", "accepted", "in_progress", "completed", "delivered", "refused", "withdrawn")
-    rows = [[t(f"status.{s}"), s, summary.by_status[s]] for s in order if summary.by_status.get(s)]
+    rows = [[t(CASE_STATUS.key(s)), s, summary.by_status[s]] for s in order if summary.by_status.get(s)]
     rows.append([t("demo.total"), "", sum(summary.by_status.values())])
     print_table(rows, [t("demo.col_status"), t("demo.col_code"), t("demo.col_cases")])
     typer.echo("")

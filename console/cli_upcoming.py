@@ -12,9 +12,17 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from console.cli_support import OPTIONS, RetireTyper, print_fields, print_json, print_table, session
+from console.cli_support import (
+    OPTIONS,
+    RetireTyper,
+    print_fields,
+    print_json,
+    print_table,
+    session,
+)
 from console.errors import BadInput
 from console.i18n import t
+from console.vocabulary import CASE_STATUS
 
 app = RetireTyper(help="即将退休人员名单 / The pre-retirement list.", no_args_is_help=False, invoke_without_command=True)
 
@@ -117,7 +125,7 @@ def start(
     db, actor = session()
     case = start_prereview(db, actor, id_number)
     data = {"case_no": case["case_no"], "status": case["status"]}
-    print_json(data) if as_json else print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(f"status.{case['status']}"))])
+    print_json(data) if as_json else print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(CASE_STATUS.key(case['status'])))])
 
 
 @app.command("told")

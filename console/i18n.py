@@ -61,11 +61,11 @@ def set_lang(lang: str | None) -> str:
 
 
 PARAM_TERMS: dict[str, tuple[str, ...]] = {
-    "group": ("groups",),
-    "explicit": ("groups",),
+    "group": ("terms.age_group",),
+    "explicit": ("terms.age_group",),
     "sex": ("terms.sex",),
-    "category": ("terms.category",),
-    "kind": ("terms.doc_kind", "kinds"),
+    "category": ("terms.staff_category",),
+    "kind": ("terms.doc_kind", "terms.case_kind"),
     "field": ("field",),
     "why": ("text.why",),
 }

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from console.i18n import t
+from console.vocabulary import ROLE
 from screens.commands import CaseCommands
 from screens.context import AppContext
 from screens.widgets.base import RetireScreen, error_text
@@ -60,7 +61,7 @@ def staff_line(ctx: AppContext) -> str:
     if actor is None:
         return ctx.login
     ordered = sorted(actor.roles, key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER))
-    roles = t("tui.app.roles_sep").join(t(f"tui.roles.{r}") for r in ordered)
+    roles = t("tui.app.roles_sep").join(t(ROLE.key(r)) for r in ordered)
     return f"{actor.name}（{roles}）" if roles else actor.name
 
 
@@ -122,8 +123,8 @@ class RetireApp(App[None]):
 
     def action_go(self, name: str) -> None:
         """Switch to a main area: back to the queue, or open the department pane / statistics / upcoming retirements."""
-        from screens.department import DepartmentScreen
         from screens.dashboard import DashboardScreen
+        from screens.department import DepartmentScreen
         from screens.queue import QueueScreen
         from screens.upcoming import UpcomingScreen
 

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from console.i18n import t
+from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, TASK_STATUS
 from screens.widgets.base import RetireScreen
 from screens.widgets.progress import days_left_cell
 
@@ -55,7 +56,7 @@ def summary(case: dict[str, Any]) -> Table:
     p = case["person"]
     grid = _grid()
     grid.add_row(t("tui.detail.applicant"), Text.assemble((p.get("name") or "", "bold"), f"  {t('tui.detail.id_number')} {p.get('id_number') or ''}"))
-    grid.add_row(t("tui.detail.kind"), Text(f"{t('kinds.' + case['kind'])}   {t('tui.detail.status')}: {t('status.' + case['status'])}"))
+    grid.add_row(t("tui.detail.kind"), Text(f"{t(CASE_KIND.key(case['kind']))}   {t('tui.detail.status')}: {t(CASE_STATUS.key(case['status']))}"))
     dates = f"{(case['received_at'] or '')[:10]}"
     if case.get("accepted_at"):
         dates += f"   {t('tui.detail.accepted')} {case['accepted_at'][:10]}"
@@ -90,8 +91,8 @@ def tasks_table(tasks: list[dict[str, Any]]) -> Table:
         doer = (task.get("completed_by") or task.get("assignee")) if task["status"] == "done" else task.get("assignee")
         who = " ".join(x for x in (doer or "", note or "") if x)  # a done task names who completed it
         table.add_row(
-            Text(f"{t('tui.dept_abbr.' + task['department'])} {t('tui.item_short.' + task['item'])}"),
-            Text(t(f"task_status.{task['status']}"), style=status_style),
+            Text(f"{t(DEPARTMENT.short_key(task['department']))} {t('tui.item_short.' + task['item'])}"),
+            Text(t(TASK_STATUS.key(task['status'])), style=status_style),
             days_left_cell(clock.get("working_days_left"), clock.get("state") or "") if task["status"] != "done" else Text("✓", style="green"),
             Text(who),
         )
@@ -206,7 +207,7 @@ class CaseDetailScreen(RetireScreen):
     def _show(self, case: dict[str, Any]) -> None:
         self.case = case
         head = Text.assemble((case["case_no"], "bold"), "  ", case["person"].get("name") or "", "  ",
-                             (t(f"status.{case['status']}"), "bold"), "  ")
+                             (t(CASE_STATUS.key(case['status'])), "bold"), "  ")
         head.append_text(clock_text(case.get("clock"), case["status"]))
         head.no_wrap, head.overflow = True, "ellipsis"  # one line, cut at the end, never re-flowed
         self.query_one("#case-head", Static).update(head)

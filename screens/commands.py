@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from console.i18n import t
+from console.vocabulary import CASE_STATUS
 
 CASE_LIMIT = 20
 
@@ -62,7 +63,7 @@ class CaseCommands(Provider):
         for rank, row in enumerate(rows):
             display = Text.assemble(
                 (row["case_no"], "bold"), "  ", row["name"] or "", "  ",
-                (t(f"status.{row['status']}"), "dim"),
+                (t(CASE_STATUS.key(row['status'])), "dim"),
             )
             yield Hit(
                 1.0 - rank / 100, display, partial(open_case, row["case_no"]),

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from console.i18n import t
+from console.vocabulary import CASE_STATUS, DEPARTMENT
 from screens.widgets.bars import bar_chart
 from screens.widgets.base import RetireScreen
 
@@ -19,8 +20,8 @@ DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
 
 
 def _status_chart(dash: Any) -> Any:
-    rows = [(t(f"status_short.{s}"), dash.by_status.get(s, 0)) for s in STATUS_ORDER if s in dash.by_status or s not in ("withdrawn", "refused")]
-    chart = bar_chart(rows, width=16, highlight={t("status_short.awaiting_correction"): "yellow", t("status_short.refused"): "red"})
+    rows = [(t(CASE_STATUS.short_key(s)), dash.by_status.get(s, 0)) for s in STATUS_ORDER if s in dash.by_status or s not in ("withdrawn", "refused")]
+    chart = bar_chart(rows, width=16, highlight={t(CASE_STATUS.short_key("awaiting_correction")): "yellow", t(CASE_STATUS.short_key("refused")): "red"})
     return chart
 
 
@@ -32,7 +33,7 @@ def _departments(dash: Any) -> Table:
     table.show_header = False
     for d in DEPARTMENTS:
         overdue = dash.overdue_by_department.get(d, 0)
-        table.add_row(Text(t(f"departments.{d}")), Text(f"{dash.open_by_department.get(d, 0):,}"),
+        table.add_row(Text(t(DEPARTMENT.key(d))), Text(f"{dash.open_by_department.get(d, 0):,}"),
                       Text(f"{overdue:,}", style="bold red" if overdue else "dim"))
     return table
 

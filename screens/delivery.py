@@ -11,6 +11,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from console.i18n import t
+from console.vocabulary import CASE_STATUS
 from screens.case_detail import short_time
 from screens.widgets.base import RetireScreen
 
@@ -92,11 +93,11 @@ class DeliveryScreen(RetireScreen):
     def _show(self, case: dict[str, Any]) -> None:
         self.case = case
         person = case["person"]
-        head = Text.assemble((case["case_no"], "bold"), "  ", person.get("name") or "", "  ", (t(f"status.{case['status']}"), "bold"))
+        head = Text.assemble((case["case_no"], "bold"), "  ", person.get("name") or "", "  ", (t(CASE_STATUS.key(case['status'])), "bold"))
         self.query_one("#delivery-head", Static).update(head)
         address = Text.assemble((t("tui.delivery.address") + "：", "dim"), person.get("address") or "", "  ", person.get("phone") or "")
         if case["status"] not in ("completed", "delivered"):
-            address.append("\n" + t("tui.delivery.not_completed", status=t(f"status.{case['status']}")), style="bold yellow")
+            address.append("\n" + t("tui.delivery.not_completed", status=t(CASE_STATUS.key(case['status']))), style="bold yellow")
         self.query_one("#address", Static).update(address)
         self.query_one("#history", Static).update(history_table(case.get("deliveries") or []))
         self.refresh_bindings()

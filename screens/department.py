@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from console.errors import StaleVersion
 from console.i18n import t
+from console.vocabulary import CASE_KIND, DEPARTMENT, TASK_STATUS
 from screens.widgets.base import RetireScreen
 from screens.widgets.progress import days_left_cell, plain
 
@@ -64,7 +65,7 @@ def one_form(case: dict[str, Any]) -> Table:
     grid.add_row(t("tui.dept.address"), Text(p.get("address") or ""))
     if p.get("employer"):
         grid.add_row(t("tui.dept.employer"), Text(p["employer"]["name"]))
-    grid.add_row(t("tui.detail.kind"), Text(t(f"kinds.{case['kind']}")))
+    grid.add_row(t("tui.detail.kind"), Text(t(CASE_KIND.key(case['kind']))))
     if facts:
         grid.add_row(t("tui.detail.statutory_month"), Text(str(facts.get("statutory_month") or "")))
         grid.add_row(t("tui.detail.benefit_month"), Text(str(facts.get("benefit_start_month") or "")))
@@ -127,7 +128,7 @@ class DepartmentScreen(RetireScreen):
         mine = sorted(actor.departments if actor else (), key=DEPARTMENT_ORDER.index)
         self.departments = list(mine)
         select = self.query_one("#dept-select", Select)
-        select.set_options([(t(f"departments.{d}"), d) for d in mine])
+        select.set_options([(t(DEPARTMENT.key(d)), d) for d in mine])
         if mine:
             self.department = mine[0]
             select.value = mine[0]
@@ -172,13 +173,13 @@ class DepartmentScreen(RetireScreen):
             status_style = {"done": "green", "returned": "bold red", "waiting": "dim"}.get(row["status"], "")
             table.add_row(
                 plain(row["case_no"], style),
-                plain(f"{t('tui.dept_abbr.' + row['department'])} {t('tui.item_short.' + row['item'])}", style),
-                plain(t(f"task_status.{row['status']}"), status_style or style),
+                plain(f"{t(DEPARTMENT.short_key(row['department']))} {t('tui.item_short.' + row['item'])}", style),
+                plain(t(TASK_STATUS.key(row['status'])), status_style or style),
                 days_left_cell(clock.get("working_days_left"), clock.get("state") or "") if row["status"] != "done" else Text("✓", style="green"),
                 plain((row.get("completed_by") if row["status"] == "done" else None) or row.get("assignee") or "", style),
                 key=str(row["id"]),
             )
-        info = self.case_no or f"{t('departments.' + self.department) if self.department else ''} · {t('tui.dept.filter_mine')}"
+        info = self.case_no or f"{t(DEPARTMENT.key(self.department)) if self.department else ''} · {t('tui.dept.filter_mine')}"
         if not rows:
             info = f"{info} · {t('tui.dept.empty')}"
         self.query_one("#dept-info", Static).update(Text(info, style="bold" if rows else "dim"))

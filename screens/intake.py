@@ -19,7 +19,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Input, Label, Select, SelectionList, Static
+from textual.widgets import (
+    Checkbox,
+    Footer,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+)
 from textual.widgets.selection_list import Selection
 
 from console.errors import RetireError
@@ -33,12 +41,17 @@ from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute
 from console.services.intake import STAFF_CATEGORIES, Applicant
 from console.services.person_facts import archive_record, period
 from console.settings import load_parameters
+from console.vocabulary import AGE_GROUP, CASE_KIND, CASE_STATUS, SEX, STAFF_CATEGORY
 from screens.context import AppContext
 from screens.widgets.base import error_text
 from screens.widgets.confirm import ConfirmModal
 from screens.widgets.facts_panel import FactsPanel, build_fact_rows
 from screens.widgets.findings import FindingsList, render_findings, sort_findings
-from screens.widgets.notice_preview import ListConfirmModal, NoticePreview, render_notice
+from screens.widgets.notice_preview import (
+    ListConfirmModal,
+    NoticePreview,
+    render_notice,
+)
 
 LIVE_FACTS = ("group", "statutory_age", "retire_month", "window", "benefit", "total", "completeness")
 BLOCKING = ("unmet", "missing")
@@ -192,12 +205,12 @@ class IntakeScreen(Screen[str | None]):
                 yield _row(t("tui.intake.field.address"), Input(id="address", compact=True, placeholder=t("tui.intake.placeholder.address")))
                 yield _row(t("tui.intake.field.hukou"), Input(id="hukou", compact=True))
                 yield _row(t("tui.intake.field.category"),
-                           Select([(t(f"tui.intake.category.{c}"), c) for c in STAFF_CATEGORIES], value="worker",
+                           Select([(t(STAFF_CATEGORY.key(c)), c) for c in STAFF_CATEGORIES], value="worker",
                                   allow_blank=False, id="category", compact=True))
                 yield _row(t("tui.intake.field.female_group"),
                            Select([(t("tui.intake.group_auto"), AUTO_GROUP),
-                                   (t("tui.facts.group.female50"), "female50"),
-                                   (t("tui.facts.group.female55"), "female55")],
+                                   (t(AGE_GROUP.short_key("female50")), "female50"),
+                                   (t(AGE_GROUP.short_key("female55")), "female55")],
                                   value=AUTO_GROUP, allow_blank=False, id="female_group", compact=True),
                            row_id="female-row")
                 yield Static("", id="group-note", classes="note", markup=False)
@@ -205,7 +218,7 @@ class IntakeScreen(Screen[str | None]):
                            Input(id="employer_code", compact=True, max_length=18, placeholder=t("tui.intake.placeholder.employer_code")))
                 yield _row(t("tui.intake.field.employer_name"), Input(id="employer_name", compact=True))
                 yield _row(t("tui.intake.field.kind"),
-                           Select([(t(f"kinds.{k}"), k) for k in CASE_KINDS], value="normal", allow_blank=False, id="kind", compact=True))
+                           Select([(t(CASE_KIND.key(k)), k) for k in CASE_KINDS], value="normal", allow_blank=False, id="kind", compact=True))
                 yield _row(t("tui.intake.field.chosen_month"),
                            Input(id="chosen_month", compact=True, max_length=7, restrict=r"[0-9\-]*",
                                  placeholder=t("tui.intake.placeholder.chosen_month")))
@@ -286,7 +299,7 @@ class IntakeScreen(Screen[str | None]):
         note = self.query_one("#group-note", Static)
         note.set_class(not female, "-hidden")
         if female and live.facts is not None:
-            text = t("tui.intake.group_effective", group=t(f"groups.{live.facts.group}"))
+            text = t("tui.intake.group_effective", group=t(AGE_GROUP.key(live.facts.group)))
             if form.category == "flexible" and form.female_group == AUTO_GROUP:
                 p = load_parameters().get("flexible_worker_female_group")
                 status = t("tui.facts.param_unconfirmed") if p.unconfirmed else t("tui.facts.param_confirmed")
@@ -318,7 +331,7 @@ class IntakeScreen(Screen[str | None]):
             info.update(t(card.error or "rules.id.format"))
             info.add_class("-error")
             return
-        text = t("tui.intake.id_read", sex=t(f"tui.intake.sex.{card.sex}"), birth=card.birth_date, place=card.place or card.place_code or "")
+        text = t("tui.intake.id_read", sex=t(SEX.key(card.sex)), birth=card.birth_date, place=card.place or card.place_code or "")
         if known is not None:
             person = known["person"]
             text += "\n" + t("tui.intake.person_known", name=person["name"], records=len(known["archive_records"]),
@@ -501,7 +514,7 @@ class IntakeScreen(Screen[str | None]):
 
     def on_intake_screen_decided(self, message: Decided) -> None:
         self.busy = False
-        status = t(f"status.{message.status}")
+        status = t(CASE_STATUS.key(message.status))
         self.notify(t("tui.intake.done", case_no=message.case_no, status=status), markup=False)
         self.pristine = self.read_form()
         if message.kind is None:

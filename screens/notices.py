@@ -21,6 +21,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from console.i18n import t
+from console.vocabulary import CASE_STATUS
 from screens.widgets.base import RetireScreen
 
 FORM_KINDS = ("joint_form", "approval_form")
@@ -111,7 +112,7 @@ class NoticesScreen(RetireScreen):
         self.case = case
         self.rows, self.allowed = notice_rows(case, data["notices"])
         head = Text.assemble((case["case_no"], "bold"), "  ", case["person"].get("name") or "", "  ",
-                             (t(f"status.{case['status']}"), "bold"))
+                             (t(CASE_STATUS.key(case['status'])), "bold"))
         if not data["notices"]:
             head.append("  " + t("tui.notices.none"), style="dim")
         self.query_one("#notices-head", Static).update(head)

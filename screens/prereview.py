@@ -31,6 +31,7 @@ from console.rules.months import BadMonth, Month, parse_date
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
 from console.services.person_facts import archive_record, period
 from console.settings import load_parameters
+from console.vocabulary import CASE_KIND, CASE_STATUS, PERIOD_KIND, SEX
 from screens.context import AppContext
 from screens.widgets.base import error_text
 from screens.widgets.confirm import ConfirmModal
@@ -314,10 +315,10 @@ class PrereviewScreen(Screen[bool]):
         self.facts_meta = state["facts"]
         person = state["person"]
         case = state["case"]
-        sex = t(f"tui.intake.sex.{person['sex']}")
+        sex = t(SEX.key(person['sex']))
         self.query_one("#pre-title", Static).update(
             t("tui.prereview.title_full", case_no=self.case_no, name=person["name"], sex=sex, birth=person.get("birth_date_id") or "—",
-              kind=t(f"kinds.{case['kind']}"), status=t(f"status.{case['status']}")))
+              kind=t(CASE_KIND.key(case['kind'])), status=t(CASE_STATUS.key(case['status']))))
         self.refresh_tables()
         self.recompute()
 
@@ -336,7 +337,7 @@ class PrereviewScreen(Screen[bool]):
 
     def _period_cells(self, p: dict[str, Any]) -> list[Text]:
         kind_style = "cyan" if p["kind"] == "deemed" else ""
-        return [Text(p["from_month"]), Text(p["to_month"]), Text(t(f"tui.prereview.period_kind.{p['kind']}"), style=kind_style),
+        return [Text(p["from_month"]), Text(p["to_month"]), Text(t(PERIOD_KIND.short_key(p['kind'])), style=kind_style),
                 Text(p.get("place") or "—"), Text(str(period_months(p)), justify="right")]
 
     def _fill(self, table: DataTable, rows: list[list[Text]]) -> None:
@@ -438,7 +439,7 @@ class PrereviewScreen(Screen[bool]):
             self._changed()
 
         if key == "kind":
-            choices = [(k, t(f"tui.prereview.period_kind_long.{k}")) for k in KINDS]
+            choices = [(k, t(PERIOD_KIND.key(k))) for k in KINDS]
             self.app.push_screen(ChoiceModal(title, choices, p["kind"]), store)
         elif key == "from_month":
             self.app.push_screen(CellEditModal(title, p["from_month"], lambda v: check_month(v, upper=p["to_month"]), "YYYY-MM"), store)

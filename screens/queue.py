@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from console.i18n import t
+from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT
 from screens.widgets.base import RetireScreen, ServiceFailed
 from screens.widgets.paged_table import PagedTable
 from screens.widgets.progress import days_left_cell, plain, progress_cell
@@ -189,8 +190,8 @@ class QueueScreen(RetireScreen):
             cells = [
                 plain(r["case_no"]),
                 plain(r["name"]),
-                plain(t(f"tui.kind_short.{r['kind']}")),
-                plain(t(f"status_short.{r['status']}"), "bold" if r["status"] == "awaiting_correction" else ""),
+                plain(t(CASE_KIND.short_key(r['kind']))),
+                plain(t(CASE_STATUS.short_key(r['status'])), "bold" if r["status"] == "awaiting_correction" else ""),
                 progress_cell(r["progress"]),
                 plain(received if wide else received[5:]),
                 days_left_cell(r["working_days_left"], r["clock"]),
@@ -204,8 +205,8 @@ class QueueScreen(RetireScreen):
     def _render_filters(self) -> None:
         q = self.query_state
         bar = Text(no_wrap=True, overflow="ellipsis")
-        status = t(f"status.{q.status}") if q.status else t("tui.queue.all")
-        dept = t(f"departments.{q.department}") if q.department else t("tui.queue.all")
+        status = t(CASE_STATUS.key(q.status)) if q.status else t("tui.queue.all")
+        dept = t(DEPARTMENT.key(q.department)) if q.department else t("tui.queue.all")
         bar.append(f"{t('tui.queue.filter_status')}:", style="dim")
         bar.append(status, style="bold" if q.status else "")
         bar.append("  ")

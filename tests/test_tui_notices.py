@@ -7,11 +7,18 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from console.i18n import t
+from console.vocabulary import CASE_STATUS
 from screens.notices import NoticesScreen
 from screens.widgets.confirm import ConfirmModal
 from screens.widgets.notice_preview import NoticePreview
 from screens.widgets.prompt import TextPrompt
-from tests.test_tui_support import hall, hall_template, make_app, query_one_value, settle  # noqa: F401
+from tests.test_tui_support import (  # noqa: F401
+    hall,
+    hall_template,
+    make_app,
+    query_one_value,
+    settle,
+)
 
 SIZE = (80, 24)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -106,7 +113,7 @@ async def test_draft_case_form_shows_the_service_refusal(hall: Path) -> None:
         await pilot.press("enter", "y")
         await settle(app, pilot)
         assert app.screen is screen
-        expected = t("notices.case_not_accepted", case_no=case_no, status=t("status.draft"))
+        expected = t("notices.case_not_accepted", case_no=case_no, status=t(CASE_STATUS.key("draft")))
         assert any(expected == n.message for n in app._notifications), [n.message for n in app._notifications]
         assert query_one_value(hall, "SELECT count(*) FROM notices n JOIN cases c ON c.id = n.case_id WHERE c.case_no = ? AND n.kind = 'approval_form'", (case_no,)) == 0
 

@@ -10,6 +10,7 @@ from console.i18n import t
 from console.services import door
 from console.services.identity import Actor, require_role
 from console.services.intake import load_case
+from console.vocabulary import CASE_STATUS
 from db import audit
 from db import deliveries as deliveries_db
 from db import persons as persons_db
@@ -40,7 +41,7 @@ def send(
         if expected_version is not None:
             check_version(db, "cases", case["id"], expected_version)
         if case["status"] != "completed":
-            raise Refused("delivery.not_completed", case_no=case["case_no"], status=t(f"status.{case['status']}"))
+            raise Refused("delivery.not_completed", case_no=case["case_no"], status=t(CASE_STATUS.key(case['status'])))
         last = deliveries_db.latest(db, case["id"])
         if last is not None and not last["delivered_at"] and not last["returned_at"]:
             raise Refused("delivery.already_sent", case_no=case["case_no"], waybill=last["waybill"])

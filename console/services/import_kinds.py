@@ -48,13 +48,21 @@ from typing import Any, Callable, Iterable
 import sqlite_utils
 from stdnum.cn import ric, uscc
 
+from console import vocabulary
 from console.errors import BadInput
 from console.rules.birth_date import DOC_KINDS
 from console.rules.idcard import parse_id
 from console.rules.intervals import KINDS as PERIOD_KINDS
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS
 from console.services import import_values as v
-from console.services.import_readers import JSON_FLAG, JSON_LIST, JSON_NUMBER, JSON_TEXT, JSON_WHEN, ImportLimits
+from console.services.import_readers import (
+    JSON_FLAG,
+    JSON_LIST,
+    JSON_NUMBER,
+    JSON_TEXT,
+    JSON_WHEN,
+    ImportLimits,
+)
 from console.services.import_values import Cached, Codes, FieldError, error
 from console.text_policy import for_display
 from db import imports as imports_db
@@ -444,18 +452,18 @@ def _initials_cache() -> Callable[[str], str]:
     return cache.get  # type: ignore[return-value]
 
 
-SEX = Codes(("M", "F"), {"男": "M", "女": "F", "male": "M", "female": "F", "1": "M", "2": "F"}, "importer.sex")
-STAFF_CATEGORY = Codes(("worker", "cadre", "flexible"), {"工人": "worker", "干部": "cadre", "灵活就业": "flexible",
-                                                         "灵活就业人员": "flexible", "个体": "flexible"}, "importer.staff_category")
-FEMALE_GROUP = Codes(("female50", "female55"), {"50": "female50", "55": "female55", "女工人": "female50",
-                                                "女干部": "female55"}, "importer.female_group")
+SEX = Codes(vocabulary.SEX.codes, {"男": "M", "女": "F", "male": "M", "female": "F", "1": "M", "2": "F"}, vocabulary.SEX.terms)
+STAFF_CATEGORY = Codes(vocabulary.STAFF_CATEGORY.codes, {"工人": "worker", "干部": "cadre", "灵活就业": "flexible",
+                                                         "灵活就业人员": "flexible", "个体": "flexible"}, vocabulary.STAFF_CATEGORY.terms)
+FEMALE_GROUP = Codes(vocabulary.FEMALE_GROUP.codes, {"50": "female50", "55": "female55", "女工人": "female50",
+                                                "女干部": "female55"}, vocabulary.AGE_GROUP.terms)
 PERIOD_KIND = Codes(PERIOD_KINDS, {"实际缴费": "actual", "实缴": "actual", "缴费": "actual",
-                                   "视同缴费": "deemed", "视同": "deemed"}, "importer.period_kind")
+                                   "视同缴费": "deemed", "视同": "deemed"}, vocabulary.PERIOD_KIND.terms)
 DOC_KIND = Codes(DOC_KINDS, {}, "importer.doc_kind")
 _DOC_KIND_NUMBER = {kind: i + 1 for i, kind in enumerate(DOC_KINDS)}
 assert len(_DOC_KIND_NUMBER) < 256  # eight bits of the archive key
-CASE_KIND = Codes(CASE_KINDS, {}, "kinds")
-CASE_STATUS = Codes(CASE_STATUSES, {}, "status")
+CASE_KIND = Codes(CASE_KINDS, {}, vocabulary.CASE_KIND.terms)
+CASE_STATUS = Codes(CASE_STATUSES, {}, vocabulary.CASE_STATUS.terms)
 JOINT_ITEM = Codes(JOINT_ITEMS, {"医保": "medical", "公积金": "housing_fund", "卫健": "health",
                                  "独生子女": "health"}, "joint_items")
 _LIST_SPLIT = re.compile(r"[,;，；、/|\s]+")

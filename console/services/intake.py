@@ -24,6 +24,7 @@ from console.services import door
 from console.services.clocks import calendar_for, due_date, pauses_of
 from console.services.identity import Actor, require_role
 from console.settings import load_hall, load_parameters
+from console.vocabulary import CASE_STATUS
 from db import audit
 from db import cases as cases_db
 from db import persons as persons_db
@@ -241,7 +242,7 @@ def assessment_for(db: sqlite_utils.Database, case: dict[str, Any], today: date)
 
 def _check_state(case: dict[str, Any], allowed: tuple[str, ...], action: str) -> None:
     if case["status"] not in allowed:
-        raise Refused("intake.wrong_state", case_no=case["case_no"], status=t(f"status.{case['status']}"), action=t(f"actions.{action}"))
+        raise Refused("intake.wrong_state", case_no=case["case_no"], status=t(CASE_STATUS.key(case['status'])), action=t(f"actions.{action}"))
 
 
 def _version(case: dict[str, Any], expected: int | None) -> int:

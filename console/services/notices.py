@@ -45,6 +45,14 @@ from console.rules.time_limits import limit_for
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import CASE_READERS
 from console.settings import load_hall
+from console.vocabulary import (
+    AGE_GROUP,
+    CASE_KIND,
+    CASE_STATUS,
+    DEPARTMENT,
+    SEX,
+    STAFF_CATEGORY,
+)
 from db import audit
 from db import cases as cases_db
 from db import facts as facts_db
@@ -208,7 +216,7 @@ def _subject(db: sqlite_utils.Database, case: Mapping[str, Any], today: date) ->
 def _fact_value(key: str, facts: Mapping[str, Any], lang: str) -> str | None:
     sep = t("notices.fmt.list_sep", lang)
     if key == "group":
-        return t(f"groups.{facts['group']}", lang) if facts.get("group") else None
+        return t(AGE_GROUP.key(facts['group']), lang) if facts.get("group") else None
     if key in ("birth_date",):
         return fmt_date(facts.get(key), lang)
     if key == "statutory_age":
@@ -287,7 +295,7 @@ def build_context(kind: str, number: str, data: Mapping[str, Any], lang: str) ->
     for spec in tasks_for(joint):
         is_joint = spec.joint_item is not None
         name = t(f"joint_items.{spec.joint_item}", lang) if is_joint else t(f"items.{spec.item}", lang)
-        entry = {"name": name, "department": t(f"departments.{spec.department}", lang),
+        entry = {"name": name, "department": t(DEPARTMENT.key(spec.department), lang),
                  "category": t("notices.joint_item" if is_joint else "notices.basic_item", lang)}
         items.append(entry)
         if is_joint:
@@ -311,7 +319,7 @@ def build_context(kind: str, number: str, data: Mapping[str, Any], lang: str) ->
         "hall": _hall_context(data.get("hall") or {}, lang),
         "case": {
             "case_no": case.get("case_no"),
-            "kind": t(f"kinds.{case['kind']}", lang) if case.get("kind") else None,
+            "kind": t(CASE_KIND.key(case['kind']), lang) if case.get("kind") else None,
             "received_date": fmt_date(case.get("received_at"), lang),
             "due_date": fmt_date(case.get("due_date"), lang),
             "limit_days": data.get("limit_days"),
@@ -319,9 +327,9 @@ def build_context(kind: str, number: str, data: Mapping[str, Any], lang: str) ->
         },
         "person": {
             **{k: person.get(k) for k in ("name", "id_number", "phone", "address", "hukou", "bank_card", "employer", "employer_code")},
-            "sex": t(f"notices.sex.{person['sex']}", lang) if person.get("sex") else None,
+            "sex": t(SEX.key(person['sex']), lang) if person.get("sex") else None,
             "birth_date_id": fmt_date(person.get("birth_date_id"), lang),
-            "staff_category": t(f"notices.category.{person['staff_category']}", lang) if person.get("staff_category") else None,
+            "staff_category": t(STAFF_CATEGORY.key(person['staff_category']), lang) if person.get("staff_category") else None,
         },
         "items": items,
         "joint": departments,
@@ -435,7 +443,7 @@ def issue_document(
             return existing
         require_role(actor, *ISSUE_ROLES)
         if case["status"] not in FORM_STATUSES:
-            raise Refused("notices.case_not_accepted", case_no=case["case_no"], status=t(f"status.{case['status']}"))
+            raise Refused("notices.case_not_accepted", case_no=case["case_no"], status=t(CASE_STATUS.key(case['status'])))
         notice = issue_notice(db, case, kind, today, _form_data(db, case), actor)
         audit.append(db, actor.audit_name, "notice.reissue" if existing else "notice.issue", case_id=case["id"], entity="notice",
                      entity_id=notice["number"], detail={"kind": kind, "replaces": existing["number"] if existing else None})

@@ -20,6 +20,7 @@ from console.rules.months import BadMonth, Month, parse_date
 from console.services import door
 from console.services.identity import Actor, require_role
 from console.services.intake import assessment_for, load_case
+from console.vocabulary import CASE_STATUS
 from db import audit
 from db import facts as facts_db
 from db import persons as persons_db
@@ -104,7 +105,7 @@ def record(
     with transaction(db):
         case = load_case(db, case_no)
         if case["status"] not in EDITABLE_STATUSES:
-            raise Refused("prereview.closed", case_no=case["case_no"], status=t(f"status.{case['status']}"))
+            raise Refused("prereview.closed", case_no=case["case_no"], status=t(CASE_STATUS.key(case['status'])))
         stored = facts_db.get(db, case["id"])
         _check_facts_version(stored, case, expected_version)
         if stored is not None and stored["confirmed_at"] and not (reason or "").strip():
@@ -143,7 +144,7 @@ def confirm(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_vers
     with transaction(db):
         case = load_case(db, case_no)
         if case["status"] not in EDITABLE_STATUSES:
-            raise Refused("prereview.closed", case_no=case["case_no"], status=t(f"status.{case['status']}"))
+            raise Refused("prereview.closed", case_no=case["case_no"], status=t(CASE_STATUS.key(case['status'])))
         stored = facts_db.get(db, case["id"])
         if stored is None:
             raise Refused("prereview.nothing_to_confirm", case_no=case["case_no"])

@@ -17,6 +17,7 @@ from console.services import door
 from console.services.clocks import calendar_for, due_date
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import CASE_READERS
+from console.vocabulary import DEPARTMENT, TASK_STATUS
 from db import audit
 from db import cases as cases_db
 from db import facts as facts_db
@@ -46,12 +47,12 @@ def _load(db: sqlite_utils.Database, task_id: int) -> dict[str, Any]:
 
 def _check_department(actor: Actor, task: dict[str, Any]) -> None:
     if not actor.in_department(task["department"]):
-        raise PermissionDenied("tasks.other_department", login=actor.login, department=t(f"departments.{task['department']}"))
+        raise PermissionDenied("tasks.other_department", login=actor.login, department=t(DEPARTMENT.key(task['department'])))
 
 
 def _check_status(task: dict[str, Any], allowed: tuple[str, ...], action: str) -> None:
     if task["status"] not in allowed:
-        raise Refused("tasks.wrong_state", id=task["id"], status=t(f"task_status.{task['status']}"), action=t(f"actions.{action}"))
+        raise Refused("tasks.wrong_state", id=task["id"], status=t(TASK_STATUS.key(task['status'])), action=t(f"actions.{action}"))
 
 
 def _version(task: dict[str, Any], expected: int | None) -> int:

@@ -19,6 +19,7 @@ from console.rules.explain import Finding, Reason
 from console.rules.intervals import Span
 from console.rules.retirement_facts import PersonFacts, RetirementFacts
 from console.settings import load_parameters
+from console.vocabulary import AGE_GROUP
 
 LABEL_CELLS = 9
 BAR_CELLS = 10
@@ -109,7 +110,7 @@ def build_fact_rows(
     why, src = _reason(facts.group_reason)
     if facts.group_reason is not None and facts.group_reason.source:
         why += "\n" + _param_note(facts.group_reason.source)
-    rows["group"] = FactRow("group", t("tui.facts.label.group"), _plain(t(f"tui.facts.group.{facts.group}")), why, src)
+    rows["group"] = FactRow("group", t("tui.facts.label.group"), _plain(t(AGE_GROUP.short_key(facts.group))), why, src)
 
     s = facts.statutory
     why, src = _reason(s.reason if s else None)

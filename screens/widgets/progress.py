@@ -5,6 +5,7 @@ from rich.text import Text
 
 from console.display import clean
 from console.i18n import t
+from console.vocabulary import DEPARTMENT
 
 DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
 GLYPHS = {"done": ("✓", "green"), "claimed": ("…", ""), "open": ("…", ""), "waiting": ("○", "dim"), "returned": ("✗", "bold red")}
@@ -21,7 +22,7 @@ def progress_cell(progress: dict[str, str]) -> Text:
             out.append("  ")
             continue
         glyph, style = GLYPHS.get(status, ("?", ""))
-        out.append(t(f"tui.dept_abbr.{dept}"), style=style or None)
+        out.append(t(DEPARTMENT.short_key(dept)), style=style or None)
         out.append(glyph, style=style or None)
     return out
 

@@ -1,0 +1,130 @@
+"""Every list of codes the product knows, in one place.
+
+A code is what the database, the rules and the files speak (``housing_fund``,
+``awaiting_correction``); a word is what a person reads (公积金中心).  Each
+family of codes is a :class:`Family`: its codes in display order, and the
+catalogue table that holds a word for each (``terms.<family>`` in every
+``console/locales/<lang>/terms.toml``).  The database's CHECK constraints,
+the services' state sets, the screens' filter cycles, the importer's aliases
+and the demo all derive from here, so adding a department or a case kind is
+one entry below, its catalogue lines, and one generated migration
+(``python -m db.migration_gen``); ``tests/test_vocabulary.py`` compares this
+module with the constraints of a freshly migrated database.
+
+This module is a leaf: it imports nothing of ours, so db/ and rules/ may use it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Family:
+    """One list of codes and the catalogue table that names them."""
+
+    name: str
+    codes: tuple[str, ...]
+    terms: str
+    """The catalogue table of the full word for each code (``terms.case_status``)."""
+    short_terms: str | None = None
+    """A second table with a short word where a column is narrow, if the family has one."""
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.codes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def key(self, code: str) -> str:
+        """The catalogue key of ``code``'s word: ``DEPARTMENT.key("hrss")`` -> ``terms.department.hrss``."""
+        return f"{self.terms}.{code}"
+
+    def short_key(self, code: str) -> str:
+        """The catalogue key of ``code``'s short word (the full word when there is none)."""
+        return f"{self.short_terms or self.terms}.{code}"
+
+    def sql_list(self) -> str:
+        """The codes as an SQL list, for a generated migration's CHECK (``'a', 'b'``)."""
+        return ", ".join("'" + code.replace("'", "''") + "'" for code in self.codes)
+
+
+def _family(name: str, *codes: str, short: bool = False) -> Family:
+    return Family(name, tuple(codes), f"terms.{name}", f"terms.{name}_short" if short else None)
+
+
+CASE_KIND = _family("case_kind", "normal", "lost_archive", "special_work", "illness", "work_injury", short=True)
+CASE_STATUS = _family(
+    "case_status",
+    "draft", "awaiting_correction", "accepted", "in_progress",
+    "completed", "delivered", "refused", "withdrawn",
+    short=True,
+)
+DEPARTMENT = _family("department", "hrss", "medical", "housing_fund", "health", short=True)
+ROLE = _family("role", "clerk", "hrss_reviewer", "medical", "housing_fund", "health", "supervisor", "admin", "auditor")
+TASK_STATUS = _family("task_status", "waiting", "open", "claimed", "done", "returned")
+SEX = _family("sex", "M", "F")
+STAFF_CATEGORY = _family("staff_category", "worker", "cadre", "flexible")
+AGE_GROUP = _family("age_group", "male", "female55", "female50", short=True)
+"""The original statutory retirement age a person's delay is counted from (60, 55, 50)."""
+FEMALE_GROUP = Family("female_group", ("female50", "female55"), AGE_GROUP.terms, AGE_GROUP.short_terms)
+"""A woman's group where her category does not decide it; named with the age group's words."""
+PERIOD_KIND = _family("period_kind", "actual", "deemed", short=True)
+DELAY_CAUSE = _family("delay_cause", "none", "applicant", "office")
+DAY_KIND = _family("day_kind", "holiday", "workday")
+
+FAMILIES: tuple[Family, ...] = (
+    CASE_KIND, CASE_STATUS, DEPARTMENT, ROLE, TASK_STATUS,
+    SEX, STAFF_CATEGORY, AGE_GROUP, FEMALE_GROUP, PERIOD_KIND, DELAY_CAUSE, DAY_KIND,
+)
+"""Every family, for the parity and constraint tests and the migration generator."""
+
+# --- sets of codes the workflow reasons about --------------------------------
+
+OPEN_STATUSES: tuple[str, ...] = ("draft", "awaiting_correction", "accepted", "in_progress")
+"""A case that is still being handled: one person has at most one."""
+CLOSED_STATUSES: tuple[str, ...] = tuple(s for s in CASE_STATUS.codes if s not in OPEN_STATUSES)
+DRAFT_STATUSES: tuple[str, ...] = ("draft", "awaiting_correction")
+"""Before acceptance: the intake form may still change, the case may be refused."""
+WORKING_STATUSES: tuple[str, ...] = ("accepted", "in_progress")
+"""Accepted and not yet finished: the departments' tasks are running."""
+QUEUE_HIDDEN_STATUSES: tuple[str, ...] = ("withdrawn",)
+"""Statuses the queue's status filter does not cycle through (still searchable)."""
+
+ACTIVE_TASK_STATUSES: tuple[str, ...] = ("open", "claimed", "returned")
+"""A task a department has to act on."""
+CLAIMABLE_TASK_STATUSES: tuple[str, ...] = ("open", "returned")
+TASK_ATTENTION_ORDER: tuple[str, ...] = ("returned", "open", "claimed", "waiting", "done")
+"""Most urgent first, for sorting a case's tasks."""
+
+LEAD_DEPARTMENT = "hrss"
+"""The department that approves the retirement; the others are joint items."""
+JOINT_ITEMS: tuple[str, ...] = tuple(d for d in DEPARTMENT.codes if d != LEAD_DEPARTMENT)
+"""Items an applicant may ask for on the one form, one per other department."""
+
+ROLE_DEPARTMENT: dict[str, str] = {
+    "clerk": "hrss",
+    "hrss_reviewer": "hrss",
+    "medical": "medical",
+    "housing_fund": "housing_fund",
+    "health": "health",
+}
+"""The department whose tasks a role works; supervisor, admin and auditor have none."""
+
+
+def check_consistent() -> None:
+    """Fail loudly if the sets above name a code their family does not have."""
+    pairs = [
+        (CASE_STATUS, OPEN_STATUSES), (CASE_STATUS, DRAFT_STATUSES), (CASE_STATUS, WORKING_STATUSES),
+        (CASE_STATUS, QUEUE_HIDDEN_STATUSES), (TASK_STATUS, ACTIVE_TASK_STATUSES),
+        (TASK_STATUS, CLAIMABLE_TASK_STATUSES), (TASK_STATUS, TASK_ATTENTION_ORDER),
+        (DEPARTMENT, JOINT_ITEMS), (DEPARTMENT, tuple(ROLE_DEPARTMENT.values())), (ROLE, tuple(ROLE_DEPARTMENT)),
+        (DEPARTMENT, (LEAD_DEPARTMENT,)),
+    ]
+    for family, codes in pairs:
+        unknown = [c for c in codes if c not in family.codes]
+        if unknown:
+            raise ValueError(f"vocabulary: {unknown} not in {family.name}")
