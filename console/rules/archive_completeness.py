@@ -5,7 +5,9 @@ notice: what, why it matters, where to get it, all in the catalogue).
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from datetime import date
+from itertools import pairwise
 
 from console.rules.birth_date import EARLY_DOC_KINDS, ArchiveRecord
 from console.rules.explain import Finding
@@ -19,8 +21,8 @@ EVIDENCE_WINDOW_MONTHS = 12
 SOURCE_656 = "劳社部发〔1999〕8号；国发〔2005〕38号（视同缴费年限认定需档案记载）"
 
 
-def _month(day: object) -> Month | None:
-    return Month.of(day.year, day.month) if day is not None else None  # type: ignore[attr-defined]
+def _month(day: date | None) -> Month | None:
+    return Month.from_date(day) if day is not None else None
 
 
 def check_archive(
@@ -36,17 +38,16 @@ def check_archive(
         evidenced = False
         for r in records:
             m = _month(r.doc_date)
-            if r.doc_kind in ENGAGEMENT_DOC_KINDS and m is not None:
-                if span.start.minus(EVIDENCE_WINDOW_MONTHS) <= m <= span.start + 2:
-                    evidenced = True
-                    break
+            if r.doc_kind in ENGAGEMENT_DOC_KINDS and m is not None and span.start.minus(EVIDENCE_WINDOW_MONTHS) <= m <= span.start + 2:
+                evidenced = True
+                break
         if not evidenced:
             findings.append(
                 Finding("rules.archive.deemed_start_evidence", "missing", {"start": span.start, "end": span.end}, SOURCE_656)
             )
     if deemed_spans and require_service_approval and not any(r.doc_kind == "service_approval" for r in records):
         findings.append(Finding("rules.archive.service_approval", "missing", {}, SOURCE_656))
-    for before, after in zip(deemed_spans, deemed_spans[1:]):
+    for before, after in pairwise(deemed_spans):
         findings.append(
             Finding(
                 "rules.archive.deemed_break",

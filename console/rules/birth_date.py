@@ -7,9 +7,9 @@ flagged for a human decision, never silently resolved.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
 
 from console.rules.explain import Finding, Reason
 from console.rules.policy import LAOSHE_1999

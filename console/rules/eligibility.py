@@ -6,8 +6,9 @@ never makes a second trip for something the first notice forgot.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from console.rules.explain import Finding
 from console.rules.materials import CASE_KINDS, required_materials

@@ -6,8 +6,8 @@ are also actual months count as actual (the person paid for them).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from console.rules.explain import Finding, Reason
 from console.rules.months import Month

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import overload
 
 # re.ASCII: a digit is 0-9 only (other scripts are refused at the door; here they are simply not dates)
 _MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$", re.ASCII)
@@ -58,7 +59,12 @@ class Month:
     def __add__(self, months: int) -> Month:
         return Month(self.ordinal + months)
 
-    def __sub__(self, other: Month | int) -> int | Month:  # type: ignore[override]
+    @overload
+    def __sub__(self, other: Month) -> int: ...
+    @overload
+    def __sub__(self, other: int) -> Month: ...
+    def __sub__(self, other: Month | int) -> int | Month:
+        """A month minus a month is a count of months; minus a count, an earlier month."""
         if isinstance(other, Month):
             return self.ordinal - other.ordinal
         return Month(self.ordinal - other)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
-from typing import Any, Mapping
+from functools import cached_property
+from typing import Any
 
 from console.rules.months import Month
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from console.rules.archive_completeness import check_archive
 from console.rules.benefit_start import BenefitStart, benefit_start

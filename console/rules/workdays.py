@@ -91,7 +91,7 @@ def _holidays_official_years() -> frozenset[int]:
     one make-up working day, an estimate never does.
     """
     try:
-        import holidays
+        from holidays.countries.china import China
     except ImportError:  # pragma: no cover - dependency declared in pyproject
         return frozenset()
     try:
@@ -99,7 +99,7 @@ def _holidays_official_years() -> frozenset[int]:
 
         return frozenset(int(y) for y in ChinaStaticHolidays.special_public_holidays)
     except (ImportError, AttributeError):  # pragma: no cover - library changed
-        cn = holidays.China(years=range(2001, date.today().year + 3))
+        cn = China(years=range(2001, date.today().year + 3))
         return frozenset(d.year for d in cn.weekend_workdays)
 
 
@@ -110,9 +110,9 @@ def _holidays_working_days(year: int) -> set[int]:
     make-up working day into the previous year (2005-12-31, from the 2006
     notice).
     """
-    import holidays
+    from holidays.countries.china import China
 
-    cn = holidays.China(years=(year - 1, year, year + 1))
+    cn = China(years=(year - 1, year, year + 1))
     off = {d for d in cn if d.year == year}
     extra = {d for d in cn.weekend_workdays if d.year == year}
     out: set[int] = set()
