@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from console.rules.birth_date import ArchiveRecord, decide_birth_date
+from console.rules.birth_date import ArchiveRecord, BirthDecision, decide_birth_date
 from console.rules.idcard import make_id, mask_id, parse_id
 
 # ------------------------------------------------------------------ ID numbers
@@ -15,7 +15,7 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 def check_digit(body17: str) -> str:
     """GB 11643-1999 check character, written independently of the code under test."""
-    total = sum(int(c) * w for c, w in zip(body17, WEIGHTS))
+    total = sum(int(c) * w for c, w in zip(body17, WEIGHTS, strict=True))
     return "10X98765432"[total % 11]
 
 
@@ -109,7 +109,7 @@ def rec(kind: str, doc: date | None, born: date | None, altered: bool = False, c
     return ArchiveRecord(kind, doc, born, altered, confirmed)
 
 
-def codes(decision) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def codes(decision: BirthDecision) -> dict[str, str]:
     return {f.code: f.severity for f in decision.findings}
 
 
@@ -120,7 +120,7 @@ def test_earliest_document_wins_whatever_the_order_given() -> None:
         d = decide_birth_date(records, ID_BIRTH)
         assert d.birth_date == date(1966, 3, 2)
         assert d.source == "archive"
-        assert records[d.record_index] is school
+        assert d.record_index is not None and records[d.record_index] is school
         c = codes(d)
         assert c.get("rules.birth.id_mismatch") == "review"  # archive differs from ID: a human decides
         assert "rules.birth.records_disagree" in c and c["rules.birth.records_disagree"] == "warning"

@@ -1,15 +1,18 @@
 """Eligibility and the one-time correction notice (DOMAIN.md 3, 4, 6)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import pytest
 
 from console.rules.birth_date import ArchiveRecord
-from console.rules.eligibility import assess
+from console.rules.eligibility import Assessment, assess
 from console.rules.intervals import Period
 from console.rules.months import Month
-from console.rules.retirement_facts import PersonFacts, compute_facts
+from console.rules.parameters import LocalParameters
+from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
 from console.settings import load_parameters
 
 NORMAL_MATERIALS = ("personal_archive", "id_card_hukou", "ssc_card")
@@ -24,16 +27,19 @@ def period(a: str, b: str, kind: str = "actual", place: str = "") -> Period:
 
 
 @pytest.fixture(scope="module")
-def params():  # type: ignore[no-untyped-def]
+def params() -> LocalParameters:
     return load_parameters()
 
 
-def run(person: PersonFacts, params, kind: str, applied: str, received=(), joint=(), chosen: str | None = None):  # type: ignore[no-untyped-def]
+def run(
+    person: PersonFacts, params: LocalParameters, kind: str, applied: str,
+    received: Iterable[str] = (), joint: Iterable[str] = (), chosen: str | None = None,
+) -> tuple[RetirementFacts, Assessment]:
     facts = compute_facts(person, params, chosen_month=m(chosen) if chosen else None)
     return facts, assess(person, facts, kind, m(applied), received, joint)
 
 
-def unmet_and_missing(a) -> set[str]:  # type: ignore[no-untyped-def]
+def unmet_and_missing(a: Assessment) -> set[str]:
     return {f.code for f in a.findings if f.severity in ("unmet", "missing")}
 
 
@@ -45,8 +51,8 @@ MAN_ARCHIVE = (
 )
 
 
-def normal_man(**kw) -> PersonFacts:  # type: ignore[no-untyped-def]
-    data = dict(
+def normal_man(**kw: Any) -> PersonFacts:
+    data: dict[str, Any] = dict(
         sex="M",
         id_birth=MAN_BIRTH,
         staff_category="worker",
@@ -58,10 +64,10 @@ def normal_man(**kw) -> PersonFacts:  # type: ignore[no-untyped-def]
     return PersonFacts(**data)
 
 
-def test_complete_normal_case_is_accepted(params) -> None:  # type: ignore[no-untyped-def]
+def test_complete_normal_case_is_accepted(params: LocalParameters) -> None:
     facts, a = run(normal_man(), params, "normal", "2026-10", NORMAL_MATERIALS)
-    assert str(facts.statutory.statutory_month) == "2026-11"
-    assert str(facts.benefit.month) == "2026-12"
+    assert facts.statutory is not None and str(facts.statutory.statutory_month) == "2026-11"
+    assert facts.benefit is not None and str(facts.benefit.month) == "2026-12"
     assert facts.contributions.total_months == 132 + 370
     assert a.decision == "accept", [f.code for f in a.findings]
     assert a.eligible and a.complete
@@ -69,7 +75,7 @@ def test_complete_normal_case_is_accepted(params) -> None:  # type: ignore[no-un
     assert a.required_months == 180
 
 
-def test_everything_wrong_is_listed_at_once(params) -> None:  # type: ignore[no-untyped-def]
+def test_everything_wrong_is_listed_at_once(params: LocalParameters) -> None:
     # man born 1970-01-20: statutory 61y4m -> 2031-05, so 2031's 192 months apply;
     # 120 months paid; applies in 2026-03 with only the ID card.
     born = date(1970, 1, 20)
@@ -93,13 +99,13 @@ def test_everything_wrong_is_listed_at_once(params) -> None:  # type: ignore[no-
     assert not a.eligible and not a.complete
 
 
-def test_applying_two_months_before_the_age_is_too_early(params) -> None:  # type: ignore[no-untyped-def]
+def test_applying_two_months_before_the_age_is_too_early(params: LocalParameters) -> None:
     _, before = run(normal_man(), params, "normal", "2026-09", NORMAL_MATERIALS)
     assert "rules.elig.age_not_reached" in {f.code for f in before.unmet}
     assert before.decision == "correct"
 
 
-def test_short_with_months_outside_the_county_needs_transfer(params) -> None:  # type: ignore[no-untyped-def]
+def test_short_with_months_outside_the_county_needs_transfer(params: LocalParameters) -> None:
     person = normal_man(
         periods=(period("2007-01", "2016-12", place="150222"), period("2017-01", "2026-10", place="110101")),
     )
@@ -116,8 +122,8 @@ def test_short_with_months_outside_the_county_needs_transfer(params) -> None:  #
 WOMAN_BIRTH = date(1976, 1, 5)
 
 
-def lost_archive_woman(**kw) -> PersonFacts:  # type: ignore[no-untyped-def]
-    data = dict(
+def lost_archive_woman(**kw: Any) -> PersonFacts:
+    data: dict[str, Any] = dict(
         sex="F",
         id_birth=WOMAN_BIRTH,
         staff_category="flexible",
@@ -139,7 +145,7 @@ LOST_MATERIALS_EMPLOYER = {
 }
 
 
-def test_lost_archive_counts_actual_county_months_only(params) -> None:  # type: ignore[no-untyped-def]
+def test_lost_archive_counts_actual_county_months_only(params: LocalParameters) -> None:
     all_in = tuple(c.removeprefix("materials.") for c in LOST_MATERIALS_EMPLOYER)
     facts, a = run(lost_archive_woman(), params, "lost_archive", "2026-07", all_in)
     assert facts.group == "female50"
@@ -155,31 +161,31 @@ def test_lost_archive_counts_actual_county_months_only(params) -> None:  # type:
     assert b.needs_review  # the lost archive cannot give the earliest birth record
 
 
-def test_lost_archive_materials_with_and_without_employer(params) -> None:  # type: ignore[no-untyped-def]
+def test_lost_archive_materials_with_and_without_employer(params: LocalParameters) -> None:
     _, a = run(lost_archive_woman(), params, "lost_archive", "2026-07")
     assert {f.code for f in a.findings if f.severity == "missing"} == LOST_MATERIALS_EMPLOYER
     _, b = run(lost_archive_woman(has_employer=False), params, "lost_archive", "2026-07")
     assert {f.code for f in b.findings if f.severity == "missing"} == LOST_MATERIALS_EMPLOYER - {"materials.employer_loss_statement"}
 
 
-def test_lost_archive_is_not_asked_for_the_archive(params) -> None:  # type: ignore[no-untyped-def]
+def test_lost_archive_is_not_asked_for_the_archive(params: LocalParameters) -> None:
     _, a = run(lost_archive_woman(), params, "lost_archive", "2026-07")
     codes = {f.code for f in a.findings}
     assert "materials.personal_archive" not in codes
     assert not any(c.startswith("rules.archive.") for c in codes)
 
 
-def test_normal_kind_with_lost_archive_is_refused(params) -> None:  # type: ignore[no-untyped-def]
+def test_normal_kind_with_lost_archive_is_refused(params: LocalParameters) -> None:
     _, a = run(lost_archive_woman(), params, "normal", "2026-07", NORMAL_MATERIALS)
     assert "rules.elig.archive_lost_use_kind" in {f.code for f in a.unmet}
 
 
-def test_lost_archive_only_for_flexible_workers(params) -> None:  # type: ignore[no-untyped-def]
+def test_lost_archive_only_for_flexible_workers(params: LocalParameters) -> None:
     _, a = run(lost_archive_woman(staff_category="worker"), params, "lost_archive", "2026-07")
     assert "rules.elig.lost_archive_flexible_only" in {f.code for f in a.unmet}
 
 
-def test_health_joint_item_needs_one_child_certificate(params) -> None:  # type: ignore[no-untyped-def]
+def test_health_joint_item_needs_one_child_certificate(params: LocalParameters) -> None:
     _, without = run(normal_man(), params, "normal", "2026-10", NORMAL_MATERIALS, ("health",))
     assert {f.code for f in without.missing} == {"materials.one_child_certificate"}
     assert without.decision == "correct"
@@ -190,33 +196,33 @@ def test_health_joint_item_needs_one_child_certificate(params) -> None:  # type:
     assert medical.decision == "accept"
 
 
-def test_deemed_period_without_engagement_evidence_is_missing(params) -> None:  # type: ignore[no-untyped-def]
+def test_deemed_period_without_engagement_evidence_is_missing(params: LocalParameters) -> None:
     person = normal_man(archive_records=(ArchiveRecord("school_record", date(1975, 9, 1), MAN_BIRTH),))
     _, a = run(person, params, "normal", "2026-10", NORMAL_MATERIALS)
     assert "rules.archive.deemed_start_evidence" in {f.code for f in a.missing}
     assert a.decision == "correct"
 
 
-def test_early_retirement_without_minimum_refused(params) -> None:  # type: ignore[no-untyped-def]
+def test_early_retirement_without_minimum_refused(params: LocalParameters) -> None:
     # chooses 2026-06 (age 60) with only 2014-01..2026-05 paid (149 months) < 180
     person = normal_man(periods=(period("2014-01", "2026-05"),))
     _, a = run(person, params, "normal", "2026-05", NORMAL_MATERIALS, chosen="2026-06")
     assert "rules.flex.early_needs_minimum" in {f.code for f in a.unmet}
 
 
-def test_unconfirmed_parameters_named_on_the_facts(params) -> None:  # type: ignore[no-untyped-def]
+def test_unconfirmed_parameters_named_on_the_facts(params: LocalParameters) -> None:
     facts = compute_facts(normal_man(), params)
     assert "personal_contribution_start" in facts.unconfirmed  # the person has a deemed period
     assert "benefit_start_rule" in facts.unconfirmed
 
 
-def test_other_kinds_go_to_manual_review(params) -> None:  # type: ignore[no-untyped-def]
+def test_other_kinds_go_to_manual_review(params: LocalParameters) -> None:
     _, a = run(normal_man(), params, "special_work", "2026-10", NORMAL_MATERIALS + ("special_work_records",))
     assert a.decision == "manual_review"
 
 
 @pytest.mark.parametrize(("before_2011", "code"), [(True, "rules.elig.lump_sum_possible"), (False, "rules.elig.extend_contribution")])
-def test_short_at_statutory_age_offers_the_ways_to_make_it_up(params, before_2011: bool, code: str) -> None:  # type: ignore[no-untyped-def]
+def test_short_at_statutory_age_offers_the_ways_to_make_it_up(params: LocalParameters, before_2011: bool, code: str) -> None:
     # 2016-01..2026-10 = 130 months: 50 short of 180
     person = normal_man(periods=(period("2016-01", "2026-10"),), insured_before_2011_07=before_2011)
     _, a = run(person, params, "normal", "2026-10", NORMAL_MATERIALS)
@@ -227,7 +233,7 @@ def test_short_at_statutory_age_offers_the_ways_to_make_it_up(params, before_201
 
 
 # Paid months inside a recorded deemed period are not a break (DOMAIN.md 6.5b b).
-def test_actual_months_inside_a_deemed_period_are_not_a_break(params) -> None:  # type: ignore[no-untyped-def]
+def test_actual_months_inside_a_deemed_period_are_not_a_break(params: LocalParameters) -> None:
     person = normal_man(
         periods=(
             period("1985-01", "1995-12", "deemed"),
@@ -242,7 +248,7 @@ def test_actual_months_inside_a_deemed_period_are_not_a_break(params) -> None:  
     assert a.decision == "accept"
 
 
-def test_a_real_break_between_deemed_periods_is_listed(params) -> None:  # type: ignore[no-untyped-def]
+def test_a_real_break_between_deemed_periods_is_listed(params: LocalParameters) -> None:
     records = MAN_ARCHIVE + (ArchiveRecord("transfer_letter", date(1991, 12, 1), None),)
     person = normal_man(
         archive_records=records,

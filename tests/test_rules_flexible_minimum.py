@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from console.rules.contribution_minimum import minimum_contribution
-from console.rules.flexible import check_choice, flexible_window
+from console.rules.flexible import ChoiceCheck, check_choice, flexible_window
 from console.rules.months import Month
 from console.rules.retirement_age import statutory_retirement
 
@@ -21,7 +21,7 @@ def m(text: str) -> Month:
     return Month.parse(text)
 
 
-def codes(check) -> set[str]:  # type: ignore[no-untyped-def]
+def codes(check: ChoiceCheck) -> set[str]:
     return {f.code for f in check.findings}
 
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console.rules.intervals import Period, months_covered_until, summarise
+from console.rules.intervals import Period, Span, months_covered_until, summarise
 from console.rules.months import Month
 from console.settings import load_parameters
 
@@ -23,7 +24,7 @@ def p(a: str, b: str, kind: str = "actual", place: str = "") -> Period:
     return Period(m(a), m(b), kind, place)
 
 
-def spans(items) -> list[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
+def spans(items: Iterable[Span]) -> list[tuple[str, str, int]]:
     return [(str(s.start), str(s.end), s.months) for s in items]
 
 
@@ -123,9 +124,9 @@ BASE = Month.of(1980, 1).ordinal
 
 
 @st.composite
-def periods(draw):  # type: ignore[no-untyped-def]
+def periods(draw: st.DrawFn) -> list[Period]:
     n = draw(st.integers(0, 6))
-    out = []
+    out: list[Period] = []
     for _ in range(n):
         a = draw(st.integers(0, 400))
         length = draw(st.integers(0, 120))
@@ -173,7 +174,7 @@ _month_runs = st.lists(
 
 
 @given(_month_runs)
-def test_interval_arithmetic_matches_a_month_by_month_count(raw) -> None:  # type: ignore[no-untyped-def]
+def test_interval_arithmetic_matches_a_month_by_month_count(raw: list[tuple[int, int, str, str]]) -> None:
     """Gaps, overlaps and county months agree with a brute-force set of months."""
     base = Month.of(1980, 1)
     periods = [Period(base + a, base + a + n, kind, place) for a, n, kind, place in raw]
