@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterable
@@ -27,6 +27,7 @@ from console.rules.idcard import make_id
 from console.rules.intervals import Period, is_in_county, summarise
 from console.rules.months import Month
 from console.rules.retirement_age import statutory_retirement
+from console.rules.table_digest import national_version
 from console.services import prereview
 from console.services import upcoming as up
 from console.settings import load_parameters
@@ -480,23 +481,38 @@ def test_changes_drop_the_row_and_the_list_recomputes(db, clerk) -> None:
     assert all(r["id_number"] != number for r in up.list_upcoming(db, clerk, months=120, first="2020-01", refresh=False))
 
 
-def test_policy_version_change_recomputes_everyone(db, clerk, monkeypatch) -> None:
+@pytest.fixture
+def fresh_policy_version():
+    """A test that edits a policy table in place must not leave the old (or its) version cached."""
+    national_version.cache_clear()
+    yield
+    national_version.cache_clear()
+
+
+def test_policy_table_change_recomputes_everyone(db, clerk, monkeypatch, fresh_policy_version) -> None:
+    """Editing a table is enough: the version is a hash of the tables, nobody has to bump it."""
     numbers = [add_person(db, date(1966, 6, 15), 2 * i + 1, periods=FULL) for i in range(5)]
     first = up.recompute(db, clerk)
     assert first.persons == 5
     old = status(db, numbers[0])["policy_version"]
+    assert old == up.policy_version(load_parameters()) and status(db, numbers[0])["statutory_month"] == "2026-11"
     again = up.recompute(db, clerk, everyone=False)
     assert (again.persons, again.dropped_for_policy) == (0, 0)
 
-    monkeypatch.setattr(policy, "POLICY_VERSION", "TEST-2099.r9")
+    # the male schedule delays by one month every 3 months of birth instead of 4
+    monkeypatch.setitem(policy.AGE_BANDS, "male", replace(policy.AGE_BANDS["male"], step_months=3))
+    national_version.cache_clear()
     redo = up.recompute(db, clerk, everyone=False)
     assert (redo.persons, redo.dropped_for_policy) == (5, 5)
-    assert {status(db, n)["policy_version"].split("+")[0] for n in numbers} == {"TEST-2099.r9"}
-    assert status(db, numbers[0])["policy_version"] != old
+    new = status(db, numbers[0])["policy_version"]
+    assert new != old and new.split("+")[0] == national_version() and new.split("+")[1] == old.split("+")[1]
+    assert {status(db, n)["statutory_month"] for n in numbers} == {"2026-12"}  # the new table's month, not a stale row's
     # the list alone is enough to bring the rows up to date
-    monkeypatch.setattr(policy, "POLICY_VERSION", "TEST-2099.r10")
-    rows = up.list_upcoming(db, clerk, months=1, first="2026-11")
-    assert len(rows) == 5 and {r["policy_version"].split("+")[0] for r in rows} == {"TEST-2099.r10"}
+    monkeypatch.setitem(policy.AGE_BANDS, "male", replace(policy.AGE_BANDS["male"], step_months=2))
+    national_version.cache_clear()
+    rows = up.list_upcoming(db, clerk, months=6, first="2026-11")
+    assert len(rows) == 5 and {r["policy_version"] for r in rows} == {up.policy_version(load_parameters())}
+    assert {r["statutory_month"] for r in rows} == {"2027-03"}
 
 
 @pytest.fixture

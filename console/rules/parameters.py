@@ -108,7 +108,11 @@ class LocalParameters:
 
 
 def policy_version(params: LocalParameters) -> str:
-    """The version string a decision records: national tables plus local values."""
-    from console.rules.policy import POLICY_VERSION
+    """The version string a decision records: a hash of the national tables plus one of the local values.
 
-    return f"{POLICY_VERSION}+{params.digest()}"
+    Both halves come from the data, never from a number someone must remember
+    to bump: ``CN-2025-01-01.<tables digest>+<parameters digest>``.
+    """
+    from console.rules.table_digest import national_version
+
+    return f"{national_version()}+{params.digest()}"

@@ -77,5 +77,11 @@ DIVISOR_MONTHS: dict[int, int] = {
 }
 DIVISOR_SOURCE = GUOFA_2005 + "附件（个人账户养老金计发月数表）；月龄插值取一位小数（2025年起各地经办口径）"
 
-POLICY_VERSION = "CN-2025-01-01.r1"
-"""Bumped whenever a table in this module changes; stored on each decision."""
+
+def in_force_from() -> date:
+    """The effective date of the newest table here: the readable part of the policy version.
+
+    The version itself is a hash of the tables (``console.rules.table_digest``),
+    so editing a table here changes it without anyone bumping a number.
+    """
+    return max([band.effective for band in AGE_BANDS.values()] + [MIN_CONTRIBUTION.effective])
