@@ -42,11 +42,11 @@ def fresh_version() -> Iterator[None]:
     national_version.cache_clear()
 
 
-def _version_in(tree: Path, seed: str = "0") -> str:
-    """The national version that a fresh process computes from the console package under ``tree``."""
+def _version_in(tree: Path, seed: str = "0", code: str = PRINT_VERSION) -> str:
+    """The national version (or what ``code`` prints) in a fresh process, from the console package under ``tree``."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHASHSEED")}
     env.update(PYTHONPATH=str(tree), PYTHONHASHSEED=seed, PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run([sys.executable, "-c", PRINT_VERSION], cwd=tree, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -77,6 +77,20 @@ def test_one_changed_table_entry_in_a_copy_changes_the_version(tmp_path: Path) -
     source.write_text(text.replace("60: 139,", "60: 140,"), encoding="utf-8")  # one divisor month
     changed = _version_in(tree)
     assert changed != national_version() and changed.startswith("CN-2025-01-01.")
+
+
+def test_a_changed_time_limit_changes_both_versions(tmp_path: Path) -> None:
+    """The hall's promise of 20 working days is a table too: a case decided under 21 says so."""
+    both = PRINT_VERSION + "; from console.rules.time_limits import TIME_LIMITS_VERSION; print(TIME_LIMITS_VERSION)"
+    before = _version_in(ROOT, code=both).split()
+    tree = _copy_console(tmp_path)
+    source = tree / "console" / "rules" / "time_limits.py"
+    text = source.read_text(encoding="utf-8")
+    assert '"case": (20,' in text
+    source.write_text(text.replace('"case": (20,', '"case": (21,'), encoding="utf-8")
+    after = _version_in(tree, code=both).split()
+    assert before[0] == national_version() and after[0] != before[0]
+    assert before[1].startswith("time-limits/") and after[1] != before[1]
 
 
 def test_a_table_in_a_new_rules_module_counts_too(tmp_path: Path) -> None:

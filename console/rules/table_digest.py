@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import json
-import pkgutil
 import re
 import types
 import typing
@@ -84,14 +82,21 @@ def _is_shape(value: object) -> bool:
     return isinstance(value, (typing.TypeVar, types.GenericAlias)) or type(value).__module__ in ("typing", "__future__")
 
 
+def digest(value: object) -> str:
+    """A short hash of ``value``'s canonical form."""
+    return hashlib.sha256(_text(canonical(value)).encode()).hexdigest()[:DIGEST_CHARS]
+
+
 def tables_digest(modules: Iterable[types.ModuleType]) -> str:
     """A short hash of every table of ``modules``, keyed by module and name."""
-    data = {m.__name__: {name: canonical(v) for name, v in module_tables(m).items()} for m in modules}
-    return hashlib.sha256(_text(data).encode()).hexdigest()[:DIGEST_CHARS]
+    return digest({m.__name__: module_tables(m) for m in modules})
 
 
 def rules_modules() -> list[types.ModuleType]:
     """Every module of the rules package, by name (importing the ones not loaded yet)."""
+    import importlib
+    import pkgutil
+
     package = importlib.import_module(PACKAGE)
     names = sorted(info.name for info in pkgutil.iter_modules(package.__path__))
     return [importlib.import_module(f"{PACKAGE}.{name}") for name in names]

@@ -7,8 +7,10 @@ red past it.  While a case waits for the applicant's correction materials its
 clock is paused, and it runs on when they arrive.
 
 Policy is data: the limits below are hall parameters (status "default,
-adjustable"), each with the text that justifies it; a hall may change them,
-and a case stores ``TIME_LIMITS_VERSION`` so a past evaluation can be replayed.
+adjustable"), each with the text that justifies it; a hall may change them.
+``TIME_LIMITS_VERSION`` is a hash of the defaults and the working-day
+schedules, and the policy version a case stores hashes them too
+(``console.rules.table_digest``), so a past evaluation can be replayed.
 
 Counting conventions (all working days, see ``console.rules.workdays``):
 
@@ -30,10 +32,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from console.rules.cn_schedule import SCHEDULES
 from console.rules.explain import Reason
+from console.rules.table_digest import digest
 from console.rules.workdays import WorkCalendar
 
-TIME_LIMITS_VERSION = "time-limits/2025-default-1"
 PARAMETER_STATUS = "default, adjustable"
 
 _HALL = "Hall parameter (default, adjustable)"
@@ -58,6 +61,9 @@ DEFAULT_LIMITS: dict[str, tuple[int, str]] = {
     "health.reward": (10, f"{_HALL}: Health Commission, family-planning retirement reward (计生奖励)"),
     "due_soon_days": (3, f"{_HALL}: yellow warning when this many working days or fewer are left"),
 }
+
+TIME_LIMITS_VERSION = f"time-limits/{digest((DEFAULT_LIMITS, SCHEDULES))}"
+"""Derived from the tables above and the packaged working-day schedules: edit one and it changes."""
 
 DUE_SOON_KEY = "due_soon_days"
 
