@@ -11,8 +11,9 @@ divisor table, the minimum-contribution schedule, the materials and task
 plan, the time limits, the working-day schedules, their sources), found by
 walking the package, so a table added in a new module is counted too.  A
 value of a kind this module cannot put into canonical form raises instead of
-being skipped.  The local parameters add their own digest on top
-(``parameters.policy_version``).
+being skipped.  Code is not hashed: a number that decides a case belongs in
+a named table, where this digest sees it.  The local parameters add their
+own digest on top (``parameters.policy_version``).
 """
 from __future__ import annotations
 
@@ -32,7 +33,6 @@ PACKAGE = "console.rules"
 PREFIX = "CN"
 """National law: the version reads ``CN-<newest effective date>.<digest>`` (CN-2025-01-01.3f9a...)."""
 DIGEST_CHARS = 10
-
 
 
 def canonical(value: object) -> object:
