@@ -399,9 +399,8 @@ def issue_notice(
 
 
 def _load_case(db: sqlite_utils.Database, case_no: str) -> dict[str, Any]:
-    from console.services.intake import load_case
-
-    return load_case(db, case_no)
+    """The case by number, straight from db/ (not through intake: intake issues notices, so that would be a cycle)."""
+    return cases_db.load(db, case_no)
 
 
 def _form_data(db: sqlite_utils.Database, case: Mapping[str, Any]) -> dict[str, Any]:
