@@ -18,8 +18,8 @@ LOGIN = "clerk1"
 
 def build_hall(db_path: Path, today: date = TODAY, login: str = LOGIN) -> Path:
     """Create the demo hall ``db_path`` (40 cases, seed 2026) with staff ``login`` holding every role."""
+    from db import clock
     from fixtures.demo import populate
-    import db.clock as clock
 
     # audit rows carry the real write time (db.clock.wall_now_iso): a fixed clock keeps snapshots stable
     real = clock.datetime
