@@ -13,7 +13,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from console.errors import BadInput, NotFound, Refused
+from console.errors import BadInput, Refused
 from console.i18n import t
 from console.names import initials
 from console.rules.eligibility import Assessment, assess
@@ -29,7 +29,7 @@ from console.vocabulary import CASE_STATUS
 from db import audit
 from db import cases as cases_db
 from db import persons as persons_db
-from db.case_numbers import allocate_case_no, case_id_by_no
+from db.case_numbers import allocate_case_no
 from db.clock import now_iso
 from db.connection import transaction
 from db.versioning import update_versioned
