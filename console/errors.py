@@ -1,11 +1,23 @@
 """Errors that cross layers, each with the exit status the CLI gives it.
 
-Services and rules raise these; the CLI prints one line and exits with
+Services, rules and db/ raise these; the CLI prints one line and exits with
 ``exit_code``; the TUI shows a notification.  Anything else is a bug.
+
+A leaf, so every layer may import it, db/ included: it imports only the
+other leaves ``console.i18n`` (the catalogues) and ``console.text_chars``
+(the forbidden characters), and neither imports anything of ours.  db/
+therefore raises these errors itself (``NotFound('db.case_not_found')``,
+``StaleVersion``, ``DatabaseBusy``) instead of a second family of db
+errors that every service would have to translate: the key already says
+which layer speaks (``db.*``), and the exit status is the same whichever
+layer found the problem.  tests/test_layers.py keeps it a leaf.
 """
 from __future__ import annotations
 
 from typing import Any
+
+from console.i18n import t
+from console.text_chars import for_display
 
 
 class RetireError(Exception):
@@ -25,9 +37,6 @@ class RetireError(Exception):
         a case number, a cell); they are shown without control, bidi or
         zero-width characters, so an error line can never drive the terminal.
         """
-        from console.i18n import t
-        from console.text_policy import for_display
-
         params = {k: for_display(v) if isinstance(v, str) else v for k, v in self.params.items()}
         return t(self.key, lang, **params)
 

@@ -19,46 +19,24 @@ and lets one person be registered twice.
 (or put in by SQL) are shown with those characters removed, in CLI tables
 and in the TUI alike.
 
-Pure: no I/O, no database; errors are ``console.errors.BadInput``.
+Pure: no I/O, no database; errors are ``console.errors.BadInput``.  The
+character sets themselves are in ``console.text_chars`` (a leaf that
+``console.errors`` may import).
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from console.errors import BadInput
+from console.text_chars import first_forbidden, for_display, is_clean
+from console.text_chars import kind_of as _kind_of
 
-_BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_ZERO_WIDTH = "\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff"
-_FORBIDDEN_RE = re.compile(
-    "[\u0000-\u001f\u007f-\u009f" + _BIDI + _ZERO_WIDTH + "\ud800-\udfff]"
-)
-_FORBIDDEN_MULTILINE_RE = re.compile(
-    "[\u0000-\u0009\u000b-\u001f\u007f-\u009f" + _BIDI + _ZERO_WIDTH + "\ud800-\udfff]"
-)
-_DISPLAY_RE = _FORBIDDEN_RE
+__all__ = ["DEFAULT_MAX_LENGTH", "ascii_digits", "check_text", "first_forbidden", "for_display", "is_clean"]
+"""``first_forbidden``, ``is_clean`` and ``for_display`` live in the leaf console.text_chars (errors.py
+needs them without this module); they stay importable from here, the policy's one front door."""
 
 DEFAULT_MAX_LENGTH = 200
 """Free text longer than this is refused unless the caller gives its own limit."""
-
-
-def _kind_of(char: str) -> str:
-    """The catalogue word for why ``char`` is refused."""
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        return "surrogate"
-    if char in _BIDI:
-        return "bidi"
-    if char in _ZERO_WIDTH:
-        return "zero_width"
-    return "control"
-
-
-def first_forbidden(value: str, *, multiline: bool = False) -> tuple[int, str] | None:
-    """(0-based position, character) of the first forbidden character, or None."""
-    pattern = _FORBIDDEN_MULTILINE_RE if multiline else _FORBIDDEN_RE
-    match = pattern.search(value)
-    return None if match is None else (match.start(), match.group())
 
 
 def check_text(
@@ -126,16 +104,3 @@ def ascii_digits(value: object, field: str) -> str:
         raise BadInput("text.forbidden_char", field=field, char=f"U+{ord(found[1]):04X}",
                        why=_kind_of(found[1]), position=found[0] + 1)
     return text
-
-
-def is_clean(value: str, *, multiline: bool = False) -> bool:
-    """True when ``value`` passes the character policy (no length check)."""
-    return first_forbidden(value, multiline=multiline) is None
-
-
-def for_display(value: object) -> str:
-    """``value`` as text with every forbidden character removed, for showing stored rows."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    return _DISPLAY_RE.sub("", text)

@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh migrated database, staff with roles, a CLI runner.
+"""Shared fixtures: a fresh migrated database, staff with roles, a CLI runner, the TUI demo hall.
 
 Every test gets its own file in tmp_path and its own RETIRE_DB / RETIRE_LOGIN,
 so tests never touch a real hall database or depend on who runs them.
@@ -98,3 +98,43 @@ def cli_app(monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(OPTIONS, "lang", None)
     monkeypatch.setattr(i18n, "_current", None)
     return module.app
+
+
+# -- the demo hall of the TUI tests (helpers to drive it: tests/tui_helpers.py) -------------
+
+
+@pytest.fixture(scope="session")
+def hall_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo hall per test session; tests work on copies."""
+    from tests.tui_helpers import build_hall
+
+    path = tmp_path_factory.mktemp("hall") / "hall.db"
+    build_hall(path)
+    return path
+
+
+@pytest.fixture
+def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo hall; zh UI; the cursor does not blink (stable snapshots).
+
+    Modules that need another kind of hall (a CLI-made one, a broken one)
+    define their own ``hall`` fixture, which takes precedence over this one.
+    """
+    import shutil
+
+    from console import i18n
+    from tests.tui_helpers import LOGIN
+
+    target = tmp_path / "hall.db"
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(hall_template) + suffix)
+        if source.exists():
+            shutil.copy(source, str(target) + suffix)
+    monkeypatch.setenv("RETIRE_LANG", "zh")
+    monkeypatch.setenv("RETIRE_LOGIN", LOGIN)
+    monkeypatch.setenv("RETIRE_DB", str(target))
+    monkeypatch.setattr(i18n, "_current", "zh")
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    return target

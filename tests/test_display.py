@@ -19,7 +19,6 @@ from console.display import clean, clean_tree, csv_cell, sheet_text
 from fixtures import generate as gen
 from tests.test_export import loaded  # noqa: F401 - the fixture
 from tests.test_import_cli import invoke
-from tests.test_tui_support import hall, hall_template  # noqa: F401 - the fixtures
 
 HOSTILE = "\x1b]0;pwned\x07王芳\x1b[2J"
 SHOWN = "]0;pwned王芳[2J"
@@ -94,7 +93,7 @@ def _cells(table: Any) -> list[str]:
 async def test_tui_queue_and_case_detail_show_no_control_characters(hall: Path) -> None:
     from textual.widgets import DataTable
 
-    from tests.test_tui_support import make_app, settle
+    from tests.tui_helpers import make_app, settle
 
     conn = sqlite3.connect(hall)
     case_no, person_id = conn.execute(

@@ -361,11 +361,11 @@ def test_a_real_import_leaves_its_note_while_it_writes(hall: Path, tmp_path: Pat
 async def test_the_tui_says_the_busy_sentence_in_chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from textual.widgets import DataTable
 
-    from tests.test_tui_support import LOGIN, TODAY, build_hall, settle
     from console import i18n
     from console.i18n import t
     from screens.app import RetireApp
     from screens.context import AppContext
+    from tests.tui_helpers import LOGIN, TODAY, build_hall, settle
 
     db = build_hall(tmp_path / "hall.db")
     monkeypatch.setenv("RETIRE_LANG", "zh")

@@ -56,7 +56,7 @@ def session(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_search_by_pinyin_and_open_a_case(session: str) -> None:
-    from console.services.intake import initials
+    from console.names import initials
 
     queue = _wait_for(session, lambda s: "第 1/1 页" in s and len(CASE_ROW.findall(s)) >= 10, timeout=60)
     assert "共 60 件" in queue

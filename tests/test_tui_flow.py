@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input
 
-from tests.test_tui_support import LOGIN, hall, hall_template, make_app, query_one_value, settle  # noqa: F401
+from tests.tui_helpers import make_app, query_one_value, settle
 
 SIZE = (80, 24)
 

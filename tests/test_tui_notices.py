@@ -12,13 +12,7 @@ from screens.notices import NoticesScreen
 from screens.widgets.confirm import ConfirmModal
 from screens.widgets.notice_preview import NoticePreview
 from screens.widgets.prompt import TextPrompt
-from tests.test_tui_support import (  # noqa: F401
-    hall,
-    hall_template,
-    make_app,
-    query_one_value,
-    settle,
-)
+from tests.tui_helpers import make_app, query_one_value, settle
 
 SIZE = (80, 24)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]

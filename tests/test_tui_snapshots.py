@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_tui_support import hall, hall_template, make_app, query_one_value, settle  # noqa: F401
+from tests.tui_helpers import make_app, query_one_value, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 

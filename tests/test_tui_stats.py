@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.test_tui_support import LOGIN, TODAY, hall, hall_template  # noqa: F401
+from tests.tui_helpers import LOGIN, TODAY
 
 
 def test_dashboard_figures_match_the_tables(hall: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
-from tests.test_tui_support import LOGIN, hall, hall_template, make_app, query_one_value, settle  # noqa: F401
+from tests.tui_helpers import LOGIN, make_app, query_one_value, settle
 
 SIZE = (80, 24)
 

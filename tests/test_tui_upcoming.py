@@ -9,7 +9,7 @@ from textual.widgets import Input, Select
 
 from console.rules.idcard import make_id
 from screens.upcoming import PAGE_SIZE, UpcomingScreen, flag_tags
-from tests.test_tui_support import LOGIN, TODAY, hall, hall_template, make_app, query_one_value, settle  # noqa: F401
+from tests.tui_helpers import LOGIN, TODAY, make_app, query_one_value, settle
 
 SIZE = (80, 24)
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]

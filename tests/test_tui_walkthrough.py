@@ -18,7 +18,7 @@ from textual.widgets import DataTable
 from console.rules.birth_date import DOC_KINDS
 from console.rules.idcard import make_id
 from console.rules.intervals import KINDS
-from tests.test_tui_support import LOGIN, hall, hall_template, query_one_value, settle  # noqa: F401
+from tests.tui_helpers import LOGIN, query_one_value, settle
 
 SIZE = (80, 24)
 TODAY = date(2026, 11, 20)

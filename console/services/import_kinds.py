@@ -446,7 +446,7 @@ class PersonRefs:
 
 
 def _initials_cache() -> Callable[[str], str]:
-    from console.services.intake import initials
+    from console.names import initials
 
     cache = Cached(lambda name: initials(name), limit=500_000)
     return cache.get  # type: ignore[return-value]

@@ -289,13 +289,13 @@ def _spool_checked(path: Path, display: str) -> Path:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise BadInput("cli.bad_file", path=display, reason=exc.strerror or str(exc)) from None
+        raise BadInput("services.bad_file", path=display, reason=exc.strerror or str(exc)) from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise BadInput("cli.bad_file", path=display, reason="is a directory")
+            raise BadInput("services.bad_file", path=display, reason="is a directory")
         if not stat.S_ISREG(info.st_mode):
-            raise BadInput("cli.bad_file", path=display, reason="not a regular file (use - to read a pipe)")
+            raise BadInput("services.bad_file", path=display, reason="not a regular file (use - to read a pipe)")
         if protected_target(os.readlink(f"/proc/self/fd/{fd}")):
             raise BadInput("hall.protected_path", path=display)
         os.set_blocking(fd, True)
@@ -333,15 +333,15 @@ def open_source(path: Path | str, fmt: str | None = None, encoding: str | None =
             real, temporary = _spool_checked(real, display), True
     try:
         if real.is_dir():
-            raise BadInput("cli.bad_file", path=display, reason="is a directory")
+            raise BadInput("services.bad_file", path=display, reason="is a directory")
         st = real.stat()
         if not stat.S_ISREG(st.st_mode):  # a FIFO blocks the open, a device never ends: '-' is for a pipe
-            raise BadInput("cli.bad_file", path=display, reason="not a regular file (use - to read a pipe)")
+            raise BadInput("services.bad_file", path=display, reason="not a regular file (use - to read a pipe)")
         with real.open("rb") as fh:
             head = fh.read(_SNIFF_BYTES)
         digest = _sha256(real)
     except OSError as exc:
-        raise BadInput("cli.bad_file", path=display, reason=exc.strerror or str(exc)) from None
+        raise BadInput("services.bad_file", path=display, reason=exc.strerror or str(exc)) from None
     if head.startswith(_OLE2) and fmt != "csv":
         raise BadInput("importer.old_excel", path=display)  # .xls (or .et): binary, never text
     kind = fmt or sniff_format(named, head)
@@ -406,7 +406,7 @@ class Reader:
         try:
             found = locate_decode_error(source.path, encoding)
         except OSError as exc:
-            return BadInput("cli.bad_file", path=source.display, reason=exc.strerror or str(exc))
+            return BadInput("services.bad_file", path=source.display, reason=exc.strerror or str(exc))
         line, offset, raw = found if found is not None else (0, 0, "")
         key = "importer.undecodable_detected" if source.encoding_guessed else "importer.undecodable"
         return BadInput(key, path=source.display, encoding=encoding, line=line, offset=offset, bytes=raw)

@@ -13,8 +13,9 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from console.errors import BadInput, NotFound, Refused
+from console.errors import BadInput, Refused
 from console.i18n import t
+from console.names import initials
 from console.rules.eligibility import Assessment, assess
 from console.rules.idcard import parse_id
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
@@ -28,7 +29,7 @@ from console.vocabulary import CASE_STATUS
 from db import audit
 from db import cases as cases_db
 from db import persons as persons_db
-from db.case_numbers import allocate_case_no, case_id_by_no
+from db.case_numbers import allocate_case_no
 from db.clock import now_iso
 from db.connection import transaction
 from db.versioning import update_versioned
@@ -65,17 +66,6 @@ class Decision:
     assessment: Assessment
     notice_number: str | None = None
     tasks: list[int] = field(default_factory=list)
-
-
-def initials(name: str) -> str:
-    """Pinyin initials of a Chinese name, for search (张三 -> zs).
-
-    pypinyin loads its phrase dictionary on import (~170 ms): imported here so
-    that lookups which never register a person do not pay for it.
-    """
-    from pypinyin import Style, lazy_pinyin
-
-    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")).lower()
 
 
 def _validate_applicant(a: Applicant, today: date | None = None) -> dict[str, Any]:
@@ -164,7 +154,7 @@ def _parse_month(value: str | None) -> Month | None:
     try:
         return Month.parse(value)
     except BadMonth:
-        raise BadInput("cli.bad_month", value=value) from None
+        raise BadInput("services.bad_month", value=value) from None
 
 
 def open_case(

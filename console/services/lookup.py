@@ -124,7 +124,7 @@ def save_prereview(
         now = None if stored is None else int(stored["version"])
         if now != expected_facts_version:
             who, when = (stored["updated_by"], stored["updated_at"]) if stored else ("-", "-")
-            raise StaleVersion("tui.prereview.stale", case_no=case_no, who=who, when=when)
+            raise StaleVersion("prereview.stale", case_no=case_no, who=who, when=when)
         result = prereview.record(db, actor, case_no, archive_records, periods, reason, today)
         after = facts_db.get(db, case["id"])
         assert after is not None

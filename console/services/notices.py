@@ -28,11 +28,11 @@ Public API (the CLI and the TUI call these):
 """
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import sqlite_utils
 
@@ -187,7 +187,7 @@ def _promised_date(db: sqlite_utils.Database, case: Mapping[str, Any], today: da
 
     try:
         state = case_clock(dict(case), today, calendar_for(db))
-    except Exception:  # a clock that cannot run (no calendar for the year) must not block the notice
+    except Exception:  # noqa: BLE001 - a clock that cannot run (no calendar for the year) must not block the notice
         return None
     if state is None or state.due_date is None or state.state == "paused":
         return None
@@ -399,9 +399,8 @@ def issue_notice(
 
 
 def _load_case(db: sqlite_utils.Database, case_no: str) -> dict[str, Any]:
-    from console.services.intake import load_case
-
-    return load_case(db, case_no)
+    """The case by number, straight from db/ (not through intake: intake issues notices, so that would be a cycle)."""
+    return cases_db.load(db, case_no)
 
 
 def _form_data(db: sqlite_utils.Database, case: Mapping[str, Any]) -> dict[str, Any]:

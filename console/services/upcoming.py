@@ -211,7 +211,7 @@ def _month(text: str) -> Month:
     try:
         return Month.parse(text)
     except BadMonth:
-        raise BadInput("cli.bad_month", value=text) from None
+        raise BadInput("services.bad_month", value=text) from None
 
 
 def list_upcoming(
