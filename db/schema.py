@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from console import vocabulary
 from console.errors import BadInput, Refused
 from db.clock import now_iso
 from db.connection import transaction
@@ -28,15 +29,14 @@ class Migration:
     sql: str
 
 
-ROLES = ("clerk", "hrss_reviewer", "medical", "housing_fund", "health", "supervisor", "admin", "auditor")
-DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
-CASE_STATUSES = (
-    "draft", "awaiting_correction", "accepted", "in_progress",
-    "completed", "delivered", "refused", "withdrawn",
-)
-CASE_KINDS = ("normal", "lost_archive", "special_work", "illness", "work_injury")
-TASK_STATUSES = ("waiting", "open", "claimed", "done", "returned")
-
+# The code lists live in console.vocabulary; these names stay for the modules that import
+# them from here.  The released migrations below hold their own literal copies, frozen as
+# released: a change to a list is a new migration (``python -m db.migration_gen``).
+ROLES = vocabulary.ROLE.codes
+DEPARTMENTS = vocabulary.DEPARTMENT.codes
+CASE_STATUSES = vocabulary.CASE_STATUS.codes
+CASE_KINDS = vocabulary.CASE_KIND.codes
+TASK_STATUSES = vocabulary.TASK_STATUS.codes
 
 V1 = """
 CREATE TABLE staff (
