@@ -10,6 +10,7 @@ import sqlite_utils
 from console.vocabulary import OPEN_STATUSES, PENDING_TASK_STATUSES, sql_list
 from db.clock import now_iso
 from db.persons import _row, _rows
+from db.schema_codes import known_codes
 
 # OPEN_STATUSES is also imported from here (services/import_kinds.py).
 SORTABLE = {
@@ -43,7 +44,8 @@ def insert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> 
     if "joint_items" in data and not isinstance(data["joint_items"], str):
         data["joint_items"] = json.dumps(list(data["joint_items"]))
     cols = list(data)
-    cur = db.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", list(data.values()))
+    with known_codes(data):
+        cur = db.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", list(data.values()))
     return int(cur.lastrowid)
 
 
