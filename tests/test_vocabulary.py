@@ -12,7 +12,14 @@ import sqlite_utils
 from console import vocabulary
 from console.i18n import catalogue
 from console.rules.task_plan import TASK_PLAN
-from db.migration_gen import CHECKED_COLUMNS, changes, check_lists, fresh_database, main, table_sql
+from db.migration_gen import (
+    CHECKED_COLUMNS,
+    changes,
+    check_lists,
+    fresh_database,
+    main,
+    table_sql,
+)
 
 
 @pytest.fixture(scope="module")
