@@ -80,13 +80,18 @@ def check_lists(sql: str) -> dict[str, tuple[str, ...]]:
 
 
 def changes(db: sqlite_utils.Database) -> list[Change]:
-    """The checked columns whose CHECK list differs from the vocabulary, in table order."""
+    """The checked columns whose CHECK accepts other codes than the vocabulary has, in table order.
+
+    The codes are compared as sets: reordering a family (its display order) needs no
+    migration.  A code dropped from the vocabulary that rows still hold makes the
+    generated migration fail at its copy step, whole, with nothing changed.
+    """
     out: list[Change] = []
     for (table, column), family in CHECKED_COLUMNS.items():
         have = check_lists(table_sql(db, table)).get(column)
         if have is None:
             raise ValueError(f"{table}.{column} has no CHECK (... IN (...)) list to compare")
-        if have != family.codes:
+        if set(have) != set(family.codes):
             out.append(Change(table, column, have, family.codes))
     return out
 
