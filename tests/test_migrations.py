@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT
 from db.schema import MIGRATIONS, SCHEMA_VERSION, migrate, statements
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,6 +38,9 @@ RELEASED: dict[int, str] = {
 }
 """SHA-256 of each released migration's SQL text.  Add a line when a migration is released."""
 
+CASE_KIND_CODES = CASE_KIND.codes
+CASE_STATUS_CODES = CASE_STATUS.codes
+DEPARTMENT_CODES = DEPARTMENT.codes
 FIXTURES = {6: DATA / "schema_v6.db", 7: DATA / "schema_v7.db", 8: DATA / "schema_v8.db"}
 
 
@@ -162,3 +166,58 @@ def test_released_hall_upgrades_with_every_row_kept(tmp_path: Path, version: int
     assert _audit_hashes(db)[: len(audit_before)] == audit_before  # the old chain kept, row for row
     listed = _retire(tmp_path, db, "case", "list", "--json")
     assert listed.returncode == 0, listed.stderr
+
+
+# --- a generated rebuild on a hall with data --------------------------------------
+
+
+def _schema_objects(db: sqlite_utils.Database) -> dict[str, set[str]]:
+    rows = db.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'").fetchall()
+    out: dict[str, set[str]] = {}
+    for kind, name in rows:
+        out.setdefault(kind, set()).add(name)
+    return out
+
+
+def test_generated_rebuild_keeps_rows_indexes_triggers_and_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rebuilding persons (which triggers watch), cases and tasks (which rows point at) on a demo hall."""
+    from db import migration_gen, schema
+    from db.connection import open_database
+
+    path = tmp_path / "retire.db"
+    shutil.copyfile(FIXTURES[8], path)
+    db = open_database(path)
+    migrate(db)
+    before = _counts(path)
+    objects = _schema_objects(db)
+    wanted = [
+        migration_gen.Change("persons", "sex", ("M", "F"), ("M", "F", "X")),
+        migration_gen.Change("cases", "kind", CASE_KIND_CODES, (*CASE_KIND_CODES, "military_transfer")),
+        migration_gen.Change("tasks", "department", DEPARTMENT_CODES, (*DEPARTMENT_CODES, "civil_affairs")),
+    ]
+    version = SCHEMA_VERSION + 1
+    sql = migration_gen.rebuild_sql(migration_gen.fresh_database(), wanted, version)
+    assert "DROP TRIGGER person_status_stale_person;" in sql and "CREATE TRIGGER person_status_stale_person" in sql
+    monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, schema.Migration(version, "test", sql, rebuilds=True)))
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", version)
+    assert migrate(db) == [version]
+
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1  # back on after the rebuild
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert _schema_objects(db) == objects
+    after = _counts(path)
+    assert {k: v for k, v in after.items() if k != "schema_version"} == {k: v for k, v in before.items() if k != "schema_version"}
+    lists = {t: migration_gen.check_lists(migration_gen.table_sql(db, t)) for t in ("persons", "cases", "tasks")}
+    assert lists["persons"]["sex"] == ("M", "F", "X") and lists["cases"]["kind"][-1] == "military_transfer"
+    assert lists["tasks"]["department"][-1] == "civil_affairs" and lists["cases"]["status"] == CASE_STATUS_CODES
+
+    # the recreated trigger still drops a person's stale status row
+    person = db.execute("SELECT id FROM persons ORDER BY id LIMIT 1").fetchone()[0]
+    db.execute("INSERT OR REPLACE INTO person_status (person_id, grp, policy_version, computed_at) VALUES (?, 'male', 'p', 'now')", [person])
+    db.execute("UPDATE persons SET sex = 'X' WHERE id = ?", [person])
+    assert db.execute("SELECT count(*) FROM person_status WHERE person_id = ?", [person]).fetchone()[0] == 0
+    # and the keys still hold: a task of a case that does not exist is refused
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO tasks (case_id, department, item, status) VALUES (999999, 'civil_affairs', 'x', 'open')")
+    db.close()
