@@ -23,7 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from db.schema import ROLES
+from console.vocabulary import ROLE
+
+ROLES: tuple[str, ...] = ROLE.codes
 
 CASE_READERS: tuple[str, ...] = tuple(r for r in ROLES if r != "auditor")
 """Who may read cases, tasks, notices, exports and statistics: every role but the auditor."""
