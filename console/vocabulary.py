@@ -49,7 +49,13 @@ class Family:
 
     def sql_list(self) -> str:
         """The codes as an SQL list, for a generated migration's CHECK (``'a', 'b'``)."""
-        return ", ".join("'" + code.replace("'", "''") + "'" for code in self.codes)
+        return sql_list(self.codes)
+
+
+def sql_list(codes: tuple[str, ...]) -> str:
+    """Codes as a literal SQL list (``'a', 'b'``): for query text built once at import, where a
+    set of codes is part of the statement (and of the index the planner picks), not a parameter."""
+    return ", ".join("'" + code.replace("'", "''") + "'" for code in codes)
 
 
 def _family(name: str, *codes: str, short: bool = False) -> Family:
@@ -91,12 +97,18 @@ DRAFT_STATUSES: tuple[str, ...] = ("draft", "awaiting_correction")
 """Before acceptance: the intake form may still change, the case may be refused."""
 WORKING_STATUSES: tuple[str, ...] = ("accepted", "in_progress")
 """Accepted and not yet finished: the departments' tasks are running."""
+FINISHED_STATUSES: tuple[str, ...] = ("completed", "delivered")
+"""Closed with a result: the retirement was approved (and perhaps the papers delivered)."""
 QUEUE_HIDDEN_STATUSES: tuple[str, ...] = ("withdrawn",)
 """Statuses the queue's status filter does not cycle through (still searchable)."""
 
 ACTIVE_TASK_STATUSES: tuple[str, ...] = ("open", "claimed", "returned")
 """A task a department has to act on."""
 CLAIMABLE_TASK_STATUSES: tuple[str, ...] = ("open", "returned")
+RETURNABLE_TASK_STATUSES: tuple[str, ...] = ("open", "claimed")
+"""A task its department may send back naming what is missing (before or after claiming it)."""
+PENDING_TASK_STATUSES: tuple[str, ...] = ("waiting", *ACTIVE_TASK_STATUSES)
+"""Not done yet: waiting for an earlier task, or for the department to act."""
 TASK_ATTENTION_ORDER: tuple[str, ...] = ("returned", "open", "claimed", "waiting", "done")
 """Most urgent first, for sorting a case's tasks."""
 
@@ -119,8 +131,9 @@ def check_consistent() -> None:
     """Fail loudly if the sets above name a code their family does not have."""
     pairs = [
         (CASE_STATUS, OPEN_STATUSES), (CASE_STATUS, DRAFT_STATUSES), (CASE_STATUS, WORKING_STATUSES),
-        (CASE_STATUS, QUEUE_HIDDEN_STATUSES), (TASK_STATUS, ACTIVE_TASK_STATUSES),
-        (TASK_STATUS, CLAIMABLE_TASK_STATUSES), (TASK_STATUS, TASK_ATTENTION_ORDER),
+        (CASE_STATUS, QUEUE_HIDDEN_STATUSES), (CASE_STATUS, FINISHED_STATUSES),
+        (TASK_STATUS, ACTIVE_TASK_STATUSES), (TASK_STATUS, PENDING_TASK_STATUSES),
+        (TASK_STATUS, CLAIMABLE_TASK_STATUSES), (TASK_STATUS, RETURNABLE_TASK_STATUSES), (TASK_STATUS, TASK_ATTENTION_ORDER),
         (DEPARTMENT, JOINT_ITEMS), (DEPARTMENT, tuple(ROLE_DEPARTMENT.values())), (ROLE, tuple(ROLE_DEPARTMENT)),
         (DEPARTMENT, (LEAD_DEPARTMENT,)),
     ]

@@ -7,11 +7,12 @@ from typing import Any, Iterable, Mapping
 
 import sqlite_utils
 
+from console.vocabulary import OPEN_STATUSES, PENDING_TASK_STATUSES, sql_list
 from db.clock import now_iso
 from db.persons import _row, _rows
+from db.schema_codes import known_codes
 
-OPEN_STATUSES = ("draft", "awaiting_correction", "accepted", "in_progress")
-CLOSED_STATUSES = ("completed", "delivered", "refused", "withdrawn")
+# OPEN_STATUSES is also imported from here (services/import_kinds.py).
 SORTABLE = {
     "case_no": "c.case_no",
     "received": "c.received_at",
@@ -43,7 +44,8 @@ def insert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> 
     if "joint_items" in data and not isinstance(data["joint_items"], str):
         data["joint_items"] = json.dumps(list(data["joint_items"]))
     cols = list(data)
-    cur = db.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", list(data.values()))
+    with known_codes(data):
+        cur = db.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", list(data.values()))
     return int(cur.lastrowid)
 
 
@@ -108,9 +110,9 @@ def _where(f: CaseFilter) -> tuple[str, list[Any]]:
         args += list(f.kinds)
     if f.department:
         # one pass over the tasks(department, status, case_id) index, not one probe per case
-        clauses.append("c.id IN (SELECT t.case_id FROM tasks t WHERE t.department = ? AND t.status IN ('waiting', 'open', 'claimed', 'returned'))")
+        clauses.append("c.id IN (SELECT t.case_id FROM tasks t WHERE t.department = ? AND t.status IN (" + sql_list(PENDING_TASK_STATUSES) + "))")
         args.append(f.department)
-    open_sql = f"c.status IN ({', '.join(repr(s) for s in OPEN_STATUSES)}) AND c.paused_since IS NULL"
+    open_sql = f"c.status IN ({sql_list(OPEN_STATUSES)}) AND c.paused_since IS NULL"
     if f.overdue_before:
         clauses.append(f"{open_sql} AND c.due_date < ?")
         args.append(f.overdue_before)

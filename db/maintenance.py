@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
+from console.vocabulary import FINISHED_STATUSES, WORKING_STATUSES, sql_list
 from db import audit
 from db.schema import SCHEMA_VERSION, current_version
 
@@ -50,9 +51,9 @@ def foreign_key_problems(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
 def orphans(db: sqlite_utils.Database) -> dict[str, int]:
     """Rows that the workflow should never leave behind, counted by kind."""
     checks = {
-        "accepted_case_without_tasks": "SELECT count(*) FROM cases c WHERE c.status IN ('accepted','in_progress','completed','delivered')"
+        "accepted_case_without_tasks": "SELECT count(*) FROM cases c WHERE c.status IN (" + sql_list((*WORKING_STATUSES, *FINISHED_STATUSES)) + ")"
         " AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id)",
-        "completed_case_with_open_tasks": "SELECT count(*) FROM cases c WHERE c.status IN ('completed','delivered')"
+        "completed_case_with_open_tasks": "SELECT count(*) FROM cases c WHERE c.status IN (" + sql_list(FINISHED_STATUSES) + ")"
         " AND EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND t.status != 'done')",
         "paused_case_not_awaiting": "SELECT count(*) FROM cases WHERE paused_since IS NOT NULL AND status != 'awaiting_correction'",
         "delivered_without_delivery": "SELECT count(*) FROM cases c WHERE c.status = 'delivered'"

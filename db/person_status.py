@@ -10,6 +10,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
+from console.vocabulary import FINISHED_STATUSES, sql_list
 from db.persons import _rows
 
 STATUS_COLUMNS = (
@@ -118,7 +119,7 @@ SELECT s.*, p.id_number, p.name, p.sex, p.phone, p.address, p.hukou,
        (SELECT max(k.at) FROM contacts k WHERE k.person_id = p.id) AS last_contact
 FROM person_status s JOIN persons p ON p.id = s.person_id
 WHERE s.statutory_month BETWEEN ? AND ?
-  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id AND c.status IN ('completed', 'delivered'))
+  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.person_id = p.id AND c.status IN (""" + sql_list(FINISHED_STATUSES) + """))
 """
 
 FLAG_SQL = {

@@ -12,10 +12,13 @@ from db.clock); JSON columns hold text that ``json_valid`` accepts.
 """
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlite_utils
 
+from console import vocabulary
 from console.errors import BadInput, Refused
 from db.clock import now_iso
 from db.connection import transaction
@@ -26,17 +29,18 @@ class Migration:
     version: int
     description: str
     sql: str
+    rebuilds: bool = False
+    """It drops and recreates tables (db.migration_gen): run with foreign keys off, checked before commit."""
 
 
-ROLES = ("clerk", "hrss_reviewer", "medical", "housing_fund", "health", "supervisor", "admin", "auditor")
-DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
-CASE_STATUSES = (
-    "draft", "awaiting_correction", "accepted", "in_progress",
-    "completed", "delivered", "refused", "withdrawn",
-)
-CASE_KINDS = ("normal", "lost_archive", "special_work", "illness", "work_injury")
-TASK_STATUSES = ("waiting", "open", "claimed", "done", "returned")
-
+# The code lists live in console.vocabulary; these names stay for the modules that import
+# them from here.  The released migrations below hold their own literal copies, frozen as
+# released: a change to a list is a new migration (``python -m db.migration_gen``).
+ROLES = vocabulary.ROLE.codes
+DEPARTMENTS = vocabulary.DEPARTMENT.codes
+CASE_STATUSES = vocabulary.CASE_STATUS.codes
+CASE_KINDS = vocabulary.CASE_KIND.codes
+TASK_STATUSES = vocabulary.TASK_STATUS.codes
 
 V1 = """
 CREATE TABLE staff (
@@ -423,21 +427,65 @@ def _check_ours(db: sqlite_utils.Database) -> None:
             raise BadInput("db.not_retire", tables=", ".join(sorted(others)[:5]))
 
 
+def statements(script: str) -> Iterator[str]:
+    """The statements of a migration script, one at a time.
+
+    ``executescript`` would COMMIT the open transaction before it starts, so a
+    crash half-way through a migration would leave half a schema; running the
+    statements one by one keeps them inside ``migrate``'s BEGIN IMMEDIATE.
+    """
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending.strip()
+            pending = ""
+    rest = "\n".join(x for x in pending.splitlines() if x.strip() and not x.strip().startswith("--"))
+    if rest:
+        yield rest
+
+
+def _apply(db: sqlite_utils.Database, migration: Migration) -> bool:
+    """Apply one migration in one transaction; False when it was already there."""
+    with transaction(db):
+        db.execute(_VERSION_TABLE)
+        if current_version(db) >= migration.version:
+            return False  # already there, or another process just applied it
+        for statement in statements(migration.sql):
+            db.conn.execute(statement)
+        if migration.rebuilds:
+            broken = db.conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise Refused("db.migration_breaks_keys", version=migration.version, table=str(broken[0][0]))
+        db.execute(
+            "INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)",
+            [migration.version, now_iso(), migration.description],
+        )
+    return True
+
+
 def migrate(db: sqlite_utils.Database) -> list[int]:
-    """Apply the missing migrations; returns the versions applied (empty when up to date)."""
+    """Apply the missing migrations; returns the versions applied (empty when up to date).
+
+    A migration that rebuilds tables runs with foreign keys off (dropping a table
+    that rows point at would otherwise fail or cascade) and is committed only when
+    ``PRAGMA foreign_key_check`` finds every reference still valid.
+    """
     _check_ours(db)
     if current_version(db) > SCHEMA_VERSION:
         raise Refused("db.schema_newer", found=current_version(db), known=SCHEMA_VERSION)
     applied: list[int] = []
     for migration in MIGRATIONS:
-        with transaction(db):
-            db.execute(_VERSION_TABLE)
-            if current_version(db) >= migration.version:
-                continue  # already there, or another process just applied it
-            db.executescript(migration.sql)
-            db.execute(
-                "INSERT INTO schema_version (version, applied_at, description) VALUES (?, ?, ?)",
-                [migration.version, now_iso(), migration.description],
-            )
-        applied.append(migration.version)
+        if migration.version <= current_version(db):
+            continue
+        keys_on = bool(db.conn.execute("PRAGMA foreign_keys").fetchone()[0])
+        if migration.rebuilds and keys_on:
+            db.conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set before it
+        try:
+            done = _apply(db, migration)
+        finally:
+            if migration.rebuilds and keys_on:
+                db.conn.execute("PRAGMA foreign_keys = ON")
+        if done:
+            applied.append(migration.version)
     return applied

@@ -5,7 +5,15 @@ from typing import Any
 
 import sqlite_utils
 
-from db.cases import OPEN_STATUSES
+from console.vocabulary import (
+    ACTIVE_TASK_STATUSES,
+    FINISHED_STATUSES,
+    OPEN_STATUSES,
+    sql_list,
+)
+
+_ACTIVE = sql_list(ACTIVE_TASK_STATUSES)
+_FINISHED = sql_list(FINISHED_STATUSES)
 
 
 def counts_by_status(db: sqlite_utils.Database) -> dict[str, int]:
@@ -19,13 +27,13 @@ def overdue_cases(db: sqlite_utils.Database, today: str) -> int:
 
 
 def overdue_tasks_by_department(db: sqlite_utils.Database, today: str) -> dict[str, int]:
-    sql = ("SELECT department, count(*) FROM tasks WHERE status IN ('open', 'claimed', 'returned')"
+    sql = ("SELECT department, count(*) FROM tasks WHERE status IN (" + _ACTIVE + ")"
            " AND due_date IS NOT NULL AND due_date < ? GROUP BY department")
     return {r[0]: int(r[1]) for r in db.execute(sql, [today]).fetchall()}
 
 
 def open_tasks_by_department(db: sqlite_utils.Database) -> dict[str, int]:
-    sql = "SELECT department, count(*) FROM tasks WHERE status IN ('open', 'claimed', 'returned') GROUP BY department"
+    sql = "SELECT department, count(*) FROM tasks WHERE status IN (" + _ACTIVE + ") GROUP BY department"
     return {r[0]: int(r[1]) for r in db.execute(sql).fetchall()}
 
 
@@ -36,14 +44,14 @@ def received_between(db: sqlite_utils.Database, start: str, end: str) -> int:
 
 
 def completed_between(db: sqlite_utils.Database, start: str, end: str) -> int:
-    sql = "SELECT count(*) FROM cases WHERE completed_at >= ? AND completed_at < ? AND status IN ('completed', 'delivered')"
+    sql = "SELECT count(*) FROM cases WHERE completed_at >= ? AND completed_at < ? AND status IN (" + _FINISHED + ")"
     return int(db.execute(sql, [start, end]).fetchone()[0])
 
 
 def recent_completions(db: sqlite_utils.Database, limit: int = 2000) -> list[dict[str, Any]]:
     """(received day, completed day) of the latest completed cases, newest first."""
     sql = ("SELECT substr(received_at, 1, 10) AS received, substr(completed_at, 1, 10) AS completed FROM cases"
-           " WHERE status IN ('completed', 'delivered') AND completed_at IS NOT NULL AND received_at IS NOT NULL"
+           " WHERE status IN (" + _FINISHED + ") AND completed_at IS NOT NULL AND received_at IS NOT NULL"
            " ORDER BY completed_at DESC LIMIT ?")
     return [{"received": r[0], "completed": r[1]} for r in db.execute(sql, [limit]).fetchall()]
 

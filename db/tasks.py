@@ -7,6 +7,7 @@ import sqlite_utils
 
 from db.clock import now_iso
 from db.persons import _row, _rows
+from db.schema_codes import known_codes
 
 _SELECT = """
 SELECT t.*, c.case_no, s.login AS assignee
@@ -19,11 +20,12 @@ def insert(
     opened_at: str | None = None,
 ) -> int:
     now = now_iso()
-    cur = db.execute(
-        "INSERT INTO tasks (case_id, department, item, status, due_date, opened_at, updated_by, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [case_id, department, item, status, due_date, (opened_at or now) if status == "open" else None, actor, now],
-    )
+    with known_codes({"department": department, "status": status}):
+        cur = db.execute(
+            "INSERT INTO tasks (case_id, department, item, status, due_date, opened_at, updated_by, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [case_id, department, item, status, due_date, (opened_at or now) if status == "open" else None, actor, now],
+        )
     return int(cur.lastrowid)
 
 

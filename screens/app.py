@@ -52,7 +52,7 @@ def _is_demo_hall(ctx: AppContext) -> bool:
         return is_demo_hall(db)
 
 
-ROLE_ORDER = ("clerk", "hrss_reviewer", "medical", "housing_fund", "health", "supervisor", "admin", "auditor")
+ROLE_ORDER = ROLE.codes
 
 
 def staff_line(ctx: AppContext) -> str:

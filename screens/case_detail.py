@@ -16,8 +16,6 @@ from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, TASK_STATUS
 from screens.widgets.base import RetireScreen
 from screens.widgets.progress import days_left_cell
 
-DRAFT_STATES = ("draft", "awaiting_correction")
-
 
 def short_time(stamp: str | None) -> str:
     """'2026-03-16T09:11:00+08:00' -> '2026-03-16 09:11'."""

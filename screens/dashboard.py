@@ -11,16 +11,21 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from console.i18n import t
-from console.vocabulary import CASE_STATUS, DEPARTMENT
+from console.vocabulary import (
+    CASE_STATUS,
+    CLOSED_STATUSES,
+    DEPARTMENT,
+    FINISHED_STATUSES,
+)
 from screens.widgets.bars import bar_chart
 from screens.widgets.base import RetireScreen
 
-STATUS_ORDER = ("draft", "awaiting_correction", "accepted", "in_progress", "completed", "delivered", "refused", "withdrawn")
-DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
+QUIET_STATUSES: tuple[str, ...] = tuple(s for s in CLOSED_STATUSES if s not in FINISHED_STATUSES)
+"""Closed without a result (refused, withdrawn): a bar only when some case has it."""
 
 
 def _status_chart(dash: Any) -> Any:
-    rows = [(t(CASE_STATUS.short_key(s)), dash.by_status.get(s, 0)) for s in STATUS_ORDER if s in dash.by_status or s not in ("withdrawn", "refused")]
+    rows = [(t(CASE_STATUS.short_key(s)), dash.by_status.get(s, 0)) for s in CASE_STATUS.codes if s in dash.by_status or s not in QUIET_STATUSES]
     chart = bar_chart(rows, width=16, highlight={t(CASE_STATUS.short_key("awaiting_correction")): "yellow", t(CASE_STATUS.short_key("refused")): "red"})
     return chart
 
@@ -31,7 +36,7 @@ def _departments(dash: Any) -> Table:
     table.add_column("", justify="right", no_wrap=True)
     table.add_column("", justify="right", no_wrap=True)
     table.show_header = False
-    for d in DEPARTMENTS:
+    for d in DEPARTMENT.codes:
         overdue = dash.overdue_by_department.get(d, 0)
         table.add_row(Text(t(DEPARTMENT.key(d))), Text(f"{dash.open_by_department.get(d, 0):,}"),
                       Text(f"{overdue:,}", style="bold red" if overdue else "dim"))

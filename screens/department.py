@@ -20,12 +20,17 @@ from textual.widgets import DataTable, Input, Select, Static
 
 from console.errors import StaleVersion
 from console.i18n import t
-from console.vocabulary import CASE_KIND, DEPARTMENT, TASK_STATUS
+from console.vocabulary import (
+    ACTIVE_TASK_STATUSES,
+    CASE_KIND,
+    CLAIMABLE_TASK_STATUSES,
+    DEPARTMENT,
+    RETURNABLE_TASK_STATUSES,
+    TASK_STATUS,
+)
 from screens.widgets.base import RetireScreen
 from screens.widgets.progress import days_left_cell, plain
 
-ACTIVE_TASK_STATUSES = ("open", "claimed", "returned")
-DEPARTMENT_ORDER = ("hrss", "medical", "housing_fund", "health")
 NARROW = 100
 TASK_LIMIT = 200
 
@@ -125,7 +130,7 @@ class DepartmentScreen(RetireScreen):
     def on_mount(self) -> None:
         super().on_mount()
         actor = self.ctx.actor
-        mine = sorted(actor.departments if actor else (), key=DEPARTMENT_ORDER.index)
+        mine = sorted(actor.departments if actor else (), key=DEPARTMENT.codes.index)
         self.departments = list(mine)
         select = self.query_one("#dept-select", Select)
         select.set_options([(t(DEPARTMENT.key(d)), d) for d in mine])
@@ -224,7 +229,7 @@ class DepartmentScreen(RetireScreen):
         task = self.selected_task()
         if task is None or not task["own"]:
             return False
-        allowed = {"claim": ("open", "returned"), "complete": ("claimed",), "return_task": ("open", "claimed")}[action]
+        allowed = {"claim": CLAIMABLE_TASK_STATUSES, "complete": ("claimed",), "return_task": RETURNABLE_TASK_STATUSES}[action]
         return task["status"] in allowed
 
     # -- actions -------------------------------------------------------------

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from console.i18n import t
-from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT
+from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, QUEUE_HIDDEN_STATUSES
 from screens.widgets.base import RetireScreen, ServiceFailed
 from screens.widgets.paged_table import PagedTable
 from screens.widgets.progress import days_left_cell, plain, progress_cell
@@ -23,8 +23,8 @@ from screens.widgets.progress import days_left_cell, plain, progress_cell
 PAGE_SIZE = 100
 WIDE = 100  # at this width and more the assignee column and full dates are shown
 SEARCH_DEBOUNCE = 0.15
-STATUS_CYCLE: tuple[str | None, ...] = (None, "draft", "awaiting_correction", "accepted", "in_progress", "completed", "delivered", "refused")
-DEPT_CYCLE: tuple[str | None, ...] = (None, "hrss", "medical", "housing_fund", "health")
+STATUS_CYCLE: tuple[str | None, ...] = (None, *(s for s in CASE_STATUS.codes if s not in QUEUE_HIDDEN_STATUSES))
+DEPT_CYCLE: tuple[str | None, ...] = (None, *DEPARTMENT.codes)
 SORTS = ("received", "due", "case_no", "name")
 
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.rules.explain import Finding
-from console.rules.materials import CASE_KINDS, required_materials
+from console.rules.materials import required_materials
 from console.rules.months import Month
 from console.rules.policy import BAORENSHE_2018, COUNTY_PLAN_2022, GUOFA_1978
 from console.rules.retirement_facts import PersonFacts, RetirementFacts
+from console.vocabulary import CASE_KIND
 
 LUMP_SUM_CUTOFF = "2011-07-01"
 APPLY_MONTHS_AHEAD = 1
@@ -84,7 +85,7 @@ def assess(
     joint_items: Iterable[str] = (),
 ) -> Assessment:
     """Check every condition of the case kind and every material, all at once."""
-    if kind not in CASE_KINDS:
+    if kind not in CASE_KIND:
         raise ValueError(f"unknown case kind {kind!r}")
     joint = tuple(joint_items)
     got = set(received)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from console import vocabulary
 from console.rules.policy import BAORENSHE_2018, COUNTY_PLAN_2022
 
-CASE_KINDS = ("normal", "lost_archive", "special_work", "illness", "work_injury")
-JOINT_ITEMS = ("medical", "housing_fund", "health")
+# The vocabulary's lists, under the names the intake, the importer and the tests know them by.
+CASE_KINDS: tuple[str, ...] = vocabulary.CASE_KIND.codes
+JOINT_ITEMS: tuple[str, ...] = vocabulary.JOINT_ITEMS
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class Material:
 
 
 MATERIALS: tuple[Material, ...] = (
-    Material("personal_archive", ("normal", "special_work", "illness", "work_injury")),
+    Material("personal_archive", tuple(k for k in CASE_KINDS if k != "lost_archive")),
     Material("id_card_hukou", CASE_KINDS),
     Material("ssc_card", CASE_KINDS),
     Material("lost_archive_application", ("lost_archive",), source=BAORENSHE_2018),

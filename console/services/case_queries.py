@@ -12,6 +12,7 @@ from console.rules.time_limits import ClockState, limit_for
 from console.services.clocks import calendar_for, case_clock, queue_clock, task_clock
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import CASE_READERS
+from console.vocabulary import TASK_ATTENTION_ORDER
 from db import audit
 from db import cases as cases_db
 from db import deliveries as deliveries_db
@@ -148,7 +149,7 @@ def list_cases(
 def _progress(raw: str | None) -> dict[str, str]:
     """Per department: 'done' when all its tasks are done, else the most urgent state:
     returned, then actionable (open, claimed), then blocked (waiting)."""
-    order = ["returned", "open", "claimed", "waiting", "done"]
+    order = TASK_ATTENTION_ORDER
     out: dict[str, str] = {}
     for part in (raw or "").split(","):
         if ":" not in part:

@@ -34,18 +34,13 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from console.errors import PermissionDenied
+from console.vocabulary import ROLE_DEPARTMENT
 from db import staff as staff_db
 
 LOGIN_ENV = "RETIRE_LOGIN"
 
-# role -> department whose task pane the role works in
-ROLE_DEPARTMENTS: dict[str, str] = {
-    "clerk": "hrss",
-    "hrss_reviewer": "hrss",
-    "medical": "medical",
-    "housing_fund": "housing_fund",
-    "health": "health",
-}
+ROLE_DEPARTMENTS: dict[str, str] = ROLE_DEPARTMENT
+"""role -> the department whose task pane the role works in (console.vocabulary owns it)."""
 
 
 def current_login() -> str:

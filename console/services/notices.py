@@ -43,15 +43,17 @@ from console.i18n import LANGS, current_lang, normalise_lang, t
 from console.rules.task_plan import tasks_for
 from console.rules.time_limits import limit_for
 from console.services.identity import Actor, require_role
-from console.services.role_matrix import CASE_READERS
+from console.services.role_matrix import BY_CODE, CASE_READERS
 from console.settings import load_hall
 from console.vocabulary import (
     AGE_GROUP,
     CASE_KIND,
     CASE_STATUS,
     DEPARTMENT,
+    FINISHED_STATUSES,
     SEX,
     STAFF_CATEGORY,
+    WORKING_STATUSES,
 )
 from db import audit
 from db import cases as cases_db
@@ -65,8 +67,8 @@ from db.connection import transaction
 KINDS = ("acceptance", "correction", "refusal", "joint_form", "approval_form")
 DECISION_KINDS = ("acceptance", "correction", "refusal")
 FORM_KINDS = ("joint_form", "approval_form")
-ISSUE_ROLES = ("clerk", "supervisor", "hrss_reviewer")
-FORM_STATUSES = ("accepted", "in_progress", "completed", "delivered")
+ISSUE_ROLES = BY_CODE["notice.issue"].roles
+FORM_STATUSES = (*WORKING_STATUSES, *FINISHED_STATUSES)
 SHIPPED_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 TEMPLATES_ENV = "RETIRE_TEMPLATES"
 

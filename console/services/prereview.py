@@ -20,7 +20,7 @@ from console.rules.months import BadMonth, Month, parse_date
 from console.services import door
 from console.services.identity import Actor, require_role
 from console.services.intake import assessment_for, load_case
-from console.vocabulary import CASE_STATUS
+from console.vocabulary import CASE_STATUS, OPEN_STATUSES
 from db import audit
 from db import facts as facts_db
 from db import persons as persons_db
@@ -28,7 +28,7 @@ from db.connection import transaction
 
 RECORD_ROLES = ("clerk", "hrss_reviewer", "supervisor")
 CONFIRM_ROLES = ("hrss_reviewer",)
-EDITABLE_STATUSES = ("draft", "awaiting_correction", "accepted", "in_progress")
+EDITABLE_STATUSES = OPEN_STATUSES
 
 
 @dataclass

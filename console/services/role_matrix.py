@@ -23,7 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from db.schema import ROLES
+from console.vocabulary import ROLE
+
+ROLES: tuple[str, ...] = ROLE.codes
 
 CASE_READERS: tuple[str, ...] = tuple(r for r in ROLES if r != "auditor")
 """Who may read cases, tasks, notices, exports and statistics: every role but the auditor."""
@@ -98,10 +100,8 @@ MATRIX: tuple[UseCase, ...] = (
 
 BY_CODE: dict[str, UseCase] = {u.code: u for u in MATRIX}
 
-ROLE_HEADERS: dict[str, str] = {
-    "clerk": "clerk", "hrss_reviewer": "reviewer", "medical": "medical", "housing_fund": "housing", "health": "health",
-    "supervisor": "supervisor", "admin": "admin", "auditor": "auditor",
-}
+ROLE_HEADERS: dict[str, str] = {r: {"hrss_reviewer": "reviewer", "housing_fund": "housing"}.get(r, r) for r in ROLES}
+"""A role's column header in docs/roles.md: its code, shortened where the column would be wide."""
 
 BEGIN = "<!-- role-matrix:begin (rendered by console.services.role_matrix.render_markdown; tests/test_role_matrix.py checks it) -->"
 END = "<!-- role-matrix:end -->"

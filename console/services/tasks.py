@@ -17,7 +17,12 @@ from console.services import door
 from console.services.clocks import calendar_for, due_date
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import CASE_READERS
-from console.vocabulary import DEPARTMENT, TASK_STATUS
+from console.vocabulary import (
+    CLAIMABLE_TASK_STATUSES,
+    DEPARTMENT,
+    RETURNABLE_TASK_STATUSES,
+    TASK_STATUS,
+)
 from db import audit
 from db import cases as cases_db
 from db import facts as facts_db
@@ -95,7 +100,7 @@ def claim(db: sqlite_utils.Database, actor: Actor, task_id: int, expected_versio
             if task["assignee_id"] is not None and int(task["assignee_id"]) == actor.staff_id:
                 raise Refused("tasks.already_yours", id=task_id)
             raise Refused("tasks.held_by_other", id=task_id, who=task["assignee"] or "?", when=task["updated_at"] or "?")
-        _check_status(task, ("open", "returned"), "claim")
+        _check_status(task, CLAIMABLE_TASK_STATUSES, "claim")
         _check_reviewer(actor, task)
         update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "claimed", "assignee_id": actor.staff_id}, actor.login)
         case = cases_db.get(db, task["case_id"])
@@ -182,7 +187,7 @@ def return_task(
     with transaction(db):
         task = _load(db, task_id)
         _check_department(actor, task)
-        _check_status(task, ("open", "claimed"), "return")
+        _check_status(task, RETURNABLE_TASK_STATUSES, "return")
         previous = _check_holder(actor, task, take_over)
         update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "returned", "missing": missing, "assignee_id": None}, actor.login)
         _take_over(db, actor, task, previous, "return")

@@ -27,6 +27,7 @@ from console.rules.retirement_age import group_for, statutory_retirement
 from console.rules.retirement_facts import PersonFacts
 from console.services import door
 from console.services.identity import Actor, require_role
+from console.services.role_matrix import BY_CODE
 from console.settings import load_hall, load_parameters
 from db import audit
 from db import person_status as status_db
@@ -36,7 +37,7 @@ from db.connection import transaction
 
 FLAGS = tuple(status_db.FLAG_SQL)
 BATCH = 1000  # persons per transaction: a clerk's save waits for at most one batch
-LIST_ROLES = ("clerk", "hrss_reviewer", "supervisor", "admin")
+LIST_ROLES = BY_CODE["upcoming.list"].roles
 """The list holds ID numbers, phones and addresses of the whole county: HRSS staff only."""
 CONTACT_CHANNELS = ("phone", "sms", "visit", "letter", "wechat")
 EXPORT_COLUMNS = ("statutory_month", "name", "id_number", "sex", "phone", "address", "grp", "earliest_month", "latest_month",

@@ -7,14 +7,13 @@ from console.display import clean
 from console.i18n import t
 from console.vocabulary import DEPARTMENT
 
-DEPARTMENTS = ("hrss", "medical", "housing_fund", "health")
 GLYPHS = {"done": ("✓", "green"), "claimed": ("…", ""), "open": ("…", ""), "waiting": ("○", "dim"), "returned": ("✗", "bold red")}
 
 
 def progress_cell(progress: dict[str, str]) -> Text:
     """One slot per department, blank where the case holds no task there, so columns line up."""
     out = Text(no_wrap=True, overflow="ellipsis")
-    for i, dept in enumerate(DEPARTMENTS):
+    for i, dept in enumerate(DEPARTMENT.codes):
         if i:
             out.append(" ")
         status = progress.get(dept)
