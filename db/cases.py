@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from db.clock import now_iso
 from db.persons import _row, _rows
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 OPEN_STATUSES = ("draft", "awaiting_correction", "accepted", "in_progress")
 CLOSED_STATUSES = ("completed", "delivered", "refused", "withdrawn")

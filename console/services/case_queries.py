@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.rules.idcard import mask_id
 from console.rules.time_limits import ClockState, limit_for
@@ -21,6 +19,9 @@ from db import persons as persons_db
 from db import tasks as tasks_db
 from db.cases import CaseFilter
 from db.cases import load as load_case
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 DUE_SOON_DAYS = limit_for("due_soon_days").working_days
 
