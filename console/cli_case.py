@@ -29,8 +29,6 @@ was computed, and ``retire doctor`` lists the rows to correct.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -368,6 +366,9 @@ def case_reject(case_no: CaseArg, reason: ReasonOpt = None, version: VersionOpt 
 
 
 def _csv_rows(path: Path) -> list[dict[str, str]]:
+    import csv
+    import io
+
     text = read_text_file(path)
     rows: list[dict[str, str]] = []
     try:

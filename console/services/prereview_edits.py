@@ -7,8 +7,9 @@ the facts since the screen loaded them (StaleVersion otherwise), and
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from console.errors import StaleVersion
 from console.services import intake, prereview

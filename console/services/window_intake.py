@@ -5,9 +5,10 @@ form and retry (the case is not left half-opened as a draft).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from console.services import intake
 from console.services.identity import Actor
