@@ -5,7 +5,6 @@ import json
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from console.rules.idcard import mask_id
 from console.rules.time_limits import ClockState, limit_for
 from console.services.clocks import calendar_for, case_clock, queue_clock, task_clock
 from console.services.identity import Actor, require_role
@@ -130,6 +129,8 @@ def list_cases(
     limit: int = 50, offset: int = 0, today: date | None = None, masked: bool = False,
 ) -> list[dict[str, Any]]:
     """One page of the queue, each row with its clock."""
+    from console.rules.idcard import mask_id  # here, not at the top: a lookup (show) never masks
+
     require_role(actor, *CASE_READERS)
     today = today or date.today()
     cal = calendar_for(db)
