@@ -166,7 +166,8 @@ def session(*, read_only: bool = False) -> tuple[Any, Any]:
     from console.services.identity import override_ignored, resolve_actor
     from console.services.store import open_reader, open_store
 
-    db = open_reader(OPTIONS.db) if read_only else open_store(OPTIONS.db)
+    # a ReadConnection answers the execute()/conn that db/'s read functions use (db/read_connection.py)
+    db: Any = open_reader(OPTIONS.db) if read_only else open_store(OPTIONS.db)
     try:
         ignored = override_ignored(db)
         if ignored:  # the kernel's word stands; say so once, scripts keep working
