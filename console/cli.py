@@ -4,7 +4,10 @@ Keep this module light: ``retire case show`` must not pay for Textual (the
 TUI is imported only inside the ``tui`` command), nor for the modules of
 commands it does not run: ``main()`` registers only the module that owns the
 command named on the command line (every module for ``--help`` or an
-unknown word).  ``console.cli.app`` is the full app, built on first use.
+unknown word), and of that module only the command named (``case show``:
+Typer builds the parameters of every command it is given, which cost a
+lookup more than its query).  ``console.cli.app`` is the full app, built on
+first use.
 
 Exit codes are a contract (README "Exit codes"): 0 ok, 1 refused by the
 rules, 2 bad input, 3 the environment failed.  ``main()`` is the top-level
@@ -19,6 +22,7 @@ so a colleague who waits past the busy timeout is told who holds it.
 """
 from __future__ import annotations
 
+import copy
 import importlib
 import sys
 from pathlib import Path
@@ -66,8 +70,8 @@ def _global(
         run_tui()
 
 
-def build_app(modules: list[str] | None = None) -> RetireTyper:
-    """The root app with the given command modules (default: all of them)."""
+def build_app(modules: list[str] | None = None, words: list[str] | None = None) -> RetireTyper:
+    """The root app with the given command modules (default: all of them), narrowed to the command ``words`` name."""
     root = RetireTyper(
         name="retire",
         help="退休一件事一次办 综合受理台 / Retirement one-window console.",
@@ -77,7 +81,32 @@ def build_app(modules: list[str] | None = None) -> RetireTyper:
     wanted = modules if modules is not None else list(dict.fromkeys(COMMAND_MODULES.values()))
     for name in wanted:
         importlib.import_module(f"console.{name}").register(root)
+    if words:
+        _narrow(root, words)
     return root
+
+
+def _narrow(root: RetireTyper, words: list[str]) -> None:
+    """Keep only the command that ``words`` name (``["case", "show"]``), so Typer builds nothing else.
+
+    A word that names nothing here leaves the rest as it is, for Typer's own
+    usage error or --help listing.
+    """
+    if not words:
+        return
+    groups = [g for g in root.registered_groups if g.name == words[0]]
+    commands = [c for c in root.registered_commands if c.name == words[0]]
+    if not groups and not commands:
+        return
+    root.registered_groups, root.registered_commands = groups, commands
+    if not groups or len(words) < 2 or groups[0].typer_instance is None:
+        return
+    group = groups[0].typer_instance
+    chosen = [c for c in group.registered_commands if c.name == words[1]]
+    if chosen and not group.registered_groups:
+        narrow = copy.copy(group)  # the module's group stays whole; this root gets a copy holding one command
+        narrow.registered_commands = chosen
+        groups[0].typer_instance = narrow
 
 
 def _command_word(argv: list[str]) -> str | None:
@@ -260,7 +289,7 @@ def main() -> None:
         _refuse_hall_files(args, word)
         with _busy_note(args):
             # not standalone: a usage error reaches the guard below, to be one line in the user's language
-            returned = build_app(modules)(prog_name="retire", standalone_mode=False)
+            returned = build_app(modules, _command_words(args) if modules else None)(prog_name="retire", standalone_mode=False)
         code = returned if isinstance(returned, int) and not isinstance(returned, bool) else 0
     except SystemExit as done:
         code = done.code

@@ -11,14 +11,24 @@ service acts on the row as it is at the start of its transaction, and
 refuses what would undo a colleague: a task someone else claimed is neither
 claimed again nor finished without ``--take-over`` (audited).
 
+``case show -`` reads case numbers from stdin, one a line, and writes one
+JSON object a line (JSON Lines: the object of ``case show --json``, or
+``{"case_no": ..., "error": ...}`` for a number that is malformed or not
+found), all on one read-only connection; it exits 2 at the end when any
+number failed.  A lookup runs on plain sqlite3 (``session(read_only=True)``).
+
+``case correct`` issues the correction notice (补正); ``case refuse`` refuses
+for good (不予受理, status refused); ``case reject`` is the hidden old name of
+``refuse``, kept for one release with a deprecation line on stderr.  (Until
+this release ``refuse`` meant the correction: a script that still says
+``refuse`` for a correction is told by ``--help`` and the README's Changes.)
+
 ``prereview --all`` skips a person whose stored rows cannot be read, names
 them on stderr (and under "skipped" with --json) and exits 0: everyone else
 was computed, and ``retire doctor`` lists the rows to correct.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -38,7 +48,7 @@ from console.errors import BadInput
 from console.i18n import t
 from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, TASK_STATUS
 
-case_app = RetireTyper(help="办件：受理、查询、补正 / Cases: intake, lookup, correction.")
+case_app = RetireTyper(help="办件：受理、查询、补正、不予受理 / Cases: intake, lookup, correction, refusal.")
 task_app = RetireTyper(help="部门任务 / Department tasks.")
 delivery_app = RetireTyper(help="快递送达 / Courier delivery.")
 
@@ -169,16 +179,63 @@ def _show_text(c: dict[str, Any]) -> None:
 
 
 @case_app.command("show")
-def case_show(case_no: CaseArg, as_json: JsonOpt = False) -> None:
-    """办件详情（含任务、初审、审计） / One case in full: tasks, pre-review facts, audit trail."""
+def case_show(
+    case_no: Annotated[str, typer.Argument(
+        help="Case number, e.g. GY-2026-000123; - reads case numbers from stdin (one a line) and writes JSON Lines.",
+        callback=_case_no_arg)],
+    as_json: JsonOpt = False,
+) -> None:
+    """办件详情（含任务、初审、审计） / One case in full: tasks, pre-review facts, audit trail.
+
+    With - as the case number: one JSON object per line of stdin (blank lines
+    skipped), the object of --json; a number that is malformed or unknown is
+    {"case_no": ..., "error": ...} and the command exits 2 at the end.
+    """
     from console.services.case_queries import show
 
-    db, actor = session()
+    db, actor = session(read_only=True)
+    if case_no == "-":
+        _show_stdin(db, actor)
+        return
     data = show(db, actor, case_no)
     if as_json:
         print_json(data)
     else:
         _show_text(data)
+
+
+STDIN_LINES_PER_WRITE = 50
+"""``case show -`` writes its JSON Lines in batches: one flush per line cost a lookup of 1,000 a quarter of its time."""
+
+
+def _show_stdin(db: Any, actor: Any) -> None:
+    """``case show -``: JSON Lines for the case numbers on stdin; BadInput (exit 2) at the end if any failed."""
+    import sys
+
+    from console.display import json_safe
+    from console.services.case_queries import show
+
+    failed = total = 0
+    pending: list[str] = []
+    for raw in sys.stdin.buffer:
+        number = raw.decode("utf-8", "replace").strip()
+        if not number:
+            continue
+        total += 1
+        try:
+            if len(number) > CASE_NO_CHARS:
+                raise BadInput("db.bad_case_no", value=number[:CASE_NO_CHARS] + "…")
+            data: dict[str, Any] = show(db, actor, number)
+        except BadInput as err:  # malformed or unknown: this line fails, the others go on
+            failed += 1
+            data = {"case_no": number[:CASE_NO_CHARS], "error": err.text()}
+        pending.append(json_safe(json.dumps(data, ensure_ascii=False, default=str)) + "\n")
+        if len(pending) >= STDIN_LINES_PER_WRITE:
+            sys.stdout.write("".join(pending))
+            pending.clear()
+    sys.stdout.write("".join(pending))
+    if failed:
+        raise BadInput("case_lookup.stdin_failed", failed=failed, total=total)
 
 
 def _list_out(rows: list[dict[str, Any]], as_json: bool) -> None:
@@ -261,9 +318,9 @@ def case_accept(case_no: CaseArg, version: VersionOpt = None, as_json: JsonOpt =
     _decision_out(accept_case(db, actor, case_no, version), as_json)
 
 
-@case_app.command("refuse")
-def case_refuse(case_no: CaseArg, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
-    """一次性告知补正（暂停计时） / Ask for correction: one notice listing everything; the clock pauses."""
+@case_app.command("correct")
+def case_correct(case_no: CaseArg, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
+    """一次性告知补正（暂停计时） / Ask for correction: one notice listing everything missing; the clock pauses."""
     from console.services.intake import request_correction
 
     db, actor = session()
@@ -284,21 +341,34 @@ def case_resume(
     _decision_out(resume_case(db, actor, case_no, received or [], version), as_json)
 
 
-@case_app.command("reject")
-def case_reject(
-    case_no: CaseArg,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Written reason (required when no rule is unmet).")] = None,
-    version: VersionOpt = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """不予受理 / Refuse for good (conditions that papers cannot fix)."""
+ReasonOpt = Annotated[Optional[str], typer.Option("--reason", help="Written reason (required when no rule is unmet).")]
+
+
+@case_app.command("refuse")
+def case_refuse(case_no: CaseArg, reason: ReasonOpt = None, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
+    """不予受理：办件终结（状态：不予受理） / Refuse for good: the case ends with status refused.
+
+    For conditions that papers cannot fix.  To ask for missing papers instead
+    (the correction notice, 补正) use `retire case correct`: until this
+    release `refuse` was the name of the correction.
+    """
     from console.services.intake import refuse_case
 
     db, actor = session()
     _decision_out(refuse_case(db, actor, case_no, reason, version), as_json)
 
 
+@case_app.command("reject", hidden=True)
+def case_reject(case_no: CaseArg, reason: ReasonOpt = None, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
+    """The old name of `retire case refuse` (不予受理), kept for one release."""
+    typer.echo(t("case_lookup.reject_deprecated"), err=True)
+    case_refuse(case_no, reason, version, as_json)
+
+
 def _csv_rows(path: Path) -> list[dict[str, str]]:
+    import csv
+    import io
+
     text = read_text_file(path)
     rows: list[dict[str, str]] = []
     try:

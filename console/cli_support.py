@@ -5,8 +5,10 @@ and its exit status (1 refusal, 2 bad input, 3 the environment failed); an
 ``OSError`` / ``sqlite3.Error`` / ``MemoryError`` is first translated by
 ``console.faults`` (disk full, busy, read-only, I/O, broken pipe: exit 3).
 Anything else is a bug and reaches ``console.cli.main``, whose top-level
-guard logs the traceback and prints one line (exit 3).  Reads print a tabulate table
-or, with ``--json``, UTF-8 JSON on stdout (data only; diagnostics on stderr).
+guard logs the traceback and prints one line (exit 3).  Reads print a plain table
+(console.plain_table) or, with ``--json``, UTF-8 JSON on stdout (data only;
+diagnostics on stderr).  ``session(read_only=True)`` is the session of a
+lookup: a plain sqlite3 connection that cannot write (db/read_connection.py).
 """
 from __future__ import annotations
 
@@ -111,19 +113,18 @@ def print_json(data: Any) -> None:
 
 
 def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
-    """A plain table for people (tabulate, wide-character aware).
+    """A plain table for people (console.plain_table, wide-character aware).
 
     Every cell is shown through ``console.display.clean``: a stored name that
     carries a terminal escape (put in by SQL, or stored before the text
     policy) is printed without it, so it cannot wipe the screen or set the
     terminal's title.  ``--json`` output keeps the stored text (escaped).
     """
-    from tabulate import tabulate
-
     from console.display import clean
+    from console.plain_table import render
 
     cells = [[cell if isinstance(cell, (int, float)) else clean(cell) for cell in row] for row in rows]
-    typer.echo(tabulate(cells, headers=[clean(h) for h in headers], tablefmt="simple", disable_numparse=True))
+    typer.echo(render(cells, [clean(h) for h in headers]))
 
 
 def print_fields(pairs: Iterable[tuple[str, Any]]) -> None:
@@ -156,12 +157,17 @@ def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def session() -> tuple[Any, Any]:
-    """Open the configured store and resolve the acting staff member (closed on failure)."""
-    from console.services.identity import override_ignored, resolve_actor
-    from console.services.store import open_store
+def session(*, read_only: bool = False) -> tuple[Any, Any]:
+    """Open the configured store and resolve the acting staff member (closed on failure).
 
-    db = open_store(OPTIONS.db)
+    ``read_only``: a lookup's connection (``console.services.store.open_reader``),
+    plain sqlite3 with the same refusals; every write needs the default.
+    """
+    from console.services.identity import override_ignored, resolve_actor
+    from console.services.store import open_reader, open_store
+
+    # a ReadConnection answers the execute()/conn that db/'s read functions use (db/read_connection.py)
+    db: Any = open_reader(OPTIONS.db) if read_only else open_store(OPTIONS.db)
     try:
         ignored = override_ignored(db)
         if ignored:  # the kernel's word stands; say so once, scripts keep working

@@ -67,14 +67,15 @@ import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import Any, Callable, Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from console.errors import EnvironmentFailure, Refused
 from db import audit_key
 from db.audit_key import AuditKey
 from db.clock import wall_now_iso
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 GENESIS = "0" * 64
 SCHEME = "hmac-sha256/1"

@@ -1,7 +1,10 @@
 """The hall's holiday override table (official schedules published late, local closures)."""
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 
 def overrides(db: sqlite_utils.Database) -> dict[str, str]:

@@ -7,10 +7,12 @@ for good (a withdrawn case keeps its number; the next case gets the next).
 from __future__ import annotations
 
 import re
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from console.errors import BadInput, NotFound
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 DEFAULT_PREFIX = "GY"
 CASE_NO_RE = re.compile(r"^([A-Z]{1,8})-(\d{4})-(\d{6,})$")

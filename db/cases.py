@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from console.vocabulary import OPEN_STATUSES, PENDING_TASK_STATUSES, sql_list
 from db.clock import now_iso
 from db.persons import _row, _rows
 from db.schema_codes import known_codes
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 # OPEN_STATUSES is also imported from here (services/import_kinds.py).
 SORTABLE = {

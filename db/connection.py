@@ -16,6 +16,10 @@ typo'd ``--db`` never becomes an empty hall that ``doctor`` calls healthy.
 ``transaction()`` starts with BEGIN IMMEDIATE: the write lock is taken up
 front, so two writers queue at the start instead of the second one failing
 half-way through with SQLITE_BUSY after it has already read stale data.
+
+``open_read_connection()`` is the opener of a read (``retire case show``):
+the same refusals and settings, on a plain ``sqlite3`` connection
+(db/read_connection.py), so a lookup never imports sqlite-utils.
 """
 from __future__ import annotations
 
@@ -25,12 +29,16 @@ import sqlite3
 import stat
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 from console.errors import BadInput, NotFound
 from db.location import default_db_path
+from db.read_connection import ReadConnection
+
+if TYPE_CHECKING:  # writes get a sqlite_utils.Database, imported when one is opened
+    import sqlite_utils
+
+_Conn = TypeVar("_Conn", bound=sqlite3.Connection)
 
 BUSY_TIMEOUT_MS = 15000
 """How long a writer waits for the lock before "database is busy" (exit 3)."""
@@ -160,6 +168,30 @@ def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
     then refuses it).  A disk that is full, read-only or failing is an
     ``EnvironmentFailure`` (exit 3) in both modes.
     """
+    import sqlite_utils
+
+    conn = _connect(path, create, sqlite3.Connection)
+    try:
+        return sqlite_utils.Database(conn, execute_plugins=False)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def open_read_connection(path: Path) -> ReadConnection:
+    """An existing hall opened for reading only: the refusals of ``open_database(create=False)``,
+    the same settings, and ``PRAGMA query_only`` (a write through it is an error, not a write)."""
+    conn = _connect(path, False, ReadConnection)
+    try:
+        conn.execute("PRAGMA query_only=ON")
+    except sqlite3.Error as exc:
+        conn.close()
+        raise _open_failure(exc, Path(path).expanduser()) from None
+    return conn
+
+
+def _connect(path: Path, create: bool, factory: type[_Conn]) -> _Conn:
+    """The checked file opened as ``factory`` with the hall's settings (see ``open_database``)."""
     global _last_path
     path = Path(path).expanduser()
     try:
@@ -191,7 +223,7 @@ def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
     protect(path, with_sidecars=True)  # no writer of this process may replace the hall (export --out "$RETIRE_DB")
     timeout_ms = busy_timeout_ms()
     try:
-        conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000)
+        conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, factory=factory)
     except sqlite3.Error as exc:
         raise _open_failure(exc, path) from None
     try:
@@ -203,14 +235,13 @@ def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
             conn.execute("PRAGMA journal_mode=WAL").fetchone()
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
-        db = sqlite_utils.Database(conn, execute_plugins=False)
     except sqlite3.Error as exc:
         conn.close()
         raise _open_failure(exc, path) from None
     except BaseException:
         conn.close()
         raise
-    return db
+    return conn
 
 
 def in_transaction(db: sqlite_utils.Database) -> bool:

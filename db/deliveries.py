@@ -1,12 +1,13 @@
 """Courier deliveries of a case's results."""
 from __future__ import annotations
 
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from db.clock import now_iso
 from db.persons import _row, _rows
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 
 def for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from db.clock import now_iso
 from db.persons import _row
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 
 def get(db: sqlite_utils.Database, case_id: int) -> dict[str, Any] | None:

@@ -6,9 +6,12 @@ commands that must refuse to touch a real hall.
 """
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db.clock import now_iso
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 DEMO_KEY = "hall_kind"
 DEMO_VALUE = "demo"

@@ -5,7 +5,10 @@ number is used exactly once and never handed out twice.
 """
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 
 def next_notice_seq(db: sqlite_utils.Database, kind: str, year: int) -> int:

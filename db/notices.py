@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from db.clock import now_iso
 from db.notice_numbers import next_notice_seq
 from db.persons import _row, _rows
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 
 def issue(

@@ -1,11 +1,12 @@
 """Insured persons, their archive records and contribution periods."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from db.clock import now_iso
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 PERSON_FIELDS = (
     "id_number", "name", "name_initials", "sex", "birth_date_id", "hukou", "phone", "address",

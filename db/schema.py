@@ -15,13 +15,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from console import vocabulary
 from console.errors import BadInput, Refused
 from db.clock import now_iso
 from db.connection import transaction
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """Staff rows and their roles (queries only; rules live in console.services.staff)."""
 from __future__ import annotations
 
-from typing import Any, Iterable
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Iterable
 
 from db.clock import now_iso
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 
 def _with_roles(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:

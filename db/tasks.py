@@ -1,13 +1,14 @@
 """Department tasks of a case."""
 from __future__ import annotations
 
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from db.clock import now_iso
 from db.persons import _row, _rows
 from db.schema_codes import known_codes
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 _SELECT = """
 SELECT t.*, c.case_no, s.login AS assignee

@@ -389,7 +389,7 @@ class IntakeScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
     def lookup_person(self, id_number: str) -> None:
-        from console.services.lookup import person_by_id_number
+        from console.services.person_records import person_by_id_number
 
         try:
             with self.ctx.open() as (db, actor):
@@ -487,7 +487,7 @@ class IntakeScreen(Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="decide", exit_on_error=False)
     def run_decision(self, form: FormData, decide: str | None) -> None:
-        from console.services.lookup import open_and_decide
+        from console.services.window_intake import open_and_decide
 
         today = self.ctx.today
         try:

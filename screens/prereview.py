@@ -1,7 +1,7 @@
 """Archive pre-review (档案初审): edit the archive records and contribution periods, see the facts live.
 
 The rows live in the screen until ``s`` saves them (prereview.record through
-lookup.save_prereview, which refuses when someone else saved since this
+prereview_edits.save_prereview, which refuses when someone else saved since this
 screen loaded).  Every edit reruns the pure rules in the UI thread, so the
 facts panel and the findings always describe the rows on screen.
 """
@@ -291,7 +291,7 @@ class PrereviewScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="prereview-load", exit_on_error=False)
     def load(self) -> None:
-        from console.services.lookup import prereview_state
+        from console.services.prereview_edits import prereview_state
 
         try:
             with self.ctx.open() as (db, actor):
@@ -509,7 +509,7 @@ class PrereviewScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="prereview-save", exit_on_error=False)
     def run_save(self, records: list[dict[str, Any]], periods: list[dict[str, Any]], reason: str | None, expected: int | None) -> None:
-        from console.services.lookup import prereview_state, save_prereview
+        from console.services.prereview_edits import prereview_state, save_prereview
 
         try:
             with self.ctx.open() as (db, actor):
@@ -564,7 +564,7 @@ class PrereviewScreen(Screen[bool]):
 
     @work(thread=True, exclusive=True, group="prereview-save", exit_on_error=False)
     def run_confirm(self, expected: int | None = None) -> None:
-        from console.services.lookup import confirm_prereview
+        from console.services.prereview_edits import confirm_prereview
 
         try:
             with self.ctx.open() as (db, actor):

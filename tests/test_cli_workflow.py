@@ -76,7 +76,7 @@ def test_full_case_from_intake_to_delivered(sh: Shell, tmp_path: Path) -> None:
     # papers missing: accepting is refused with the full list; the one-time notice goes out
     refused = sh.run(CLERK, "case", "accept", case_no, code=1)
     assert "2 item(s)" in refused.stderr
-    corr = sh.json(CLERK, "case", "refuse", case_no)
+    corr = sh.json(CLERK, "case", "correct", case_no)
     assert corr["status"] == "awaiting_correction"
     assert corr["notice_number"].startswith("固人社补〔")
     missing = [f["code"] for f in corr["assessment"]["findings"] if f["severity"] == "missing"]
@@ -172,14 +172,35 @@ def test_full_case_from_intake_to_delivered(sh: Shell, tmp_path: Path) -> None:
     assert [r["case_no"] for r in sh.json(CLERK, "case", "search", id_number())] == [case_no]
 
 
-def test_reject_needs_reason_from_the_cli(sh: Shell, tmp_path: Path) -> None:
+def test_refuse_needs_reason_from_the_cli(sh: Shell, tmp_path: Path) -> None:
     case_no = sh.json(CLERK, "case", "new", "--id", id_number(13), "--name", "李四",
                       "--received", "id_card_hukou", "--received", "personal_archive", "--received", "ssc_card")["case_no"]
     sh.run(CLERK, "prereview", case_no, "--file", str(write_payload(tmp_path / "p.json")))
-    sh.run(CLERK, "case", "reject", case_no, code=1)  # eligible and complete: a refusal needs a reason
-    out = sh.json(CLERK, "case", "reject", case_no, "--reason", "申请人撤回申请")
+    sh.run(CLERK, "case", "refuse", case_no, code=1)  # eligible and complete: a refusal needs a reason
+    out = sh.json(CLERK, "case", "refuse", case_no, "--reason", "申请人撤回申请")
     assert out["status"] == "refused" and out["notice_number"].startswith("固人社不受〔")
-    sh.run(CLERK, "case", "reject", case_no, "--reason", "again", code=1)
+    sh.run(CLERK, "case", "refuse", case_no, "--reason", "again", code=1)
+
+
+def test_reject_is_a_hidden_alias_of_refuse_with_a_deprecation_line(sh: Shell, tmp_path: Path) -> None:
+    case_no = sh.json(CLERK, "case", "new", "--id", id_number(14), "--name", "王五",
+                      "--received", "id_card_hukou", "--received", "personal_archive", "--received", "ssc_card")["case_no"]
+    sh.run(CLERK, "prereview", case_no, "--file", str(write_payload(tmp_path / "p.json")))
+    done = sh.run(CLERK, "case", "reject", case_no, "--reason", "申请人撤回申请", "--json")
+    assert json.loads(done.stdout)["status"] == "refused"  # reject refuses, as it always did
+    assert done.stderr.count("\n") == 1 and "retire case refuse" in done.stderr and "retire case correct" in done.stderr
+    listing = sh.run(CLERK, "case", "--help").stdout
+    assert "correct" in listing and "refuse" in listing and "reject" not in listing
+    refuse_help = sh.run(CLERK, "case", "refuse", "--help").stdout
+    assert "Refuse for good" in refuse_help and "status refused" in refuse_help and "retire case correct" in refuse_help
+
+
+def test_correct_issues_the_correction_notice_and_pauses_the_clock(sh: Shell) -> None:
+    case_no = sh.json(CLERK, "case", "new", "--id", id_number(15), "--name", "赵六", "--received", "id_card_hukou")["case_no"]
+    out = sh.json(CLERK, "case", "correct", case_no)
+    assert out["status"] == "awaiting_correction" and out["notice_number"]
+    shown = sh.json(CLERK, "case", "show", case_no)
+    assert shown["status"] == "awaiting_correction" and [n["kind"] for n in shown["notices"]] == ["correction"]
 
 
 def test_exit_codes_for_refusals_and_bad_input(sh: Shell, tmp_path: Path) -> None:

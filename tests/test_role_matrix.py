@@ -20,8 +20,8 @@ import sqlite_utils
 
 from console.errors import PermissionDenied
 from console.services import (
-    audit_log, case_queries, delivery, exporter, importer, intake, lookup, maintenance, notices, prereview, staff,
-    stats, tasks, upcoming,
+    audit_log, case_queries, delivery, exporter, importer, intake, maintenance, notices, person_records, prereview,
+    prereview_edits, staff, stats, tasks, upcoming,
 )
 from console.services.identity import Actor, resolve_actor
 from console.services.role_matrix import BEGIN, END, MATRIX, render_markdown
@@ -183,8 +183,8 @@ CALLS: dict[str, tuple[Call, Prepare | None]] = {
     "prereview.record": (lambda c: record_prereview(c.db, c.actor, c.hall.cases["missing"]), None),
     "prereview.preview": (lambda c: prereview.preview(c.db, c.actor, c.hall.cases["ready"], today=TODAY), None),
     "prereview.confirm": (lambda c: prereview.confirm(c.db, c.actor, c.hall.cases["ready"]), None),
-    "prereview.state": (lambda c: lookup.prereview_state(c.db, c.actor, c.hall.cases["ready"]), None),
-    "person.lookup": (lambda c: lookup.person_by_id_number(c.db, c.actor, c.hall.person), None),
+    "prereview.state": (lambda c: prereview_edits.prereview_state(c.db, c.actor, c.hall.cases["ready"]), None),
+    "person.lookup": (lambda c: person_records.person_by_id_number(c.db, c.actor, c.hall.person), None),
     "task.claim.hrss": (lambda c: tasks.claim(c.db, c.actor, c.hall.tasks["hrss"]), None),
     "task.complete.hrss": (lambda c: tasks.complete(c.db, c.actor, c.hall.tasks["hrss"], "社保卡已变更", today=TODAY),
                            _claim_first("hrss", "hrss", "s_clerk")),

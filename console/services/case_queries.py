@@ -3,11 +3,8 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
-from console.rules.idcard import mask_id
 from console.rules.time_limits import ClockState, limit_for
 from console.services.clocks import calendar_for, case_clock, queue_clock, task_clock
 from console.services.identity import Actor, require_role
@@ -22,6 +19,9 @@ from db import persons as persons_db
 from db import tasks as tasks_db
 from db.cases import CaseFilter
 from db.cases import load as load_case
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 DUE_SOON_DAYS = limit_for("due_soon_days").working_days
 
@@ -130,6 +130,8 @@ def list_cases(
     limit: int = 50, offset: int = 0, today: date | None = None, masked: bool = False,
 ) -> list[dict[str, Any]]:
     """One page of the queue, each row with its clock."""
+    from console.rules.idcard import mask_id  # here, not at the top: a lookup (show) never masks
+
     require_role(actor, *CASE_READERS)
     today = today or date.today()
     cal = calendar_for(db)

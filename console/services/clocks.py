@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.rules.time_limits import ClockState, evaluate, limit_for, make_clock
 from console.rules.workdays import WorkCalendar
 from db import calendar as calendar_db
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 CASE_ITEM = "case"
 DONE_CASE_STATUSES = ("completed", "delivered", "refused", "withdrawn")

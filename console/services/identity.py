@@ -30,12 +30,14 @@ from __future__ import annotations
 import os
 import pwd
 from dataclasses import dataclass, field
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from console.errors import PermissionDenied
 from console.vocabulary import ROLE_DEPARTMENT
 from db import staff as staff_db
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 LOGIN_ENV = "RETIRE_LOGIN"
 

@@ -17,17 +17,24 @@ same rules apply everywhere:
 
 ``allow_older=True`` is for ``retire doctor``: it opens an older hall to
 report its version instead of refusing.
+
+``open_reader()`` is the same for a read (``retire case show``): the same
+refusals, on a plain sqlite3 connection that cannot write
+(db/read_connection.py), so a lookup pays for nothing but sqlite3.
 """
 from __future__ import annotations
 
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from console.errors import BadInput, Refused
-from db.connection import open_database
+from db.connection import open_database, open_read_connection
 from db.location import resolve_db_path
+from db.read_connection import ReadConnection
 from db.schema import SCHEMA_VERSION, current_version, migrate
+
+if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
+    import sqlite_utils
 
 
 def open_store(explicit: Path | None = None, *, create: bool = False, allow_older: bool = False) -> sqlite_utils.Database:
@@ -40,17 +47,36 @@ def open_store(explicit: Path | None = None, *, create: bool = False, allow_olde
     path = resolve_db_path(explicit)
     db = open_database(path, create=create)
     try:
-        version = current_version(db)
-        if version > SCHEMA_VERSION:
-            raise Refused("db.schema_newer", found=version, known=SCHEMA_VERSION)
-        if version < SCHEMA_VERSION:
-            if create:
-                migrate(db)
-            elif version == 0:
-                raise BadInput("db.not_hall", path=str(path))
-            elif not allow_older:
-                raise BadInput("db.schema_older", path=str(path), found=version, known=SCHEMA_VERSION)
+        if _check_version(db, path, create=create, allow_older=allow_older):
+            migrate(db)
     except BaseException:
         db.close()
         raise
     return db
+
+
+def open_reader(explicit: Path | None = None) -> ReadConnection:
+    """The hall at ``explicit`` / $RETIRE_DB / the default, for reading only: refused like ``open_store()``."""
+    path = resolve_db_path(explicit)
+    conn = open_read_connection(path)
+    try:
+        _check_version(conn, path, create=False, allow_older=False)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_version(db: sqlite_utils.Database | ReadConnection, path: Path, *, create: bool, allow_older: bool) -> bool:
+    """Refuse a schema this opener may not use; True when ``create`` and the hall must be migrated."""
+    version = current_version(db)  # type: ignore[arg-type]  # it only runs db.execute()
+    if version > SCHEMA_VERSION:
+        raise Refused("db.schema_newer", found=version, known=SCHEMA_VERSION)
+    if version < SCHEMA_VERSION:
+        if create:
+            return True
+        if version == 0:
+            raise BadInput("db.not_hall", path=str(path))
+        if not allow_older:
+            raise BadInput("db.schema_older", path=str(path), found=version, known=SCHEMA_VERSION)
+    return False

@@ -232,15 +232,15 @@ def test_upcoming_told(template: Template, scratch: Path, data: st.DataObject) -
 
 @fuzz_settings(120)
 @given(data=st.data())
-def test_case_reject(template: Template, scratch: Path, data: st.DataObject) -> None:
+def test_case_refuse(template: Template, scratch: Path, data: st.DataObject) -> None:
     draw = data.draw
     case = draw(st.one_of(st.just(template.draft_case), text(st.just(template.draft_case))))
-    args = ["case", "reject", case]
+    args = ["case", "refuse", case]
     opt(draw, args, "--reason", text(st.sampled_from(["申请人撤回申请", "not eligible", "重复申请"])), 0)
     opt(draw, args, "--version", ints(0, 10), 3)
     if draw(st.booleans()):
         args.append("--json")
-    run(template, scratch, "case_reject", args, lang=draw(langs))
+    run(template, scratch, "case_refuse", args, lang=draw(langs))
 
 
 def _mutate_payload(draw: st.DrawFn, value: Any) -> Any:

@@ -1,47 +1,27 @@
-"""Reads and combined writes the intake and pre-review screens need.
+"""The pre-review screen's state and its guarded saves.
 
-Reads return plain dicts (safe to hand from a worker thread to the UI
-thread).  The two writes wrap existing use-cases so that a screen's one
-keystroke is one transaction: open a case and decide on it, or save a
-pre-review only if nobody else saved it since the screen loaded it.
+``prereview_state`` reads everything the screen edits and checks, as stored
+now; ``save_prereview`` stores the screen's rows only if nobody else saved
+the facts since the screen loaded them (StaleVersion otherwise), and
+``confirm_prereview`` confirms the facts the screen showed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Iterable, Mapping
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import StaleVersion
-from console.services import door, intake, prereview
+from console.services import intake, prereview
 from console.services.identity import Actor, require_role
+from console.services.person_records import READ_ROLES, person_record
 from db import cases as cases_db
 from db import facts as facts_db
 from db import persons as persons_db
 from db.connection import transaction
 
-READ_ROLES = ("clerk", "hrss_reviewer", "supervisor")
-
-
-def _person_data(db: sqlite_utils.Database, person: dict[str, Any]) -> dict[str, Any]:
-    pid = int(person["id"])
-    employer = persons_db.get_employer(db, person["employer_id"]) if person.get("employer_id") else None
-    open_case = cases_db.open_case_for_person(db, pid)
-    return {
-        "person": dict(person),
-        "employer": dict(employer) if employer else None,
-        "archive_records": persons_db.archive_records(db, pid),
-        "periods": persons_db.periods(db, pid),
-        "open_case_no": open_case["case_no"] if open_case else None,
-    }
-
-
-def person_by_id_number(db: sqlite_utils.Database, actor: Actor, id_number: str) -> dict[str, Any] | None:
-    """The registered person with this ID number, their employer, archive, periods and open case; None if unknown."""
-    require_role(actor, *READ_ROLES)
-    person = persons_db.by_id_number(db, door.id_number(id_number))
-    return None if person is None else _person_data(db, person)
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def prereview_state(db: sqlite_utils.Database, actor: Actor, case_no: str) -> dict[str, Any]:
@@ -50,7 +30,7 @@ def prereview_state(db: sqlite_utils.Database, actor: Actor, case_no: str) -> di
     case = intake.load_case(db, case_no)
     person = persons_db.get(db, case["person_id"])
     assert person is not None
-    data = _person_data(db, person)
+    data = person_record(db, person)
     stored = facts_db.get(db, case["id"])
     data["case"] = {k: case[k] for k in ("case_no", "status", "kind", "chosen_month", "joint_items", "version")}
     data["received"] = [m["code"] for m in cases_db.materials(db, case["id"]) if m["received"]]
@@ -64,42 +44,6 @@ def prereview_state(db: sqlite_utils.Database, actor: Actor, case_no: str) -> di
         "data": stored["data"],
     }
     return data
-
-
-@dataclass
-class WindowDecision:
-    """A case opened at the window and what was decided on it."""
-
-    case_no: str
-    status: str
-    decision: intake.Decision | None
-
-
-def open_and_decide(
-    db: sqlite_utils.Database,
-    actor: Actor,
-    applicant: intake.Applicant,
-    kind: str,
-    joint_items: Iterable[str],
-    received: Iterable[str],
-    chosen_month: str | None,
-    decide: str | None,
-    today: date,
-) -> WindowDecision:
-    """Open a case and, in the same transaction, accept it or issue the correction notice.
-
-    ``decide`` is None (keep the draft), "accept" or "correction".  A refusal by
-    the rules rolls the whole thing back, so the clerk can fix the form and retry.
-    """
-    with transaction(db):
-        case = intake.open_case(db, actor, applicant, kind, joint_items, received, chosen_month, today)
-        if decide is None:
-            return WindowDecision(case["case_no"], case["status"], None)
-        if decide == "accept":
-            decision = intake.accept_case(db, actor, case["case_no"], today=today)
-        else:
-            decision = intake.request_correction(db, actor, case["case_no"], today=today)
-    return WindowDecision(decision.case_no, decision.status, decision)
 
 
 def save_prereview(

@@ -1,0 +1,54 @@
+"""The intake window's one keystroke as one transaction: open a case and decide on it.
+
+A refusal by the rules rolls the whole thing back, so the clerk can fix the
+form and retry (the case is not left half-opened as a draft).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from console.services import intake
+from console.services.identity import Actor
+from db.connection import transaction
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+@dataclass
+class WindowDecision:
+    """A case opened at the window and what was decided on it."""
+
+    case_no: str
+    status: str
+    decision: intake.Decision | None
+
+
+def open_and_decide(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    applicant: intake.Applicant,
+    kind: str,
+    joint_items: Iterable[str],
+    received: Iterable[str],
+    chosen_month: str | None,
+    decide: str | None,
+    today: date,
+) -> WindowDecision:
+    """Open a case and, in the same transaction, accept it or issue the correction notice.
+
+    ``decide`` is None (keep the draft), "accept" or "correction".  A refusal by
+    the rules rolls the whole thing back, so the clerk can fix the form and retry.
+    """
+    with transaction(db):
+        case = intake.open_case(db, actor, applicant, kind, joint_items, received, chosen_month, today)
+        if decide is None:
+            return WindowDecision(case["case_no"], case["status"], None)
+        if decide == "accept":
+            decision = intake.accept_case(db, actor, case["case_no"], today=today)
+        else:
+            decision = intake.request_correction(db, actor, case["case_no"], today=today)
+    return WindowDecision(decision.case_no, decision.status, decision)
