@@ -320,7 +320,7 @@ class IntakeScreen(RetireScreen):
             info.update(t(card.error or "rules.id.format"))
             info.add_class("-error")
             return
-        text = t("tui.intake.id_read", sex=t(SEX.key(card.sex)), birth=card.birth_date, place=card.place or card.place_code or "")
+        text = t("tui.intake.id_read", sex=t(SEX.key(card.sex or "M")), birth=card.birth_date, place=card.place or card.place_code or "")
         if known is not None:
             person = known["person"]
             text += "\n" + t("tui.intake.person_known", name=person["name"], records=len(known["archive_records"]),

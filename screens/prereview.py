@@ -8,6 +8,7 @@ facts panel and the findings always describe the rows on screen.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -384,8 +385,8 @@ class PrereviewScreen(RetireScreen):
         from console.services.lookup import save_prereview
 
         expected = None if self.facts_meta is None else int(self.facts_meta["version"])
-        records = [_clean_record(r) for r in self.records]
-        periods = [_clean_period(p) for p in self.periods]
+        records: list[Mapping[str, Any]] = [_clean_record(r) for r in self.records]
+        periods: list[Mapping[str, Any]] = [_clean_period(p) for p in self.periods]
         today = self.ctx.today
         self.call(lambda db, actor: save_prereview(db, actor, self.case_no, records, periods, reason, expected, today),
                   self._saved, group="prereview-save", holds=True)
