@@ -247,3 +247,23 @@ def test_snapshot_prereview(snap_compare, tmp_path: Path, size: tuple[int, int])
 
 def test_snapshot_prereview_short(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(_snap_app(tmp_path), terminal_size=(80, 24), run_before=_shortened)
+
+
+async def test_a_case_that_cannot_be_loaded_says_why(demo) -> None:
+    """The load runs through the screen base: the refusal is one line in the status and a notification, nothing else."""
+    path, _ = demo
+    app = make_app(path, "GY-2099-999999")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PrereviewScreen) and screen.state is None
+        status = str(screen.query_one("#pre-status", Static).render())
+        assert "GY-2099-999999" in status
+        errors = [str(n.message) for n in app._notifications if n.severity == "error"]
+        assert errors == [status]
+        await pilot.press("s", "c", "a")  # nothing to save, confirm or add to
+        await pilot.pause()
+        assert isinstance(app.screen, PrereviewScreen) and not screen.has_unsaved()
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [False]
