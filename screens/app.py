@@ -177,13 +177,13 @@ class RetireApp(App[None]):
             if case_no:
                 self.open_case(case_no)
 
-        self.push_screen(IntakeScreen(), done)
+        self.push_screen(IntakeScreen(self.ctx), done)
 
     def open_prereview(self, case_no: str, after: Any = None) -> None:
         """The pre-review screen; ``after(changed)`` runs when it is left."""
         from screens.prereview import PrereviewScreen
 
-        self.push_screen(PrereviewScreen(None, case_no), after)
+        self.push_screen(PrereviewScreen(self.ctx, case_no), after)
 
     # -- quitting ------------------------------------------------------------
 

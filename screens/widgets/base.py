@@ -125,11 +125,14 @@ class RetireScreen(Screen[Any]):
 
         ``exclusive=True`` is for reads: a newer read in the same group replaces
         the older one, whose result is dropped.  Writes keep the default, so
-        every save reports back.  ``holds=True`` sets ``busy`` until the call
-        reports back (success or failure), so a second save or Escape cannot
-        race the first.  ``on_error(error)`` sees a failure first; it returns
-        True when it has dealt with it.
+        every save reports back.  ``holds=True`` (for writes, never with
+        ``exclusive``: a replaced call would not report back) sets ``busy``
+        until the call reports back, success or failure, so a second save or
+        Escape cannot race the first.  ``on_error(error)`` sees a failure
+        first; it returns True when it has dealt with it.
         """
+        if holds and exclusive:
+            raise ValueError("a call that holds the screen must not be replaceable")
         if holds:
             self.busy = True
 
@@ -150,13 +153,9 @@ class RetireScreen(Screen[Any]):
                         error = mapped  # the sentence names this hall's file and its lock holder
                 if not worker.is_cancelled:
                     self.post_message(ServiceFailed(error, on_error, holds))
-                elif holds:
-                    self.post_message(ServiceDone(lambda _: None, None, holds))  # a replaced call still releases ``busy``
                 return
             if not worker.is_cancelled:
                 self.post_message(ServiceDone(done, value, holds))
-            elif holds:
-                self.post_message(ServiceDone(lambda _: None, None, holds))
 
         self.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
