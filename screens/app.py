@@ -17,7 +17,7 @@ from console.i18n import t
 from console.vocabulary import ROLE
 from screens.commands import CaseCommands
 from screens.context import AppContext
-from screens.widgets.base import RetireScreen, error_text
+from screens.widgets.base import RetireScreen
 
 
 def _warm_calendar() -> None:
@@ -29,19 +29,9 @@ def _warm_calendar() -> None:
         pass
 
 
-def _is_dirty(screen: Screen[Any]) -> bool:
-    if isinstance(screen, RetireScreen):
-        return screen.has_unsaved()
-    try:
-        return bool(getattr(screen, "dirty", False))
-    except Exception:  # a half-mounted screen: nothing typed yet
-        return False
-
-
-def _name_of(screen: Screen[Any]) -> str:
-    if isinstance(screen, RetireScreen):
-        return screen.screen_name
-    return str(screen.title or screen.sub_title or type(screen).__name__)
+def _unsaved(screen: Screen[Any]) -> bool:
+    """Whether ``screen`` holds unsaved input: ours say so through ``has_unsaved()``; modals hold none."""
+    return isinstance(screen, RetireScreen) and screen.is_mounted and screen.has_unsaved()
 
 
 def _is_demo_hall(ctx: AppContext) -> bool:
@@ -140,7 +130,7 @@ class RetireApp(App[None]):
     def _pop_to_queue(self) -> None:
         from screens.queue import QueueScreen
 
-        unsaved = [s for s in self.screen_stack if _is_dirty(s)]
+        unsaved = [s for s in self.screen_stack if _unsaved(s)]
 
         def pop(yes: bool | None = True) -> None:
             if not yes:
@@ -180,39 +170,26 @@ class RetireApp(App[None]):
         self.push_screen(HelpScreen(collect_bindings(self, self.screen)))
 
     def action_intake(self) -> None:
-        """The intake screen (built by the intake team); a notification if it is not there yet."""
-        try:
-            from screens.intake import IntakeScreen  # type: ignore[import-not-found]
-        except Exception as error:  # the module may not exist yet, or fail to import
-            self.notify(t("tui.app.import_failed", what=t("tui.app.intake"), reason=error_text(error)), severity="warning", markup=False)
-            return
+        """The intake screen; a decided case opens in its detail."""
+        from screens.intake import IntakeScreen
 
         def done(case_no: str | None) -> None:
             if case_no:
                 self.open_case(case_no)
 
-        try:
-            self.push_screen(IntakeScreen(self.ctx), done)
-        except Exception as error:
-            self.notify(error_text(error), severity="error", markup=False)
+        self.push_screen(IntakeScreen(self.ctx), done)
 
     def open_prereview(self, case_no: str, after: Any = None) -> None:
-        """The pre-review screen (built by the intake team)."""
-        try:
-            from screens.prereview import PrereviewScreen  # type: ignore[import-not-found]
-        except Exception as error:
-            self.notify(t("tui.app.import_failed", what=t("tui.detail.prereview"), reason=error_text(error)), severity="warning", markup=False)
-            return
-        try:
-            self.push_screen(PrereviewScreen(self.ctx, case_no), after)
-        except Exception as error:
-            self.notify(error_text(error), severity="error", markup=False)
+        """The pre-review screen; ``after(changed)`` runs when it is left."""
+        from screens.prereview import PrereviewScreen
+
+        self.push_screen(PrereviewScreen(self.ctx, case_no), after)
 
     # -- quitting ------------------------------------------------------------
 
     def unsaved_screens(self) -> list[str]:
-        """Names of open screens holding unsaved input (ours: has_unsaved(); intake/pre-review: ``dirty``)."""
-        return [_name_of(s) for s in self.screen_stack if _is_dirty(s)]
+        """Names of open screens holding unsaved input."""
+        return [s.screen_name for s in self.screen_stack if isinstance(s, RetireScreen) and _unsaved(s)]
 
     def action_quit_safely(self) -> None:
         unsaved = self.unsaved_screens()

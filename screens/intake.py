@@ -4,21 +4,19 @@ The form is read into plain data on every change and the rules run on it in
 the UI thread (they are pure and fast), so the panel on the right always shows
 the statutory month, the flexible window and EVERY unmet condition and missing
 material.  Database work (looking the person up, opening and deciding the
-case, rendering the notice) runs in thread workers that post messages back.
+case, rendering the notice) runs through the screen base's ``call``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
-from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import (
     Checkbox,
     Footer,
@@ -30,7 +28,6 @@ from textual.widgets import (
 )
 from textual.widgets.selection_list import Selection
 
-from console.errors import RetireError
 from console.i18n import t
 from console.rules.eligibility import Assessment, assess
 from console.rules.explain import Finding
@@ -39,12 +36,11 @@ from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
 from console.rules.months import BadMonth, Month
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
 from console.services.intake import STAFF_CATEGORIES, Applicant
-from console.services.person_facts import archive_record, period
+from console.services.person_facts import build_person_facts
 from console.settings import load_parameters
 from console.vocabulary import AGE_GROUP, CASE_KIND, CASE_STATUS, SEX, STAFF_CATEGORY
 from screens.context import AppContext
-from screens.widgets.base import error_text
-from screens.widgets.confirm import ConfirmModal
+from screens.widgets.base import RetireScreen
 from screens.widgets.facts_panel import FactsPanel, build_fact_rows
 from screens.widgets.findings import FindingsList, render_findings, sort_findings
 from screens.widgets.notice_preview import (
@@ -122,24 +118,32 @@ def live_assessment(form: FormData, known: dict[str, Any] | None, today: date) -
     if not card.valid:
         return live
     stored = known or {}
-    person_row = stored.get("person") or {}
-    insured = person_row.get("insured_before_2011_07")
-    person = PersonFacts(
-        sex=card.sex or "M",
-        id_birth=card.birth_date,
-        staff_category=form.category,
-        female_group=None if form.female_group == AUTO_GROUP or card.sex != "F" else form.female_group,
-        archive_records=tuple(archive_record(r) for r in stored.get("archive_records", [])),
-        periods=tuple(period(r) for r in stored.get("periods", [])),
-        archive_lost=form.kind == "lost_archive",
-        has_employer=bool(form.employer_code.strip()),
-        insured_before_2011_07=None if insured is None else bool(insured),
-    )
+    typed = {  # the stored person (imported figures included), with what the form says over it
+        **(stored.get("person") or {}),
+        "sex": card.sex or "M",
+        "birth_date_id": card.birth_date.isoformat() if card.birth_date else None,
+        "staff_category": form.category,
+        "female_group": None if form.female_group == AUTO_GROUP or card.sex != "F" else form.female_group,
+        "archive_lost": form.kind == "lost_archive",
+    }
+    person = replace(build_person_facts(typed, stored.get("archive_records", []), stored.get("periods", [])),
+                     has_employer=bool(form.employer_code.strip()))
     facts = compute_facts(person, load_parameters(), chosen_month=chosen, decided_on=Month.from_date(today))
     result = assess(person, facts, form.kind, Month.from_date(today), form.received, form.joint_items)
     live.person, live.facts, live.assessment = person, facts, result
     live.findings = sort_findings(result.findings)
     return live
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A case opened and decided at the window, with the notice to show (kind None: a draft, no notice)."""
+
+    case_no: str
+    status: str
+    kind: str | None
+    number: str | None
+    text: str
 
 
 def _row(label: str, widget: Any, row_id: str | None = None) -> Horizontal:
@@ -151,48 +155,33 @@ def _material_label(code: str) -> str:
     return text.split("：", 1)[0]
 
 
-class IntakeScreen(Screen[str | None]):
+class IntakeScreen(RetireScreen):
     """Register an applicant and decide at the window; dismisses with the case number (None if left)."""
 
     CSS_PATH = "intake.tcss"
-    BINDINGS = [
-        Binding("f2,ctrl+s", "save_draft", t("tui.intake.key.draft")),
-        Binding("f3", "accept", t("tui.intake.key.accept")),
-        Binding("f4", "correction", t("tui.intake.key.correction")),
-        Binding("escape", "leave", t("tui.intake.key.leave")),
+    NAME_KEY = "tui.app.intake"
+    LEAVE_KEY = "tui.intake.confirm_leave"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2,ctrl+s", "save_draft", t("tui.intake.key.draft"), id="save-draft"),
+        Binding("f3", "accept", t("tui.intake.key.accept"), id="accept"),
+        Binding("f4", "correction", t("tui.intake.key.correction"), id="correction"),
+        Binding("escape", "back", t("tui.intake.key.leave"), id="back"),
     ]
 
-    class PersonFound(Message):
-        def __init__(self, id_number: str, data: dict[str, Any] | None) -> None:
-            super().__init__()
-            self.id_number = id_number
-            self.data = data
-
-    class Decided(Message):
-        def __init__(self, case_no: str, status: str, kind: str | None, number: str | None, text: str) -> None:
-            super().__init__()
-            self.case_no, self.status, self.kind, self.number, self.text = case_no, status, kind, number, text
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    def __init__(self, ctx: AppContext) -> None:
-        super().__init__()
-        self.ctx = ctx
+    def __init__(self, ctx: AppContext | None = None) -> None:
+        super().__init__(ctx)
         self.known: dict[str, Any] | None = None
         self.known_for: str | None = None
         self.live = Live()
         self.pristine = FormData()
         self.material_codes: tuple[str, ...] = ()
-        self.busy = False
         self.group_touched = False
         self.filling = False
 
     # -- layout -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        """The form's own title line instead of the console header, so the form fits 80x24."""
         yield Static(t("tui.intake.title", today=self.ctx.today.isoformat()), id="intake-title", markup=False)
         with Horizontal(id="intake-body"):
             with VerticalScroll(id="form"):
@@ -236,6 +225,7 @@ class IntakeScreen(Screen[str | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        super().on_mount()
         self._sync_materials()
         self.recompute()
         self.pristine = self.read_form()
@@ -270,8 +260,7 @@ class IntakeScreen(Screen[str | None]):
             received=tuple(sorted(self.query_one("#materials", SelectionList).selected)),
         )
 
-    @property
-    def dirty(self) -> bool:
+    def has_unsaved(self) -> bool:
         return self.read_form() != self.pristine
 
     # -- live recomputation -----------------------------------------------------------------
@@ -331,7 +320,7 @@ class IntakeScreen(Screen[str | None]):
             info.update(t(card.error or "rules.id.format"))
             info.add_class("-error")
             return
-        text = t("tui.intake.id_read", sex=t(SEX.key(card.sex)), birth=card.birth_date, place=card.place or card.place_code or "")
+        text = t("tui.intake.id_read", sex=t(SEX.key(card.sex or "M")), birth=card.birth_date, place=card.place or card.place_code or "")
         if known is not None:
             person = known["person"]
             text += "\n" + t("tui.intake.person_known", name=person["name"], records=len(known["archive_records"]),
@@ -387,30 +376,19 @@ class IntakeScreen(Screen[str | None]):
         self._sync_materials()
         self.recompute()
 
-    @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
     def lookup_person(self, id_number: str) -> None:
         from console.services.person_records import person_by_id_number
 
-        try:
-            with self.ctx.open() as (db, actor):
-                data = person_by_id_number(db, actor, id_number)
-        except RetireError as exc:
-            self.post_message(self.Failed(exc.text()))
-            return
-        except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        from console.display import clean_tree
+        self.call(lambda db, actor: person_by_id_number(db, actor, id_number), lambda data: self._person_found(id_number, data),
+                  group="lookup", exclusive=True)
 
-        self.post_message(self.PersonFound(id_number, clean_tree(data)))  # stored text shown without control characters
-
-    def on_intake_screen_person_found(self, message: PersonFound) -> None:
-        if parse_id(self._value("id_number")).number != message.id_number:
+    def _person_found(self, id_number: str, data: dict[str, Any] | None) -> None:
+        if parse_id(self._value("id_number")).number != id_number:
             return
-        self.known_for = message.id_number
-        self.known = message.data
-        if message.data is not None:
-            self._fill(message.data)
+        self.known_for = id_number
+        self.known = data
+        if data is not None:
+            self._fill(data)
         self.recompute()
 
     def _fill(self, data: dict[str, Any]) -> None:
@@ -481,39 +459,25 @@ class IntakeScreen(Screen[str | None]):
                                               yes=t("tui.intake.issue_notice")), answered)
 
     def _decide(self, form: FormData, decide: str | None) -> None:
-        self.busy = True
-        self.notify(t("tui.intake.working"), timeout=2, markup=False)
-        self.run_decision(form, decide)
-
-    @work(thread=True, exclusive=True, group="decide", exit_on_error=False)
-    def run_decision(self, form: FormData, decide: str | None) -> None:
         from console.services.window_intake import open_and_decide
 
         today = self.ctx.today
-        try:
-            with self.ctx.open() as (db, actor):
-                result = open_and_decide(db, actor, form.applicant(), form.kind, form.joint_items, form.received,
-                                         form.chosen_month.strip() or None, decide, today)
-                text, kind, number = "", None, None
-                if result.decision is not None:
-                    kind = "acceptance" if decide == "accept" else "correction"
-                    number = result.decision.notice_number
-                    text = render_notice(db, actor, result.case_no, kind, number, form.name.strip(),
-                                         result.decision.assessment.findings, today.isoformat())
-        except RetireError as exc:
-            self.post_message(self.Failed(exc.text()))
-            return
-        except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Decided(result.case_no, result.status, kind, number, text))
 
-    def on_intake_screen_failed(self, message: Failed) -> None:
-        self.busy = False
-        self.notify(message.text, severity="error", timeout=12, markup=False)
+        def decide_and_render(db: Any, actor: Any) -> Decided:
+            result = open_and_decide(db, actor, form.applicant(), form.kind, form.joint_items, form.received,
+                                     form.chosen_month.strip() or None, decide, today)
+            if result.decision is None:
+                return Decided(result.case_no, result.status, None, None, "")
+            kind = "acceptance" if decide == "accept" else "correction"
+            number = result.decision.notice_number
+            text = render_notice(db, actor, result.case_no, kind, number, form.name.strip(),
+                                 result.decision.assessment.findings, today.isoformat())
+            return Decided(result.case_no, result.status, kind, number, text)
 
-    def on_intake_screen_decided(self, message: Decided) -> None:
-        self.busy = False
+        self.notify(t("tui.intake.working"), timeout=2, markup=False)
+        self.call(decide_and_render, self._decided, group="decide", holds=True)
+
+    def _decided(self, message: Decided) -> None:
         status = t(CASE_STATUS.key(message.status))
         self.notify(t("tui.intake.done", case_no=message.case_no, status=status), markup=False)
         self.pristine = self.read_form()
@@ -526,16 +490,3 @@ class IntakeScreen(Screen[str | None]):
             self.dismiss(message.case_no)
 
         self.app.push_screen(NoticePreview(title, message.number, message.text), closed)
-
-    def action_leave(self) -> None:
-        if self.busy:
-            return
-        if not self.dirty:
-            self.dismiss(None)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmModal(t("tui.intake.confirm_leave")), answered)

@@ -8,19 +8,17 @@ facts panel and the findings always describe the rows on screen.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
-from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Footer, Static
 
 from console.errors import RetireError, StaleVersion
 from console.i18n import t
@@ -29,11 +27,13 @@ from console.rules.eligibility import Assessment, assess
 from console.rules.intervals import KINDS
 from console.rules.months import BadMonth, Month, parse_date
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
-from console.services.person_facts import archive_record, period
+from console.services.person_facts import build_person_facts
 from console.settings import load_parameters
 from console.vocabulary import CASE_KIND, CASE_STATUS, PERIOD_KIND, SEX
 from screens.context import AppContext
-from screens.widgets.base import error_text
+from screens.widgets.base import RetireScreen, error_text
+from screens.widgets.cell_edit import CellEditModal
+from screens.widgets.choice import ChoiceModal
 from screens.widgets.confirm import ConfirmModal
 from screens.widgets.facts_panel import FactsPanel, build_fact_rows
 from screens.widgets.findings import FindingsList
@@ -44,93 +44,6 @@ PERIOD_COLUMNS = ("from_month", "to_month", "kind", "place", "months")
 COLUMN_CELLS = {"doc_kind": 8, "doc_date": 10, "birth_date_recorded": 10, "altered": 4, "altered_confirmed": 4,
                 "from_month": 7, "to_month": 7, "kind": 4, "place": 10, "months": 4}
 BOOL_COLUMNS = ("altered", "altered_confirmed")
-
-
-# -- modals -----------------------------------------------------------------------------------
-
-
-class CellEditModal(ModalScreen[str | None]):
-    """Edit one value; ``check`` returns an error text or None.  Enter saves, Escape cancels."""
-
-    DEFAULT_CSS = """
-    CellEditModal { align: center middle; }
-    CellEditModal > Vertical { width: 56; max-width: 100%; height: auto; border: thick $accent; background: $panel; padding: 0 1; }
-    CellEditModal .modal-title { text-style: bold; width: 100%; margin-bottom: 1; }
-    CellEditModal #edit-error { color: $text-error; height: auto; width: 100%; }
-    CellEditModal .modal-hint { color: $text-muted; width: 100%; }
-    """
-    BINDINGS = [Binding("escape", "cancel", t("tui.common.cancel"), show=False)]
-
-    def __init__(self, title: str, value: str, check: Callable[[str], str | None], placeholder: str = "") -> None:
-        super().__init__()
-        self.title_text = title
-        self.value = value
-        self.check = check
-        self.placeholder = placeholder
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.title_text, classes="modal-title", markup=False)
-            yield Input(self.value, placeholder=self.placeholder, id="edit-value")
-            yield Static("", id="edit-error", markup=False)
-            yield Static(t("tui.prereview.edit_hint"), classes="modal-hint", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    @on(Input.Changed)
-    def _changed(self, event: Input.Changed) -> None:
-        self.query_one("#edit-error", Static).update(self.check(event.value.strip()) or "")
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        value = event.value.strip()
-        error = self.check(value)
-        if error:
-            self.query_one("#edit-error", Static).update(error)
-            return
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ChoiceModal(ModalScreen[str | None]):
-    """Pick one of a few codes with the arrows and Enter."""
-
-    DEFAULT_CSS = """
-    ChoiceModal { align: center middle; }
-    ChoiceModal > Vertical { width: 56; max-width: 100%; height: auto; max-height: 100%; border: thick $accent; background: $panel; padding: 0 1; }
-    ChoiceModal .modal-title { text-style: bold; width: 100%; margin-bottom: 1; }
-    ChoiceModal OptionList { height: auto; max-height: 14; }
-    """
-    BINDINGS = [Binding("escape", "cancel", t("tui.common.cancel"), show=False)]
-
-    def __init__(self, title: str, choices: list[tuple[str, str]], current: str) -> None:
-        super().__init__()
-        self.title_text = title
-        self.choices = choices
-        self.current = current
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.title_text, classes="modal-title", markup=False)
-            yield OptionList(*[Option(Text(label), id=code) for code, label in self.choices], id="choices")
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        codes = [c for c, _ in self.choices]
-        options.highlighted = codes.index(self.current) if self.current in codes else 0
-        options.focus()
-
-    @on(OptionList.OptionSelected)
-    def _selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 # -- validation ---------------------------------------------------------------------------------
@@ -169,19 +82,8 @@ def period_months(row: dict[str, Any]) -> int:
 def live_facts(state: dict[str, Any], records: list[dict[str, Any]], periods: list[dict[str, Any]],
                today: date) -> tuple[PersonFacts, RetirementFacts, Assessment]:
     """The rules over the rows on screen (nothing is read from or written to the database)."""
-    person = state["person"]
     case = state["case"]
-    pf = PersonFacts(
-        sex=person["sex"],
-        id_birth=date.fromisoformat(person["birth_date_id"]) if person.get("birth_date_id") else None,
-        staff_category=person.get("staff_category") or "worker",
-        female_group=person.get("female_group"),
-        archive_records=tuple(archive_record(r) for r in records),
-        periods=tuple(period(r) for r in periods),
-        archive_lost=bool(person.get("archive_lost")),
-        has_employer=person.get("employer_id") is not None,
-        insured_before_2011_07=None if person.get("insured_before_2011_07") is None else bool(person["insured_before_2011_07"]),
-    )
+    pf = build_person_facts(state["person"], records, periods)
     chosen = Month.parse(case["chosen_month"]) if case.get("chosen_month") else None
     facts = compute_facts(pf, load_parameters(), chosen_month=chosen, decided_on=Month.from_date(today))
     result = assess(pf, facts, case["kind"], Month.from_date(today), state.get("received", []), case.get("joint_items", []))
@@ -207,46 +109,22 @@ def _clean_period(r: dict[str, Any]) -> dict[str, Any]:
 # -- the screen ----------------------------------------------------------------------------------
 
 
-class PrereviewScreen(Screen[bool]):
+class PrereviewScreen(RetireScreen):
     """Pre-review one case's archive; dismisses True if something was saved or confirmed."""
 
     CSS_PATH = "prereview.tcss"
-    BINDINGS = [
-        Binding("a", "add_row", t("tui.prereview.key.add")),
-        Binding("d", "delete_row", t("tui.prereview.key.delete")),
-        Binding("s", "save", t("tui.prereview.key.save")),
-        Binding("c", "confirm", t("tui.prereview.key.confirm")),
-        Binding("escape", "leave", t("tui.prereview.key.leave")),
+    NAME_KEY = "tui.detail.prereview"
+    LEAVE_KEY = "tui.prereview.confirm_leave"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add_row", t("tui.prereview.key.add"), id="add-row"),
+        Binding("d", "delete_row", t("tui.prereview.key.delete"), id="delete-row"),
+        Binding("s", "save", t("tui.prereview.key.save"), id="save"),
+        Binding("c", "confirm", t("tui.prereview.key.confirm"), id="confirm"),
+        Binding("escape", "back", t("tui.prereview.key.leave"), id="back"),
     ]
 
-    class Loaded(Message):
-        def __init__(self, state: dict[str, Any]) -> None:
-            super().__init__()
-            self.state = state
-
-    class Saved(Message):
-        def __init__(self, facts: dict[str, Any], version: int) -> None:
-            super().__init__()
-            self.facts, self.version = facts, version
-
-    class Confirmed(Message):
-        def __init__(self, meta: dict[str, Any]) -> None:
-            super().__init__()
-            self.meta = meta
-
-    class Stale(Message):
-        def __init__(self, text: str, meta: dict[str, Any] | None) -> None:
-            super().__init__()
-            self.text, self.meta = text, meta
-
-    class Failed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    def __init__(self, ctx: AppContext, case_no: str) -> None:
-        super().__init__()
-        self.ctx = ctx
+    def __init__(self, ctx: AppContext | None, case_no: str) -> None:
+        super().__init__(ctx)
         self.case_no = case_no
         self.state: dict[str, Any] | None = None
         self.records: list[dict[str, Any]] = []
@@ -254,12 +132,12 @@ class PrereviewScreen(Screen[bool]):
         self.saved_rows: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
         self.facts_meta: dict[str, Any] | None = None
         self.changed_anything = False
-        self.busy = False
         self.current_table = "records"
         self.facts: RetirementFacts | None = None
         self.assessment: Assessment | None = None
 
     def compose(self) -> ComposeResult:
+        """The case's own title line instead of the console header, so both tables fit 80x24."""
         yield Static(t("tui.prereview.title", case_no=self.case_no), id="pre-title", markup=False)
         yield Static(t("tui.prereview.loading"), id="pre-status", markup=False)
         with Horizontal(id="pre-body"):
@@ -275,6 +153,7 @@ class PrereviewScreen(Screen[bool]):
         yield Footer()
 
     def on_mount(self) -> None:
+        super().on_mount()
         records = self.query_one("#records", DataTable)
         for key in RECORD_COLUMNS:
             records.add_column(t(f"tui.prereview.col.{key}"), key=key, width=COLUMN_CELLS[key])
@@ -289,25 +168,19 @@ class PrereviewScreen(Screen[bool]):
 
     # -- loading ------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="prereview-load", exit_on_error=False)
     def load(self) -> None:
         from console.services.prereview_edits import prereview_state
 
-        try:
-            with self.ctx.open() as (db, actor):
-                state = prereview_state(db, actor, self.case_no)
-        except RetireError as exc:
-            self.post_message(self.Failed(exc.text()))
-            return
-        except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        from console.display import clean_tree
+        self.call(lambda db, actor: prereview_state(db, actor, self.case_no), self._loaded, group="prereview-load",
+                  exclusive=True, on_error=self._load_failed)
 
-        self.post_message(self.Loaded(clean_tree(state)))  # stored text shown without control characters
+    def _load_failed(self, error: BaseException) -> bool:
+        """Nothing loaded: the status line says why (and the notification too)."""
+        if self.state is None:
+            self.query_one("#pre-status", Static).update(error_text(error))
+        return False
 
-    def on_prereview_screen_loaded(self, message: Loaded) -> None:
-        state = message.state
+    def _loaded(self, state: dict[str, Any]) -> None:
         self.state = state
         self.records = [_clean_record(r) for r in state["archive_records"]]
         self.periods = [_clean_period(r) for r in state["periods"]]
@@ -324,9 +197,11 @@ class PrereviewScreen(Screen[bool]):
 
     # -- display ------------------------------------------------------------------------------------
 
-    @property
-    def dirty(self) -> bool:
+    def has_unsaved(self) -> bool:
         return (self.records, self.periods) != self.saved_rows
+
+    def leave_result(self) -> bool:
+        return self.changed_anything
 
     def _record_cells(self, r: dict[str, Any]) -> list[Text]:
         yes, no = t("tui.prereview.yes"), t("tui.prereview.no")
@@ -355,7 +230,11 @@ class PrereviewScreen(Screen[bool]):
     def recompute(self) -> None:
         if self.state is None:
             return
-        pf, facts, result = live_facts(self.state, self.records, self.periods, self.ctx.today)
+        try:
+            pf, facts, result = live_facts(self.state, self.records, self.periods, self.ctx.today)
+        except RetireError as error:  # a stored person the rules cannot read: one line, never a traceback
+            self.notify(error_text(error), severity="error", markup=False, timeout=12)
+            return
         self.facts, self.assessment = facts, result
         self.query_one("#pre-facts", FactsPanel).show(build_fact_rows(facts, pf, result))
         self.query_one("#pre-findings", FindingsList).show(
@@ -372,10 +251,10 @@ class PrereviewScreen(Screen[bool]):
             parts.append(t("tui.prereview.confirmed_by", who=meta["confirmed_by"], when=meta["confirmed_at"][:16]))
         else:
             parts.append(t("tui.prereview.saved_by", who=meta.get("updated_by") or "—", when=(meta.get("updated_at") or "")[:16]))
-        if self.dirty:
+        if self.has_unsaved():
             parts.append(t("tui.prereview.unsaved"))
         status.update("　".join(parts))
-        status.set_class(self.dirty, "-dirty")
+        status.set_class(self.has_unsaved(), "-dirty")
 
     def _changed(self) -> None:
         self.refresh_tables()
@@ -503,102 +382,63 @@ class PrereviewScreen(Screen[bool]):
         self._save(None)
 
     def _save(self, reason: str | None) -> None:
-        self.busy = True
+        from console.services.prereview_edits import save_prereview
+
         expected = None if self.facts_meta is None else int(self.facts_meta["version"])
-        self.run_save([_clean_record(r) for r in self.records], [_clean_period(p) for p in self.periods], reason, expected)
+        records: list[Mapping[str, Any]] = [_clean_record(r) for r in self.records]
+        periods: list[Mapping[str, Any]] = [_clean_period(p) for p in self.periods]
+        today = self.ctx.today
+        self.call(lambda db, actor: save_prereview(db, actor, self.case_no, records, periods, reason, expected, today),
+                  self._saved, group="prereview-save", holds=True)
 
-    @work(thread=True, exclusive=True, group="prereview-save", exit_on_error=False)
-    def run_save(self, records: list[dict[str, Any]], periods: list[dict[str, Any]], reason: str | None, expected: int | None) -> None:
-        from console.services.prereview_edits import prereview_state, save_prereview
-
-        try:
-            with self.ctx.open() as (db, actor):
-                result, version = save_prereview(db, actor, self.case_no, records, periods, reason, expected, self.ctx.today)
-        except StaleVersion as exc:
-            try:
-                with self.ctx.open() as (db, actor):
-                    meta = prereview_state(db, actor, self.case_no)["facts"]
-            except Exception:  # noqa: BLE001 - the stale notice is still shown
-                meta = None
-            self.post_message(self.Stale(exc.text(), meta))
-            return
-        except RetireError as exc:
-            self.post_message(self.Failed(exc.text()))
-            return
-        except Exception as exc:  # noqa: BLE001 - a clerk never sees a traceback
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Saved(result.facts, version))
-
-    def on_prereview_screen_saved(self, message: Saved) -> None:
-        self.busy = False
+    def _saved(self, outcome: tuple[Any, int]) -> None:
+        result, version = outcome
         self.changed_anything = True
         self.saved_rows = (copy.deepcopy(self.records), copy.deepcopy(self.periods))
         login = self.ctx.actor.login if self.ctx.actor else self.ctx.login
-        self.facts_meta = {"version": message.version, "confirmed_at": None, "confirmed_by": None,
-                           "updated_by": login, "updated_at": t("tui.prereview.just_now"), "data": message.facts}
+        self.facts_meta = {"version": version, "confirmed_at": None, "confirmed_by": None,
+                           "updated_by": login, "updated_at": t("tui.prereview.just_now"), "data": result.facts}
         self._show_status()
-        self.notify(t("tui.prereview.saved", month=message.facts.get("retire_month") or "—"), markup=False)
+        self.notify(t("tui.prereview.saved", month=result.facts.get("retire_month") or "—"), markup=False)
 
-    def on_prereview_screen_stale(self, message: Stale) -> None:
+    def stale(self, error: StaleVersion) -> None:
         """Someone saved first: keep the edits, learn their version, and offer to overwrite."""
-        self.busy = False
-        self.facts_meta = message.meta
-        self._show_status()
-        self.notify(message.text, severity="error", timeout=12, markup=False)
+        from console.services.prereview_edits import prereview_state
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.action_save()
+        text = error_text(error)
+        self.notify(text, severity="error", timeout=12, markup=False)
 
-        self.app.push_screen(ConfirmModal(message.text + "\n" + t("tui.prereview.overwrite")), answered)
+        def offer(meta: dict[str, Any] | None) -> None:
+            self.facts_meta = meta
+            self._show_status()
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.action_save()
+
+            self.app.push_screen(ConfirmModal(text + "\n" + t("tui.prereview.overwrite")), answered)
+
+        def unread(_: BaseException) -> bool:
+            offer(self.facts_meta)  # their version unknown: the next save is refused again, naming them
+            return True
+
+        self.call(lambda db, actor: prereview_state(db, actor, self.case_no)["facts"], offer, group="prereview-save",
+                  on_error=unread, holds=True)
 
     def action_confirm(self) -> None:
         if self.state is None or self.busy:
             return
-        if self.dirty:
+        if self.has_unsaved():
             self.notify(t("tui.prereview.save_first"), severity="warning", markup=False)
             return
-        self.busy = True
-        self.run_confirm(None if self.facts_meta is None else int(self.facts_meta["version"]))
-
-    @work(thread=True, exclusive=True, group="prereview-save", exit_on_error=False)
-    def run_confirm(self, expected: int | None = None) -> None:
         from console.services.prereview_edits import confirm_prereview
 
-        try:
-            with self.ctx.open() as (db, actor):
-                _, meta = confirm_prereview(db, actor, self.case_no, expected)
-        except RetireError as exc:
-            self.post_message(self.Failed(exc.text()))
-            return
-        except Exception as exc:  # noqa: BLE001
-            self.post_message(self.Failed(error_text(exc)))
-            return
-        self.post_message(self.Confirmed(meta))
+        expected = None if self.facts_meta is None else int(self.facts_meta["version"])
+        self.call(lambda db, actor: confirm_prereview(db, actor, self.case_no, expected)[1], self._confirmed,
+                  group="prereview-save", holds=True)
 
-    def on_prereview_screen_confirmed(self, message: Confirmed) -> None:
-        self.busy = False
+    def _confirmed(self, meta: dict[str, Any]) -> None:
         self.changed_anything = True
-        self.facts_meta = {**(self.facts_meta or {}), **message.meta}
+        self.facts_meta = {**(self.facts_meta or {}), **meta}
         self._show_status()
         self.notify(t("tui.prereview.confirmed"), markup=False)
-
-    def on_prereview_screen_failed(self, message: Failed) -> None:
-        self.busy = False
-        self.notify(message.text, severity="error", timeout=12, markup=False)
-        if self.state is None:
-            self.query_one("#pre-status", Static).update(message.text)
-
-    def action_leave(self) -> None:
-        if self.busy:
-            return
-        if not self.dirty:
-            self.dismiss(self.changed_anything)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(self.changed_anything)
-
-        self.app.push_screen(ConfirmModal(t("tui.prereview.confirm_leave")), answered)

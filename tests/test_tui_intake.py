@@ -4,18 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Static
 
 from console.i18n import set_lang, t
-from console.rules.idcard import make_id
+from db.connection import open_database
 from screens.intake import IntakeScreen
 from screens.widgets.confirm import ConfirmModal
 from screens.widgets.notice_preview import ListConfirmModal, NoticePreview
-from tests.tui_forms_app import KNOWN_ID, NEW_WOMAN_ID, TODAY, FormsApp, build_demo_db, context
-
-from datetime import date
-
-from db.connection import open_database
+from tests.tui_forms_app import KNOWN_ID, NEW_WOMAN_ID, FormsApp, build_demo_db, context
 
 
 @pytest.fixture(autouse=True)
@@ -203,3 +199,34 @@ def test_snapshot_intake_known_person(snap_compare, tmp_path: Path, size: tuple[
 
 def test_snapshot_intake_empty(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(_snap_app(tmp_path), terminal_size=(80, 24))
+
+
+async def test_console_opens_intake_and_knows_its_unsaved_input(demo) -> None:
+    """Ctrl+N in the console opens the form on the console's own session; quitting with typed input asks first."""
+    from screens.app import RetireApp
+    from screens.queue import QueueScreen
+
+    path, _ = demo
+    app = RetireApp(context(path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+n")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen) and screen.ctx is app.ctx
+        assert app.unsaved_screens() == []
+        await pilot.press("tab", *"李四")
+        assert app.unsaved_screens() == [t("tui.app.intake")]
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        assert app.screen.question == t("tui.app.quit_unsaved", screens=t("tui.app.intake"))
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        assert app.is_running

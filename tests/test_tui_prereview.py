@@ -12,7 +12,8 @@ from console.services.identity import resolve_actor
 from db import facts as facts_db
 from db.case_numbers import case_id_by_no
 from db.connection import open_database
-from screens.prereview import CellEditModal, PrereviewScreen
+from screens.prereview import PrereviewScreen
+from screens.widgets.cell_edit import CellEditModal
 from screens.widgets.confirm import ConfirmModal
 from screens.widgets.facts_panel import ExplainModal, FactsPanel
 from tests.tui_forms_app import TODAY, FormsApp, build_demo_db, context
@@ -74,12 +75,12 @@ async def test_edit_period_shows_shortfall_then_save_matches(demo) -> None:
         screen = app.screen
         assert isinstance(screen, PrereviewScreen)
         assert "174/180" in fact_value(app, "total")
-        assert screen.dirty
+        assert screen.has_unsaved()
         shown = str(screen.query_one("#pre-findings", Static).render())
         assert t("rules.elig.short_contribution", have=174, need=180, short=6) in shown
         await pilot.press("s")
         await settle(app, pilot)
-        assert not screen.dirty
+        assert not screen.has_unsaved()
         live = screen.facts.as_dict()
         await pilot.press("escape")
         await pilot.pause()
@@ -107,7 +108,7 @@ async def test_bad_month_is_refused_in_the_editor(demo) -> None:
         assert isinstance(app.screen, CellEditModal)
         await pilot.press("escape")
         await pilot.pause()
-        assert isinstance(app.screen, PrereviewScreen) and not app.screen.dirty
+        assert isinstance(app.screen, PrereviewScreen) and not app.screen.has_unsaved()
 
 
 async def test_add_toggle_delete_rows(demo) -> None:
@@ -131,7 +132,7 @@ async def test_add_toggle_delete_rows(demo) -> None:
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("y")
         await pilot.pause()
-        assert len(screen.records) == 2 and not screen.dirty
+        assert len(screen.records) == 2 and not screen.has_unsaved()
 
 
 async def test_fact_explains_itself(demo) -> None:
@@ -198,11 +199,11 @@ async def test_stale_save_keeps_edits_and_names_who(demo) -> None:
         await pilot.press("n")
         await pilot.pause()
         screen = app.screen
-        assert isinstance(screen, PrereviewScreen) and screen.dirty
+        assert isinstance(screen, PrereviewScreen) and screen.has_unsaved()
         assert screen.periods[2]["from_month"] == "2023-01"
         await pilot.press("s")  # now knowing rev1's version, the save goes through
         await settle(app, pilot)
-        assert not screen.dirty
+        assert not screen.has_unsaved()
     assert stored(path, case_no)["data"]["total_months"] == 174
 
 
@@ -246,3 +247,23 @@ def test_snapshot_prereview(snap_compare, tmp_path: Path, size: tuple[int, int])
 
 def test_snapshot_prereview_short(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(_snap_app(tmp_path), terminal_size=(80, 24), run_before=_shortened)
+
+
+async def test_a_case_that_cannot_be_loaded_says_why(demo) -> None:
+    """The load runs through the screen base: the refusal is one line in the status and a notification, nothing else."""
+    path, _ = demo
+    app = make_app(path, "GY-2099-999999")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PrereviewScreen) and screen.state is None
+        status = str(screen.query_one("#pre-status", Static).render())
+        assert "GY-2099-999999" in status
+        errors = [str(n.message) for n in app._notifications if n.severity == "error"]
+        assert errors == [status]
+        await pilot.press("s", "c", "a")  # nothing to save, confirm or add to
+        await pilot.pause()
+        assert isinstance(app.screen, PrereviewScreen) and not screen.has_unsaved()
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [False]

@@ -166,7 +166,7 @@ async def test_whole_case_by_keyboard(hall: Path) -> None:
             ("school_record", "1975-09-01", "1966-06-15"), ("recruitment_form", "1985-01-10", "1966-06-15")]
         await pilot.press("s")
         await settle(app, pilot)
-        assert not pre.dirty
+        assert not pre.has_unsaved()
         await pilot.press("c")
         await settle(app, pilot)
         assert pre.facts_meta and pre.facts_meta.get("confirmed_at")

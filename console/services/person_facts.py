@@ -1,8 +1,15 @@
-"""Reading a person from the store into the rules engine's plain data."""
+"""Reading a person into the rules engine's plain data: one builder for the store, the screens and the demo.
+
+``build_person_facts`` is pure (plain rows in, ``PersonFacts`` out), so the
+stored facts (``person_facts(db, person)``), the intake and pre-review
+screens' live panels (rows on screen) and the demo generator all read a
+person the same way; a field added to ``PersonFacts`` is added here once.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlite_utils
@@ -15,12 +22,18 @@ from console.rules.retirement_facts import PersonFacts
 from console.text_policy import for_display
 from db import persons as persons_db
 
+Row = Mapping[str, Any]
+
 
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def archive_record(row: dict[str, Any]) -> ArchiveRecord:
+def _decimal(text: Any) -> Decimal | None:
+    return Decimal(str(text)) if text not in (None, "") else None
+
+
+def archive_record(row: Row) -> ArchiveRecord:
     return ArchiveRecord(
         doc_kind=row["doc_kind"],
         doc_date=_date(row.get("doc_date")),
@@ -30,40 +43,39 @@ def archive_record(row: dict[str, Any]) -> ArchiveRecord:
     )
 
 
-def period(row: dict[str, Any]) -> Period:
+def period(row: Row) -> Period:
     return Period(Month.parse(row["from_month"]), Month.parse(row["to_month"]), row["kind"], row.get("place") or "")
 
 
-def person_facts(db: sqlite_utils.Database, person: dict[str, Any]) -> PersonFacts:
-    """Everything the rules need of one stored person.
+def build_person_facts(person: Row, archive_rows: Iterable[Row], period_rows: Iterable[Row]) -> PersonFacts:
+    """Everything the rules need of one person, from a ``persons`` row and its archive and period rows.
 
-    A stored row the rules cannot read (a date in Arabic-Indic digits put in
-    by SQL before the text policy) is refused with one line naming the person
-    and pointing at ``retire doctor``, never a traceback.
+    The rows may come from the store or from a screen (unsaved edits); the
+    keys are the table's column names.  A value the rules cannot read (a
+    date in Arabic-Indic digits put in by SQL before the text policy) is
+    refused with one line naming the person and pointing at ``retire doctor``,
+    never a traceback.
     """
     try:
-        return _person_facts(db, person)
-    except (ValueError, BadMonth) as exc:
+        return PersonFacts(
+            sex=person["sex"],
+            id_birth=_date(person.get("birth_date_id")),
+            staff_category=person.get("staff_category") or "worker",
+            female_group=person.get("female_group"),
+            archive_records=tuple(archive_record(r) for r in archive_rows),
+            periods=tuple(period(r) for r in period_rows),
+            archive_lost=bool(person.get("archive_lost")),
+            has_employer=person.get("employer_id") is not None,
+            insured_before_2011_07=None if person.get("insured_before_2011_07") is None else bool(person["insured_before_2011_07"]),
+            average_index=_decimal(person.get("average_index")),
+            account_balance=_decimal(person.get("account_balance")),
+        )
+    except (ValueError, BadMonth, InvalidOperation) as exc:
         raise BadInput("data_checks.unreadable_person", id=person.get("id"), id_number=for_display(person.get("id_number")),
                        reason=for_display(str(exc))) from None
 
 
-def _person_facts(db: sqlite_utils.Database, person: dict[str, Any]) -> PersonFacts:
+def person_facts(db: sqlite_utils.Database, person: Row) -> PersonFacts:
+    """Everything the rules need of one stored person (its archive and periods read from the store)."""
     pid = int(person["id"])
-    return PersonFacts(
-        sex=person["sex"],
-        id_birth=_date(person.get("birth_date_id")),
-        staff_category=person.get("staff_category") or "worker",
-        female_group=person.get("female_group"),
-        archive_records=tuple(archive_record(r) for r in persons_db.archive_records(db, pid)),
-        periods=tuple(period(r) for r in persons_db.periods(db, pid)),
-        archive_lost=bool(person.get("archive_lost")),
-        has_employer=person.get("employer_id") is not None,
-        insured_before_2011_07=None if person.get("insured_before_2011_07") is None else bool(person["insured_before_2011_07"]),
-        average_index=_decimal(person.get("average_index")),
-        account_balance=_decimal(person.get("account_balance")),
-    )
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return Decimal(text) if text not in (None, "") else None
+    return build_person_facts(person, persons_db.archive_records(db, pid), persons_db.periods(db, pid))

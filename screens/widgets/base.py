@@ -3,15 +3,20 @@
 A service call runs in a thread worker with its own connection
 (``ctx.open()``); its result comes back to the UI thread as a message, so
 widgets are only ever touched on the UI thread.  A ``RetireError`` becomes a
-readable notification; anything else becomes one line too, never a traceback.
+readable notification; anything else becomes one line too, never a traceback
+(a bug's traceback goes to the log).  A save refused because someone else
+saved first (``StaleVersion``) is handled in one place, ``stale()``: it names
+who and when, keeps what was typed, and offers to reload.  Unsaved input is
+reported by one method, ``has_unsaved()``, which Escape and quitting ask.
 """
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header
@@ -30,19 +35,21 @@ log = logging.getLogger(__name__)
 class ServiceDone(Message):
     """A service call finished; ``callback(value)`` runs on the UI thread."""
 
-    def __init__(self, callback: Callable[[Any], None], value: Any) -> None:
+    def __init__(self, callback: Callable[[Any], None], value: Any, holds: bool = False) -> None:
         super().__init__()
         self.callback = callback
         self.value = value
+        self.holds = holds
 
 
 class ServiceFailed(Message):
     """A service call raised; ``on_error`` (if any) decides, else a notification."""
 
-    def __init__(self, error: BaseException, on_error: Callable[[BaseException], bool] | None) -> None:
+    def __init__(self, error: BaseException, on_error: Callable[[BaseException], bool] | None, holds: bool = False) -> None:
         super().__init__()
         self.error = error
         self.on_error = on_error
+        self.holds = holds
 
 
 def error_text(error: BaseException) -> str:
@@ -60,9 +67,18 @@ def error_text(error: BaseException) -> str:
 class RetireScreen(Screen[Any]):
     """Base of the console screens: ``call`` runs a service off the UI thread."""
 
-    BINDINGS = [Binding("escape", "back", t("tui.app.back"), id="back")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", t("tui.app.back"), id="back")]
     NAME_KEY = ""
     """Catalogue key of the screen's name, shown in the header."""
+    LEAVE_KEY = "tui.app.leave_unsaved"
+    """Catalogue key of the question Escape asks while ``has_unsaved()``."""
+
+    def __init__(self, ctx: AppContext | None = None, **kwargs: Any) -> None:
+        """``ctx`` is for a screen shown outside the console's App (a form on its own); else the App's is used."""
+        super().__init__(**kwargs)
+        self._ctx = ctx
+        self.busy = False
+        """True while a ``call(..., holds=True)`` runs: Escape and the screen's writes wait for it."""
 
     @property
     def screen_name(self) -> str:
@@ -83,11 +99,17 @@ class RetireScreen(Screen[Any]):
 
     @property
     def ctx(self) -> AppContext:
+        if self._ctx is not None:
+            return self._ctx
         return self.app.ctx  # type: ignore[attr-defined,no-any-return]
 
     def has_unsaved(self) -> bool:
         """True while the user has typed something not yet saved."""
         return False
+
+    def leave_result(self) -> Any:
+        """What the screen is dismissed with when the user leaves it (Escape)."""
+        return None
 
     def call(
         self,
@@ -97,13 +119,22 @@ class RetireScreen(Screen[Any]):
         group: str = "service",
         exclusive: bool = False,
         on_error: Callable[[BaseException], bool] | None = None,
+        holds: bool = False,
     ) -> None:
         """Run ``fn(db, actor)`` in a thread worker; ``done(result)`` runs on the UI thread.
 
         ``exclusive=True`` is for reads: a newer read in the same group replaces
         the older one, whose result is dropped.  Writes keep the default, so
-        every save reports back.
+        every save reports back.  ``holds=True`` (for writes, never with
+        ``exclusive``: a replaced call would not report back) sets ``busy``
+        until the call reports back, success or failure, so a second save or
+        Escape cannot race the first.  ``on_error(error)`` sees a failure
+        first; it returns True when it has dealt with it.
         """
+        if holds and exclusive:
+            raise ValueError("a call that holds the screen must not be replaceable")
+        if holds:
+            self.busy = True
 
         def job() -> None:
             worker = get_current_worker()
@@ -121,15 +152,17 @@ class RetireScreen(Screen[Any]):
                     else:
                         error = mapped  # the sentence names this hall's file and its lock holder
                 if not worker.is_cancelled:
-                    self.post_message(ServiceFailed(error, on_error))
+                    self.post_message(ServiceFailed(error, on_error, holds))
                 return
             if not worker.is_cancelled:
-                self.post_message(ServiceDone(done, value))
+                self.post_message(ServiceDone(done, value, holds))
 
         self.run_worker(job, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
     def on_service_done(self, message: ServiceDone) -> None:
         message.stop()
+        if message.holds:
+            self.busy = False
         try:
             message.callback(message.value)
         except RetireError as error:
@@ -137,22 +170,45 @@ class RetireScreen(Screen[Any]):
 
     def on_service_failed(self, message: ServiceFailed) -> None:
         message.stop()
+        if message.holds:
+            self.busy = False
         if message.on_error is not None and message.on_error(message.error):
             return
-        severity = "warning" if isinstance(message.error, StaleVersion) else "error"
-        self.notify(error_text(message.error), severity=severity, markup=False, timeout=8)
+        if isinstance(message.error, StaleVersion):
+            self.stale(message.error)
+            return
+        self.notify(error_text(message.error), severity="error", markup=False, timeout=8)
+
+    def stale(self, error: StaleVersion) -> None:
+        """Someone saved first: say who and when, keep the input, and offer to reload (``action_refresh``).
+
+        A screen whose answer to a stale save is not a reload (the pre-review
+        offers to overwrite) overrides this one method.
+        """
+        text = error_text(error)
+        self.notify(text, severity="warning", markup=False, timeout=10)
+        refresh = getattr(self, "action_refresh", None)
+        if refresh is None:
+            return
+        from screens.widgets.confirm import ConfirmModal
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                refresh()
+
+        self.app.push_screen(ConfirmModal(text + "\n" + t("tui.screen.stale_reload")), answer)
 
     def action_back(self) -> None:
         """Leave this screen, asking first if something typed would be lost."""
-        if len(self.app.screen_stack) <= 2:
+        if self.busy or len(self.app.screen_stack) <= 1 or self.app.screen is not self:
             return
         if self.has_unsaved():
             from screens.widgets.confirm import ConfirmModal
 
             def answer(yes: bool | None) -> None:
                 if yes:
-                    self.dismiss(None)
+                    self.dismiss(self.leave_result())
 
-            self.app.push_screen(ConfirmModal(t("tui.app.leave_unsaved")), answer)
+            self.app.push_screen(ConfirmModal(t(self.LEAVE_KEY)), answer)
             return
-        self.dismiss(None)
+        self.dismiss(self.leave_result())
