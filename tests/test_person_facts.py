@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from console.errors import BadInput
 from console.i18n import set_lang, t
-from console.services import intake, lookup
+from console.services import intake, person_records, prereview_edits
 from console.services.identity import Actor
 from console.services.person_facts import build_person_facts, person_facts
 from console.settings import load_parameters
@@ -86,7 +86,7 @@ def test_live_prereview_facts_agree_with_the_stored_ones(db: sqlite_utils.Databa
     clerk, case_no = figures_case
     stored = record_prereview(db, clerk, case_no).facts
     assert stored["pension"]["total"] == ESTIMATE
-    state = lookup.prereview_state(db, clerk, case_no)
+    state = prereview_edits.prereview_state(db, clerk, case_no)
     pf, facts, result = live_facts(state, state["archive_records"], state["periods"], TODAY)
     assert (pf.average_index, pf.account_balance) == (Decimal("1.0"), Decimal("100000.00"))
     assert facts.as_dict() == stored
@@ -98,7 +98,7 @@ def test_live_prereview_facts_agree_with_the_stored_ones(db: sqlite_utils.Databa
 
 def test_live_intake_facts_carry_the_imported_figures(db: sqlite_utils.Database, figures_case: tuple[Actor, str]) -> None:
     clerk, case_no = figures_case
-    known = lookup.person_by_id_number(db, clerk, id_number())
+    known = person_records.person_by_id_number(db, clerk, id_number())
     assert known is not None
     live = live_assessment(FormData(id_number=id_number(), name="张三"), known, TODAY)
     assert live.facts is not None and live.facts.pension is not None
