@@ -54,8 +54,7 @@ def demo_command(
         data["today"] = summary.today.isoformat() if summary.today else None
         print_json(data)
         return
-    order = ("draft", "awaiting_correction", "accepted", "in_progress", "completed", "delivered", "refused", "withdrawn")
-    rows = [[t(CASE_STATUS.key(s)), s, summary.by_status[s]] for s in order if summary.by_status.get(s)]
+    rows = [[t(CASE_STATUS.key(s)), s, summary.by_status[s]] for s in CASE_STATUS.codes if summary.by_status.get(s)]
     rows.append([t("demo.total"), "", sum(summary.by_status.values())])
     print_table(rows, [t("demo.col_status"), t("demo.col_code"), t("demo.col_cases")])
     typer.echo("")

@@ -2,9 +2,11 @@
 
 Rows go in with ``executemany`` in batches, inside the caller's transaction,
 with the same columns the per-row queries write, parents before children so
-that foreign keys stay checked as each row goes in.  Audit rows are chained
-exactly as ``db.audit.append`` chains them (same key, same canonical text,
-contiguous ids), so ``db.audit.check_chain`` holds afterwards.
+that foreign keys stay checked as each row goes in.  The rows come already
+computed (the demo's replay of its stories); nothing here decides what a
+step of the workflow does.  Audit rows are linked by ``db.audit.ChainCursor``,
+the same linker ``db.audit.append`` uses, so ``db.audit.check_chain`` holds
+afterwards.
 
 Counters (case numbers, notice numbers) are read and written here so that a
 bulk load takes its numbers from the same series as ``db.case_numbers`` and
@@ -12,7 +14,6 @@ bulk load takes its numbers from the same series as ``db.case_numbers`` and
 """
 from __future__ import annotations
 
-import json
 import queue
 import sqlite3
 import threading
@@ -150,7 +151,7 @@ def rollback_journal(db: sqlite_utils.Database) -> Iterator[bool]:
         raise RuntimeError("rollback_journal must be entered outside a transaction")
     try:
         mode = db.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
-    except Exception:  # sqlite3.OperationalError: locked by another connection
+    except sqlite3.OperationalError:  # locked by another connection
         mode = "wal"
     switched = str(mode).lower() == "delete"
     try:
@@ -238,35 +239,23 @@ def set_notice_counter(db: sqlite_utils.Database, kind: str, year: int, last: in
     )
 
 
-_DETAIL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-
-
 class AuditWriter:
-    """Appends audit rows in batches, chained like ``db.audit.append`` (same key, same canonical text).
+    """Appends audit rows in batches, each linked by ``db.audit.ChainCursor`` (the chain's one linker).
 
-    ``add`` returns the id the row will have.  Ids are assigned here, from
-    MAX(id)+1 read in the caller's BEGIN IMMEDIATE transaction (the table is
+    ``add`` returns the id the row will have.  The cursor takes MAX(id)+1
+    and the key in the caller's BEGIN IMMEDIATE transaction (the table is
     AUTOINCREMENT; explicit ids above the current maximum keep its sequence
-    right), so nothing else may write audit rows until ``flush``.  The key
-    and the chain's position come from ``db.audit.writer_position``: a
-    writer without the key refuses before writing anything.
+    right), so nothing else may write audit rows until ``flush``; a writer
+    without the key refuses before writing anything.
     """
-
-    _SQL = (
-        "INSERT INTO audit (id, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )
 
     def __init__(self, db: sqlite_utils.Database, batch: int = 20_000, submit: Callable[[str, list[Sequence[Any]]], None] | None = None) -> None:
         if not db.conn.in_transaction:
             raise RuntimeError("AuditWriter must run inside db.connection.transaction()")
-        self.db = db
         self.submit = submit or db.conn.executemany
         self.batch = batch
-        key, next_id, self.prev = audit_chain.writer_position(db)
-        self.last_id = next_id - 1
-        self._mac = audit_chain.mac_function(key.secret)
-        self.rows: list[tuple[Any, ...]] = []
+        self.cursor = audit_chain.ChainCursor(db)
+        self.rows: list[Sequence[Any]] = []
         self.count = 0
 
     def add(
@@ -281,23 +270,16 @@ class AuditWriter:
         entity_id: str | int | None = None,
         detail: Any = None,
     ) -> int:
-        eid = None if entity_id is None else str(entity_id)
-        text = None if detail is None else _DETAIL.encode(detail)
-        case_id = None if case_id is None else int(case_id)
-        task_id = None if task_id is None else int(task_id)
-        row_id = self.last_id + 1
-        digest = self._mac(self.prev + audit_chain.canonical_text(at, actor, action, case_id, task_id, entity, eid, text, row_id))
-        self.last_id = row_id
-        self.rows.append((row_id, at, actor, action, case_id, task_id, entity, eid, text, self.prev, digest))
-        self.prev = digest
+        row = self.cursor.link(at, actor, action, case_id=case_id, task_id=task_id, entity=entity, entity_id=entity_id, detail=detail)
+        self.rows.append(row)
         self.count += 1
         if len(self.rows) >= self.batch:
             self.flush()
-        return row_id
+        return int(row[0])
 
     def flush(self) -> None:
         if self.rows:
-            self.submit(self._SQL, self.rows)
+            self.submit(audit_chain.INSERT_SQL, self.rows)
             self.rows = []
 
 

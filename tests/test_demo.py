@@ -496,16 +496,16 @@ def test_demo_on_the_default_path_makes_its_directory(tmp_path: Path, cli_app: A
 def test_a_file_that_appears_while_the_demo_builds_is_never_overwritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two demos (or a demo and an init) racing for one new name: the later one gives up, nothing is replaced."""
     from console.errors import Refused
-    from fixtures import demo
+    from fixtures.demo import hall_files
 
     target = tmp_path / "race.db"
-    real_publish = demo._publish
+    real_publish = hall_files.publish
 
     def someone_else_first(work: Path, final: Path) -> None:
         final.write_bytes(b"somebody's hall")
         real_publish(work, final)
 
-    monkeypatch.setattr(demo, "_publish", someone_else_first)
+    monkeypatch.setattr(hall_files, "publish", someone_else_first)
     with pytest.raises(Refused) as err:
         populate(target, cases=2, seed=1, login="me", today=TODAY)
     assert err.value.key == "demo.appeared"
