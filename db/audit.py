@@ -67,7 +67,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypedDict, Unpack
 
 import sqlite_utils
 
@@ -423,22 +423,23 @@ def ensure_keyed(db: sqlite_utils.Database, *, create_hall_key: bool = True) -> 
         return _start_keyed(db, create_hall_key=create_hall_key)
 
 
+class Subject(TypedDict, total=False):
+    """What an audit row is about, every part optional: the keywords of ``append``,
+    ``ChainCursor.link`` and ``db.bulk.AuditWriter.add``, kept once."""
+
+    case_id: int | None
+    task_id: int | None
+    entity: str | None
+    entity_id: str | int | None
+    detail: Any
+
+
 _COLUMNS = "id, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash"
 _NAMES = [c.strip() for c in _COLUMNS.split(",")]
 INSERT_SQL = f"INSERT INTO audit ({_COLUMNS}) VALUES ({', '.join('?' for _ in _NAMES)})"
 
 
-def append(
-    db: sqlite_utils.Database,
-    actor: str,
-    action: str,
-    *,
-    case_id: int | None = None,
-    task_id: int | None = None,
-    entity: str | None = None,
-    entity_id: str | int | None = None,
-    detail: Any = None,
-) -> int:
+def append(db: sqlite_utils.Database, actor: str, action: str, **subject: Unpack[Subject]) -> int:
     """Write one audit row in the open transaction; returns its id.
 
     Pass ``case_id`` for every change that belongs to a case, task changes
@@ -447,8 +448,7 @@ def append(
     if not db.conn.in_transaction:
         raise RuntimeError("audit.append must run inside db.connection.transaction()")
     # the REAL write time, never db.clock.simulated() (demo): keep it so
-    row = ChainCursor(db).link(wall_now_iso(), actor, action, case_id=case_id, task_id=task_id, entity=entity,
-                               entity_id=entity_id, detail=detail)
+    row = ChainCursor(db).link(wall_now_iso(), actor, action, **subject)
     db.execute(INSERT_SQL, row)
     return int(row[0])
 
@@ -472,19 +472,16 @@ class ChainCursor:
         at: str,
         actor: str,
         action: str,
-        *,
-        case_id: int | None = None,
-        task_id: int | None = None,
-        entity: str | None = None,
-        entity_id: str | int | None = None,
-        detail: Any = None,
+        **subject: Unpack[Subject],
     ) -> tuple[Any, ...]:
         """The next row, in ``INSERT_SQL`` order (its id first), chained to the previous one."""
         row_id = self.next_id
+        case_id, task_id, entity_id = subject.get("case_id"), subject.get("task_id"), subject.get("entity_id")
         case_id = None if case_id is None else int(case_id)
         task_id = None if task_id is None else int(task_id)
+        entity = subject.get("entity")
         eid = None if entity_id is None else str(entity_id)
-        text = _detail_text(detail)
+        text = _detail_text(subject.get("detail"))
         digest = self._mac(self.prev + canonical_text(at, actor, action, case_id, task_id, entity, eid, text, row_id))
         row = (row_id, at, actor, action, case_id, task_id, entity, eid, text, self.prev, digest)
         self.next_id, self.prev = row_id + 1, digest

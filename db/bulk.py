@@ -19,7 +19,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, Unpack
 
 import sqlite_utils
 
@@ -57,8 +57,9 @@ ID_TABLES = ("persons", "cases", "tasks", "notices", "deliveries")
 BATCH = 5_000
 
 
-def _insert_sql(table: str) -> str:
-    columns = TABLE_COLUMNS[table]
+def insert_sql(table: str, columns: Sequence[str] | None = None) -> str:
+    """The INSERT of ``columns`` (default: ``TABLE_COLUMNS[table]``) into ``table``, one ``?`` per column."""
+    columns = TABLE_COLUMNS[table] if columns is None else columns
     return f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
 
 
@@ -66,7 +67,7 @@ def insert_rows(db: sqlite_utils.Database, table: str, rows: Iterable[Sequence[A
     """executemany ``rows`` (tuples in TABLE_COLUMNS order) into ``table``; returns the count."""
     if not db.conn.in_transaction:
         raise RuntimeError("bulk inserts must run inside db.connection.transaction()")
-    cursor = db.conn.executemany(_insert_sql(table), rows)
+    cursor = db.conn.executemany(insert_sql(table), rows)
     return cursor.rowcount
 
 
@@ -211,32 +212,37 @@ def ensure_employers(db: sqlite_utils.Database, employers: Iterable[tuple[str, s
     return out
 
 
+def _counter(db: sqlite_utils.Database, table: str, series: str, name: str, year: int) -> int:
+    row = db.execute(f"SELECT last FROM {table} WHERE {series} = ? AND year = ?", [name, year]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _raise_counter(db: sqlite_utils.Database, table: str, series: str, name: str, year: int, last: int) -> None:
+    db.execute(
+        f"INSERT INTO {table} ({series}, year, last) VALUES (?, ?, ?)"
+        f" ON CONFLICT ({series}, year) DO UPDATE SET last = MAX(last, excluded.last)",
+        [name, year, last],
+    )
+
+
 def case_counter(db: sqlite_utils.Database, prefix: str, year: int) -> int:
     """The last case number handed out in ``prefix``/``year`` (0 if none)."""
-    row = db.execute("SELECT last FROM case_counters WHERE prefix = ? AND year = ?", [prefix, year]).fetchone()
-    return int(row[0]) if row else 0
+    return _counter(db, "case_counters", "prefix", prefix, year)
 
 
 def set_case_counter(db: sqlite_utils.Database, prefix: str, year: int, last: int) -> None:
-    """Record that numbers up to ``last`` are taken (never moves the counter back)."""
-    db.execute(
-        "INSERT INTO case_counters (prefix, year, last) VALUES (?, ?, ?)"
-        " ON CONFLICT (prefix, year) DO UPDATE SET last = MAX(last, excluded.last)",
-        [prefix, year, last],
-    )
+    """Record that case numbers up to ``last`` are taken (never moves the counter back)."""
+    _raise_counter(db, "case_counters", "prefix", prefix, year, last)
 
 
 def notice_counter(db: sqlite_utils.Database, kind: str, year: int) -> int:
-    row = db.execute("SELECT last FROM notice_counters WHERE kind = ? AND year = ?", [kind, year]).fetchone()
-    return int(row[0]) if row else 0
+    """The last sequence number of ``kind`` notices in ``year`` (0 if none)."""
+    return _counter(db, "notice_counters", "kind", kind, year)
 
 
 def set_notice_counter(db: sqlite_utils.Database, kind: str, year: int, last: int) -> None:
-    db.execute(
-        "INSERT INTO notice_counters (kind, year, last) VALUES (?, ?, ?)"
-        " ON CONFLICT (kind, year) DO UPDATE SET last = MAX(last, excluded.last)",
-        [kind, year, last],
-    )
+    """Record that notice numbers up to ``last`` are taken (never moves the counter back)."""
+    _raise_counter(db, "notice_counters", "kind", kind, year, last)
 
 
 class AuditWriter:
@@ -263,14 +269,10 @@ class AuditWriter:
         at: str,
         actor: str,
         action: str,
-        *,
-        case_id: int | None = None,
-        task_id: int | None = None,
-        entity: str | None = None,
-        entity_id: str | int | None = None,
-        detail: Any = None,
+        **subject: Unpack[audit_chain.Subject],
     ) -> int:
-        row = self.cursor.link(at, actor, action, case_id=case_id, task_id=task_id, entity=entity, entity_id=entity_id, detail=detail)
+        """Link one row into the chain and queue it; returns its id."""
+        row = self.cursor.link(at, actor, action, **subject)
         self.rows.append(row)
         self.count += 1
         if len(self.rows) >= self.batch:
@@ -312,7 +314,7 @@ class Writer:
     def flush(self) -> None:
         for table, buf in self.buffers.items():
             if buf:
-                self.submit(_insert_sql(table), buf)
+                self.submit(insert_sql(table), buf)
                 self.counts[table] += len(buf)
                 self.buffers[table] = []
         self.pending = 0
