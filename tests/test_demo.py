@@ -170,6 +170,35 @@ def test_login_holds_every_role(county: tuple[Path, Any]) -> None:
     assert _rows(path, "SELECT name FROM staff WHERE login = 'wangfang'") == [("王芳",)]
 
 
+def test_every_role_department_and_task_of_the_vocabulary_is_in_the_demo(county: tuple[Path, Any]) -> None:
+    """A role, department or task added to the vocabulary or the task plan shows up in a demo hall (or fails here)."""
+    from console.rules.task_plan import TASK_PLAN
+    from console.vocabulary import DEPARTMENT, ROLE
+
+    path, _ = county
+    assert set(ROLES_ALL) == set(ROLE.codes)
+    staffed = {r[0] for r in _rows(path, "SELECT DISTINCT role FROM staff_roles JOIN staff ON staff.id = staff_id WHERE login != 'newcomer'")}
+    assert set(DEPARTMENT.codes) - {"hrss"} <= staffed and {"clerk", "hrss_reviewer"} <= staffed
+    items = {spec.item for spec in TASK_PLAN}
+    assert items <= set(names.TASK_RESULTS) and items <= set(names.RETURN_REASONS)
+    assert {r[0] for r in _rows(path, "SELECT DISTINCT item FROM tasks")} == items
+    assert {r[0] for r in _rows(path, "SELECT DISTINCT department FROM tasks")} == set(DEPARTMENT.codes)
+
+
+def test_demo_tasks_open_as_the_task_plan_says(county: tuple[Path, Any]) -> None:
+    """Tasks after the approval wait until it is done, then open with a due date; the others open at acceptance."""
+    from console.rules.task_plan import APPROVAL, SPECS
+
+    path, _ = county
+    rows = _rows(path, "SELECT t.case_id, t.item, t.status, t.due_date, t.opened_at FROM tasks t")
+    approval = {case: status for case, item, status, _, _ in rows if item == APPROVAL}
+    for case, item, status, due, opened in rows:
+        if SPECS[item].after == APPROVAL and approval[case] != "done":
+            assert status == "waiting" and due is None and opened is None, (case, item)
+        else:
+            assert status != "waiting" and due is not None and opened is not None, (case, item)
+
+
 def test_case_show_json_of_a_delivered_case(county: tuple[Path, Any], cli_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     path, _ = county
     monkeypatch.setenv("RETIRE_LOGIN", "newcomer")
