@@ -6,7 +6,8 @@ writes.  The triggers of schema v3 still fire (their cost is part of a load).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import sqlite_utils
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence, Unpack
+from typing import Any, Unpack
 
 import sqlite_utils
 
@@ -111,7 +112,7 @@ class BackgroundWrites:
             if self.error is None:
                 try:
                     self.conn.executemany(item[0], item[1])
-                except BaseException as exc:  # handed to the submitting thread
+                except BaseException as exc:  # noqa: BLE001 - handed to the submitting thread, which re-raises it
                     self.error = exc
 
     def submit(self, sql: str, rows: list[Sequence[Any]]) -> None:
