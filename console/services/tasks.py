@@ -12,7 +12,7 @@ import sqlite_utils
 
 from console.errors import NotFound, PermissionDenied, Refused
 from console.i18n import t
-from console.rules.task_plan import SPECS, opening_status, opens_when_done, tasks_for
+from console.rules.task_plan import SPECS, case_completed, opening_status, opens_when_done, tasks_for
 from console.services import door
 from console.services.clocks import calendar_for, due_date
 from console.services.identity import Actor, require_role
@@ -158,8 +158,7 @@ def complete(
         _take_over(db, actor, task, previous, "done")
         audit.append(db, actor.audit_name, "task.done", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"result": result})
         _open_followers(db, actor, task["case_id"], task["item"], today)
-        remaining = [x for x in tasks_db.for_case(db, task["case_id"]) if x["status"] != "done"]
-        if not remaining:
+        if case_completed(x["status"] for x in tasks_db.for_case(db, task["case_id"])):
             case = cases_db.get(db, task["case_id"])
             assert case is not None
             update_versioned(db, "cases", case["id"], case["version"], {"status": "completed", "completed_at": now_iso()}, actor.login)
