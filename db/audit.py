@@ -67,7 +67,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypedDict, Unpack
 
 from console.errors import EnvironmentFailure, Refused
 from db import audit_key
@@ -100,11 +100,17 @@ _WRITER_CACHE = "_retire_audit_writer_cache"
 
 # -- the pure part: canonical text and values ---------------------------------
 
+_DETAIL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _detail_text(detail: Any) -> str | None:
-    """Canonical JSON of the detail, as stored (sorted keys, no spaces, UTF-8)."""
+    """Canonical JSON of the detail, as stored (sorted keys, no spaces, UTF-8).
+
+    One encoder built once: a bulk load links ~15 rows a case through here.
+    """
     if detail is None:
         return None
-    return json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return _DETAIL_JSON.encode(detail)
 
 
 def _s(value: Any) -> str:
@@ -400,17 +406,6 @@ def _position(db: sqlite_utils.Database) -> tuple[ChainState, AuditKey, Callable
     return state, key, mac, last_id + 1, str(last_hash) if last_id else state.legacy_head_hash
 
 
-def writer_position(db: sqlite_utils.Database) -> tuple[AuditKey, int, str]:
-    """(key, id, prev) for the next row, in the caller's transaction.
-
-    The first keyed write on a database continues its legacy chain (see
-    ``_start_keyed``).  A writer without the key refuses (exit 3): it never
-    writes an unkeyed row.
-    """
-    _, key, _, row_id, prev = _position(db)
-    return key, row_id, prev
-
-
 def forget_keys(db: sqlite_utils.Database) -> None:
     """Drop the keys this connection remembers (the next write or check looks for the key file again)."""
     for name in (_KEY_CACHE, _WRITER_CACHE):
@@ -429,17 +424,23 @@ def ensure_keyed(db: sqlite_utils.Database, *, create_hall_key: bool = True) -> 
         return _start_keyed(db, create_hall_key=create_hall_key)
 
 
-def append(
-    db: sqlite_utils.Database,
-    actor: str,
-    action: str,
-    *,
-    case_id: int | None = None,
-    task_id: int | None = None,
-    entity: str | None = None,
-    entity_id: str | int | None = None,
-    detail: Any = None,
-) -> int:
+class Subject(TypedDict, total=False):
+    """What an audit row is about, every part optional: the keywords of ``append``,
+    ``ChainCursor.link`` and ``db.bulk.AuditWriter.add``, kept once."""
+
+    case_id: int | None
+    task_id: int | None
+    entity: str | None
+    entity_id: str | int | None
+    detail: Any
+
+
+_COLUMNS = "id, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash"
+_NAMES = [c.strip() for c in _COLUMNS.split(",")]
+INSERT_SQL = f"INSERT INTO audit ({_COLUMNS}) VALUES ({', '.join('?' for _ in _NAMES)})"
+
+
+def append(db: sqlite_utils.Database, actor: str, action: str, **subject: Unpack[Subject]) -> int:
     """Write one audit row in the open transaction; returns its id.
 
     Pass ``case_id`` for every change that belongs to a case, task changes
@@ -447,30 +448,48 @@ def append(
     """
     if not db.conn.in_transaction:
         raise RuntimeError("audit.append must run inside db.connection.transaction()")
-    _, _, mac, row_id, prev = _position(db)
-    fields: dict[str, Any] = {
-        "id": row_id,
-        "at": wall_now_iso(),  # the REAL write time, never db.clock.simulated() (demo): keep it so
-        "actor": actor,
-        "action": action,
-        "case_id": None if case_id is None else int(case_id),
-        "task_id": None if task_id is None else int(task_id),
-        "entity": entity,
-        "entity_id": None if entity_id is None else str(entity_id),
-        "detail": _detail_text(detail),
-    }
-    db.execute(
-        "INSERT INTO audit (id, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash)"
-        " VALUES (:id, :at, :actor, :action, :case_id, :task_id, :entity, :entity_id, :detail, :prev_hash, :hash)",
-        {**fields, "prev_hash": prev, "hash": mac(prev + _fields_text(fields, True))},
-    )
-    return row_id
+    # the REAL write time, never db.clock.simulated() (demo): keep it so
+    row = ChainCursor(db).link(wall_now_iso(), actor, action, **subject)
+    db.execute(INSERT_SQL, row)
+    return int(row[0])
+
+
+class ChainCursor:
+    """Where the chain stands in the caller's transaction, and the one place a row is linked into it.
+
+    ``append`` (one row) and ``db.bulk.AuditWriter`` (a load's many rows)
+    both take their rows from ``link``: the contiguous ids, the canonical
+    text and the keyed hash are written once, here.  A cursor is valid only
+    while nothing else appends in the same transaction.
+    """
+
+    __slots__ = ("_mac", "next_id", "prev")
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        _, _, self._mac, self.next_id, self.prev = _position(db)
+
+    def link(
+        self,
+        at: str,
+        actor: str,
+        action: str,
+        **subject: Unpack[Subject],
+    ) -> tuple[Any, ...]:
+        """The next row, in ``INSERT_SQL`` order (its id first), chained to the previous one."""
+        row_id = self.next_id
+        case_id, task_id, entity_id = subject.get("case_id"), subject.get("task_id"), subject.get("entity_id")
+        case_id = None if case_id is None else int(case_id)
+        task_id = None if task_id is None else int(task_id)
+        entity = subject.get("entity")
+        eid = None if entity_id is None else str(entity_id)
+        text = _detail_text(subject.get("detail"))
+        digest = self._mac(self.prev + canonical_text(at, actor, action, case_id, task_id, entity, eid, text, row_id))
+        row = (row_id, at, actor, action, case_id, task_id, entity, eid, text, self.prev, digest)
+        self.next_id, self.prev = row_id + 1, digest
+        return row
 
 
 # -- reading ------------------------------------------------------------------
-
-_COLUMNS = "id, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash"
-_NAMES = [c.strip() for c in _COLUMNS.split(",")]
 
 
 def _as_dict(row: tuple[Any, ...]) -> dict[str, Any]:

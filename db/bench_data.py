@@ -6,10 +6,12 @@ writes.  The triggers of schema v3 still fire (their cost is part of a load).
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import sqlite_utils
 
+from db.bulk import insert_sql
 from db.connection import transaction
 
 PERSON_COLUMNS = (
@@ -18,27 +20,20 @@ PERSON_COLUMNS = (
 )
 PERIOD_COLUMNS = ("person_id", "from_month", "to_month", "kind", "place")
 ARCHIVE_COLUMNS = ("person_id", "doc_kind", "doc_date", "birth_date_recorded", "altered", "altered_confirmed")
+CASE_COLUMNS = ("id", "case_no", "person_id", "kind", "status", "received_at", "created_by", "created_at")
+FACTS_COLUMNS = ("case_id", "person_id", "computed_at", "policy_version", "data")
+CONTACT_COLUMNS = ("person_id", "at", "channel", "note", "staff_id")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "persons": PERSON_COLUMNS, "contribution_periods": PERIOD_COLUMNS, "archive_records": ARCHIVE_COLUMNS,
+    "cases": CASE_COLUMNS, "facts": FACTS_COLUMNS, "contacts": CONTACT_COLUMNS,
+}
+"""The columns a benchmark row of each table holds, in order."""
 
 
-def _insert(db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+def insert(db: sqlite_utils.Database, table: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of ``table`` in ``COLUMNS[table]`` order, one transaction (the SQL of ``db.bulk.insert_sql``)."""
     with transaction(db):
-        db.conn.executemany(sql, rows)
-
-
-def insert_persons(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
-    """Rows in PERSON_COLUMNS order, one transaction."""
-    _insert(db, "persons", PERSON_COLUMNS, rows)
-
-
-def insert_periods(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
-    """Rows in PERIOD_COLUMNS order, one transaction."""
-    _insert(db, "contribution_periods", PERIOD_COLUMNS, rows)
-
-
-def insert_archive(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
-    """Rows in ARCHIVE_COLUMNS order, one transaction."""
-    _insert(db, "archive_records", ARCHIVE_COLUMNS, rows)
+        db.conn.executemany(insert_sql(table, COLUMNS[table]), rows)
 
 
 def fast_load_pragmas(db: sqlite_utils.Database) -> None:
@@ -65,26 +60,6 @@ def in_months(db: sqlite_utils.Database, first: str, last: str) -> int:
 
 def explain(db: sqlite_utils.Database, sql: str, args: Sequence[Any]) -> list[str]:
     return [str(r[-1]) for r in db.execute("EXPLAIN QUERY PLAN " + sql, list(args)).fetchall()]
-
-
-CASE_COLUMNS = ("id", "case_no", "person_id", "kind", "status", "received_at", "created_by", "created_at")
-FACTS_COLUMNS = ("case_id", "person_id", "computed_at", "policy_version", "data")
-CONTACT_COLUMNS = ("person_id", "at", "channel", "note", "staff_id")
-
-
-def insert_cases(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
-    """Rows in CASE_COLUMNS order, one transaction."""
-    _insert(db, "cases", CASE_COLUMNS, rows)
-
-
-def insert_facts(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
-    """Rows in FACTS_COLUMNS order, one transaction."""
-    _insert(db, "facts", FACTS_COLUMNS, rows)
-
-
-def insert_contacts(db: sqlite_utils.Database, rows: Iterable[Sequence[Any]]) -> None:
-    """Rows in CONTACT_COLUMNS order, one transaction."""
-    _insert(db, "contacts", CONTACT_COLUMNS, rows)
 
 
 PROPOSED_POLICY_INDEX = "CREATE INDEX IF NOT EXISTS person_status_policy ON person_status(policy_version)"

@@ -2,9 +2,11 @@
 
 Rows go in with ``executemany`` in batches, inside the caller's transaction,
 with the same columns the per-row queries write, parents before children so
-that foreign keys stay checked as each row goes in.  Audit rows are chained
-exactly as ``db.audit.append`` chains them (same key, same canonical text,
-contiguous ids), so ``db.audit.check_chain`` holds afterwards.
+that foreign keys stay checked as each row goes in.  The rows come already
+computed (the demo's replay of its stories); nothing here decides what a
+step of the workflow does.  Audit rows are linked by ``db.audit.ChainCursor``,
+the same linker ``db.audit.append`` uses, so ``db.audit.check_chain`` holds
+afterwards.
 
 Counters (case numbers, notice numbers) are read and written here so that a
 bulk load takes its numbers from the same series as ``db.case_numbers`` and
@@ -12,13 +14,13 @@ bulk load takes its numbers from the same series as ``db.case_numbers`` and
 """
 from __future__ import annotations
 
-import json
 import queue
 import sqlite3
 import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Unpack
 
 import sqlite_utils
 
@@ -56,8 +58,9 @@ ID_TABLES = ("persons", "cases", "tasks", "notices", "deliveries")
 BATCH = 5_000
 
 
-def _insert_sql(table: str) -> str:
-    columns = TABLE_COLUMNS[table]
+def insert_sql(table: str, columns: Sequence[str] | None = None) -> str:
+    """The INSERT of ``columns`` (default: ``TABLE_COLUMNS[table]``) into ``table``, one ``?`` per column."""
+    columns = TABLE_COLUMNS[table] if columns is None else columns
     return f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
 
 
@@ -65,7 +68,7 @@ def insert_rows(db: sqlite_utils.Database, table: str, rows: Iterable[Sequence[A
     """executemany ``rows`` (tuples in TABLE_COLUMNS order) into ``table``; returns the count."""
     if not db.conn.in_transaction:
         raise RuntimeError("bulk inserts must run inside db.connection.transaction()")
-    cursor = db.conn.executemany(_insert_sql(table), rows)
+    cursor = db.conn.executemany(insert_sql(table), rows)
     return cursor.rowcount
 
 
@@ -109,7 +112,7 @@ class BackgroundWrites:
             if self.error is None:
                 try:
                     self.conn.executemany(item[0], item[1])
-                except BaseException as exc:  # handed to the submitting thread
+                except BaseException as exc:  # noqa: BLE001 - handed to the submitting thread, which re-raises it
                     self.error = exc
 
     def submit(self, sql: str, rows: list[Sequence[Any]]) -> None:
@@ -150,7 +153,7 @@ def rollback_journal(db: sqlite_utils.Database) -> Iterator[bool]:
         raise RuntimeError("rollback_journal must be entered outside a transaction")
     try:
         mode = db.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
-    except Exception:  # sqlite3.OperationalError: locked by another connection
+    except sqlite3.OperationalError:  # locked by another connection
         mode = "wal"
     switched = str(mode).lower() == "delete"
     try:
@@ -210,63 +213,56 @@ def ensure_employers(db: sqlite_utils.Database, employers: Iterable[tuple[str, s
     return out
 
 
+def _counter(db: sqlite_utils.Database, table: str, series: str, name: str, year: int) -> int:
+    row = db.execute(f"SELECT last FROM {table} WHERE {series} = ? AND year = ?", [name, year]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _raise_counter(db: sqlite_utils.Database, table: str, series: str, name: str, year: int, last: int) -> None:
+    db.execute(
+        f"INSERT INTO {table} ({series}, year, last) VALUES (?, ?, ?)"
+        f" ON CONFLICT ({series}, year) DO UPDATE SET last = MAX(last, excluded.last)",
+        [name, year, last],
+    )
+
+
 def case_counter(db: sqlite_utils.Database, prefix: str, year: int) -> int:
     """The last case number handed out in ``prefix``/``year`` (0 if none)."""
-    row = db.execute("SELECT last FROM case_counters WHERE prefix = ? AND year = ?", [prefix, year]).fetchone()
-    return int(row[0]) if row else 0
+    return _counter(db, "case_counters", "prefix", prefix, year)
 
 
 def set_case_counter(db: sqlite_utils.Database, prefix: str, year: int, last: int) -> None:
-    """Record that numbers up to ``last`` are taken (never moves the counter back)."""
-    db.execute(
-        "INSERT INTO case_counters (prefix, year, last) VALUES (?, ?, ?)"
-        " ON CONFLICT (prefix, year) DO UPDATE SET last = MAX(last, excluded.last)",
-        [prefix, year, last],
-    )
+    """Record that case numbers up to ``last`` are taken (never moves the counter back)."""
+    _raise_counter(db, "case_counters", "prefix", prefix, year, last)
 
 
 def notice_counter(db: sqlite_utils.Database, kind: str, year: int) -> int:
-    row = db.execute("SELECT last FROM notice_counters WHERE kind = ? AND year = ?", [kind, year]).fetchone()
-    return int(row[0]) if row else 0
+    """The last sequence number of ``kind`` notices in ``year`` (0 if none)."""
+    return _counter(db, "notice_counters", "kind", kind, year)
 
 
 def set_notice_counter(db: sqlite_utils.Database, kind: str, year: int, last: int) -> None:
-    db.execute(
-        "INSERT INTO notice_counters (kind, year, last) VALUES (?, ?, ?)"
-        " ON CONFLICT (kind, year) DO UPDATE SET last = MAX(last, excluded.last)",
-        [kind, year, last],
-    )
-
-
-_DETAIL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    """Record that notice numbers up to ``last`` are taken (never moves the counter back)."""
+    _raise_counter(db, "notice_counters", "kind", kind, year, last)
 
 
 class AuditWriter:
-    """Appends audit rows in batches, chained like ``db.audit.append`` (same key, same canonical text).
+    """Appends audit rows in batches, each linked by ``db.audit.ChainCursor`` (the chain's one linker).
 
-    ``add`` returns the id the row will have.  Ids are assigned here, from
-    MAX(id)+1 read in the caller's BEGIN IMMEDIATE transaction (the table is
+    ``add`` returns the id the row will have.  The cursor takes MAX(id)+1
+    and the key in the caller's BEGIN IMMEDIATE transaction (the table is
     AUTOINCREMENT; explicit ids above the current maximum keep its sequence
-    right), so nothing else may write audit rows until ``flush``.  The key
-    and the chain's position come from ``db.audit.writer_position``: a
-    writer without the key refuses before writing anything.
+    right), so nothing else may write audit rows until ``flush``; a writer
+    without the key refuses before writing anything.
     """
-
-    _SQL = (
-        "INSERT INTO audit (id, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )
 
     def __init__(self, db: sqlite_utils.Database, batch: int = 20_000, submit: Callable[[str, list[Sequence[Any]]], None] | None = None) -> None:
         if not db.conn.in_transaction:
             raise RuntimeError("AuditWriter must run inside db.connection.transaction()")
-        self.db = db
         self.submit = submit or db.conn.executemany
         self.batch = batch
-        key, next_id, self.prev = audit_chain.writer_position(db)
-        self.last_id = next_id - 1
-        self._mac = audit_chain.mac_function(key.secret)
-        self.rows: list[tuple[Any, ...]] = []
+        self.cursor = audit_chain.ChainCursor(db)
+        self.rows: list[Sequence[Any]] = []
         self.count = 0
 
     def add(
@@ -274,30 +270,19 @@ class AuditWriter:
         at: str,
         actor: str,
         action: str,
-        *,
-        case_id: int | None = None,
-        task_id: int | None = None,
-        entity: str | None = None,
-        entity_id: str | int | None = None,
-        detail: Any = None,
+        **subject: Unpack[audit_chain.Subject],
     ) -> int:
-        eid = None if entity_id is None else str(entity_id)
-        text = None if detail is None else _DETAIL.encode(detail)
-        case_id = None if case_id is None else int(case_id)
-        task_id = None if task_id is None else int(task_id)
-        row_id = self.last_id + 1
-        digest = self._mac(self.prev + audit_chain.canonical_text(at, actor, action, case_id, task_id, entity, eid, text, row_id))
-        self.last_id = row_id
-        self.rows.append((row_id, at, actor, action, case_id, task_id, entity, eid, text, self.prev, digest))
-        self.prev = digest
+        """Link one row into the chain and queue it; returns its id."""
+        row = self.cursor.link(at, actor, action, **subject)
+        self.rows.append(row)
         self.count += 1
         if len(self.rows) >= self.batch:
             self.flush()
-        return row_id
+        return int(row[0])
 
     def flush(self) -> None:
         if self.rows:
-            self.submit(self._SQL, self.rows)
+            self.submit(audit_chain.INSERT_SQL, self.rows)
             self.rows = []
 
 
@@ -330,7 +315,7 @@ class Writer:
     def flush(self) -> None:
         for table, buf in self.buffers.items():
             if buf:
-                self.submit(_insert_sql(table), buf)
+                self.submit(insert_sql(table), buf)
                 self.counts[table] += len(buf)
                 self.buffers[table] = []
         self.pending = 0

@@ -170,6 +170,35 @@ def test_login_holds_every_role(county: tuple[Path, Any]) -> None:
     assert _rows(path, "SELECT name FROM staff WHERE login = 'wangfang'") == [("王芳",)]
 
 
+def test_every_role_department_and_task_of_the_vocabulary_is_in_the_demo(county: tuple[Path, Any]) -> None:
+    """A role, department or task added to the vocabulary or the task plan shows up in a demo hall (or fails here)."""
+    from console.rules.task_plan import TASK_PLAN
+    from console.vocabulary import DEPARTMENT, ROLE
+
+    path, _ = county
+    assert set(ROLES_ALL) == set(ROLE.codes)
+    staffed = {r[0] for r in _rows(path, "SELECT DISTINCT role FROM staff_roles JOIN staff ON staff.id = staff_id WHERE login != 'newcomer'")}
+    assert set(DEPARTMENT.codes) - {"hrss"} <= staffed and {"clerk", "hrss_reviewer"} <= staffed
+    items = {spec.item for spec in TASK_PLAN}
+    assert items <= set(names.TASK_RESULTS) and items <= set(names.RETURN_REASONS)
+    assert {r[0] for r in _rows(path, "SELECT DISTINCT item FROM tasks")} == items
+    assert {r[0] for r in _rows(path, "SELECT DISTINCT department FROM tasks")} == set(DEPARTMENT.codes)
+
+
+def test_demo_tasks_open_as_the_task_plan_says(county: tuple[Path, Any]) -> None:
+    """Tasks after the approval wait until it is done, then open with a due date; the others open at acceptance."""
+    from console.rules.task_plan import APPROVAL, SPECS
+
+    path, _ = county
+    rows = _rows(path, "SELECT t.case_id, t.item, t.status, t.due_date, t.opened_at FROM tasks t")
+    approval = {case: status for case, item, status, _, _ in rows if item == APPROVAL}
+    for case, item, status, due, opened in rows:
+        if SPECS[item].after == APPROVAL and approval[case] != "done":
+            assert status == "waiting" and due is None and opened is None, (case, item)
+        else:
+            assert status != "waiting" and due is not None and opened is not None, (case, item)
+
+
 def test_case_show_json_of_a_delivered_case(county: tuple[Path, Any], cli_app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     path, _ = county
     monkeypatch.setenv("RETIRE_LOGIN", "newcomer")
@@ -211,9 +240,9 @@ def test_deterministic_for_a_seed(tmp_path: Path) -> None:
 
 
 def test_fast_path_at_scale_is_consistent(tmp_path: Path) -> None:
+    from console.rules.idcard import make_id
     from console.services.identity import resolve_actor
     from console.services.intake import Applicant, open_case
-    from console.rules.idcard import make_id
 
     path = tmp_path / "big.db"
     summary = populate(path, cases=6_000, seed=SEED, login="me", today=TODAY)
@@ -463,12 +492,12 @@ def test_kill_9_leaves_no_worker_and_nothing_the_next_run_trips_on(tmp_path: Pat
     assert all(name.startswith(".big.db.demo-") for name in leftovers), leftovers
     # the next run on the same name works, and clears the dead run's temporary files
     again = subprocess.run([sys.executable, "-m", "console", "--db", str(target), "demo", "--cases", "30", "--json"],
-                           env=env, capture_output=True, text=True, timeout=300)
+                           check=False, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["cases"] == 30
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.db"]
     fresh = subprocess.run([sys.executable, "-m", "console", "--db", str(tmp_path / "other.db"), "demo", "--cases", "10"],
-                           env=env, capture_output=True, text=True, timeout=300)
+                           check=False, env=env, capture_output=True, text=True, timeout=300)
     assert fresh.returncode == 0, fresh.stderr
 
 
@@ -496,16 +525,16 @@ def test_demo_on_the_default_path_makes_its_directory(tmp_path: Path, cli_app: A
 def test_a_file_that_appears_while_the_demo_builds_is_never_overwritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two demos (or a demo and an init) racing for one new name: the later one gives up, nothing is replaced."""
     from console.errors import Refused
-    from fixtures import demo
+    from fixtures.demo import hall_files
 
     target = tmp_path / "race.db"
-    real_publish = demo._publish
+    real_publish = hall_files.publish
 
     def someone_else_first(work: Path, final: Path) -> None:
         final.write_bytes(b"somebody's hall")
         real_publish(work, final)
 
-    monkeypatch.setattr(demo, "_publish", someone_else_first)
+    monkeypatch.setattr(hall_files, "publish", someone_else_first)
     with pytest.raises(Refused) as err:
         populate(target, cases=2, seed=1, login="me", today=TODAY)
     assert err.value.key == "demo.appeared"

@@ -12,7 +12,7 @@ import sqlite_utils
 
 from console.errors import NotFound, PermissionDenied, Refused
 from console.i18n import t
-from console.rules.task_plan import SPECS, tasks_for
+from console.rules.task_plan import SPECS, case_completed, opening_status, opens_when_done, tasks_for
 from console.services import door
 from console.services.clocks import calendar_for, due_date
 from console.services.identity import Actor, require_role
@@ -37,7 +37,7 @@ def create_tasks(db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], 
     cal = calendar_for(db)
     ids = []
     for spec in tasks_for(case["joint_items"]):
-        status = "open" if spec.after is None else "waiting"
+        status = opening_status(spec)
         due = due_date(spec.item, today, cal) if status == "open" else None
         ids.append(tasks_db.insert(db, case["id"], spec.department, spec.item, status, due, actor.login, stamp_on(today)))
     return ids
@@ -115,8 +115,7 @@ def _open_followers(db: sqlite_utils.Database, actor: Actor, case_id: int, done_
     cal = calendar_for(db)
     opened = []
     for other in tasks_db.for_case(db, case_id):
-        spec = SPECS.get(other["item"])
-        if other["status"] == "waiting" and spec is not None and spec.after == done_item:
+        if other["status"] == "waiting" and opens_when_done(other["item"], done_item):
             update_versioned(
                 db, "tasks", other["id"], other["version"],
                 {"status": "open", "opened_at": stamp_on(today), "due_date": due_date(other["item"], today, cal)}, actor.login,
@@ -164,8 +163,7 @@ def complete(
         _take_over(db, actor, task, previous, "done")
         audit.append(db, actor.audit_name, "task.done", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"result": result})
         _open_followers(db, actor, task["case_id"], task["item"], today)
-        remaining = [x for x in tasks_db.for_case(db, task["case_id"]) if x["status"] != "done"]
-        if not remaining:
+        if case_completed(x["status"] for x in tasks_db.for_case(db, task["case_id"])):
             case = cases_db.get(db, task["case_id"])
             assert case is not None
             update_versioned(db, "cases", case["id"], case["version"], {"status": "completed", "completed_at": now_iso()}, actor.login)
