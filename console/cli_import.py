@@ -1,6 +1,6 @@
 """``retire import`` and ``retire export``: bulk data in and out, for clerks and night-shift scripts.
 
-Thin: parse, call ``console.services.importer`` / ``exporter``, print.
+Thin: parse, call ``console.services.importing`` / ``exporter``, print.
 Exit status: 0 done, 2 bad input (any bad row when not ``--skip-invalid``,
 an unreadable file, wrong columns), 1 refusal (role).  Data and reports go to
 stdout (``--json`` for machines); the progress bar and the summary line go to
@@ -139,7 +139,7 @@ def _make_import(kind: str) -> Callable[..., None]:
         rejects: RejectsOpt = None,
         progress: ProgressOpt = None,
     ) -> None:
-        from console.services.importer import run_import
+        from console.services.importing.run import run_import
 
         db, actor = session()
         bar = ProgressBar(progress)
@@ -169,7 +169,7 @@ def import_template(
 ) -> None:
     """空白导入模板（表头“中文(field)”，* 为必填） / An empty import template: header 中文(field), * = required."""
     from console.safe_files import is_stdout
-    from console.services.importer import write_template
+    from console.services.importing.template import write_template
 
     write_template(kind, fmt, out, sys.stdout, force=force)
     if out is not None and not is_stdout(out):
