@@ -184,19 +184,23 @@ class Plan:
                 self.errors.add_code(line, "name", given, "importer.row.name_differs", registered=registered)
         return idx  # type: ignore[return-value]
 
-    def _opt(self, line: int, cells: list[Any], name: str, parser: Cached[Any]) -> Any:
-        """An optional cell: None when empty or absent, the parsed value, or BAD after recording an error."""
+    def _parsed(self, cells: list[Any], name: str, parser: Cached[Any]) -> Any:
+        """A cell as its parser gives it (a FieldError included); None when the file has no such column or it is empty."""
         i = self.fields.get(name)
         if i is None:
             return None
         raw = cells[i]
         if raw is None or raw == "":
             return None
-        value = parser.get(raw)
+        return parser.get(raw)
+
+    def _opt(self, line: int, cells: list[Any], name: str, parser: Cached[Any]) -> Any:
+        """An optional cell: None when empty or absent, the parsed value, or BAD after recording an error."""
+        value = self._parsed(cells, name, parser)
         if type(value) is FieldError:
             if value.code == "importer.value.required":
                 return None  # whitespace only: empty
-            self.errors.add(line, name, raw, value)
+            self.errors.add(line, name, cells[self.fields[name]], value)
             return BAD
         return value
 
@@ -211,13 +215,7 @@ class Plan:
 
     def _val(self, cells: list[Any], name: str, parser: Cached[Any]) -> Any:
         """Second pass: the parsed value (the row was valid), None when empty."""
-        i = self.fields.get(name)
-        if i is None:
-            return None
-        raw = cells[i]
-        if raw is None or raw == "":
-            return None
-        value = parser.get(raw)
+        value = self._parsed(cells, name, parser)
         return None if type(value) is FieldError else value
 
     def _count(self, table: str, inserted: int = 0, updated: int = 0) -> None:

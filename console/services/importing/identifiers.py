@@ -13,7 +13,7 @@ from stdnum.cn import uscc
 
 from console.errors import BadInput
 from console.rules.idcard import parse_id
-from console.services.importing.values import FieldError, clean, digits, error
+from console.services.importing.values import FieldError, cell_digits, clean, digits, error
 
 
 def compact_id(raw: Any) -> str | FieldError:
@@ -45,10 +45,7 @@ def id_problem(number: str, today: date) -> str | None:
 
 
 def parse_credit_code(raw: Any) -> str | FieldError:
-    text = clean(raw)
-    if text is None:
-        return error("importer.value.required")
-    folded = digits(text, "credit_code")
+    folded = cell_digits(raw, "credit_code")
     if folded.__class__ is FieldError:
         return folded
     code = uscc.compact(folded)  # type: ignore[arg-type]
@@ -60,10 +57,7 @@ def parse_credit_code(raw: Any) -> str | FieldError:
 def parse_case_no(raw: Any) -> str | FieldError:
     from db.case_numbers import normalise_case_no
 
-    text = clean(raw)
-    if text is None:
-        return error("importer.value.required")
-    folded = digits(text, "case_no")
+    folded = cell_digits(raw, "case_no")
     if folded.__class__ is FieldError:
         return folded
     try:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
@@ -198,6 +198,25 @@ def _error_dicts(validated: _Validated) -> list[dict[str, Any]]:
         })
     return out
 
+
+def _kept_rows(reader: Any, convert: Callable[[Any], tuple[Any, ...]] | None, bad_lines: set[int] | None,
+               rejects: Rejects | None) -> Iterator[Any]:
+    """The rows pass 2 writes, converted; a bad line goes to the rejects file instead."""
+    if not bad_lines:
+        if convert is None:
+            return (cells for _line, cells in reader)
+        return (convert(cells) for _line, cells in reader)
+
+    def kept() -> Iterator[Any]:
+        for line, cells in reader:
+            if line in bad_lines:
+                rejects.write(line, cells)  # type: ignore[union-attr]
+                continue
+            yield convert(cells) if convert is not None else cells
+
+    return kept()
+
+
 def _write_rows(reader: Any, convert: Callable[[Any], tuple[Any, ...]] | None, write: Callable[[list[Any]], None],
                 batch_size: int, progress: Progress | None, bad_lines: set[int] | None = None,
                 rejects: Rejects | None = None) -> int:
@@ -207,46 +226,20 @@ def _write_rows(reader: Any, convert: Callable[[Any], tuple[Any, ...]] | None, w
     CSV file, see ``Plan.raw_cells_sql``): the loop is then as tight as a
     plain load's.
     """
-    batch: list[Any] = []
-    append = batch.append
     written = 0
     position = reader.position
     if convert is None and not bad_lines and reader.source.regular and hasattr(reader, "raw_rows"):
         rows = reader.raw_rows()  # every row has the header's width: C all the way to SQLite
-        while True:
-            chunk = list(islice(rows, batch_size))
-            if not chunk:
-                break
-            write(chunk)
-            written += len(chunk)
-            if progress is not None:
-                progress("write", position(), written)
-        return written
-    if convert is None and not bad_lines:
-        for _line, cells in reader:
-            append(cells)
-            if len(batch) >= batch_size:
-                write(batch)
-                written += len(batch)
-                batch.clear()
-                if progress is not None:
-                    progress("write", position(), written)
     else:
-        for line, cells in reader:
-            if bad_lines and line in bad_lines:
-                rejects.write(line, cells)  # type: ignore[union-attr]
-                continue
-            append(convert(cells) if convert is not None else cells)
-            if len(batch) >= batch_size:
-                write(batch)
-                written += len(batch)
-                batch.clear()
-                if progress is not None:
-                    progress("write", position(), written)
-    if batch:
+        rows = _kept_rows(reader, convert, bad_lines, rejects)
+    while True:
+        batch = list(islice(rows, batch_size))
+        if not batch:
+            return written
         write(batch)
         written += len(batch)
-    return written
+        if progress is not None:
+            progress("write", position(), written)
 
 
 def _tables(plan: Plan) -> list[str]:

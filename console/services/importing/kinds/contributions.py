@@ -180,8 +180,8 @@ class ContributionsPlan(ReferringPlan):
                 raw = cells[i]
                 if not raw:
                     return None
-                v = cache_get(raw) or get(raw)
-                return None if __class__ is fe else v
+                parsed = cache_get(raw) or get(raw)
+                return None if parsed.__class__ is fe else parsed
 
             return value
 
