@@ -40,7 +40,7 @@ from typing import Any, Callable
 import sqlite_utils
 
 from console.services.importing.errors import Errors, TooManyErrors
-from console.services.importing.readers import ImportLimits
+from console.services.importing.limits import ImportLimits
 from console.services.importing.references import PersonRefs, initials_cache
 from console.services.importing.values import Cached, FieldError, clean, text_parser
 from db import imports as imports_db

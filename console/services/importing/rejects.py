@@ -18,7 +18,8 @@ from console.display import sheet_text
 from console.errors import BadInput
 from console.i18n import t
 from console.safe_files import remove_stale_temps
-from console.services.importing.readers import RowProblem, Source
+from console.services.importing.readers import RowProblem
+from console.services.importing.sources import Source
 from console.services.importing.values import clean
 
 

@@ -47,10 +47,12 @@ from console.services.importing.columns import COLUMNS, KINDS, field_names, json
 from console.services.importing.errors import Errors, TooManyErrors
 from console.services.importing.headers import header_resolver, map_header
 from console.services.importing.kinds import new_plan
-from console.services.importing.readers import ImportLimits, RowProblem, Source, current_limits, open_reader, open_source
+from console.services.importing.limits import ImportLimits, current_limits
+from console.services.importing.readers import RowProblem, open_reader
 from console.services.importing.rejects import (
     Rejects, check_rejects_target, default_rejects_path, reasons_by_line, remove_stale_rejects,
 )
+from console.services.importing.sources import Source, open_source
 from console.text_policy import for_display
 from db import audit
 from db import imports as imports_db

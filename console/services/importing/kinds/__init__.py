@@ -15,7 +15,7 @@ from console.services.importing.kinds.cases import CasesPlan
 from console.services.importing.kinds.contributions import ContributionsPlan
 from console.services.importing.kinds.employers import EmployersPlan
 from console.services.importing.kinds.persons import PersonsPlan
-from console.services.importing.readers import ImportLimits
+from console.services.importing.limits import ImportLimits
 
 PLANS: dict[str, type[Plan]] = {
     "persons": PersonsPlan,

@@ -9,7 +9,7 @@ import sqlite_utils
 from console.services.importing.base import BAD, FREE_TEXT_CACHE, ReferringPlan, cached
 from console.services.importing.codes import DOC_KIND, DOC_KIND_NUMBER
 from console.services.importing.errors import Errors
-from console.services.importing.readers import ImportLimits
+from console.services.importing.limits import ImportLimits
 from console.services.importing.values import parse_bool, parse_date, text_parser
 from db import imports as imports_db
 

@@ -17,7 +17,7 @@ from console.services.importing.base import BAD, FREE_TEXT_CACHE, ReferringPlan,
 from console.services.importing.codes import CASE_KIND, CASE_STATUS, parse_joint
 from console.services.importing.errors import Errors
 from console.services.importing.identifiers import parse_case_no
-from console.services.importing.readers import ImportLimits
+from console.services.importing.limits import ImportLimits
 from console.services.importing.values import Cached, FieldError, error, parse_date, parse_month, parse_timestamp, text_parser
 from console.vocabulary import CASE_STATUS as STATUSES
 from console.vocabulary import OPEN_STATUSES

@@ -14,7 +14,7 @@ import sqlite_utils
 from console.services.importing.base import FREE_TEXT_CACHE, ReferringPlan, cached
 from console.services.importing.codes import PERIOD_KIND
 from console.services.importing.errors import Errors
-from console.services.importing.readers import ImportLimits
+from console.services.importing.limits import ImportLimits
 from console.services.importing.values import Cached, FieldError, parse_amount, parse_month, text_parser
 from db import imports as imports_db
 

@@ -9,7 +9,7 @@ import sqlite_utils
 from console.services.importing.base import BAD, FREE_TEXT_CACHE, Plan, cached
 from console.services.importing.errors import Errors
 from console.services.importing.identifiers import parse_credit_code
-from console.services.importing.readers import ImportLimits
+from console.services.importing.limits import ImportLimits
 from console.services.importing.values import parse_phone, text_parser
 from db import imports as imports_db
 

@@ -16,7 +16,7 @@ from console.services.importing.base import BAD, FREE_TEXT_CACHE, Plan, cached, 
 from console.services.importing.codes import FEMALE_GROUP, SEX, STAFF_CATEGORY
 from console.services.importing.errors import Errors
 from console.services.importing.identifiers import parse_credit_code
-from console.services.importing.readers import ImportLimits
+from console.services.importing.limits import ImportLimits
 from console.services.importing.references import initials_cache
 from console.services.importing.values import (
     FieldError, parse_amount, parse_bank_card, parse_bool, parse_index, parse_phone, text_parser,
