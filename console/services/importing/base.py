@@ -79,6 +79,8 @@ class Plan:
         self.today = today
         self.limits = limits or ImportLimits()
         self.name_text = cached(text_parser("name", self.limits.text_chars), FREE_TEXT_CACHE)
+        self.text = cached(text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
+        """Free text (addresses, places, notes): every kind has some."""
         self.refs = PersonRefs(today)
         self.keys = imports_db.RowKeys(self.key_columns)
         self.dup_later: dict[int, int] = {}

@@ -6,11 +6,11 @@ from typing import Any
 
 import sqlite_utils
 
-from console.services.importing.base import BAD, FREE_TEXT_CACHE, ReferringPlan, cached
+from console.services.importing.base import BAD, ReferringPlan, cached
 from console.services.importing.codes import DOC_KIND, DOC_KIND_NUMBER
 from console.services.importing.errors import Errors
 from console.services.importing.limits import ImportLimits
-from console.services.importing.values import parse_bool, parse_date, text_parser
+from console.services.importing.values import parse_bool, parse_date
 from db import imports as imports_db
 
 
@@ -24,7 +24,6 @@ class ArchivePlan(ReferringPlan):
         self.doc_kind = cached(DOC_KIND.parse)
         self.date = cached(parse_date)
         self.flag = cached(parse_bool)
-        self.text = cached(text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
 
     def check(self, line: int, cells: list[Any]) -> None:
         idx = self._person_ref(line, cells)

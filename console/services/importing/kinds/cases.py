@@ -13,12 +13,12 @@ from typing import Any
 
 import sqlite_utils
 
-from console.services.importing.base import BAD, FREE_TEXT_CACHE, ReferringPlan, cached
+from console.services.importing.base import BAD, ReferringPlan, cached
 from console.services.importing.codes import CASE_KIND, CASE_STATUS, parse_joint
 from console.services.importing.errors import Errors
 from console.services.importing.identifiers import parse_case_no
 from console.services.importing.limits import ImportLimits
-from console.services.importing.values import Cached, FieldError, error, parse_date, parse_month, parse_timestamp, text_parser
+from console.services.importing.values import Cached, FieldError, error, parse_date, parse_month, parse_timestamp
 from console.vocabulary import CASE_STATUS as STATUSES
 from console.vocabulary import OPEN_STATUSES
 from db import imports as imports_db
@@ -73,7 +73,6 @@ class CasesPlan(ReferringPlan):
         self.stamp = cached(parse_timestamp)
         self.month = cached(parse_month)
         self.date = cached(parse_date)
-        self.text = cached(text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
         self.open_by_person: dict[int, tuple[str, int]] = {}
         self.series: dict[tuple[str, int], int] = {}
         self.conflicts: dict[str, tuple[int, FieldError]] = {}

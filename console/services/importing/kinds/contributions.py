@@ -11,11 +11,11 @@ from typing import Any, Callable
 
 import sqlite_utils
 
-from console.services.importing.base import FREE_TEXT_CACHE, ReferringPlan, cached
+from console.services.importing.base import ReferringPlan, cached
 from console.services.importing.codes import PERIOD_KIND
 from console.services.importing.errors import Errors
 from console.services.importing.limits import ImportLimits
-from console.services.importing.values import Cached, FieldError, parse_amount, parse_month, text_parser
+from console.services.importing.values import Cached, FieldError, parse_amount, parse_month
 from db import imports as imports_db
 
 
@@ -30,7 +30,6 @@ class ContributionsPlan(ReferringPlan):
         super().__init__(fields, errors, today, limits)
         self.month = Cached(parse_month, text_of=lambda m: m[1])
         self.kind_code = cached(PERIOD_KIND.parse)
-        self.text = cached(text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
         self.amount = cached(parse_amount)
         self.i_id = fields["id_number"]
         self.i_from = fields["from_month"]

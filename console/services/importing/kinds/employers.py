@@ -10,7 +10,7 @@ from console.services.importing.base import BAD, FREE_TEXT_CACHE, Plan, cached
 from console.services.importing.errors import Errors
 from console.services.importing.identifiers import parse_credit_code
 from console.services.importing.limits import ImportLimits
-from console.services.importing.values import parse_phone, text_parser
+from console.services.importing.values import parse_phone
 from db import imports as imports_db
 
 
@@ -22,7 +22,6 @@ class EmployersPlan(Plan):
     def __init__(self, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> None:
         super().__init__(fields, errors, today, limits)
         self.code = cached(parse_credit_code)
-        self.text = cached(text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
         self.phone = cached(parse_phone, FREE_TEXT_CACHE)
 
     def check(self, line: int, cells: list[Any]) -> None:

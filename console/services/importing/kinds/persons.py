@@ -19,7 +19,7 @@ from console.services.importing.identifiers import parse_credit_code
 from console.services.importing.limits import ImportLimits
 from console.services.importing.references import initials_cache
 from console.services.importing.values import (
-    FieldError, parse_amount, parse_bank_card, parse_bool, parse_index, parse_phone, text_parser,
+    FieldError, parse_amount, parse_bank_card, parse_bool, parse_index, parse_phone,
 )
 from db import imports as imports_db
 
@@ -30,7 +30,6 @@ class PersonsPlan(Plan):
 
     def __init__(self, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> None:
         super().__init__(fields, errors, today, limits)
-        self.text = cached(text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
         self.phone = cached(parse_phone, FREE_TEXT_CACHE)
         self.card = cached(parse_bank_card, FREE_TEXT_CACHE)
         self.index = cached(parse_index, FREE_TEXT_CACHE)
