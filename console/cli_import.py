@@ -17,11 +17,11 @@ import typer
 
 from console.cli_support import RetireTyper, print_json, print_table, session, warn
 from console.i18n import t
+from console.services.importing.columns import KINDS
 
 import_app = RetireTyper(help="批量导入（CSV、JSON Lines、Excel） / Bulk import from CSV, JSON Lines or Excel.")
 export_app = RetireTyper(help="导出（默认身份证号码脱敏） / Export (ID numbers masked unless --unmasked).")
 
-IMPORT_KINDS = ("persons", "employers", "archive", "contributions", "cases")
 EXPORT_KINDS = ("cases", "tasks", "persons", "contributions")
 
 _IMPORT_HELP = {
@@ -156,7 +156,7 @@ def _make_import(kind: str) -> Callable[..., None]:
     return command
 
 
-for _kind in IMPORT_KINDS:
+for _kind in KINDS:
     import_app.command(_kind)(_make_import(_kind))
 
 

@@ -3,15 +3,22 @@
 A kind's columns are its template's header (``中文(field)``, '*' on required
 ones), the synonyms a clerk's own sheet may use instead, and the JSON types a
 JSON Lines value may have.  Adding a column to a kind starts here; its
-parsing goes into the kind's module (``kinds/<kind>.py``).
+parsing goes into the kind's module (``kinds/<kind>.py``).  A leaf (it imports
+nothing of ours): the CLI reads ``KINDS`` from it without loading the importer.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console.services.importing.readers import JSON_FLAG, JSON_LIST, JSON_NUMBER, JSON_TEXT, JSON_WHEN
-
 KINDS = ("persons", "employers", "archive", "contributions", "cases")
+"""Every import kind, in the order the CLI lists them; each has a plan in ``kinds/``."""
+
+JSON_TEXT = (str,)
+JSON_NUMBER = (str, int, float)
+JSON_FLAG = (str, int, bool)
+JSON_WHEN = (str, int)
+JSON_LIST = (str, list)
+"""The JSON types a JSON Lines value of a column may have, by what the column holds."""
 
 
 @dataclass(frozen=True)

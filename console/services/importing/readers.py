@@ -46,6 +46,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from console.errors import BadInput, EnvironmentFailure
 
+from console.services.importing.columns import JSON_TEXT
 from console.services.importing.sources import Source, locate_decode_error
 
 @dataclass(frozen=True, slots=True)
@@ -217,11 +218,6 @@ class CsvReader(Reader):
 
 # --- JSON Lines -------------------------------------------------------------------------
 
-JSON_TEXT = (str,)
-JSON_NUMBER = (str, int, float)
-JSON_FLAG = (str, int, bool)
-JSON_WHEN = (str, int)
-JSON_LIST = (str, list)
 _JSON_TYPE_WORDS = {str: "string", int: "integer", float: "number", bool: "true/false", list: "list", dict: "object"}
 
 
