@@ -181,7 +181,7 @@ class Plan:
         elif idx in self.refs.name_mismatch:
             ni = self.fields.get("name")
             given = clean(cells[ni]) if ni is not None else None
-            registered = self.refs.db_names[idx]  # type: ignore[index]
+            registered = self.refs.db_names[idx]
             if given is not None and given != registered:
                 self.errors.add_code(line, "name", given, "importer.row.name_differs", registered=registered)
         return idx  # type: ignore[return-value]

@@ -46,9 +46,9 @@ def id_problem(number: str, today: date) -> str | None:
 
 def parse_credit_code(raw: Any) -> str | FieldError:
     folded = cell_digits(raw, "credit_code")
-    if folded.__class__ is FieldError:
+    if isinstance(folded, FieldError):
         return folded
-    code = uscc.compact(folded)  # type: ignore[arg-type]
+    code = uscc.compact(folded)
     if not uscc.is_valid(code):
         return error("importer.value.bad_credit_code")
     return code
@@ -58,9 +58,9 @@ def parse_case_no(raw: Any) -> str | FieldError:
     from db.case_numbers import normalise_case_no
 
     folded = cell_digits(raw, "case_no")
-    if folded.__class__ is FieldError:
+    if isinstance(folded, FieldError):
         return folded
     try:
-        return normalise_case_no(folded)  # type: ignore[arg-type]
+        return normalise_case_no(folded)
     except BadInput:
         return error("importer.value.bad_case_no")

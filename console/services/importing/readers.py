@@ -379,7 +379,7 @@ class JsonLinesReader(Reader):
                     problem = RowProblem("importer.row.unknown_key", column=key, value=str(value)[:50])
                     break
                 if value is not None:
-                    allowed = types[idx]  # type: ignore[index]
+                    allowed = types[idx]
                     if type(value) not in allowed or (type(value) is list and not all(type(x) is str for x in value)):
                         problem = RowProblem(
                             "importer.row.bad_type", column=key, value=json.dumps(value, ensure_ascii=False)[:50],
@@ -389,7 +389,7 @@ class JsonLinesReader(Reader):
                         break
                     if type(value) is list:  # cells must be hashable: the parsers cache by value
                         value = json.dumps(value, ensure_ascii=False)
-                cells[idx] = value  # type: ignore[index]
+                cells[idx] = value
             yield line, problem if problem is not None else cells
 
 

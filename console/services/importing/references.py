@@ -57,7 +57,7 @@ class PersonRefs:
         result: int | FieldError
         if number.__class__ is FieldError:
             self.canonical = False
-            result = number  # type: ignore[assignment]
+            result = number
         else:
             if number == raw:
                 number = raw  # one string object for the cell, the index and the list
@@ -87,7 +87,7 @@ class PersonRefs:
             return found
         number = compact_id(raw)
         if number.__class__ is FieldError:
-            return number  # type: ignore[return-value]
+            return number
         idx = self.by_number.get(number)  # type: ignore[arg-type]
         return idx if idx is not None else error("rules.id.format")
 

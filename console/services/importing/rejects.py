@@ -49,6 +49,7 @@ class Rejects:
         self.count = 0
 
     def write(self, line: int, cells: Any) -> None:
+        values: list[Any]
         if type(cells) is RowProblem:
             values = [""] * self.width
         else:

@@ -176,9 +176,9 @@ def parse_month(raw: Any) -> tuple[int, str] | FieldError:
     """A month as (ordinal, 'YYYY-MM'); a full date is accepted and its day checked."""
     if isinstance(raw, (datetime, date)):
         return raw.year * 12 + raw.month - 1, f"{raw.year:04d}-{raw.month:02d}"
-    text = cell_digits(raw, "month", date_marks=True)  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
+    text = cell_digits(raw, "month", date_marks=True)
+    if isinstance(text, FieldError):
+        return text
     year = month = 0
     for pattern in _MONTH_PATTERNS:
         m = pattern.match(text)
@@ -205,9 +205,9 @@ def parse_date(raw: Any) -> str | FieldError:
         return raw.date().isoformat()
     if isinstance(raw, date):
         return raw.isoformat()
-    text = cell_digits(raw, "date", date_marks=True)  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
+    text = cell_digits(raw, "date", date_marks=True)
+    if isinstance(text, FieldError):
+        return text
     parts = _date_parts(text)
     if parts is None:
         return error("importer.value.bad_date")
@@ -226,9 +226,9 @@ def parse_timestamp(raw: Any) -> str | FieldError:
         if raw.hour == raw.minute == raw.second == 0 and raw.tzinfo is None:
             return raw.date().isoformat()
         return raw.isoformat(timespec="seconds")
-    text = cell_digits(raw, "date", date_marks=True)  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
+    text = cell_digits(raw, "date", date_marks=True)
+    if isinstance(text, FieldError):
+        return text
     m = _TIME_RE.match(text)
     if not m:
         return parse_date(text)
@@ -314,9 +314,9 @@ _AMOUNT_CEILING = Decimal(10) ** 12
 
 def parse_amount(raw: Any) -> str | FieldError:
     """A money amount (a contribution base) as text with two decimals: '3500.00'."""
-    text = cell_digits(raw, "amount")  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
+    text = cell_digits(raw, "amount")
+    if isinstance(text, FieldError):
+        return text
     text = text.replace(",", "")
     if not _AMOUNT_RE.match(text):
         try:
@@ -332,9 +332,9 @@ def parse_amount(raw: Any) -> str | FieldError:
 
 def parse_index(raw: Any) -> str | FieldError:
     """An average contribution wage index (0.6 to 3 by law; up to 4 decimals), as text: '1.0235'."""
-    text = cell_digits(raw, "amount")  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
+    text = cell_digits(raw, "amount")
+    if isinstance(text, FieldError):
+        return text
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -377,10 +377,10 @@ _CARD_RE = re.compile(r"^\d{12,19}$")
 def _matching(raw: Any, field: str, pattern: re.Pattern[str], code: str, drop: str = "") -> str | FieldError:
     """A cell of digits (``cell_digits``), ``drop`` removed, that must match ``pattern`` whole; else ``code``."""
     text = cell_digits(raw, field)
-    if text.__class__ is FieldError:
+    if isinstance(text, FieldError):
         return text
-    text = text.replace(drop, "") if drop else text  # type: ignore[union-attr]
-    return text if pattern.match(text) else error(code)  # type: ignore[arg-type]
+    text = text.replace(drop, "") if drop else text
+    return text if pattern.match(text) else error(code)
 
 
 def parse_phone(raw: Any) -> str | FieldError:

@@ -27,4 +27,4 @@ PLANS: dict[str, type[Plan]] = {
 
 
 def new_plan(kind: str, fields: dict[str, int], errors: Errors, today: date, limits: ImportLimits | None = None) -> Plan:
-    return PLANS[kind](fields, errors, today, limits)  # type: ignore[call-arg]
+    return PLANS[kind](fields, errors, today, limits)

@@ -127,9 +127,9 @@ class CasesPlan(ReferringPlan):
         self.db_open = imports_db.open_cases_by_person(db, numbers, OPEN_STATUSES)
         in_file = self.keys.present({other for others in self.db_open.values() for other in others})
         for idx, (case_no, line) in self.open_by_person.items():
-            for other in self.db_open.get(self.refs.numbers[idx], []):
-                if other != case_no and other not in in_file:
-                    add(line, "case_no", case_no, "importer.row.open_case_in_db", other=other)
+            for other_no in self.db_open.get(self.refs.numbers[idx], []):
+                if other_no != case_no and other_no not in in_file:
+                    add(line, "case_no", case_no, "importer.row.open_case_in_db", other=other_no)
         return bool(self.refs.bad or self.refs.name_mismatch or self.conflicts)
 
     def _other_person(self, db: sqlite_utils.Database, firsts: list[tuple[Any, ...]]) -> None:

@@ -36,7 +36,7 @@ class ContributionsPlan(ReferringPlan):
         self.i_to = fields["to_month"]
         self.i_kind = fields["kind"]
         self.i_name = fields.get("name")
-        self.check = self._make_check()  # type: ignore[method-assign]
+        self.check = self._make_check()  # type: ignore[method-assign, assignment]
 
     def _make_check(self) -> Callable[[int, list[Any]], None]:
         """The per-row check with everything it needs bound to locals (it runs a million times).
@@ -147,7 +147,7 @@ class ContributionsPlan(ReferringPlan):
         ID-number index), which makes the write pass cost what a plain load
         costs.  Any other file goes through ``convert``.
         """
-        parsers = [self.refs, self.month, self.kind_code, self.text, self.amount]
+        parsers: list[Any] = [self.refs, self.month, self.kind_code, self.text, self.amount]
         if not all(p.canonical for p in parsers):
             return None
         return imports_db.period_upsert_by_number_sql(
@@ -203,7 +203,7 @@ class ContributionsPlan(ReferringPlan):
     def prepare(self, db: sqlite_utils.Database, actor: str, *, convert: bool = True) -> None:
         super().prepare(db, actor, convert=convert)
         if convert:
-            self.convert = self._make_convert()  # type: ignore[method-assign]
+            self.convert = self._make_convert()  # type: ignore[method-assign, assignment]
 
     def write(self, db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> None:
         self._count("contribution_periods", updated=imports_db.upsert_periods(db, batch))

@@ -47,16 +47,17 @@ class PersonsPlan(Plan):
 
     def check(self, line: int, cells: list[Any]) -> None:
         raw = cells[self.fields["id_number"]]
-        idx = self.refs.register(raw, line)
-        if type(idx) is FieldError:
-            self.errors.add(line, "id_number", raw, idx)
-            idx = None
+        found = self.refs.register(raw, line)
+        idx: int | None = None
+        if isinstance(found, FieldError):
+            self.errors.add(line, "id_number", raw, found)
         else:
-            if len(self.keyed) <= idx:  # type: ignore[operator]
-                self.keyed.extend(b"\0" * (idx + 1 - len(self.keyed)))  # type: ignore[operator]
-            if self.keyed[idx]:  # type: ignore[index]
-                self.errors.add_code(line, "id_number", raw, "importer.row.duplicate", first=self.refs.first_line[idx])  # type: ignore[index]
-            self.keyed[idx] = 1  # type: ignore[index]
+            idx = found
+            if len(self.keyed) <= idx:
+                self.keyed.extend(b"\0" * (idx + 1 - len(self.keyed)))
+            if self.keyed[idx]:
+                self.errors.add_code(line, "id_number", raw, "importer.row.duplicate", first=self.refs.first_line[idx])
+            self.keyed[idx] = 1
         self._req(line, cells, "name", self.name_text)
         sex = self._opt(line, cells, "sex", self.sex)
         if idx is not None and usable(sex) and sex != self.refs.sex(idx):
