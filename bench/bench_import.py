@@ -47,7 +47,7 @@ def _peak_mb() -> float:
 
 def run_importer(db_path: Path, files: dict[str, Path], trace: bool) -> dict[str, float]:
     from console.services.identity import resolve_actor
-    from console.services.importer import run_import
+    from console.services.importing.run import run_import
     from db import audit
     from db import staff as staff_db
     from db.connection import transaction

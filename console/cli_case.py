@@ -394,7 +394,7 @@ def _bounded_int(text: str) -> int:
 
 
 def _json_file(path: Path) -> dict[str, Any]:
-    from console.services.import_readers import json_depth
+    from console.services.importing.readers import json_depth
 
     text = read_text_file(path)
     if json_depth(text, PREREVIEW_JSON_DEPTH) > PREREVIEW_JSON_DEPTH:

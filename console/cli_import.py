@@ -1,6 +1,6 @@
 """``retire import`` and ``retire export``: bulk data in and out, for clerks and night-shift scripts.
 
-Thin: parse, call ``console.services.importer`` / ``exporter``, print.
+Thin: parse, call ``console.services.importing`` / ``exporter``, print.
 Exit status: 0 done, 2 bad input (any bad row when not ``--skip-invalid``,
 an unreadable file, wrong columns), 1 refusal (role).  Data and reports go to
 stdout (``--json`` for machines); the progress bar and the summary line go to
@@ -17,11 +17,11 @@ import typer
 
 from console.cli_support import RetireTyper, print_json, print_table, session, warn
 from console.i18n import t
+from console.services.importing.columns import KINDS
 
 import_app = RetireTyper(help="批量导入（CSV、JSON Lines、Excel） / Bulk import from CSV, JSON Lines or Excel.")
 export_app = RetireTyper(help="导出（默认身份证号码脱敏） / Export (ID numbers masked unless --unmasked).")
 
-IMPORT_KINDS = ("persons", "employers", "archive", "contributions", "cases")
 EXPORT_KINDS = ("cases", "tasks", "persons", "contributions")
 
 _IMPORT_HELP = {
@@ -139,7 +139,7 @@ def _make_import(kind: str) -> Callable[..., None]:
         rejects: RejectsOpt = None,
         progress: ProgressOpt = None,
     ) -> None:
-        from console.services.importer import run_import
+        from console.services.importing.run import run_import
 
         db, actor = session()
         bar = ProgressBar(progress)
@@ -156,7 +156,7 @@ def _make_import(kind: str) -> Callable[..., None]:
     return command
 
 
-for _kind in IMPORT_KINDS:
+for _kind in KINDS:
     import_app.command(_kind)(_make_import(_kind))
 
 
@@ -169,7 +169,7 @@ def import_template(
 ) -> None:
     """空白导入模板（表头“中文(field)”，* 为必填） / An empty import template: header 中文(field), * = required."""
     from console.safe_files import is_stdout
-    from console.services.importer import write_template
+    from console.services.importing.template import write_template
 
     write_template(kind, fmt, out, sys.stdout, force=force)
     if out is not None and not is_stdout(out):

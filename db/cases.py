@@ -13,7 +13,6 @@ from db.schema_codes import known_codes
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
     import sqlite_utils
 
-# OPEN_STATUSES is also imported from here (services/import_kinds.py).
 SORTABLE = {
     "case_no": "c.case_no",
     "received": "c.received_at",

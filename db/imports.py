@@ -378,7 +378,7 @@ def count_rows(db: sqlite_utils.Database, table: str) -> int:
     return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
-def write_batch(db: sqlite_utils.Database, sql: str, batch: Sequence[tuple[Any, ...]]) -> int:
+def write_batch(db: sqlite_utils.Database, sql: str, batch: Sequence[Sequence[Any]]) -> int:
     """``executemany`` one batch; returns the rows its statements changed (inserted + updated).
 
     The cursor's ``rowcount`` (the sum of ``sqlite3_changes()`` over the

@@ -26,7 +26,7 @@ PER_PERSON = 30
 
 def _prepare(env: dict[str, str], tmp_path: Path) -> tuple[Path, Path]:
     from console.services.identity import resolve_actor
-    from console.services.importer import run_import
+    from console.services.importing.run import run_import
     from db.connection import open_database
 
     path = init_db(env)

@@ -17,7 +17,7 @@ import pytest
 import sqlite_utils
 
 from console.services.identity import resolve_actor
-from console.services.importer import run_import
+from console.services.importing.run import run_import
 from db import audit
 from db import imports as imports_db
 from db import staff as staff_db

@@ -7,11 +7,11 @@ from datetime import date, datetime
 import pytest
 
 from console.rules.idcard import make_id, parse_id
-from console.services import import_values as v
-from console.services.import_kinds import (
-    DOC_KIND, PERIOD_KIND, SEX, STAFF_CATEGORY, header_resolver, id_problem, parse_credit_code, parse_joint,
-)
-from console.services.import_values import FieldError
+from console.services.importing import values as v
+from console.services.importing.codes import DOC_KIND, PERIOD_KIND, SEX, STAFF_CATEGORY, parse_joint
+from console.services.importing.headers import header_resolver
+from console.services.importing.identifiers import id_problem, parse_credit_code
+from console.services.importing.values import FieldError
 
 
 @pytest.mark.parametrize("raw", [

@@ -20,10 +20,23 @@ import sqlite_utils
 
 from console.errors import PermissionDenied
 from console.services import (
-    audit_log, case_queries, delivery, exporter, importer, intake, maintenance, notices, person_records, prereview,
-    prereview_edits, staff, stats, tasks, upcoming,
+    audit_log,
+    case_queries,
+    delivery,
+    exporter,
+    intake,
+    maintenance,
+    notices,
+    person_records,
+    prereview,
+    prereview_edits,
+    staff,
+    stats,
+    tasks,
+    upcoming,
 )
 from console.services.identity import Actor, resolve_actor
+from console.services.importing import run as importer
 from console.services.role_matrix import BEGIN, END, MATRIX, render_markdown
 from db import audit
 from db import staff as staff_db

@@ -5,7 +5,7 @@ name with a terminal escape is refused whoever typed it, and an ID number in
 full-width or superscript digits is stored as ASCII (one person, one number).
 Built on console.text_policy (characters and digit scripts); this module adds
 the formats and the length limits, which are the importer's
-(console/services/import_values.py: free text 500 characters), so a value
+(console/services/importing/values.py: free text 500 characters), so a value
 the importer would refuse is refused at the window too.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from console.errors import BadInput
 from console.text_policy import ascii_digits, check_text
 
 FREE_TEXT_LIMIT = 500
-"""The importer's limit for free text (import_values.parse_text)."""
+"""The importer's limit for free text (importing.values.parse_text)."""
 CODE_LIMIT = 64
 """Waybills, credit codes, bank cards, ID numbers: short codes."""
 

@@ -40,7 +40,7 @@ from console.rules.idcard import mask_id
 from console.safe_files import STDOUT, atomic_writer, check_target, is_stdout, os_failure
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import CASE_READERS
-from console.services.import_kinds import COLUMNS
+from console.services.importing.columns import COLUMNS
 from db import audit
 from db import exports as exports_db
 from db.cases import CaseFilter

@@ -78,7 +78,7 @@ MATRIX: tuple[UseCase, ...] = (
     UseCase("case.show", "case_queries.show", CASE_READERS, "read one case"),
     UseCase("case.list", "case_queries.list_cases", CASE_READERS, "list the queue"),
     UseCase("stats.dashboard", "stats.dashboard", CASE_READERS, "the statistics dashboard"),
-    UseCase("import", "importer.run_import", ("clerk", "supervisor", "admin"), "bulk import (nightly scripts)"),
+    UseCase("import", "importing.run.run_import", ("clerk", "supervisor", "admin"), "bulk import (nightly scripts)"),
     UseCase("export.masked", "exporter.export", CASE_READERS, "export with ID numbers masked"),
     UseCase("export.unmasked", "exporter.export", ("supervisor", "admin"), "export with full ID numbers (audited)"),
     UseCase("upcoming.list", "upcoming.list_upcoming", ("clerk", "hrss_reviewer", "supervisor", "admin"), "list upcoming retirements"),

@@ -25,7 +25,7 @@ from console.rules.birth_date import DOC_KINDS
 from console.rules.idcard import make_id
 from console.rules.intervals import KINDS as PERIOD_KINDS
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS
-from console.services.import_kinds import COLUMNS
+from console.services.importing.columns import COLUMNS
 from db.schema import CASE_STATUSES
 from fixtures import generate as gen
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.services.import_kinds import KINDS
+from console.services.importing.columns import KINDS
 from tests.fuzz import strategies as fz
 from tests.fuzz.harness import ADMIN, Template, check_run, fingerprint, fuzz_settings, run_cli
 

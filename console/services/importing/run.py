@@ -17,7 +17,7 @@ Streaming, in two passes, so memory stays flat as files grow:
   ``GROUP BY`` after the pass finds the duplicates.  What stays in memory is
   per distinct *person* (``PersonRefs``: a county has ~200,000 people, a
   bound that does not grow with the rows), the parsers' capped caches and
-  the bad rows themselves (at most ``MAX_ERRORS``) -- see ``import_kinds``;
+  the bad rows themselves (at most ``MAX_ERRORS``) -- see ``base``;
 * pass 2 reads it again and writes batches of ``BATCH`` rows with
   ``executemany``, all inside ONE ``BEGIN IMMEDIATE`` transaction, with the
   single audit row for the import.  Ctrl-C or kill -9 at any point leaves the
@@ -29,30 +29,34 @@ second time, and the audit row says so (``changed: 0``).
 """
 from __future__ import annotations
 
-import contextlib
-import csv
 import gc
-import os
-import stat
 import time
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
 from console.errors import BadInput
 from console.i18n import t
 from console.services.identity import Actor, require_role
-from console.safe_files import remove_stale_temps
-from console.display import sheet_text
-from console.services.import_kinds import (
-    COLUMNS, KINDS, Errors, Plan, TooManyErrors, field_names, header_resolver, json_types, map_header, new_plan,
+from console.services.importing.base import Plan
+from console.services.importing.columns import COLUMNS, KINDS, field_names, json_types, template_headers
+from console.services.importing.errors import Errors, TooManyErrors
+from console.services.importing.headers import header_resolver, map_header
+from console.services.importing.kinds import new_plan
+from console.services.importing.limits import ImportLimits, current_limits
+from console.services.importing.readers import RowProblem, open_reader
+from console.services.importing.rejects import (
+    Rejects,
+    check_rejects_target,
+    default_rejects_path,
+    reasons_by_line,
+    remove_stale_rejects,
 )
-from console.services.import_readers import ImportLimits, RowProblem, Source, current_limits, open_reader, open_source
-from console.services.import_values import clean
+from console.services.importing.sources import Source, open_source
 from console.text_policy import for_display
 from db import audit
 from db import imports as imports_db
@@ -201,163 +205,47 @@ def _error_dicts(validated: _Validated) -> list[dict[str, Any]]:
     return out
 
 
-def default_rejects_path(source: Source, kind: str) -> Path:
-    """FILE.rejects.csv beside the input (for standard input: in the current directory)."""
-    if source.temporary and source.display == "<stdin>":
-        return Path.cwd() / f"stdin.{kind}.rejects.csv"
-    named = Path(source.display) if source.temporary else source.path  # a spooled file: beside the one named
-    return named.with_name(named.name + ".rejects.csv")
+def _kept_rows(reader: Any, convert: Callable[[Any], tuple[Any, ...]] | None, bad_lines: set[int] | None,
+               rejects: Rejects | None) -> Iterator[Any]:
+    """The rows pass 2 writes, converted; a bad line goes to the rejects file instead."""
+    if not bad_lines:
+        if convert is None:
+            return (cells for _line, cells in reader)
+        return (convert(cells) for _line, cells in reader)
 
+    def kept() -> Iterator[Any]:
+        for line, cells in reader:
+            if line in bad_lines:
+                rejects.write(line, cells)  # type: ignore[union-attr]
+                continue
+            yield convert(cells) if convert is not None else cells
 
-class _Rejects:
-    """The rejects file, written to a temporary name and renamed only after the commit."""
-
-    def __init__(self, path: Path, header: list[str], reasons: dict[int, str]) -> None:
-        from console.safe_files import atomic_writer
-
-        self.path = path
-        self.reasons = reasons
-        # a private temporary file beside it (O_EXCL|O_NOFOLLOW), renamed on commit; a symlink is refused.
-        # force: a rejects file left by the previous run of the same import is replaced (never written through)
-        self._writer = atomic_writer(path, force=True, binary=False, encoding="utf-8-sig", newline="")
-        self.fh = self._writer.__enter__()
-        self.writer = csv.writer(self.fh)
-        self.writer.writerow([*header, t("importer.rejects.line_header"), t("importer.rejects.reason_header")])
-        self.width = len(header)
-        self.count = 0
-
-    def write(self, line: int, cells: Any) -> None:
-        if type(cells) is RowProblem:
-            values = [""] * self.width
-        else:
-            values = [sheet_text(clean(c) or "") for c in cells][: self.width]
-        # a rejects file is opened in a spreadsheet to be fixed: no cell may run as a formula there
-        self.writer.writerow([*values, line, sheet_text(self.reasons.get(line, ""))])
-        self.count += 1
-
-    def commit(self) -> None:
-        self._writer.__exit__(None, None, None)
-
-    def discard(self) -> None:
-        try:
-            self._writer.__exit__(_Discarded, _Discarded(), None)
-        except _Discarded:
-            pass
-
-
-class _Discarded(Exception):
-    """Thrown into the rejects writer to drop its temporary file."""
-
-
-def check_rejects_target(target: Path, source: Path | None = None) -> None:
-    """An existing file is replaced only when it is a rejects file (a previous run's), before anything is read.
-
-    ``--rejects`` once named the hall's own database, the source or any other
-    file, and the rejects replaced it (the writer replaces a previous run's
-    rejects file, so it is forced).  Now a regular file whose first line is
-    not a rejects header is refused.  Links, directories and devices are the
-    safe writer's to refuse.
-    """
-    try:
-        info = os.lstat(target)
-    except FileNotFoundError:
-        return
-    except OSError:
-        return  # the writer names the fault when it opens the file
-    if not stat.S_ISREG(info.st_mode):
-        return
-    with contextlib.suppress(OSError):
-        if source is not None and os.path.samefile(source, target):
-            raise BadInput("importer.rejects_not_ours", path=str(target))  # the file being imported
-    try:
-        with open(target, "rb") as fh:
-            head = fh.read(64 * 1024)
-    except OSError:
-        return
-    first = head.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
-    if not first.endswith(f"{t('importer.rejects.line_header')},{t('importer.rejects.reason_header')}"):
-        raise BadInput("importer.rejects_not_ours", path=str(target))
-
-
-def remove_stale_rejects(target: Path) -> list[Path]:
-    """Temporary files a killed import left beside its rejects file (``FILE.rejects.csv``).
-
-    Both the safe writer's ``.FILE.rejects.csv.<hex>.part`` and the
-    ``FILE.rejects.csv.part`` that versions before it wrote; only regular
-    files of ours, never through a link.
-    """
-    removed = remove_stale_temps(target)
-    legacy = target.with_name(target.name + ".part")
-    try:
-        info = os.lstat(legacy)
-    except OSError:
-        return removed
-    if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid():
-        with contextlib.suppress(OSError):
-            legacy.unlink()
-            removed.append(legacy)
-    return removed
-
-
-def _reasons(report_errors: Iterable[dict[str, Any]]) -> dict[int, str]:
-    out: dict[int, list[str]] = {}
-    for e in report_errors:
-        text = f"{e['column']}: {e['reason']}" if e["column"] else e["reason"]
-        if e["value"]:
-            text += f" [{e['value']}]"
-        out.setdefault(e["line"], []).append(text)
-    return {line: "；".join(items) for line, items in out.items()}
+    return kept()
 
 
 def _write_rows(reader: Any, convert: Callable[[Any], tuple[Any, ...]] | None, write: Callable[[list[Any]], None],
                 batch_size: int, progress: Progress | None, bad_lines: set[int] | None = None,
-                rejects: _Rejects | None = None) -> int:
+                rejects: Rejects | None = None) -> int:
     """Pass 2's loop: batches of ``batch_size`` rows to ``write``; bad lines to the rejects file.
 
     ``convert`` None means the cells go to SQLite as they are (a canonical
     CSV file, see ``Plan.raw_cells_sql``): the loop is then as tight as a
     plain load's.
     """
-    batch: list[Any] = []
-    append = batch.append
     written = 0
     position = reader.position
     if convert is None and not bad_lines and reader.source.regular and hasattr(reader, "raw_rows"):
         rows = reader.raw_rows()  # every row has the header's width: C all the way to SQLite
-        while True:
-            chunk = list(islice(rows, batch_size))
-            if not chunk:
-                break
-            write(chunk)
-            written += len(chunk)
-            if progress is not None:
-                progress("write", position(), written)
-        return written
-    if convert is None and not bad_lines:
-        for _line, cells in reader:
-            append(cells)
-            if len(batch) >= batch_size:
-                write(batch)
-                written += len(batch)
-                batch.clear()
-                if progress is not None:
-                    progress("write", position(), written)
     else:
-        for line, cells in reader:
-            if bad_lines and line in bad_lines:
-                rejects.write(line, cells)  # type: ignore[union-attr]
-                continue
-            append(convert(cells) if convert is not None else cells)
-            if len(batch) >= batch_size:
-                write(batch)
-                written += len(batch)
-                batch.clear()
-                if progress is not None:
-                    progress("write", position(), written)
-    if batch:
+        rows = _kept_rows(reader, convert, bad_lines, rejects)
+    while True:
+        batch = list(islice(rows, batch_size))
+        if not batch:
+            return written
         write(batch)
         written += len(batch)
-    return written
+        if progress is not None:
+            progress("write", position(), written)
 
 
 def _tables(plan: Plan) -> list[str]:
@@ -430,7 +318,7 @@ def _write(db: sqlite_utils.Database, actor: Actor, source: Source, validated: _
     """Pass 2: one transaction for the whole file, its audit row included."""
     plan = validated.plan
     bad_lines = validated.errors.lines
-    rejects: _Rejects | None = None
+    rejects: Rejects | None = None
     committed = False
     try:
         with transaction(db):
@@ -443,8 +331,8 @@ def _write(db: sqlite_utils.Database, actor: Actor, source: Source, validated: _
             resolve = header_resolver(plan.kind)
             with open_reader(source, field_names(plan.kind), resolve, json_types(plan.kind)) as reader:
                 if bad_lines:
-                    header = [str(h) for h in reader.header] if source.format != "jsonl" else [c.header for c in COLUMNS[plan.kind]]
-                    rejects = _Rejects(rejects_path or default_rejects_path(source, plan.kind), header, _reasons(report.errors))
+                    header = [str(h) for h in reader.header] if source.format != "jsonl" else template_headers(plan.kind)
+                    rejects = Rejects(rejects_path or default_rejects_path(source, plan.kind), header, reasons_by_line(report.errors))
                 if raw_sql is not None:
                     written = _write_rows(reader, None, lambda rows: plan.write_raw(db, raw_sql, rows), batch_size, progress)
                 else:
@@ -482,64 +370,3 @@ def _write(db: sqlite_utils.Database, actor: Actor, source: Source, validated: _
                 rejects.commit()
             else:
                 rejects.discard()
-
-
-def write_template(kind: str, fmt: str, out: Path | None, stream: Any = None, force: bool = False) -> None:
-    """An empty import file: one header row, ``中文(field)``, '*' on required columns.
-
-    CSV goes to ``stream`` when there is no ``out`` or it is ``-`` (no BOM,
-    for pipes) or to ``out`` with a BOM (so Excel opens it as UTF-8).  XLSX
-    needs ``out`` (``-``: standard output) and carries a second sheet
-    explaining every column.  A file is written through
-    ``console.safe_files`` (private temporary file renamed when whole; an
-    existing file needs ``force``; a symlink is refused).
-    """
-    import sys
-
-    from console.safe_files import atomic_writer, is_stdout
-
-    if kind not in KINDS:
-        raise BadInput("importer.bad_kind", value=kind, allowed=", ".join(KINDS))
-    headers = [c.header for c in COLUMNS[kind]]
-    if fmt == "csv":
-        if out is None or is_stdout(out):
-            csv.writer(stream if stream is not None else sys.stdout, lineterminator="\n").writerow(headers)
-            return
-        with atomic_writer(out, force=force, binary=False, encoding="utf-8-sig", newline="") as fh:
-            csv.writer(fh).writerow(headers)
-        return
-    if fmt != "xlsx":
-        raise BadInput("importer.bad_template_format", value=fmt)
-    if out is None:
-        raise BadInput("importer.xlsx_needs_out")
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = kind
-    sheet.append(headers)
-    for i, col in enumerate(COLUMNS[kind], start=1):
-        cell = sheet.cell(row=1, column=i)
-        cell.font = Font(bold=True, color="C00000" if col.required else None)
-        sheet.column_dimensions[cell.column_letter].width = max(14, len(col.header) + 6)
-        cell.number_format = "@"
-    for i in range(1, len(headers) + 1):  # text cells: Excel must not turn ID numbers into 1.5E+17
-        sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].number_format = "@"
-    sheet.freeze_panes = "A2"
-    notes = book.create_sheet(t("importer.template.notes_sheet"))
-    notes.append([t("importer.template.column"), t("importer.template.required"), t("importer.template.format")])
-    for col in COLUMNS[kind]:
-        notes.append([col.header, t("importer.template.yes") if col.required else "", _hint(kind, col.name)])
-    notes.column_dimensions["A"].width = 32
-    notes.column_dimensions["C"].width = 90
-    with atomic_writer(out, force=force) as fh:
-        book.save(fh)
-
-
-def _hint(kind: str, name: str) -> str:
-    """The format note of a column (a kind-specific one first: 'name' of an employer is not a person's)."""
-    from console.i18n import catalogue, current_lang
-
-    specific = f"importer.hint.{kind}_{name}"
-    return t(specific) if specific in catalogue(current_lang()) else t(f"importer.hint.{name}")

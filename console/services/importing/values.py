@@ -142,6 +142,14 @@ def clean(raw: Any) -> str | None:
     return str(raw).strip() or None
 
 
+def cell_digits(raw: Any, field: str, *, date_marks: bool = False) -> str | FieldError:
+    """A cell's text through ``digits``, or 'required' when it is empty: how every numeric parser starts."""
+    text = clean(raw)
+    if text is None:
+        return error("importer.value.required")
+    return digits(text, field, date_marks=date_marks)
+
+
 # --- months and dates ------------------------------------------------------
 
 _YM_SEP = r"\s*[-/.年]\s*"
@@ -168,12 +176,9 @@ def parse_month(raw: Any) -> tuple[int, str] | FieldError:
     """A month as (ordinal, 'YYYY-MM'); a full date is accepted and its day checked."""
     if isinstance(raw, (datetime, date)):
         return raw.year * 12 + raw.month - 1, f"{raw.year:04d}-{raw.month:02d}"
-    text = clean(raw)
-    if text is None:
-        return error("importer.value.required")
-    text = digits(text, "month", date_marks=True)  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
+    text = cell_digits(raw, "month", date_marks=True)
+    if isinstance(text, FieldError):
+        return text
     year = month = 0
     for pattern in _MONTH_PATTERNS:
         m = pattern.match(text)
@@ -200,12 +205,9 @@ def parse_date(raw: Any) -> str | FieldError:
         return raw.date().isoformat()
     if isinstance(raw, date):
         return raw.isoformat()
-    text = clean(raw)
-    if text is None:
-        return error("importer.value.required")
-    text = digits(text, "date", date_marks=True)  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
+    text = cell_digits(raw, "date", date_marks=True)
+    if isinstance(text, FieldError):
+        return text
     parts = _date_parts(text)
     if parts is None:
         return error("importer.value.bad_date")
@@ -224,12 +226,9 @@ def parse_timestamp(raw: Any) -> str | FieldError:
         if raw.hour == raw.minute == raw.second == 0 and raw.tzinfo is None:
             return raw.date().isoformat()
         return raw.isoformat(timespec="seconds")
-    text = clean(raw)
-    if text is None:
-        return error("importer.value.required")
-    text = digits(text, "date", date_marks=True)  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
+    text = cell_digits(raw, "date", date_marks=True)
+    if isinstance(text, FieldError):
+        return text
     m = _TIME_RE.match(text)
     if not m:
         return parse_date(text)
@@ -315,12 +314,9 @@ _AMOUNT_CEILING = Decimal(10) ** 12
 
 def parse_amount(raw: Any) -> str | FieldError:
     """A money amount (a contribution base) as text with two decimals: '3500.00'."""
-    text = clean(raw)
-    if text is None:
-        return error("importer.value.required")
-    text = digits(text, "amount")  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
+    text = cell_digits(raw, "amount")
+    if isinstance(text, FieldError):
+        return text
     text = text.replace(",", "")
     if not _AMOUNT_RE.match(text):
         try:
@@ -336,12 +332,9 @@ def parse_amount(raw: Any) -> str | FieldError:
 
 def parse_index(raw: Any) -> str | FieldError:
     """An average contribution wage index (0.6 to 3 by law; up to 4 decimals), as text: '1.0235'."""
-    text = clean(raw)
-    if text is None:
-        return error("importer.value.required")
-    text = digits(text, "amount")  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
+    text = cell_digits(raw, "amount")
+    if isinstance(text, FieldError):
+        return text
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -378,31 +371,22 @@ def text_parser(field: str, limit: int = TEXT_LIMIT) -> Callable[[Any], str | Fi
 
 
 _PHONE_RE = re.compile(r"^[0-9+()\- ]{5,20}$")
-
-
-def parse_phone(raw: Any) -> str | FieldError:
-    text = clean(raw)
-    if text is None:
-        return error("importer.value.required")
-    text = digits(text, "phone")  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
-    if not _PHONE_RE.match(text):
-        return error("importer.value.bad_phone")
-    return text
-
-
 _CARD_RE = re.compile(r"^\d{12,19}$")
 
 
+def _matching(raw: Any, field: str, pattern: re.Pattern[str], code: str, drop: str = "") -> str | FieldError:
+    """A cell of digits (``cell_digits``), ``drop`` removed, that must match ``pattern`` whole; else ``code``."""
+    text = cell_digits(raw, field)
+    if isinstance(text, FieldError):
+        return text
+    text = text.replace(drop, "") if drop else text
+    return text if pattern.match(text) else error(code)
+
+
+def parse_phone(raw: Any) -> str | FieldError:
+    return _matching(raw, "phone", _PHONE_RE, "importer.value.bad_phone")
+
+
 def parse_bank_card(raw: Any) -> str | FieldError:
-    text = clean(raw)
-    if text is None:
-        return error("importer.value.required")
-    text = digits(text, "bank_card")  # type: ignore[assignment]
-    if text.__class__ is FieldError:
-        return text  # type: ignore[return-value]
-    text = text.replace(" ", "")
-    if not _CARD_RE.match(text):
-        return error("importer.value.bad_bank_card")
-    return text
+    """Spaces between the groups of four are dropped (6222 0000 ...)."""
+    return _matching(raw, "bank_card", _CARD_RE, "importer.value.bad_bank_card", drop=" ")

@@ -18,7 +18,7 @@ Hostile files are expected (a file is input, whoever made it):
   late in the file, stops the import with the line and byte offset: a file
   that mixes encodings is never re-read with another one (that silently
   turned every 吴静 of a UTF-8 roster into 鍚撮潤).
-* **Limits** (``ImportLimits``, from the ``[import]`` table of the parameters
+* **Limits** (``limits.ImportLimits``, from the ``[import]`` table of the parameters
   file): a line longer than ``line_chars`` is a bad row, skipped as it is
   read (a file without newlines cannot fill the memory); a CSV field longer
   than ``field_chars`` is a bad row; a JSON line is parsed only when it is
@@ -32,82 +32,21 @@ Hostile files are expected (a file is input, whoever made it):
   XML is parsed through defusedxml (no entity expansion).  Every failure of
   zipfile, openpyxl or the XML parser is one ``BadInput`` line.
 
-The importer reads a file twice (validate, then write), so the source must be
-a real file; standard input is first copied to a temporary file.
+The file itself (format, encoding, standard input's spool) is ``sources``'.
 """
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
 import io
 import json
-import os
 import re
-import shutil
-import stat
-import sys
-import tempfile
 import zipfile
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from console.errors import BadInput, EnvironmentFailure
-from console.faults import pid_alive
-
-FORMATS = ("csv", "jsonl", "xlsx")
-_EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl",
-               ".json": "jsonl", ".xlsx": "xlsx", ".xlsm": "xlsx"}
-_SNIFF_BYTES = 1 << 20
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-"""The signature of the old binary Excel (.xls) and WPS files."""
-
-
-# --- limits -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ImportLimits:
-    """How big and how deep an import file may be (``[import]`` in console/parameters.toml)."""
-
-    field_chars: int = 131_072
-    """A CSV field longer than this is a bad row (Python's own csv limit, now reported, not raised)."""
-    text_chars: int = 500
-    """Free text (names, addresses, notes): at most this many characters (the window's limit too)."""
-    line_chars: int = 1_048_576
-    """A CSV or JSON Lines line longer than this is a bad row, skipped without being held in memory."""
-    json_depth: int = 32
-    """Brackets nested deeper than this: a bad row, refused before parsing."""
-    json_number_chars: int = 30
-    """A JSON number written with more characters than this: a bad row (no 5,000-digit integers)."""
-    xlsx_uncompressed_bytes: int = 536_870_912
-    """An XLSX file whose members add up to more than this, uncompressed, is refused unopened."""
-    xlsx_ratio: int = 100
-    """A member bigger than ``xlsx_ratio_from_bytes`` that inflates more than this many times: refused."""
-    xlsx_ratio_from_bytes: int = 1_048_576
-    """Members smaller than this (uncompressed) may compress as well as they like."""
-    xlsx_members: int = 10_000
-    """More zip members than this: not a workbook."""
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> ImportLimits:
-        """From the parameters file's ``[import] value`` table; BadInput for an unknown name or a bad value."""
-        known = {f.name for f in fields(cls)}
-        values: dict[str, int] = {}
-        for name, value in data.items():
-            if name not in known:
-                raise BadInput("importer.limits.unknown", name=name, known=", ".join(sorted(known)))
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise BadInput("importer.limits.bad_value", name=name, value=str(value))
-            values[name] = value
-        return cls(**values)
-
-
-def current_limits() -> ImportLimits:
-    """The limits in force: the shipped parameters file, then the hall's ($RETIRE_PARAMETERS)."""
-    from console.settings import load_import_limits
-
-    return ImportLimits.from_mapping(load_import_limits())
+from console.services.importing.columns import JSON_TEXT
+from console.services.importing.sources import Source, locate_decode_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,252 +57,6 @@ class RowProblem:
     column: str = ""
     value: str = ""
     params: tuple[tuple[str, Any], ...] = ()
-
-
-@dataclass
-class Source:
-    """An import file, identified: where, what format, which encoding, its size and sha256."""
-
-    path: Path
-    display: str
-    format: str
-    encoding: str | None
-    encoding_guessed: bool
-    size: int
-    mtime_ns: int
-    sha256: str
-    sheet: str | None = None
-    delimiter: str = ","
-    temporary: bool = False
-    header: list[str] = field(default_factory=list)
-    regular: bool = False
-    """Set by the validating pass: every row had exactly the header's width (no mending needed)."""
-    limits: ImportLimits = field(default_factory=ImportLimits)
-
-    @property
-    def encoding_source(self) -> str | None:
-        """'detected' (sniffed from the first megabyte), 'given' (--encoding), None for XLSX."""
-        if self.encoding is None:
-            return None
-        return "detected" if self.encoding_guessed else "given"
-
-    def unchanged(self) -> bool:
-        """Whether the file is still the one that was validated (size and mtime)."""
-        try:
-            st = self.path.stat()
-        except OSError:
-            return False
-        return st.st_size == self.size and st.st_mtime_ns == self.mtime_ns
-
-    def cleanup(self) -> None:
-        if self.temporary:
-            try:
-                self.path.unlink()
-            except OSError:
-                pass
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def sniff_format(path: Path, head: bytes) -> str:
-    """By extension, else by content: a zip is XLSX, a leading '{' is JSON Lines, else CSV."""
-    by_ext = _EXTENSIONS.get(path.suffix.lower())
-    if by_ext:
-        return by_ext
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return "jsonl"
-    return "csv"
-
-
-def detect_encoding(head: bytes) -> str:
-    """BOM first; else UTF-8 if the sample decodes strictly; else GB18030 (which covers GBK).
-
-    UTF-8 is tried first because it is strict: GBK text almost never happens
-    to be valid UTF-8, while the reverse is not true.  The answer holds for
-    the whole file: a later byte that does not decode is an error, never a
-    reason to start again with another encoding.
-    """
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
-
-
-def locate_decode_error(path: Path, encoding: str) -> tuple[int, int, str] | None:
-    """(line, byte offset, the offending bytes in hex) of the first byte ``encoding`` cannot decode.
-
-    Streams the file once with a strict incremental decoder (only called when
-    a reader has already met the error, to name the place exactly: readers
-    decode ahead of the row they hand out).  None when the file decodes.
-    """
-    factory = codecs.getincrementaldecoder(encoding)
-    decoder = factory("strict")
-    line = 1
-    consumed = 0
-    with path.open("rb") as fh:
-        while True:
-            block = fh.read(1 << 20)
-            final = not block
-            state = decoder.getstate()
-            pending = state[0]
-            try:
-                text = decoder.decode(block, final)
-            except UnicodeDecodeError as exc:
-                skipped = len(pending) + len(block) - len(exc.object)  # a BOM the decoder dropped
-                offset = consumed - len(pending) + skipped + exc.start
-                into = offset - consumed
-                if into > 0:
-                    before = factory("strict")
-                    before.setstate(state)
-                    line += before.decode(block[:into], False).count("\n")
-                return line, offset, exc.object[exc.start:exc.end].hex(" ")
-            line += text.count("\n")
-            consumed += len(block)
-            if final:
-                return None
-
-
-SPOOL_PREFIX = "retire-import-"
-SPOOL_SUFFIX = ".stdin"
-
-
-def _remove_stale_spools() -> None:
-    """Remove the copies of standard input that killed imports left (``retire-import-<pid>-XXXX.stdin``).
-
-    A roster holds ID numbers and bank cards: a ``kill -9`` must not leave a
-    copy in the temporary directory for ever.  Only regular files of ours
-    whose pid no longer runs are removed.
-    """
-    directory = Path(tempfile.gettempdir())
-    try:
-        candidates = list(directory.glob(f"{SPOOL_PREFIX}*{SPOOL_SUFFIX}"))
-    except OSError:
-        return
-    for candidate in candidates:
-        pid, dash, _rest = candidate.name[len(SPOOL_PREFIX):].partition("-")
-        if not (dash and pid.isdigit()):
-            continue
-        try:
-            info = os.lstat(candidate)
-        except OSError:  # gone already
-            continue
-        if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not pid_alive(int(pid)):
-            try:
-                candidate.unlink()
-            except OSError:
-                pass
-
-
-def _spool_stdin() -> Path:
-    _remove_stale_spools()
-    fd, name = tempfile.mkstemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", suffix=SPOOL_SUFFIX)
-    with os.fdopen(fd, "wb") as out:
-        shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
-    return Path(name)
-
-
-def _spool_checked(path: Path, display: str) -> Path:
-    """Under a hall's service account: the caller's file, read through ONE descriptor whose real
-    path is checked, copied to a private spool that every later read uses.
-
-    Checking the path and opening it later would let a clerk swap a directory
-    of theirs for a link into the hall between the two (and read the audit
-    key through the importer's error lines).
-    """
-    from console.hall_config import protected_target
-
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise BadInput("services.bad_file", path=display, reason=exc.strerror or str(exc)) from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise BadInput("services.bad_file", path=display, reason="is a directory")
-        if not stat.S_ISREG(info.st_mode):
-            raise BadInput("services.bad_file", path=display, reason="not a regular file (use - to read a pipe)")
-        if protected_target(os.readlink(f"/proc/self/fd/{fd}")):
-            raise BadInput("hall.protected_path", path=display)
-        os.set_blocking(fd, True)
-        _remove_stale_spools()
-        out_fd, name = tempfile.mkstemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", suffix=SPOOL_SUFFIX)
-        with os.fdopen(out_fd, "wb") as out, os.fdopen(os.dup(fd), "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-        return Path(name)
-    finally:
-        os.close(fd)
-
-
-def open_source(path: Path | str, fmt: str | None = None, encoding: str | None = None, sheet: str | None = None,
-                limits: ImportLimits | None = None) -> Source:
-    """Identify the file (``-`` is standard input); BadInput when it cannot be read."""
-    if fmt and fmt not in FORMATS:
-        raise BadInput("importer.bad_format", value=fmt, allowed=", ".join(FORMATS))
-    if encoding:
-        try:
-            encoding = codecs.lookup(encoding).name
-        except LookupError:
-            raise BadInput("importer.bad_encoding", value=encoding) from None
-        if not _is_text_encoding(encoding):
-            raise BadInput("importer.bad_encoding", value=encoding)
-    temporary = str(path) == "-"
-    display = "<stdin>" if temporary else str(path)
-    named = Path("-") if temporary else Path(path)
-    if temporary:
-        real = _spool_stdin()
-    else:
-        from console.hall_config import guards_hall
-
-        real = Path(path)
-        if guards_hall():
-            real, temporary = _spool_checked(real, display), True
-    try:
-        if real.is_dir():
-            raise BadInput("services.bad_file", path=display, reason="is a directory")
-        st = real.stat()
-        if not stat.S_ISREG(st.st_mode):  # a FIFO blocks the open, a device never ends: '-' is for a pipe
-            raise BadInput("services.bad_file", path=display, reason="not a regular file (use - to read a pipe)")
-        with real.open("rb") as fh:
-            head = fh.read(_SNIFF_BYTES)
-        digest = _sha256(real)
-    except OSError as exc:
-        raise BadInput("services.bad_file", path=display, reason=exc.strerror or str(exc)) from None
-    if head.startswith(_OLE2) and fmt != "csv":
-        raise BadInput("importer.old_excel", path=display)  # .xls (or .et): binary, never text
-    kind = fmt or sniff_format(named, head)
-    guessed = False
-    if kind != "xlsx" and not encoding:
-        encoding, guessed = detect_encoding(head), True
-    delimiter = ","
-    if kind == "csv":
-        first = head.split(b"\n", 1)[0]
-        if b"\t" in first and b"," not in first:
-            delimiter = "\t"
-    return Source(real, display, kind, encoding if kind != "xlsx" else None, guessed, st.st_size,
-                  st.st_mtime_ns, digest, sheet, delimiter, temporary, limits=limits or ImportLimits())
-
-
-def _is_text_encoding(name: str) -> bool:
-    """A codec that turns bytes into text (not base64, zlib or rot13)."""
-    try:
-        info = codecs.lookup(name)
-        return isinstance(info.decode(b"a")[0], str)
-    except Exception:  # a codec that cannot decode one plain byte is not one for CSV
-        return False
 
 
 class Reader:
@@ -525,11 +218,6 @@ class CsvReader(Reader):
 
 # --- JSON Lines -------------------------------------------------------------------------
 
-JSON_TEXT = (str,)
-JSON_NUMBER = (str, int, float)
-JSON_FLAG = (str, int, bool)
-JSON_WHEN = (str, int)
-JSON_LIST = (str, list)
 _JSON_TYPE_WORDS = {str: "string", int: "integer", float: "number", bool: "true/false", list: "list", dict: "object"}
 
 
@@ -691,7 +379,7 @@ class JsonLinesReader(Reader):
                     problem = RowProblem("importer.row.unknown_key", column=key, value=str(value)[:50])
                     break
                 if value is not None:
-                    allowed = types[idx]  # type: ignore[index]
+                    allowed = types[idx]
                     if type(value) not in allowed or (type(value) is list and not all(type(x) is str for x in value)):
                         problem = RowProblem(
                             "importer.row.bad_type", column=key, value=json.dumps(value, ensure_ascii=False)[:50],
@@ -701,7 +389,7 @@ class JsonLinesReader(Reader):
                         break
                     if type(value) is list:  # cells must be hashable: the parsers cache by value
                         value = json.dumps(value, ensure_ascii=False)
-                cells[idx] = value  # type: ignore[index]
+                cells[idx] = value
             yield line, problem if problem is not None else cells
 
 
