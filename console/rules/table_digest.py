@@ -69,12 +69,35 @@ def _text(data: object) -> str:
 
 
 def module_tables(module: types.ModuleType) -> dict[str, object]:
-    """The public module-level data of ``module``: not its functions and classes (code, not tables), nor modules."""
+    """The public module-level data of ``module``: not its functions and classes (code, not tables), nor modules.
+
+    Nor the vocabulary's code lists a rules module re-exports under a local
+    name (``materials.CASE_KINDS``): a list of codes is not policy, so a new
+    role or case kind alone does not make every stored fact "another
+    version"; what the rules say of a new code (its materials, its task-plan
+    rows, its time limits) is in a table here and is counted.
+    """
+    vocabulary_values = _vocabulary_values()
     return {
         name: value
         for name, value in vars(module).items()
-        if not name.startswith("_") and not callable(value) and not isinstance(value, types.ModuleType) and not _is_shape(value)
+        if not name.startswith("_") and not callable(value) and not isinstance(value, types.ModuleType)
+        and not _is_shape(value) and id(value) not in vocabulary_values
     }
+
+
+def _vocabulary_values() -> set[int]:
+    """The identities of the vocabulary's families and code lists (and of each family's codes)."""
+    from console import vocabulary
+
+    out: set[int] = set()
+    for name, value in vars(vocabulary).items():
+        if name.startswith("_") or callable(value) or isinstance(value, types.ModuleType):
+            continue
+        out.add(id(value))
+        if isinstance(value, vocabulary.Family):
+            out.add(id(value.codes))
+    return out
 
 
 def _is_shape(value: object) -> bool:
