@@ -1,9 +1,11 @@
 """Staff rows and their roles (queries only; rules live in console.services.staff)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from db.clock import now_iso
+from db.row_ids import inserted_id
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
     import sqlite_utils
@@ -77,7 +79,7 @@ def insert(db: sqlite_utils.Database, login: str, name: str, roles: Iterable[str
         "INSERT INTO staff (login, name, active, created_at) VALUES (?, ?, 1, ?)",
         [login, name, now_iso()],
     )
-    staff_id = int(cursor.lastrowid)
+    staff_id = inserted_id(cursor)
     for role in sorted(set(roles)):
         db.execute("INSERT INTO staff_roles (staff_id, role) VALUES (?, ?)", [staff_id, role])
     return staff_id
