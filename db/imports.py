@@ -446,38 +446,30 @@ JSON_CHUNK = 50_000
 """Keys per ``json_each`` lookup: one statement for tens of thousands of keys, parsed in C."""
 
 
+def _rows_by_json_keys(db: sqlite_utils.Database, sql: str, keys: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows ``sql`` (one ``json_each(?)`` placeholder) finds for ``keys``, chunk by chunk, streamed."""
+    for chunk in _chunks(keys, JSON_CHUNK):
+        yield from db.execute(sql, [json.dumps(list(chunk))])
+
+
+_PERSONS_BY_NUMBER = "SELECT p.id_number, p.id, p.name FROM json_each(?) j JOIN persons p ON p.id_number = j.value"
+_EMPLOYERS_BY_CODE = "SELECT e.credit_code, e.id, e.name FROM json_each(?) j JOIN employers e ON e.credit_code = j.value"
+
+
 def persons_by_number(db: sqlite_utils.Database, numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
     """id_number -> (person id, name) for the numbers that are registered."""
-    out: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(numbers, JSON_CHUNK):
-        for number, pid, name in db.execute(
-            "SELECT p.id_number, p.id, p.name FROM json_each(?) j JOIN persons p ON p.id_number = j.value",
-            [json.dumps(list(chunk))],
-        ).fetchall():
-            out[number] = (int(pid), name)
-    return out
+    return {number: (int(pid), name) for number, pid, name in _rows_by_json_keys(db, _PERSONS_BY_NUMBER, numbers)}
 
 
 def iter_persons_by_number(db: sqlite_utils.Database, numbers: Sequence[str]) -> Iterator[tuple[str, int, str]]:
     """(id_number, person id, name) of the registered numbers, streamed (no list of every row)."""
-    for chunk in _chunks(numbers, JSON_CHUNK):
-        cursor = db.execute(
-            "SELECT p.id_number, p.id, p.name FROM json_each(?) j JOIN persons p ON p.id_number = j.value",
-            [json.dumps(list(chunk))],
-        )
-        yield from cursor
+    for number, pid, name in _rows_by_json_keys(db, _PERSONS_BY_NUMBER, numbers):
+        yield number, int(pid), name
 
 
 def employers_by_code(db: sqlite_utils.Database, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
     """credit_code -> (employer id, name) for the codes that are registered."""
-    out: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(codes, JSON_CHUNK):
-        for code, eid, name in db.execute(
-            "SELECT e.credit_code, e.id, e.name FROM json_each(?) j JOIN employers e ON e.credit_code = j.value",
-            [json.dumps(list(chunk))],
-        ).fetchall():
-            out[code] = (int(eid), name)
-    return out
+    return {code: (int(eid), name) for code, eid, name in _rows_by_json_keys(db, _EMPLOYERS_BY_CODE, codes)}
 
 
 def cases_by_number(db: sqlite_utils.Database, case_nos: Sequence[str]) -> dict[str, tuple[Any, ...]]:

@@ -91,19 +91,14 @@ def set_active(db: sqlite_utils.Database, staff_id: int, active: bool) -> None:
 
 def add_roles(db: sqlite_utils.Database, staff_id: int, roles: Iterable[str]) -> list[str]:
     """Give a staff member more roles (caller holds the transaction and writes the audit row); returns those added."""
-    added = []
-    for role in sorted(set(roles)):
-        cursor = db.execute("INSERT OR IGNORE INTO staff_roles (staff_id, role) VALUES (?, ?)", [staff_id, role])
-        if cursor.rowcount:
-            added.append(role)
-    return added
+    return _each_role(db, "INSERT OR IGNORE INTO staff_roles (staff_id, role) VALUES (?, ?)", staff_id, roles)
 
 
 def remove_roles(db: sqlite_utils.Database, staff_id: int, roles: Iterable[str]) -> list[str]:
     """Take roles away (caller holds the transaction and writes the audit row); returns those removed."""
-    removed = []
-    for role in sorted(set(roles)):
-        cursor = db.execute("DELETE FROM staff_roles WHERE staff_id = ? AND role = ?", [staff_id, role])
-        if cursor.rowcount:
-            removed.append(role)
-    return removed
+    return _each_role(db, "DELETE FROM staff_roles WHERE staff_id = ? AND role = ?", staff_id, roles)
+
+
+def _each_role(db: sqlite_utils.Database, sql: str, staff_id: int, roles: Iterable[str]) -> list[str]:
+    """Run ``sql`` (staff id, role) for each distinct role in code order; the roles it changed a row for."""
+    return [role for role in sorted(set(roles)) if db.execute(sql, [staff_id, role]).rowcount]
