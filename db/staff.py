@@ -35,17 +35,16 @@ def _with_roles(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> list[
 
 def get_by_login(db: sqlite_utils.Database, login: str) -> dict[str, Any] | None:
     """One staff member with roles, or None."""
-    rows = db.execute(
-        "SELECT id, login, name, active, created_at FROM staff WHERE login = ?", [login]
-    ).fetchall()
-    found = _with_roles(db, rows)
-    return found[0] if found else None
+    return _one(db, "login", login)
 
 
 def get_by_id(db: sqlite_utils.Database, staff_id: int) -> dict[str, Any] | None:
-    rows = db.execute(
-        "SELECT id, login, name, active, created_at FROM staff WHERE id = ?", [staff_id]
-    ).fetchall()
+    return _one(db, "id", staff_id)
+
+
+def _one(db: sqlite_utils.Database, column: str, value: str | int) -> dict[str, Any] | None:
+    """The staff member whose ``column`` (a unique one: ``id`` or ``login``) is ``value``, with roles."""
+    rows = db.execute(f"SELECT id, login, name, active, created_at FROM staff WHERE {column} = ?", [value]).fetchall()
     found = _with_roles(db, rows)
     return found[0] if found else None
 
