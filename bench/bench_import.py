@@ -27,12 +27,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the db modules are imported inside the run, after sys.path names the tree
+    import sqlite_utils
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def _fresh_db(path: Path):  # type: ignore[no-untyped-def]
+def _fresh_db(path: Path) -> sqlite_utils.Database:
     from db.connection import open_database
     from db.schema import migrate
 
@@ -142,7 +146,7 @@ def _spawn(which: str, workdir: Path, files: dict[str, Path], trace: bool = Fals
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
     sizes = sum(p.stat().st_size for p in workdir.glob(f"{db.name}*"))
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
     result["db_mb"] = sizes / 2**20
     return result
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import LOGIN, ROOT, demo_hall, median, result_line  # noqa: E402
+from _common import LOGIN, ROOT, demo_hall, median, result_line
 
 BUDGET_RATIO = 1.3
 STDIN_BUDGET_S = 2.0

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import OUT, ROOT, copy_fresh, demo_hall, median, result_line  # noqa: E402
+from _common import OUT, ROOT, copy_fresh, demo_hall, median, result_line
 
 BUDGET = 5_000
 

@@ -16,6 +16,10 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the screens are imported inside the run, after sys.path names the tree
+    from screens.queue import QueueScreen
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -48,7 +52,7 @@ def database(cases: int, rebuild: bool) -> Path:
     return path
 
 
-async def wait_loaded(screen, before: int, timeout: float = 30.0) -> float:  # type: ignore[no-untyped-def]
+async def wait_loaded(screen: QueueScreen, before: int, timeout: float = 30.0) -> float:
     """Seconds until the queue has shown a page after ``before`` loads."""
     started = time.perf_counter()
     while screen.loads <= before:
@@ -72,7 +76,7 @@ async def one_run(path: Path, login: str = LOGIN, today: date = TODAY) -> dict[s
         results["open (first page)"] = time.perf_counter() - started
         queue = app.screen
 
-        async def measure(name: str, **changes) -> None:  # type: ignore[no-untyped-def]
+        async def measure(name: str, **changes: Any) -> None:
             await pilot.pause(0.25)  # the previous page is painted, as when a clerk presses the next key
             before = queue.loads
             t0 = time.perf_counter()

@@ -24,9 +24,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -47,7 +48,10 @@ BUDGET_LIST_S = 1.0
 
 PLACES_IN = ["150222", "固阳县", None]
 PLACES_OUT = ["110101", "150202", "152921", "130102"]
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+    "余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文福生荣海林波宁凤云"
 
 
@@ -58,16 +62,16 @@ def _db_path(persons: int) -> Path:
 # --- the synthetic county ---------------------------------------------------------------
 
 
-def _generate(n: int, seed: int = 7) -> Iterator[tuple[list[tuple], list[tuple], list[tuple]]]:
+def _generate(n: int, seed: int = 7) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
     """Chunks of (person rows, period rows, archive rows)."""
     rnd = random.Random(seed)
     first_day = date(1960, 1, 1)
     span = (date(1990, 12, 31) - first_day).days + 1
     per_day: dict[date, int] = {}
     now = "2026-01-01T00:00:00+00:00"
-    persons: list[tuple] = []
-    periods: list[tuple] = []
-    archive: list[tuple] = []
+    persons: list[tuple[Any, ...]] = []
+    periods: list[tuple[Any, ...]] = []
+    archive: list[tuple[Any, ...]] = []
     start_limit = Month.of(1996, 1).ordinal
     last_paid = Month.of(2026, 10).ordinal
     for pid in range(1, n + 1):
@@ -110,7 +114,7 @@ def _generate(n: int, seed: int = 7) -> Iterator[tuple[list[tuple], list[tuple],
             persons, periods, archive = [], [], []
 
 
-def _cases(n: int, seed: int = 11) -> tuple[list[tuple], list[tuple], list[tuple]]:
+def _cases(n: int, seed: int = 11) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """2 % of persons have a case (some delivered), half of those facts; 1 % were told."""
     rnd = random.Random(seed)
     cases, facts, contacts = [], [], []
@@ -216,8 +220,8 @@ def main() -> None:
     from console.cli_upcoming import _print_rows
     from console.rules.parameters import policy_version
     from console.services.identity import resolve_actor
-    from console.settings import load_parameters
     from console.services.upcoming import list_upcoming, recompute
+    from console.settings import load_parameters
     from db import person_status as status_db
 
     path = _db_path(args.persons)

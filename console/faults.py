@@ -38,12 +38,13 @@ import socket
 import sqlite3
 import sys
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from console.errors import BadInput, BrokenOutput, DatabaseBusy, EnvironmentFailure, RetireError
+from db.connection_state import add_lock_listener, busy_timeout_ms, last_opened, remove_lock_listener
 
 BUSY_SUFFIX = ".busy"
 NOTE_MAX_BYTES = 4096
@@ -83,8 +84,6 @@ def translate(exc: BaseException, db_path: Path | str | None = None) -> RetireEr
 def _db_path(explicit: Path | str | None) -> Path | None:
     if explicit is not None:
         return Path(explicit)
-    from db.connection import last_opened
-
     return last_opened()
 
 
@@ -155,6 +154,7 @@ def _os(exc: OSError, db_path: Path | None) -> RetireError:
         return BrokenOutput("faults.broken_pipe")
     if number == errno.ENOMEM:
         return EnvironmentFailure("faults.out_of_memory")
+    kind: type[RetireError]
     if number in (errno.ENOSPC, errno.EDQUOT):
         key, kind = "faults.disk_full", EnvironmentFailure
     elif number == errno.EROFS:
@@ -205,8 +205,6 @@ def busy_note_path(db_path: Path | str) -> Path:
 
 def busy(db_path: Path | None) -> DatabaseBusy:
     """The busy error, naming the lock holder when a live long job left its note."""
-    from db.connection import busy_timeout_ms
-
     ms = busy_timeout_ms()
     seconds = f"{ms / 1000:g}"
     note = read_busy_note(db_path) if db_path is not None else None
@@ -314,14 +312,10 @@ class BusyNote:
             self.written.append(note)
 
     def __enter__(self) -> BusyNote:
-        from db.connection import add_lock_listener
-
         add_lock_listener(self._on_lock)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        from db.connection import remove_lock_listener
-
         remove_lock_listener(self._on_lock)
         for note in self.written:
             try:
@@ -350,7 +344,7 @@ def write_crash_log(exc: BaseException, command: str = "") -> Path:
 
     directory = crash_log_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     path = directory / f"crash-{now.strftime('%Y%m%dT%H%M%S.%fZ')}.log"
     lines = [
         f"time: {now.isoformat()}",
@@ -375,6 +369,6 @@ def crash_line(exc: BaseException, command: str = "") -> str:
         return t("faults.crash_no_log", kind=kind, reason=failure.text())
     except OSError as failure:
         return t("faults.crash_no_log", kind=kind, reason=failure.strerror or str(failure))
-    except Exception as failure:  # noqa: BLE001 - the log writer itself broke: still one line
+    except Exception as failure:  # the log writer itself broke: still one line
         return t("faults.crash_no_log", kind=kind, reason=f"{type(failure).__name__}: {failure}")
     return t("faults.crash", kind=kind, log=str(log))

@@ -65,9 +65,10 @@ import hmac
 import json
 import secrets
 import sqlite3
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from console.errors import EnvironmentFailure, Refused
 from db import audit_key
@@ -159,11 +160,11 @@ def mac_function(key: bytes) -> Callable[[str], str]:
     return mac
 
 
-def _compact(data: dict[str, Any]) -> str:
+def _compact(data: Mapping[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def seal_mac(key: bytes, record: dict[str, str | None]) -> str:
+def seal_mac(key: bytes, record: Mapping[str, str | None]) -> str:
     """The seal over the chain's record in hall_meta (values as stored text)."""
     return hmac.new(key, (SEAL_PREFIX + _compact(record)).encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -248,7 +249,7 @@ def read_state(db: sqlite_utils.Database) -> ChainState:
     marks = ",".join("?" for _ in _META)
     try:
         rows = db.execute(f"SELECT key, value FROM hall_meta WHERE key IN ({marks})", list(_META)).fetchall()
-    except Exception:  # noqa: BLE001 - a schema older than v7: nothing keyed yet
+    except Exception:  # a schema older than v7: nothing keyed yet
         rows = []
     return ChainState({str(k): (None if v is None else str(v)) for k, v in rows})
 
@@ -275,7 +276,7 @@ def key_for(db: sqlite_utils.Database, state: ChainState) -> AuditKey:
             return explicit
         raise EnvironmentFailure("audit.key_mismatch", path=str(explicit.path or "-"))
     cached = getattr(db, _KEY_CACHE, None)
-    if cached is not None and cached[0] == state.cache_key():
+    if cached is not None and cached[0] == state.cache_key() and isinstance(cached[1], AuditKey):
         return cached[1]
     mismatched: list[str] = []
     failure: EnvironmentFailure | None = None
@@ -493,7 +494,7 @@ class ChainCursor:
 
 
 def _as_dict(row: tuple[Any, ...]) -> dict[str, Any]:
-    return dict(zip(_NAMES, row))
+    return dict(zip(_NAMES, row, strict=True))
 
 
 def rows_for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
@@ -524,7 +525,7 @@ def count_rows(db: sqlite_utils.Database) -> int:
 def head(db: sqlite_utils.Database) -> tuple[int, str]:
     """(id, value) of the last row; (0, legacy head or GENESIS) on an empty table."""
     last_id, last_hash = _last(db)
-    return (last_id, last_hash) if last_id else (0, read_state(db).legacy_head_hash)
+    return (last_id, last_hash) if last_hash is not None else (0, read_state(db).legacy_head_hash)
 
 
 # -- verifying ----------------------------------------------------------------
@@ -568,51 +569,67 @@ def _rows(db: sqlite_utils.Database, batch: int = 5000) -> Iterator[tuple[Any, .
         yield from chunk
 
 
-def _walk(db: sqlite_utils.Database, key: bytes | None, keyed_from: int | None, legacy_head_hash: str
-          ) -> tuple[str, int, dict[str, Any]] | tuple[None, int, str]:
-    """Walk every row: (problem, bad_id, params) at the first bad row, else (None, last_id, last_value)."""
+@dataclass(frozen=True)
+class _Break:
+    """The first row that does not hold: what is wrong (a ``ChainCheck.problem`` code), where, and its details."""
+
+    problem: str
+    bad_id: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """Every row held: the last one's id and value (0 and ``GENESIS`` on an empty table)."""
+
+    last_id: int
+    last_value: str
+
+
+def _walk(db: sqlite_utils.Database, key: bytes | None, keyed_from: int | None, legacy_head_hash: str) -> _Break | _Tail:
+    """Walk every row: the first bad row, else the last row."""
     mac = mac_function(key) if key is not None else None
     sha = hashlib.sha256
     expected, prev = 1, GENESIS
     limit = keyed_from if keyed_from is not None else None
     for rid, at, actor, action, case_id, task_id, entity, entity_id, detail, prev_hash, value in _rows(db):
         if rid != expected:
-            return "gap", int(rid), {"missing": expected}
+            return _Break("gap", int(rid), {"missing": expected})
         if limit is not None and rid >= limit:
             if rid == limit and prev != legacy_head_hash:
-                return "legacy_head", int(rid) - 1, {}
+                return _Break("legacy_head", int(rid) - 1)
             if prev_hash != prev:
-                return "link", int(rid), {}
+                return _Break("link", int(rid))
             assert mac is not None
             good = mac(prev + canonical_text(at, actor, action, case_id, task_id, entity, entity_id, detail, rid))
             if not hmac.compare_digest(str(value), good):
-                return "mac", int(rid), {}
+                return _Break("mac", int(rid))
         else:
             if prev_hash != prev:
-                return "link", int(rid), {}
+                return _Break("link", int(rid))
             text = prev + canonical_text(at, actor, action, case_id, task_id, entity, entity_id, detail)
             if value != sha(text.encode("utf-8")).hexdigest():
-                return "hash", int(rid), {}
+                return _Break("hash", int(rid))
         prev = str(value)
         expected += 1
-    return None, expected - 1, prev
+    return _Tail(expected - 1, prev)
 
 
 def _sequence(db: sqlite_utils.Database) -> int | None:
     try:
         row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
-    except Exception:  # noqa: BLE001 - no AUTOINCREMENT table at all
+    except Exception:  # no AUTOINCREMENT table at all
         return None
     return None if row is None else int(row[0])
 
 
 def check_legacy(db: sqlite_utils.Database) -> ChainCheck | None:
     """The first break of a chain not keyed yet (SHA-256 links, contiguous ids), or None."""
-    problem, bad, extra = _walk(db, None, None, GENESIS)
-    if problem is None:
+    walked = _walk(db, None, None, GENESIS)
+    if isinstance(walked, _Tail):
         return None
     return ChainCheck(rows=count_rows(db), head_id=0, head_value=GENESIS, keyed=False, keyed_from=None,
-                      key={}, problem=problem, bad_id=bad, params=extra)  # type: ignore[arg-type]
+                      key={}, problem=walked.problem, bad_id=walked.bad_id, params=walked.params)
 
 
 def check_chain(db: sqlite_utils.Database) -> ChainCheck:
@@ -635,11 +652,11 @@ def check_chain(db: sqlite_utils.Database) -> ChainCheck:
             return ChainCheck(head_id=0, head_value="", key=audit_key.describe(found), problem="seal",
                               bad_id=keyed_from, **base)
     described = audit_key.describe(key)
-    problem, bad_or_last, extra = _walk(db, None if key is None else key.secret, keyed_from, state.legacy_head_hash)
-    if problem is not None:
-        return ChainCheck(head_id=0, head_value="", key=described, problem=problem, bad_id=int(bad_or_last),  # type: ignore[arg-type]
-                          params=extra, **base)  # type: ignore[arg-type]
-    last_id, last_value = int(bad_or_last), str(extra)
+    walked = _walk(db, None if key is None else key.secret, keyed_from, state.legacy_head_hash)
+    if isinstance(walked, _Break):
+        return ChainCheck(head_id=0, head_value="", key=described, problem=walked.problem, bad_id=walked.bad_id,
+                          params=walked.params, **base)
+    last_id, last_value = walked.last_id, walked.last_value
     if keyed_from is not None:
         head_id = keyed_from - 1
         if last_id < head_id:

@@ -238,7 +238,7 @@ def create_key(path: Path, *, owner: tuple[int, int] | None = None) -> bytes:
     secret = os.urandom(KEY_BYTES)
     try:
         safe_files.write_bytes(path, secret, force=False, mode=0o600)
-    except Exception as exc:  # noqa: BLE001 - BadInput/EnvironmentFailure from safe_files: one message here
+    except Exception as exc:  # BadInput/EnvironmentFailure from safe_files: one message here
         reason = exc.text() if hasattr(exc, "text") else str(exc)
         raise EnvironmentFailure("audit.key_unwritable", path=str(path), reason=reason) from None
     if owner is not None:

@@ -79,10 +79,11 @@ def open_loader(path: Path) -> sqlite_utils.Database:
     keys, NORMAL sync); the file must exist (open it with ``open_database``
     first).  The caller makes sure two threads never use it at once.
     """
-    from db.connection import BUSY_TIMEOUT_MS
+    from db.connection_state import busy_timeout_ms
 
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    timeout_ms = busy_timeout_ms()  # $RETIRE_BUSY_TIMEOUT_MS too, as every other opener
+    conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={timeout_ms}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     return sqlite_utils.Database(conn, execute_plugins=False)
@@ -112,7 +113,7 @@ class BackgroundWrites:
             if self.error is None:
                 try:
                     self.conn.executemany(item[0], item[1])
-                except BaseException as exc:  # noqa: BLE001 - handed to the submitting thread, which re-raises it
+                except BaseException as exc:  # handed to the submitting thread, which re-raises it
                     self.error = exc
 
     def submit(self, sql: str, rows: list[Sequence[Any]]) -> None:

@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from console.errors import BadInput, NotFound
+from db.counters import bump
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
     import sqlite_utils
@@ -24,14 +25,7 @@ def format_case_no(prefix: str, year: int, number: int) -> str:
 
 def allocate_case_no(db: sqlite_utils.Database, year: int, prefix: str = DEFAULT_PREFIX) -> str:
     """The next case number of ``prefix``/``year``; must run inside a transaction."""
-    if not db.conn.in_transaction:
-        raise RuntimeError("allocate_case_no must run inside db.connection.transaction()")
-    row = db.execute(
-        "INSERT INTO case_counters (prefix, year, last) VALUES (?, ?, 1)"
-        " ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 RETURNING last",
-        [prefix, year],
-    ).fetchone()
-    return format_case_no(prefix, year, int(row[0]))
+    return format_case_no(prefix, year, bump(db, "case_counters", {"prefix": prefix, "year": year}, "allocate_case_no"))
 
 
 def normalise_case_no(text: str) -> str:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from console.vocabulary import OPEN_STATUSES, PENDING_TASK_STATUSES, sql_list
 from db.clock import now_iso
 from db.persons import _row, _rows
+from db.row_ids import inserted_id
 from db.schema_codes import known_codes
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
@@ -46,7 +48,7 @@ def insert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> 
     cols = list(data)
     with known_codes(data):
         cur = db.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", list(data.values()))
-    return int(cur.lastrowid)
+    return inserted_id(cur)
 
 
 def get(db: sqlite_utils.Database, case_id: int) -> dict[str, Any] | None:

@@ -11,9 +11,9 @@ demo's audit rows say when they were really written.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Iterator
 
 _simulated_at: list[datetime | None] = [None]
 

@@ -27,11 +27,13 @@ import os
 import secrets
 import sqlite3
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from console.errors import BadInput, NotFound
+from db.connection_state import busy_timeout_ms, lock_listeners, note_opened
 from db.location import default_db_path
 from db.read_connection import ReadConnection
 
@@ -40,13 +42,7 @@ if TYPE_CHECKING:  # writes get a sqlite_utils.Database, imported when one is op
 
 _Conn = TypeVar("_Conn", bound=sqlite3.Connection)
 
-BUSY_TIMEOUT_MS = 15000
-"""How long a writer waits for the lock before "database is busy" (exit 3)."""
-BUSY_TIMEOUT_ENV = "RETIRE_BUSY_TIMEOUT_MS"
-MAX_BUSY_TIMEOUT_MS = 600_000
 SQLITE_HEADER = b"SQLite format 3\x00"
-_last_path: Path | None = None
-_lock_listeners: list[Callable[[sqlite_utils.Database], None]] = []
 PRIVATE_MODE = 0o600
 SHARED_MODE = 0o660
 
@@ -85,29 +81,6 @@ def _create_file(path: Path) -> None:
         os.fchmod(fd, mode)
     finally:
         os.close(fd)
-
-
-def busy_timeout_ms() -> int:
-    """The busy timeout: ``$RETIRE_BUSY_TIMEOUT_MS`` when it is a whole number in 0..600000, else 15 s."""
-    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
-    if raw.isascii() and raw.isdigit() and int(raw) <= MAX_BUSY_TIMEOUT_MS:
-        return int(raw)
-    return BUSY_TIMEOUT_MS
-
-
-def last_opened() -> Path | None:
-    """The database file this process opened last (for messages about a fault met later)."""
-    return _last_path
-
-
-def add_lock_listener(callback: Callable[[sqlite_utils.Database], None]) -> None:
-    """Call ``callback(db)`` each time an outermost ``transaction()`` has taken the write lock."""
-    _lock_listeners.append(callback)
-
-
-def remove_lock_listener(callback: Callable[[sqlite_utils.Database], None]) -> None:
-    if callback in _lock_listeners:
-        _lock_listeners.remove(callback)
 
 
 def _is_hall(conn: sqlite3.Connection) -> tuple[bool, bool]:
@@ -192,7 +165,6 @@ def open_read_connection(path: Path) -> ReadConnection:
 
 def _connect(path: Path, create: bool, factory: type[_Conn]) -> _Conn:
     """The checked file opened as ``factory`` with the hall's settings (see ``open_database``)."""
-    global _last_path
     path = Path(path).expanduser()
     try:
         is_dir, exists = path.is_dir(), path.exists()
@@ -217,7 +189,7 @@ def _connect(path: Path, create: bool, factory: type[_Conn]) -> _Conn:
         except OSError as exc:
             raise _open_failure(exc, path) from None
     _check_file(path, create)
-    _last_path = path
+    note_opened(path)
     from console.safe_files import protect
 
     protect(path, with_sidecars=True)  # no writer of this process may replace the hall (export --out "$RETIRE_DB")
@@ -274,7 +246,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for listener in list(_lock_listeners):
+        for listener in lock_listeners():
             listener(db)
         yield db
     except BaseException:

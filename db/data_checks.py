@@ -42,7 +42,7 @@ def policy_breaks(db: sqlite_utils.Database, table: str, patterns: dict[str, str
         return 0, []
     flags = ", ".join(f"[{c}] GLOB ?" for c in columns)
     rows = db.execute(f"SELECT id, {flags} FROM [{table}] WHERE {where} ORDER BY id LIMIT ?", [*args, *args, limit]).fetchall()
-    return count, [(int(r[0]), [c for c, hit in zip(columns, r[1:]) if hit]) for r in rows]
+    return count, [(int(r[0]), [c for c, hit in zip(columns, r[1:], strict=True) if hit]) for r in rows]
 
 
 def invalid_utf8(db: sqlite_utils.Database, table: str, columns: list[str], limit: int) -> tuple[int, list[tuple[int, list[str]]]]:
@@ -56,10 +56,11 @@ def invalid_utf8(db: sqlite_utils.Database, table: str, columns: list[str], limi
     if not columns:
         return 0, []
     blobs = ", ".join(f"CAST([{c}] AS BLOB)" for c in columns)
-    count, first = 0, []
+    count = 0
+    first: list[tuple[int, list[str]]] = []
     for row in db.execute(f"SELECT id, {blobs} FROM [{table}] ORDER BY id"):
         bad = []
-        for column, value in zip(columns, row[1:]):
+        for column, value in zip(columns, row[1:], strict=True):
             if value is None:
                 continue
             try:

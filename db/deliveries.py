@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from db.clock import now_iso
 from db.persons import _row, _rows
+from db.row_ids import inserted_id
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
     import sqlite_utils
@@ -24,4 +25,4 @@ def insert(db: sqlite_utils.Database, case_id: int, courier: str, waybill: str, 
         "INSERT INTO deliveries (case_id, courier, waybill, address, sent_at, updated_by, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [case_id, courier, waybill, address, now, actor, now],
     )
-    return int(cur.lastrowid)
+    return inserted_id(cur)

@@ -9,7 +9,8 @@ them when no filter is given).
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import sqlite_utils
 
@@ -26,7 +27,7 @@ def _stream(db: sqlite_utils.Database, sql: str, args: list[Any]) -> Iterator[di
         if not rows:
             return
         for row in rows:
-            yield dict(zip(names, row))
+            yield dict(zip(names, row, strict=True))
 
 
 def is_empty(f: CaseFilter) -> bool:

@@ -21,7 +21,7 @@ def get(db: sqlite_utils.Database, key: str) -> str | None:
     """The value stored under ``key``, or None (also on a schema older than v7)."""
     try:
         row = db.execute("SELECT value FROM hall_meta WHERE key = ?", [key]).fetchone()
-    except Exception:  # noqa: BLE001 - no hall_meta table yet: nothing is known
+    except Exception:  # no hall_meta table yet: nothing is known
         return None
     return None if row is None else str(row[0])
 

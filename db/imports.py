@@ -24,7 +24,8 @@ import os
 import sqlite3
 from array import array
 from bisect import bisect_right
-from typing import Any, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import sqlite_utils
 
@@ -288,9 +289,13 @@ class RowKeys:
         del keys[:]
         del self.run_lines[:]
 
-    def _write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _conn(self) -> sqlite3.Connection:
+        """The connection ``open`` was given (using the keys before ``open`` or after ``close`` is a bug)."""
         assert self.db is not None, "RowKeys.open(db) first"
-        conn = self.db.conn
+        return self.db.conn
+
+    def _write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        conn = self._conn()
         outside = not conn.in_transaction
         conn.executemany(sql, rows)
         if outside:
@@ -301,13 +306,12 @@ class RowKeys:
         """Everything into the tables; the blocks an unordered key fell into, into the key table."""
         self.flush()
         self.flush_run()
-        assert self.db is not None, "RowKeys.open(db) first"
         for block in sorted(self.needed):
             keys, lines = array("q"), array("q")
-            row = self.db.conn.execute(f"SELECT keys, lines FROM temp.{self.runs} WHERE id = ?", [block]).fetchone()
+            row = self._conn().execute(f"SELECT keys, lines FROM temp.{self.runs} WHERE id = ?", [block]).fetchone()
             keys.frombytes(row[0])
             lines.frombytes(row[1])
-            self._write(self._insert, list(zip(keys, lines)))
+            self._write(self._insert, list(zip(keys, lines, strict=True)))
             self.rows += len(keys)
         self.needed.clear()
 
@@ -317,7 +321,7 @@ class RowKeys:
         A cursor: close it (``contextlib.closing``) if you stop early, so the tables can be dropped.
         """
         self._settle()
-        return self.db.conn.execute(  # type: ignore[union-attr]
+        return self._conn().execute(
             f"SELECT d.key, d.first, k.line FROM temp.{self.name} AS k"
             f" JOIN (SELECT key, min(line) AS first FROM temp.{self.name} GROUP BY key HAVING count(*) > 1) AS d"
             " ON d.key = k.key WHERE k.line > d.first ORDER BY k.line"
@@ -331,7 +335,7 @@ class RowKeys:
         self._settle()
         extra = "".join(f", {c}" for c in self.extra)
         # a bare column beside min() takes its value from the row holding the minimum
-        return self.db.conn.execute(  # type: ignore[union-attr]
+        return self._conn().execute(
             f"SELECT key, min(line) AS first{extra} FROM temp.{self.name} GROUP BY key ORDER BY first"
         )
 
@@ -340,7 +344,7 @@ class RowKeys:
         self._settle()
         out: set[Any] = set()
         for chunk in _chunks(list(keys), JSON_CHUNK):
-            out.update(row[0] for row in self.db.conn.execute(  # type: ignore[union-attr]
+            out.update(row[0] for row in self._conn().execute(
                 f"SELECT DISTINCT key FROM temp.{self.name} WHERE key IN (SELECT value FROM json_each(?))",
                 [json.dumps(list(chunk))],
             ))
@@ -442,39 +446,30 @@ JSON_CHUNK = 50_000
 """Keys per ``json_each`` lookup: one statement for tens of thousands of keys, parsed in C."""
 
 
+def _rows_by_json_keys(db: sqlite_utils.Database, sql: str, keys: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows ``sql`` (one ``json_each(?)`` placeholder) finds for ``keys``, chunk by chunk, streamed."""
+    for chunk in _chunks(keys, JSON_CHUNK):
+        yield from db.execute(sql, [json.dumps(list(chunk))])
+
+
+_PERSONS_BY_NUMBER = "SELECT p.id_number, p.id, p.name FROM json_each(?) j JOIN persons p ON p.id_number = j.value"
+_EMPLOYERS_BY_CODE = "SELECT e.credit_code, e.id, e.name FROM json_each(?) j JOIN employers e ON e.credit_code = j.value"
+
+
 def persons_by_number(db: sqlite_utils.Database, numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
     """id_number -> (person id, name) for the numbers that are registered."""
-    out: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(numbers, JSON_CHUNK):
-        for number, pid, name in db.execute(
-            "SELECT p.id_number, p.id, p.name FROM json_each(?) j JOIN persons p ON p.id_number = j.value",
-            [json.dumps(list(chunk))],
-        ).fetchall():
-            out[number] = (int(pid), name)
-    return out
+    return {number: (int(pid), name) for number, pid, name in _rows_by_json_keys(db, _PERSONS_BY_NUMBER, numbers)}
 
 
 def iter_persons_by_number(db: sqlite_utils.Database, numbers: Sequence[str]) -> Iterator[tuple[str, int, str]]:
     """(id_number, person id, name) of the registered numbers, streamed (no list of every row)."""
-    for chunk in _chunks(numbers, JSON_CHUNK):
-        cursor = db.execute(
-            "SELECT p.id_number, p.id, p.name FROM json_each(?) j JOIN persons p ON p.id_number = j.value",
-            [json.dumps(list(chunk))],
-        )
-        for row in cursor:
-            yield row
+    for number, pid, name in _rows_by_json_keys(db, _PERSONS_BY_NUMBER, numbers):
+        yield number, int(pid), name
 
 
 def employers_by_code(db: sqlite_utils.Database, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
     """credit_code -> (employer id, name) for the codes that are registered."""
-    out: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(codes, JSON_CHUNK):
-        for code, eid, name in db.execute(
-            "SELECT e.credit_code, e.id, e.name FROM json_each(?) j JOIN employers e ON e.credit_code = j.value",
-            [json.dumps(list(chunk))],
-        ).fetchall():
-            out[code] = (int(eid), name)
-    return out
+    return {code: (int(eid), name) for code, eid, name in _rows_by_json_keys(db, _EMPLOYERS_BY_CODE, codes)}
 
 
 def cases_by_number(db: sqlite_utils.Database, case_nos: Sequence[str]) -> dict[str, tuple[Any, ...]]:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when asked (a lookup without a hall never reads the config module)
+    from console.hall_config import HallConfig
 
 ENV_VAR = "RETIRE_DB"
 APP_NAME = "retire"
@@ -42,7 +46,7 @@ def resolve_db_path(explicit: Path | None = None) -> Path:
     return default_db_path()
 
 
-def hall_of_process():  # -> console.hall_config.HallConfig | None
+def hall_of_process() -> HallConfig | None:
     """The hall config this process runs under (exit 3 when it exists but is not trustworthy)."""
     from console.errors import EnvironmentFailure
     from console.hall_config import HallConfigError, active

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from db.clock import now_iso
 from db.notice_numbers import next_notice_seq
 from db.persons import _row, _rows
+from db.row_ids import inserted_id
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
     import sqlite_utils
@@ -22,7 +23,7 @@ def issue(
         "INSERT INTO notices (case_id, kind, number, year, body, data, issued_by, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [case_id, kind, number, year, body, json.dumps(data, ensure_ascii=False), actor, now_iso()],
     )
-    return {"id": int(cur.lastrowid), "number": number, "kind": kind}
+    return {"id": inserted_id(cur), "number": number, "kind": kind}
 
 
 def for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:

@@ -6,12 +6,14 @@ person, their archive or their periods change (see schema v3).
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import sqlite_utils
 
 from console.vocabulary import FINISHED_STATUSES, sql_list
 from db.persons import _rows
+from db.row_ids import inserted_id
 
 STATUS_COLUMNS = (
     "person_id", "grp", "birth_month", "birth_source", "statutory_month", "earliest_month", "latest_month",
@@ -144,7 +146,7 @@ def upcoming(db: sqlite_utils.Database, first: str, last: str, flags: Iterable[s
 
 def add_contact(db: sqlite_utils.Database, person_id: int, at: str, channel: str, note: str | None, staff_id: int) -> int:
     cur = db.execute("INSERT INTO contacts (person_id, at, channel, note, staff_id) VALUES (?, ?, ?, ?, ?)", [person_id, at, channel, note, staff_id])
-    return int(cur.lastrowid)
+    return inserted_id(cur)
 
 
 def contacts(db: sqlite_utils.Database, person_id: int) -> list[dict[str, Any]]:

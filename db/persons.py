@@ -1,9 +1,11 @@
 """Insured persons, their archive records and contribution periods."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from db.clock import now_iso
+from db.row_ids import inserted_id
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
     import sqlite_utils
@@ -18,12 +20,12 @@ def _row(cursor: Any) -> dict[str, Any] | None:
     row = cursor.fetchone()
     if row is None:
         return None
-    return dict(zip([d[0] for d in cursor.description], row))
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 def _rows(cursor: Any) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r)) for r in cursor.fetchall()]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def get(db: sqlite_utils.Database, person_id: int) -> dict[str, Any] | None:
@@ -51,7 +53,7 @@ def upsert_changes(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: 
         cur = db.execute(
             f"INSERT INTO persons ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", values
         )
-        return int(cur.lastrowid), True, dict(data)
+        return inserted_id(cur), True, dict(data)
     changes = {k: v for k, v in data.items() if k != "id_number" and v is not None and existing.get(k) != v}
     if changes:
         sets = ", ".join(f"{k} = ?" for k in changes)

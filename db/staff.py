@@ -1,9 +1,11 @@
 """Staff rows and their roles (queries only; rules live in console.services.staff)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from db.clock import now_iso
+from db.row_ids import inserted_id
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
     import sqlite_utils
@@ -33,17 +35,16 @@ def _with_roles(db: sqlite_utils.Database, rows: list[tuple[Any, ...]]) -> list[
 
 def get_by_login(db: sqlite_utils.Database, login: str) -> dict[str, Any] | None:
     """One staff member with roles, or None."""
-    rows = db.execute(
-        "SELECT id, login, name, active, created_at FROM staff WHERE login = ?", [login]
-    ).fetchall()
-    found = _with_roles(db, rows)
-    return found[0] if found else None
+    return _one(db, "login", login)
 
 
 def get_by_id(db: sqlite_utils.Database, staff_id: int) -> dict[str, Any] | None:
-    rows = db.execute(
-        "SELECT id, login, name, active, created_at FROM staff WHERE id = ?", [staff_id]
-    ).fetchall()
+    return _one(db, "id", staff_id)
+
+
+def _one(db: sqlite_utils.Database, column: str, value: str | int) -> dict[str, Any] | None:
+    """The staff member whose ``column`` (a unique one: ``id`` or ``login``) is ``value``, with roles."""
+    rows = db.execute(f"SELECT id, login, name, active, created_at FROM staff WHERE {column} = ?", [value]).fetchall()
     found = _with_roles(db, rows)
     return found[0] if found else None
 
@@ -77,7 +78,7 @@ def insert(db: sqlite_utils.Database, login: str, name: str, roles: Iterable[str
         "INSERT INTO staff (login, name, active, created_at) VALUES (?, ?, 1, ?)",
         [login, name, now_iso()],
     )
-    staff_id = int(cursor.lastrowid)
+    staff_id = inserted_id(cursor)
     for role in sorted(set(roles)):
         db.execute("INSERT INTO staff_roles (staff_id, role) VALUES (?, ?)", [staff_id, role])
     return staff_id
@@ -89,19 +90,14 @@ def set_active(db: sqlite_utils.Database, staff_id: int, active: bool) -> None:
 
 def add_roles(db: sqlite_utils.Database, staff_id: int, roles: Iterable[str]) -> list[str]:
     """Give a staff member more roles (caller holds the transaction and writes the audit row); returns those added."""
-    added = []
-    for role in sorted(set(roles)):
-        cursor = db.execute("INSERT OR IGNORE INTO staff_roles (staff_id, role) VALUES (?, ?)", [staff_id, role])
-        if cursor.rowcount:
-            added.append(role)
-    return added
+    return _each_role(db, "INSERT OR IGNORE INTO staff_roles (staff_id, role) VALUES (?, ?)", staff_id, roles)
 
 
 def remove_roles(db: sqlite_utils.Database, staff_id: int, roles: Iterable[str]) -> list[str]:
     """Take roles away (caller holds the transaction and writes the audit row); returns those removed."""
-    removed = []
-    for role in sorted(set(roles)):
-        cursor = db.execute("DELETE FROM staff_roles WHERE staff_id = ? AND role = ?", [staff_id, role])
-        if cursor.rowcount:
-            removed.append(role)
-    return removed
+    return _each_role(db, "DELETE FROM staff_roles WHERE staff_id = ? AND role = ?", staff_id, roles)
+
+
+def _each_role(db: sqlite_utils.Database, sql: str, staff_id: int, roles: Iterable[str]) -> list[str]:
+    """Run ``sql`` (staff id, role) for each distinct role in code order; the roles it changed a row for."""
+    return [role for role in sorted(set(roles)) if db.execute(sql, [staff_id, role]).rowcount]

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from db.clock import now_iso
 from db.persons import _row, _rows
+from db.row_ids import inserted_id
 from db.schema_codes import known_codes
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
@@ -27,7 +28,7 @@ def insert(
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [case_id, department, item, status, due_date, (opened_at or now) if status == "open" else None, actor, now],
         )
-    return int(cur.lastrowid)
+    return inserted_id(cur)
 
 
 def get(db: sqlite_utils.Database, task_id: int) -> dict[str, Any] | None:

@@ -7,7 +7,8 @@ it holds across processes without holding a lock while a clerk types.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import sqlite_utils
 
