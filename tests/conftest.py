@@ -91,8 +91,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def cli_app(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The root Typer app (console.cli.app), with global options reset between tests."""
     module = importlib.import_module("console.cli")
-    from console.cli_support import OPTIONS
     from console import i18n
+    from console.cli_support import OPTIONS
 
     monkeypatch.setattr(OPTIONS, "db", None)
     monkeypatch.setattr(OPTIONS, "lang", None)

@@ -515,7 +515,8 @@ def test_a_hall_anchored_by_root_catches_a_cut_tail(request: pytest.FixtureReque
     """``retire hall setup``'s nightly job (as root) anchors the head; the staff's doctor, through sudo, checks it."""
     if os.geteuid() != 0:
         pytest.skip("needs root: creates OS accounts, a sudoers rule and a service account")
-    from tests.test_hall_setup import CLEAN_PATH, ok, run as sh
+    from tests.test_hall_setup import CLEAN_PATH, ok
+    from tests.test_hall_setup import run as sh
 
     h = request.getfixturevalue("hall_of_accounts")
     installed = json.loads(ok(sh(*h.setup_args())))
@@ -566,7 +567,8 @@ def test_a_hall_chain_passed_off_as_unkeyed_is_not_keyed_again(request: pytest.F
     """Recompute every value with SHA-256 and delete the keyed record: the hall key says it was keyed."""
     if os.geteuid() != 0:
         pytest.skip("needs root: creates OS accounts, a sudoers rule and a service account")
-    from tests.test_hall_setup import CLEAN_PATH, ok, run as sh
+    from tests.test_hall_setup import CLEAN_PATH, ok
+    from tests.test_hall_setup import run as sh
 
     h = request.getfixturevalue("hall_of_accounts")
     assert json.loads(ok(sh(*h.setup_args())))["ok"] is True

@@ -30,7 +30,6 @@ import os
 import pwd
 import secrets
 import shutil
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -72,9 +71,10 @@ def one_line_refusal(result: subprocess.CompletedProcess[str], code: int | tuple
 
 
 def code_dirs() -> list[Path]:
-    import console
     import sqlite_utils
     import typer
+
+    import console
 
     paths = {Path(os.path.realpath(sys.executable)), Path(sys.executable), Path(sys.prefix), Path(sys.base_prefix)}
     for module in (console, typer, sqlite_utils):

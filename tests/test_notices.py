@@ -27,10 +27,10 @@ from console.services import intake, notices, prereview
 from console.services.identity import Actor
 from console.services.intake import Applicant
 from db import notices as notices_db
+from db import staff as staff_db
 from db.case_numbers import case_id_by_no
 from db.connection import open_database, transaction
 from db.schema import migrate
-from db import staff as staff_db
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 2)  # a man born 1966-06-15 retires 2026-11 (60y5m): he may apply now

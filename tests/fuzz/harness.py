@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, settings
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from fixtures import generate as gen
 from tests.workflow_helpers import id_number, write_payload
