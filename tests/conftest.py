@@ -14,6 +14,7 @@ import pytest
 import sqlite_utils
 
 from console.services.identity import Actor, resolve_actor
+from console.settings import load_parameters
 from db import audit
 from db import staff as staff_db
 from db.connection import open_database, transaction
@@ -138,3 +139,57 @@ def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     return target
+
+
+@pytest.fixture
+def base_2025(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The hall has entered the province's 2025 pension base, which a 2026 retirement's estimate needs.
+
+    Set through the hall's own parameter file (RETIRE_PARAMETERS), as a hall would; the parameter
+    cache is cleared on both sides so no other test sees this base.
+    """
+    override = tmp_path / "hall-parameters.toml"
+    override.write_text('[pension_base]\nvalue = { "2025" = "8000.00" }\nstatus = "unconfirmed"\n', encoding="utf-8")
+    monkeypatch.setenv("RETIRE_PARAMETERS", str(override))
+    load_parameters.cache_clear()
+    yield
+    load_parameters.cache_clear()
+
+
+@pytest.fixture
+def loaded(env: dict[str, str], cli_app: Any, tmp_path: Path) -> dict[str, Any]:
+    """A hall with four imported persons and their periods and three cases (draft, completed, accepted),
+    loaded through ``retire import`` as a hall would: what the export and display tests read back."""
+    import sqlite3
+
+    from fixtures import generate as gen
+    from tests.test_import_cli import init_db, invoke
+
+    path = init_db(env)
+    persons = "id_number,name,bank_card\n" + "".join(f"{gen.id_number(i)},{gen.name(i)},62284800{i:011d}\n" for i in range(4))
+    assert invoke(cli_app, "import", "persons", "-", input=persons).exit_code == 0
+    periods = "id_number,from_month,to_month,kind\n" + "".join(
+        f"{gen.id_number(i)},199{i}-01,199{i}-12,actual\n" for i in range(4))
+    assert invoke(cli_app, "import", "contributions", "-", input=periods).exit_code == 0
+    cases = ("case_no,id_number,status,received_at\n"
+             f"GY-2026-000001,{gen.id_number(0)},draft,2026-03-02\n"
+             f"GY-2026-000002,{gen.id_number(1)},draft,2026-03-05\n"
+             f"GY-2026-000003,{gen.id_number(2)},draft,2026-04-01\n")
+    result = invoke(cli_app, "import", "cases", "-", input=cases)
+    assert result.exit_code == 0, result.output
+    # a new case is imported as a draft only; the export's filters need the states the workflow would reach
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE cases SET status = 'completed', completed_at = '2026-03-20' WHERE case_no = 'GY-2026-000002'")
+        conn.execute("UPDATE cases SET status = 'accepted', accepted_at = '2026-04-01' WHERE case_no = 'GY-2026-000003'")
+    conn.close()
+    return {"db": path, "app": cli_app, "dir": tmp_path}
+
+
+@pytest.fixture
+def accounts_hall(request: pytest.FixtureRequest) -> Any:
+    """A hall set up as on a server: its own service account, staff OS accounts and an outsider (root only;
+    tests/test_hall_setup.py builds it and removes every account afterwards)."""
+    from tests.test_hall_setup import make_hall
+
+    return make_hall(request)

@@ -326,7 +326,7 @@ def test_numbers_never_repeat_under_concurrent_issue(db: sqlite_utils.Database, 
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(db_path), case_no, start, login], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for login in ("clerk", "clerk2")]
     for p in procs:
-        out, err = p.communicate(timeout=180)
+        _, err = p.communicate(timeout=180)
         assert p.returncode == 0, err
     rows = [r for r in notices_db.for_case(db, case_id_by_no(db, case_no)) if r["kind"] == "joint_form"]
     numbers = [r["number"] for r in rows]

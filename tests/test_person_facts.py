@@ -7,7 +7,6 @@ panel said both inputs were missing.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from console.i18n import set_lang, t
 from console.services import intake, person_records, prereview_edits
 from console.services.identity import Actor
 from console.services.person_facts import build_person_facts, person_facts
-from console.settings import load_parameters
 from db import persons as persons_db
 from db.connection import open_database
 from screens.context import AppContext
@@ -41,17 +39,6 @@ def _zh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RETIRE_LANG", "zh")
     set_lang("zh")
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-
-
-@pytest.fixture
-def base_2025(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The hall has entered the province's 2025 pension base (a 2026 retirement uses it)."""
-    override = tmp_path / "hall-parameters.toml"
-    override.write_text('[pension_base]\nvalue = { "2025" = "8000.00" }\nstatus = "unconfirmed"\n', encoding="utf-8")
-    monkeypatch.setenv("RETIRE_PARAMETERS", str(override))
-    load_parameters.cache_clear()
-    yield
-    load_parameters.cache_clear()
 
 
 @pytest.fixture

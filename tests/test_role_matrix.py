@@ -80,7 +80,7 @@ def _add_staff(db: sqlite_utils.Database, login: str, roles: tuple[str, ...]) ->
 def _finish_hrss(db: sqlite_utils.Database, reviewer: Actor, case_no: str) -> None:
     """Claim and complete every task of a case without joint items (HRSS only, all reviewer-doable)."""
     for _ in range(4):
-        for item, tid in task_ids(db, case_no).items():
+        for tid in task_ids(db, case_no).values():
             status = db.execute("SELECT status FROM tasks WHERE id = ?", [tid]).fetchone()[0]
             if status in ("open", "returned"):
                 tasks.claim(db, reviewer, tid)

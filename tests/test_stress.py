@@ -177,7 +177,7 @@ def stress_worker(db_path: str, worker: int, seed: int, deadline: float, out: An
             live = sum(1 for c in cases.values() if c["status"] not in TERMINAL)
             if live < MAX_LIVE_CASES:
                 options.append((2, "case.open", {}, None))
-            weight, action, case, task = random.choices(options, weights=[o[0] for o in options])[0]
+            _, action, case, task = random.choices(options, weights=[o[0] for o in options])[0]
             role = _task_role(task) if task else ("reviewer" if action == "prereview.confirm" else random.choice(("clerk", "reviewer")))
             actor = actors[role]
             rec: dict[str, Any] = {"worker": worker, "n": len(records), "action": action, "actor": actor.login,

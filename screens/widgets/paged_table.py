@@ -5,8 +5,8 @@ from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.message import Message
 from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
