@@ -115,7 +115,20 @@ def hall_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def zh_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console in Chinese, as the hall runs it, with a still cursor (screenshots and snapshots
+    do not depend on when the blink timer fired); the language is put back after the test."""
+    from textual.widgets import Input
+
+    from console import i18n
+
+    monkeypatch.setenv("RETIRE_LANG", "zh")
+    monkeypatch.setattr(i18n, "_current", "zh")
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+@pytest.fixture
+def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zh_console: None) -> Path:
     """A private copy of the demo hall; zh UI; the cursor does not blink (stable snapshots).
 
     Modules that need another kind of hall (a CLI-made one, a broken one)
@@ -123,7 +136,6 @@ def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     """
     import shutil
 
-    from console import i18n
     from tests.tui_helpers import LOGIN
 
     target = tmp_path / "hall.db"
@@ -131,13 +143,8 @@ def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         source = Path(str(hall_template) + suffix)
         if source.exists():
             shutil.copy(source, str(target) + suffix)
-    monkeypatch.setenv("RETIRE_LANG", "zh")
     monkeypatch.setenv("RETIRE_LOGIN", LOGIN)
     monkeypatch.setenv("RETIRE_DB", str(target))
-    monkeypatch.setattr(i18n, "_current", "zh")
-    from textual.widgets import Input
-
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     return target
 
 

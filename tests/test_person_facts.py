@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 import sqlite_utils
-from textual.widgets import Input
 from typer.testing import CliRunner
 
 from console.errors import BadInput
-from console.i18n import set_lang, t
+from console.i18n import t
 from console.services import intake, person_records, prereview_edits
 from console.services.identity import Actor
 from console.services.person_facts import build_person_facts, person_facts
@@ -34,11 +33,7 @@ ESTIMATE = "5137.42"
 """C=8000, I=1.0, 502 months, balance 100000 at 60y5m (see tests/test_pension_estimate.py)."""
 
 
-@pytest.fixture(autouse=True)
-def _zh(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RETIRE_LANG", "zh")
-    set_lang("zh")
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+pytestmark = pytest.mark.usefixtures("zh_console")
 
 
 @pytest.fixture

@@ -108,11 +108,7 @@ def verdict(path: Path, before: dict[str, Any], saved: bool, issues: list[str], 
     check_run(outcome, path, before, entry=what, inputs={"inputs.txt": repr(inputs).encode("utf-8", "surrogatepass")})
 
 
-@pytest.fixture(autouse=True)
-def _zh(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RETIRE_LANG", "zh")
-    set_lang("zh")
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+pytestmark = pytest.mark.usefixtures("zh_console")
 
 
 @fuzz_settings(5)
