@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input
 
-from tests.tui_helpers import make_app, query_one_value, settle
+from tests.tui_helpers import cursor_on_task, make_app, query_one_value, settle
 
 SIZE = (80, 24)
 
@@ -71,8 +71,7 @@ async def test_keyboard_walk_search_claim_complete_deliver(hall: Path) -> None:
         await settle(app, pilot)
         pane = app.screen
         assert type(pane).__name__ == "DepartmentScreen"
-        row = next(i for i, task in enumerate(pane.tasks) if task["item"] == item)
-        pane.query_one(DataTable).move_cursor(row=row)
+        row = cursor_on_task(pane, item=item)
         await pilot.press("c")  # claim
         await settle(app, pilot)
         assert pane.tasks[row]["status"] == "claimed"
@@ -112,8 +111,7 @@ async def test_stale_version_names_who_and_keeps_input(hall: Path) -> None:
         app.open_department(case_no)
         await settle(app, pilot)
         pane = app.screen
-        row = next(i for i, task in enumerate(pane.tasks) if task["item"] == item)
-        pane.query_one(DataTable).move_cursor(row=row)
+        cursor_on_task(pane, item=item)
         await pilot.press("c")
         await settle(app, pilot)
         await pilot.press("i", *"已制卡待领")
