@@ -23,7 +23,8 @@ def _find_cases(ctx: Any, text: str) -> list[dict[str, Any]]:
         rows = case_queries.list_cases(db, actor, f, limit=CASE_LIMIT, today=ctx.today, masked=True)
     from console.display import clean_tree
 
-    return clean_tree(rows)  # stored names shown without control characters
+    cleaned: list[dict[str, Any]] = clean_tree(rows)  # stored names shown without control characters
+    return cleaned
 
 
 class CaseCommands(Provider):

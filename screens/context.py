@@ -7,11 +7,11 @@ context manager so it is closed when the work is done.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
 import sqlite_utils
 

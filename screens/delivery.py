@@ -85,7 +85,7 @@ class DeliveryScreen(RetireScreen):
 
     def _open_delivery(self) -> dict[str, Any] | None:
         rows = (self.case or {}).get("deliveries") or []
-        last = rows[-1] if rows else None
+        last: dict[str, Any] | None = rows[-1] if rows else None
         if last and not last.get("delivered_at") and not last.get("returned_at"):
             return last
         return None

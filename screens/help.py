@@ -19,7 +19,7 @@ def collect_bindings(app: Any, screen: Screen[Any]) -> tuple[list[tuple[str, str
     own: list[tuple[str, str]] = []
     glob: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
-    for key, active in app.active_bindings.items():
+    for active in app.active_bindings.values():
         binding = active.binding
         if not binding.description or binding.system:
             continue

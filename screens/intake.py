@@ -55,6 +55,11 @@ AUTO_GROUP = "auto"
 WIDE = 120
 
 
+def _or_none(text: str) -> str | None:
+    """A form field as stored: an empty or blank answer is no answer (NULL), not ''."""
+    return text.strip() or None
+
+
 @dataclass(frozen=True)
 class FormData:
     """What the clerk has typed and ticked, as plain values."""
@@ -74,17 +79,16 @@ class FormData:
     received: tuple[str, ...] = ()
 
     def applicant(self) -> Applicant:
-        blank = lambda s: s.strip() or None  # noqa: E731
         return Applicant(
             id_number=self.id_number,
             name=self.name.strip(),
-            phone=blank(self.phone),
-            address=blank(self.address),
-            hukou=blank(self.hukou),
+            phone=_or_none(self.phone),
+            address=_or_none(self.address),
+            hukou=_or_none(self.hukou),
             staff_category=self.category,
             female_group=None if self.female_group == AUTO_GROUP else self.female_group,
-            employer_code=blank(self.employer_code),
-            employer_name=blank(self.employer_name),
+            employer_code=_or_none(self.employer_code),
+            employer_name=_or_none(self.employer_name),
             archive_lost=self.kind == "lost_archive",
         )
 

@@ -215,7 +215,7 @@ class PrereviewScreen(RetireScreen):
         return [Text(p["from_month"]), Text(p["to_month"]), Text(t(PERIOD_KIND.short_key(p['kind'])), style=kind_style),
                 Text(p.get("place") or "—"), Text(str(period_months(p)), justify="right")]
 
-    def _fill(self, table: DataTable, rows: list[list[Text]]) -> None:
+    def _fill(self, table: DataTable[Text], rows: list[list[Text]]) -> None:
         cursor = table.cursor_coordinate
         table.clear()
         for cells in rows:
@@ -262,7 +262,7 @@ class PrereviewScreen(RetireScreen):
 
     # -- editing ------------------------------------------------------------------------------------
 
-    def _table(self) -> DataTable:
+    def _table(self) -> DataTable[Text]:
         """The table the row keys act on: the focused one, else the one last focused."""
         if isinstance(self.focused, DataTable) and self.focused.id in ("records", "periods"):
             self.current_table = self.focused.id

@@ -2,21 +2,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
-from textual.worker import get_current_worker
 
 from console.i18n import t
 from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, QUEUE_HIDDEN_STATUSES
-from screens.widgets.base import RetireScreen, ServiceFailed
+from screens.widgets.base import RetireScreen
 from screens.widgets.paged_table import PagedTable
 from screens.widgets.progress import days_left_cell, plain, progress_cell
 
@@ -41,18 +40,6 @@ class QueueQuery:
     descending: bool = True
     page: int = 0
     edge: int | None = None  # 1: go to the last page once the count is known
-
-
-class PageLoaded(Message):
-    """One page of the queue arrived from the worker."""
-
-    def __init__(self, query: QueueQuery, rows: list[dict[str, Any]], total: int, page: int, pages: int) -> None:
-        super().__init__()
-        self.query = query
-        self.rows = rows
-        self.total = total
-        self.page = page
-        self.pages = pages
 
 
 class QueueScreen(RetireScreen):
@@ -120,41 +107,36 @@ class QueueScreen(RetireScreen):
         self.query_one("#page-label", Static).update(t("tui.queue.loading"))
         self.load_page(self.query_state)
 
-    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_page(self, query: QueueQuery) -> None:
+        """One SQL page for ``query`` through ``call``: a newer request replaces one still running."""
         from console.services import case_queries
 
-        worker = get_current_worker()
-        try:
-            with self.ctx.open() as (db, actor):
-                today = self.ctx.today
-                f = case_queries.build_filter(
-                    statuses=(query.status,) if query.status else (), department=query.department,
-                    overdue=query.overdue, due_soon=query.due_soon, text=query.text.strip() or None, today=today, db=db,
-                )
-                total = case_queries.count(db, f)
-                pages = max(1, -(-total // PAGE_SIZE))
-                page = pages - 1 if query.edge == 1 else min(max(query.page, 0), pages - 1)
-                rows = case_queries.list_cases(
-                    db, actor, f, order=query.order, descending=query.descending,
-                    limit=PAGE_SIZE, offset=page * PAGE_SIZE, today=today,
-                ) if total else []
-        except Exception as error:
-            if not worker.is_cancelled:
-                self.post_message(ServiceFailed(error, None))
-            return
-        if not worker.is_cancelled:
-            from console.display import clean_tree
+        today = self.ctx.today
 
-            self.post_message(PageLoaded(query, clean_tree(rows), total, page, pages))  # shown without control characters
+        def fetch(db: Any, actor: Any) -> tuple[list[dict[str, Any]], int, int, int]:
+            f = case_queries.build_filter(
+                statuses=(query.status,) if query.status else (), department=query.department,
+                overdue=query.overdue, due_soon=query.due_soon, text=query.text.strip() or None, today=today, db=db,
+            )
+            total = case_queries.count(db, f)
+            pages = max(1, -(-total // PAGE_SIZE))
+            page = pages - 1 if query.edge == 1 else min(max(query.page, 0), pages - 1)
+            rows = case_queries.list_cases(
+                db, actor, f, order=query.order, descending=query.descending,
+                limit=PAGE_SIZE, offset=page * PAGE_SIZE, today=today,
+            ) if total else []
+            return rows, total, page, pages
 
-    def on_page_loaded(self, message: PageLoaded) -> None:
+        self.call(fetch, partial(self._show_page, query), group="queue", exclusive=True)
+
+    def _show_page(self, query: QueueQuery, result: tuple[list[dict[str, Any]], int, int, int]) -> None:
+        rows, total, page, pages = result
         self.loads += 1
-        self.query_state = replace(message.query, page=message.page, edge=None)
-        self.total, self.pages, self.rows = message.total, message.pages, message.rows
-        self._fill(message.rows)
-        label = t("tui.queue.page", page=message.page + 1, pages=message.pages, total=f"{message.total:,}")
-        if not message.total:
+        self.query_state = replace(query, page=page, edge=None)
+        self.total, self.pages, self.rows = total, pages, rows
+        self._fill(rows)
+        label = t("tui.queue.page", page=page + 1, pages=pages, total=f"{total:,}")
+        if not total:
             label = t("tui.queue.empty")
         self.query_one("#page-label", Static).update(label)
         self._render_filters()

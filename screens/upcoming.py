@@ -10,22 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Select, Static
-from textual.worker import get_current_worker
 
 from console.i18n import t
 from console.rules.months import Month
-from screens.widgets.base import RetireScreen, ServiceFailed
+from screens.widgets.base import RetireScreen
 from screens.widgets.paged_table import PagedTable
 
 PAGE_SIZE = 100
@@ -70,13 +69,6 @@ class UpcomingQuery:
     @property
     def last(self) -> str:
         return str(Month.parse(self.first) + (self.months - 1))
-
-
-class RowsLoaded(Message):
-    def __init__(self, query: UpcomingQuery, rows: list[dict[str, Any]]) -> None:
-        super().__init__()
-        self.query = query
-        self.rows = rows
 
 
 class TellModal(ModalScreen[tuple[str, str] | None]):
@@ -212,30 +204,21 @@ class UpcomingScreen(RetireScreen):
         self._render_bar()
         self.load_rows(self.query_state)
 
-    @work(thread=True, exclusive=True, group="upcoming", exit_on_error=False)
     def load_rows(self, query: UpcomingQuery) -> None:
+        """The whole window's rows through ``call`` (paged on screen): a newer request replaces one still running."""
         from console.services.upcoming import list_upcoming
 
-        worker = get_current_worker()
-        try:
-            with self.ctx.open() as (db, actor):
-                rows = list_upcoming(db, actor, query.months, query.first, [query.flag] if query.flag else [], today=self.ctx.today)
-        except Exception as error:
-            if not worker.is_cancelled:
-                self.post_message(ServiceFailed(error, None))
-            return
-        if not worker.is_cancelled:
-            from console.display import clean_tree
+        today = self.ctx.today
+        flags = [query.flag] if query.flag else []
+        self.call(lambda db, actor: list_upcoming(db, actor, query.months, query.first, flags, today=today),
+                  partial(self._show_rows, query), group="upcoming", exclusive=True)
 
-            self.post_message(RowsLoaded(query, clean_tree(rows)))  # stored text shown without control characters
-
-    def on_rows_loaded(self, message: RowsLoaded) -> None:
-        message.stop()
+    def _show_rows(self, query: UpcomingQuery, rows: list[dict[str, Any]]) -> None:
         self.loads += 1
-        keep = self.query_one(PagedTable).cursor_row if message.query == self.query_state else 0
-        same = message.query == self.query_state
-        self.query_state = message.query
-        self.rows = message.rows
+        same = query == self.query_state
+        keep = self.query_one(PagedTable).cursor_row if same else 0
+        self.query_state = query
+        self.rows = rows
         if not same:
             self.page = 0
         self.page = min(self.page, self.pages - 1)
@@ -341,10 +324,9 @@ class UpcomingScreen(RetireScreen):
     @on(PagedTable.PageRequested)
     def _page(self, message: PagedTable.PageRequested) -> None:
         message.stop()
+        target = self.page + message.delta
         if message.edge is not None:
             target = 0 if message.edge == 0 else self.pages - 1
-        else:
-            target = self.page + message.delta
         if 0 <= target < self.pages and target != self.page:
             self.page = target
             self._fill(0)

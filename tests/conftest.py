@@ -14,6 +14,7 @@ import pytest
 import sqlite_utils
 
 from console.services.identity import Actor, resolve_actor
+from console.settings import load_parameters
 from db import audit
 from db import staff as staff_db
 from db.connection import open_database, transaction
@@ -91,8 +92,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 def cli_app(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The root Typer app (console.cli.app), with global options reset between tests."""
     module = importlib.import_module("console.cli")
-    from console.cli_support import OPTIONS
     from console import i18n
+    from console.cli_support import OPTIONS
 
     monkeypatch.setattr(OPTIONS, "db", None)
     monkeypatch.setattr(OPTIONS, "lang", None)
@@ -114,7 +115,20 @@ def hall_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def zh_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console in Chinese, as the hall runs it, with a still cursor (screenshots and snapshots
+    do not depend on when the blink timer fired); the language is put back after the test."""
+    from textual.widgets import Input
+
+    from console import i18n
+
+    monkeypatch.setenv("RETIRE_LANG", "zh")
+    monkeypatch.setattr(i18n, "_current", "zh")
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
+@pytest.fixture
+def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, zh_console: None) -> Path:
     """A private copy of the demo hall; zh UI; the cursor does not blink (stable snapshots).
 
     Modules that need another kind of hall (a CLI-made one, a broken one)
@@ -122,7 +136,6 @@ def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     """
     import shutil
 
-    from console import i18n
     from tests.tui_helpers import LOGIN
 
     target = tmp_path / "hall.db"
@@ -130,11 +143,60 @@ def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         source = Path(str(hall_template) + suffix)
         if source.exists():
             shutil.copy(source, str(target) + suffix)
-    monkeypatch.setenv("RETIRE_LANG", "zh")
     monkeypatch.setenv("RETIRE_LOGIN", LOGIN)
     monkeypatch.setenv("RETIRE_DB", str(target))
-    monkeypatch.setattr(i18n, "_current", "zh")
-    from textual.widgets import Input
-
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     return target
+
+
+@pytest.fixture
+def base_2025(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The hall has entered the province's 2025 pension base, which a 2026 retirement's estimate needs.
+
+    Set through the hall's own parameter file (RETIRE_PARAMETERS), as a hall would; the parameter
+    cache is cleared on both sides so no other test sees this base.
+    """
+    override = tmp_path / "hall-parameters.toml"
+    override.write_text('[pension_base]\nvalue = { "2025" = "8000.00" }\nstatus = "unconfirmed"\n', encoding="utf-8")
+    monkeypatch.setenv("RETIRE_PARAMETERS", str(override))
+    load_parameters.cache_clear()
+    yield
+    load_parameters.cache_clear()
+
+
+@pytest.fixture
+def loaded(env: dict[str, str], cli_app: Any, tmp_path: Path) -> dict[str, Any]:
+    """A hall with four imported persons and their periods and three cases (draft, completed, accepted),
+    loaded through ``retire import`` as a hall would: what the export and display tests read back."""
+    import sqlite3
+
+    from fixtures import generate as gen
+    from tests.test_import_cli import init_db, invoke
+
+    path = init_db(env)
+    persons = "id_number,name,bank_card\n" + "".join(f"{gen.id_number(i)},{gen.name(i)},62284800{i:011d}\n" for i in range(4))
+    assert invoke(cli_app, "import", "persons", "-", input=persons).exit_code == 0
+    periods = "id_number,from_month,to_month,kind\n" + "".join(
+        f"{gen.id_number(i)},199{i}-01,199{i}-12,actual\n" for i in range(4))
+    assert invoke(cli_app, "import", "contributions", "-", input=periods).exit_code == 0
+    cases = ("case_no,id_number,status,received_at\n"
+             f"GY-2026-000001,{gen.id_number(0)},draft,2026-03-02\n"
+             f"GY-2026-000002,{gen.id_number(1)},draft,2026-03-05\n"
+             f"GY-2026-000003,{gen.id_number(2)},draft,2026-04-01\n")
+    result = invoke(cli_app, "import", "cases", "-", input=cases)
+    assert result.exit_code == 0, result.output
+    # a new case is imported as a draft only; the export's filters need the states the workflow would reach
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE cases SET status = 'completed', completed_at = '2026-03-20' WHERE case_no = 'GY-2026-000002'")
+        conn.execute("UPDATE cases SET status = 'accepted', accepted_at = '2026-04-01' WHERE case_no = 'GY-2026-000003'")
+    conn.close()
+    return {"db": path, "app": cli_app, "dir": tmp_path}
+
+
+@pytest.fixture
+def accounts_hall(request: pytest.FixtureRequest) -> Any:
+    """A hall set up as on a server: its own service account, staff OS accounts and an outsider (root only;
+    tests/test_hall_setup.py builds it and removes every account afterwards)."""
+    from tests.test_hall_setup import make_hall
+
+    return make_hall(request)

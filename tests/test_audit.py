@@ -146,7 +146,7 @@ def test_a_row_rewritten_and_the_whole_chain_recomputed_without_the_key_is_caugh
         db.execute("UPDATE audit SET actor = 'mallory' WHERE id = 2")
         prev = audit.GENESIS
         for row in db.execute("SELECT id, at, actor, action, case_id, task_id, entity, entity_id, detail FROM audit ORDER BY id").fetchall():
-            fields = dict(zip(("id",) + audit.HASHED_FIELDS, row))
+            fields = dict(zip(("id",) + audit.HASHED_FIELDS, row, strict=True))
             value = audit.row_hash(prev, fields)
             db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [prev, value, row[0]])
             prev = value
@@ -160,7 +160,7 @@ def test_a_chain_recomputed_with_another_key_is_caught(db: sqlite_utils.Database
     with transaction(db):
         prev = audit.GENESIS
         for row in db.execute("SELECT id, at, actor, action, case_id, task_id, entity, entity_id, detail FROM audit ORDER BY id").fetchall():
-            fields = dict(zip(("id",) + audit.HASHED_FIELDS, row))
+            fields = dict(zip(("id",) + audit.HASHED_FIELDS, row, strict=True))
             value = audit.row_mac(forged, prev, fields)
             db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [prev, value, row[0]])
             prev = value
@@ -199,7 +199,7 @@ def test_moving_the_keyed_record_to_pass_rows_off_as_legacy_is_caught(db: sqlite
     with transaction(db):
         prev = audit.GENESIS
         for row in db.execute("SELECT id, at, actor, action, case_id, task_id, entity, entity_id, detail FROM audit ORDER BY id").fetchall():
-            value = audit.row_hash(prev, dict(zip(("id",) + audit.HASHED_FIELDS, row)))
+            value = audit.row_hash(prev, dict(zip(("id",) + audit.HASHED_FIELDS, row, strict=True)))
             db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [prev, value, row[0]])
             prev = value
         hall_meta.put(db, "audit_keyed_from", "4")
@@ -307,7 +307,7 @@ def test_an_old_chain_rewritten_consistently_is_caught_at_its_recorded_head(tmp_
             db.execute("UPDATE audit SET actor = 'mallory' WHERE id = 2")
             prev = audit.GENESIS
             for row in db.execute("SELECT id, at, actor, action, case_id, task_id, entity, entity_id, detail FROM audit WHERE id <= 3 ORDER BY id").fetchall():
-                value = audit.row_hash(prev, dict(zip(("id",) + audit.HASHED_FIELDS, row)))
+                value = audit.row_hash(prev, dict(zip(("id",) + audit.HASHED_FIELDS, row, strict=True)))
                 db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [prev, value, row[0]])
                 prev = value
             db.execute("UPDATE audit SET prev_hash = ? WHERE id = 4", [prev])

@@ -90,7 +90,7 @@ def recompute_sha(conn: sqlite3.Connection, from_id: int = 1) -> None:
     rows = conn.execute(f"SELECT id, {', '.join(HASHED)} FROM audit WHERE id >= ? ORDER BY id", [from_id]).fetchall()
     conn.execute("BEGIN")
     for row in rows:
-        value = audit.row_hash(prev, dict(zip(HASHED, row[1:])))
+        value = audit.row_hash(prev, dict(zip(HASHED, row[1:], strict=True)))
         conn.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [prev, value, row[0]])
         prev = value
     conn.execute("COMMIT")
@@ -434,7 +434,7 @@ def _old_hall(path: Path, rows: int = 4) -> None:
         conn.execute("INSERT INTO staff_roles (staff_id, role) VALUES (2, 'auditor')")
         prev = audit.GENESIS
         for i in range(1, rows + 1):
-            fields = dict(zip(HASHED, (f"2026-05-0{i}T10:00:00", "alice", "staff.add", None, None, "staff", f"s{i}", None)))
+            fields = dict(zip(HASHED, (f"2026-05-0{i}T10:00:00", "alice", "staff.add", None, None, "staff", f"s{i}", None), strict=True))
             value = audit.row_hash(prev, fields)
             conn.execute(f"INSERT INTO audit ({', '.join(HASHED)}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [*fields.values(), prev, value])
@@ -515,9 +515,10 @@ def test_a_hall_anchored_by_root_catches_a_cut_tail(request: pytest.FixtureReque
     """``retire hall setup``'s nightly job (as root) anchors the head; the staff's doctor, through sudo, checks it."""
     if os.geteuid() != 0:
         pytest.skip("needs root: creates OS accounts, a sudoers rule and a service account")
-    from tests.test_hall_setup import CLEAN_PATH, ok, run as sh
+    from tests.test_hall_setup import CLEAN_PATH, ok
+    from tests.test_hall_setup import run as sh
 
-    h = request.getfixturevalue("hall_of_accounts")
+    h = request.getfixturevalue("accounts_hall")
     installed = json.loads(ok(sh(*h.setup_args())))
     assert installed["ok"] is True, installed["problems"]
     key = h.directory / "audit.key"
@@ -566,9 +567,10 @@ def test_a_hall_chain_passed_off_as_unkeyed_is_not_keyed_again(request: pytest.F
     """Recompute every value with SHA-256 and delete the keyed record: the hall key says it was keyed."""
     if os.geteuid() != 0:
         pytest.skip("needs root: creates OS accounts, a sudoers rule and a service account")
-    from tests.test_hall_setup import CLEAN_PATH, ok, run as sh
+    from tests.test_hall_setup import CLEAN_PATH, ok
+    from tests.test_hall_setup import run as sh
 
-    h = request.getfixturevalue("hall_of_accounts")
+    h = request.getfixturevalue("accounts_hall")
     assert json.loads(ok(sh(*h.setup_args())))["ok"] is True
     ok(h.as_user(h.admin, "staff", "add", h.clerk, "--name", "王芳", "--role", "clerk"))
     ok(sh("env", "-i", "PATH=" + CLEAN_PATH, f"RETIRE_HALL_ACCOUNT={h.account}", "RETIRE_LANG=en",
@@ -593,11 +595,3 @@ def pwd_uid(login: str) -> int:
     import pwd
 
     return pwd.getpwnam(login).pw_uid
-
-
-@pytest.fixture
-def hall_of_accounts(request: pytest.FixtureRequest) -> Any:
-    """tests/test_hall_setup.py's hall: a service account, staff accounts and an outsider, removed afterwards."""
-    from tests.test_hall_setup import hall as make_hall
-
-    return make_hall.__wrapped__(request)  # type: ignore[attr-defined]

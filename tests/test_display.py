@@ -17,7 +17,6 @@ import pytest
 
 from console.display import clean, clean_tree, csv_cell, sheet_text
 from fixtures import generate as gen
-from tests.test_export import loaded  # noqa: F401 - the fixture
 from tests.test_import_cli import invoke
 
 HOSTILE = "\x1b]0;pwned\x07王芳\x1b[2J"

@@ -11,32 +11,7 @@ import pytest
 
 from console.rules.idcard import mask_id
 from fixtures import generate as gen
-from tests.test_import_cli import add_staff, audit_rows, init_db, invoke
-
-
-@pytest.fixture
-def loaded(env: dict[str, str], cli_app: Any, tmp_path: Path) -> dict[str, Any]:
-    path = init_db(env)
-    persons = "id_number,name,bank_card\n" + "".join(f"{gen.id_number(i)},{gen.name(i)},62284800{i:011d}\n" for i in range(4))
-    assert invoke(cli_app, "import", "persons", "-", input=persons).exit_code == 0
-    periods = "id_number,from_month,to_month,kind\n" + "".join(
-        f"{gen.id_number(i)},199{i}-01,199{i}-12,actual\n" for i in range(4))
-    assert invoke(cli_app, "import", "contributions", "-", input=periods).exit_code == 0
-    cases = ("case_no,id_number,status,received_at\n"
-             f"GY-2026-000001,{gen.id_number(0)},draft,2026-03-02\n"
-             f"GY-2026-000002,{gen.id_number(1)},draft,2026-03-05\n"
-             f"GY-2026-000003,{gen.id_number(2)},draft,2026-04-01\n")
-    result = invoke(cli_app, "import", "cases", "-", input=cases)
-    assert result.exit_code == 0, result.output
-    # a new case is imported as a draft only; the export's filters need the states the workflow would reach
-    import sqlite3
-
-    conn = sqlite3.connect(path)
-    with conn:
-        conn.execute("UPDATE cases SET status = 'completed', completed_at = '2026-03-20' WHERE case_no = 'GY-2026-000002'")
-        conn.execute("UPDATE cases SET status = 'accepted', accepted_at = '2026-04-01' WHERE case_no = 'GY-2026-000003'")
-    conn.close()
-    return {"db": path, "app": cli_app, "dir": tmp_path}
+from tests.test_import_cli import add_staff, audit_rows, invoke
 
 
 def test_masked_by_default_to_stdout_without_bom(loaded: dict[str, Any]) -> None:
@@ -144,7 +119,7 @@ def test_formula_name_is_exported_as_text_in_csv(loaded: dict[str, Any]) -> None
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row if cell not in numbers)
     # standard output is neutralised the same way
     piped = invoke(app, "export", "cases", "--status", "draft")
-    assert list(csv.DictReader(io.StringIO(piped.stdout)))[0]["name"] == "'" + FORMULA
+    assert next(csv.DictReader(io.StringIO(piped.stdout)))["name"] == "'" + FORMULA
 
 
 def test_formula_name_is_a_string_cell_in_xlsx(loaded: dict[str, Any]) -> None:
@@ -195,7 +170,7 @@ def test_control_characters_stored_by_sql_do_not_reach_csv_or_xlsx(loaded: dict[
     _set_name(path, gen.id_number(0), "\x1b]0;pwned\x07王芳\x1b[2J")
     result = invoke(app, "export", "cases", "--status", "draft")
     assert result.exit_code == 0 and "\x1b" not in result.stdout
-    assert list(csv.DictReader(io.StringIO(result.stdout)))[0]["name"] == "]0;pwned王芳[2J"
+    assert next(csv.DictReader(io.StringIO(result.stdout)))["name"] == "]0;pwned王芳[2J"
     out = tmp / "c.xlsx"
     assert invoke(app, "export", "cases", "--format", "xlsx", "--out", str(out)).exit_code == 0, "an XLSX cannot hold ESC: it must not crash"
     rows = list(load_workbook(out, read_only=True).worksheets[0].iter_rows(values_only=True))

@@ -29,8 +29,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -351,7 +351,7 @@ def test_a_real_import_leaves_its_note_while_it_writes(hall: Path, tmp_path: Pat
             seen = json.loads(note_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             time.sleep(0.01)
-    out, err = job.communicate(timeout=300)
+    _, err = job.communicate(timeout=300)
     assert job.returncode == 0, err
     assert seen is not None, "the import never left its busy note"
     assert seen["pid"] == job.pid and seen["command"] == "retire import persons"

@@ -25,12 +25,12 @@ the test runs and restored afterwards (``SearchPath``: concurrent runs share it)
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
 import secrets
 import shutil
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -72,9 +72,10 @@ def one_line_refusal(result: subprocess.CompletedProcess[str], code: int | tuple
 
 
 def code_dirs() -> list[Path]:
-    import console
     import sqlite_utils
     import typer
+
+    import console
 
     paths = {Path(os.path.realpath(sys.executable)), Path(sys.executable), Path(sys.prefix), Path(sys.base_prefix)}
     for module in (console, typer, sqlite_utils):
@@ -192,8 +193,8 @@ class Hall:
         return run("runuser", "-u", login, "--", "env", "-i", *env, target, *args)
 
 
-@pytest.fixture
-def hall(request: pytest.FixtureRequest) -> Hall:
+def make_hall(request: pytest.FixtureRequest) -> Hall:
+    """A hall with its own service account, staff accounts and an outsider, all removed when the test ends."""
     tag = f"{os.getpid() % 10000:04d}{secrets.token_hex(2)}"
     base = Path(tempfile.mkdtemp(prefix=f"retire-test-{tag}-", dir="/srv" if os.path.isdir("/srv") else "/var/lib"))
     os.chmod(base, 0o755)  # the accounts must reach the hall directory and the wrapper
@@ -221,11 +222,15 @@ def hall(request: pytest.FixtureRequest) -> Hall:
     return h
 
 
+@pytest.fixture
+def hall(accounts_hall: Hall) -> Hall:
+    """This module's hall is the OS-accounts hall (conftest's ``accounts_hall``), not the TUI demo hall."""
+    return accounts_hall
+
+
 def with_suppress_unlink(path: Path) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 def mode_owner(path: Path) -> tuple[str, str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import stat
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -272,11 +273,11 @@ def test_auditor_and_business_roles_manage_no_staff(db: sqlite_utils.Database, s
         actor = staff(f"u_{role}", role)
         before = audit.count_rows(db)
         for call in (
-            lambda: add_staff(db, actor, "new", "新人", ["clerk"]),
-            lambda: disable_staff(db, actor, "li"),
-            lambda: change_roles(db, actor, "li", grant=["supervisor"]),
-            lambda: change_roles(db, actor, "li", revoke=["clerk"]),
-            lambda: change_roles(db, actor, actor.login, grant=["admin"]),
+            partial(add_staff, db, actor, "new", "新人", ["clerk"]),
+            partial(disable_staff, db, actor, "li"),
+            partial(change_roles, db, actor, "li", grant=["supervisor"]),
+            partial(change_roles, db, actor, "li", revoke=["clerk"]),
+            partial(change_roles, db, actor, actor.login, grant=["admin"]),
         ):
             with pytest.raises(PermissionDenied):
                 call()

@@ -193,13 +193,13 @@ def _person_json(i: int, **extra: Any) -> str:
 
 def test_json_lines_with_a_huge_integer_deep_brackets_and_a_lone_surrogate(app: Any, env: dict[str, str],
                                                                            tmp_path: Path) -> None:
-    deep = '{"id_number": "%s", "name": "x", "address": %s%s}' % (gen.id_number(3), "[" * 100_000, "]" * 100_000)
+    deep = f'{{"id_number": "{gen.id_number(3)}", "name": "x", "address": {"[" * 100_000}{"]" * 100_000}}}'
     source = _jsonl(tmp_path / "p.jsonl", [
         _person_json(1),
-        '{"id_number": "%s", "name": "x", "average_index": %s}' % (gen.id_number(2), "9" * 5000),
+        f'{{"id_number": "{gen.id_number(2)}", "name": "x", "average_index": {"9" * 5000}}}',
         deep,
-        '{"id_number": "%s", "name": "\\ud800"}' % gen.id_number(4),
-        '{"id_number": "%s", "name": "x", "account_balance": NaN}' % gen.id_number(5),
+        f'{{"id_number": "{gen.id_number(4)}", "name": "\\ud800"}}',
+        f'{{"id_number": "{gen.id_number(5)}", "name": "x", "account_balance": NaN}}',
         _person_json(6),
     ])
     code, report = _json_report(app, "persons", source)

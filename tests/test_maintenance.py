@@ -323,7 +323,7 @@ def test_doctor_names_an_orphan(cli_app: Any, hall: Path) -> None:
 
 
 def test_doctor_on_a_healthy_hall_exits_0(cli_app: Any, hall: Path) -> None:
-    code, report, text = _doctor(cli_app)
+    code, report, _ = _doctor(cli_app)
     assert code == 0, _bad_checks(report)
     names = {c["name"] for c in report["checks"]}
     assert {"integrity_check", "foreign_key_check", "schema_version", "audit_chain"} <= names

@@ -27,10 +27,10 @@ from console.services import intake, notices, prereview
 from console.services.identity import Actor
 from console.services.intake import Applicant
 from db import notices as notices_db
+from db import staff as staff_db
 from db.case_numbers import case_id_by_no
 from db.connection import open_database, transaction
 from db.schema import migrate
-from db import staff as staff_db
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 11, 2)  # a man born 1966-06-15 retires 2026-11 (60y5m): he may apply now
@@ -326,7 +326,7 @@ def test_numbers_never_repeat_under_concurrent_issue(db: sqlite_utils.Database, 
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(db_path), case_no, start, login], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for login in ("clerk", "clerk2")]
     for p in procs:
-        out, err = p.communicate(timeout=180)
+        _, err = p.communicate(timeout=180)
         assert p.returncode == 0, err
     rows = [r for r in notices_db.for_case(db, case_id_by_no(db, case_no)) if r["kind"] == "joint_form"]
     numbers = [r["number"] for r in rows]

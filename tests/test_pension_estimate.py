@@ -14,17 +14,6 @@ from console.settings import load_parameters
 from tests.workflow_helpers import id_number, ready_case, record_prereview
 
 
-@pytest.fixture
-def base_2025(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """A hall that has entered the province's 2025 pension base (retirement in 2026 uses it)."""
-    override = tmp_path / "hall-parameters.toml"
-    override.write_text('[pension_base]\nvalue = { "2025" = "8000.00" }\nstatus = "unconfirmed"\n', encoding="utf-8")
-    monkeypatch.setenv("RETIRE_PARAMETERS", str(override))
-    load_parameters.cache_clear()
-    yield
-    load_parameters.cache_clear()
-
-
 def _import_figures(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_app) -> None:  # type: ignore[no-untyped-def]
     roster = tmp_path / "roster.csv"
     roster.write_text(

@@ -7,22 +7,19 @@ panel said both inputs were missing.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlite_utils
-from textual.widgets import Input
 from typer.testing import CliRunner
 
 from console.errors import BadInput
-from console.i18n import set_lang, t
+from console.i18n import t
 from console.services import intake, person_records, prereview_edits
 from console.services.identity import Actor
 from console.services.person_facts import build_person_facts, person_facts
-from console.settings import load_parameters
 from db import persons as persons_db
 from db.connection import open_database
 from screens.context import AppContext
@@ -36,22 +33,7 @@ ESTIMATE = "5137.42"
 """C=8000, I=1.0, 502 months, balance 100000 at 60y5m (see tests/test_pension_estimate.py)."""
 
 
-@pytest.fixture(autouse=True)
-def _zh(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RETIRE_LANG", "zh")
-    set_lang("zh")
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-
-
-@pytest.fixture
-def base_2025(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The hall has entered the province's 2025 pension base (a 2026 retirement uses it)."""
-    override = tmp_path / "hall-parameters.toml"
-    override.write_text('[pension_base]\nvalue = { "2025" = "8000.00" }\nstatus = "unconfirmed"\n', encoding="utf-8")
-    monkeypatch.setenv("RETIRE_PARAMETERS", str(override))
-    load_parameters.cache_clear()
-    yield
-    load_parameters.cache_clear()
+pytestmark = pytest.mark.usefixtures("zh_console")
 
 
 @pytest.fixture

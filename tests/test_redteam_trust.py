@@ -68,7 +68,7 @@ async def test_a_staff_name_put_in_by_sql_never_reaches_the_terminal_title(db_pa
 
 # -- on a real hall, as real OS accounts (root only) -----------------------------------------
 
-from tests.test_hall_setup import Hall, hall, needs_root, ok, run  # noqa: E402,F401
+from tests.test_hall_setup import Hall, needs_root, ok, run  # noqa: E402
 from tests.workflow_helpers import id_number  # noqa: E402
 
 
@@ -89,11 +89,11 @@ def _rows_as_account(h: Hall, sql: str) -> list[list]:
 
 
 @needs_root
-def test_a_clerk_cannot_move_the_halls_clock_with_tz(hall: Hall) -> None:
+def test_a_clerk_cannot_move_the_halls_clock_with_tz(accounts_hall: Hall) -> None:
     """Found on a hall: sudo lets TZ through (env_check), and the program took its dates from it:
     ``TZ=XXX+23 retire case new ...`` received the case yesterday (its legal clock one day longer)
     and wrote audit rows dated the day before.  The service account keeps the server's zone."""
-    h = hall
+    h = accounts_hall
     _install(h)
     for login, zone in ((h.clerk, "XXX+23"), (h.clerk, "YYY-14")):
         ok(h.as_user(login, "case", "new", "--id", id_number(60 if zone.startswith("X") else 61), "--name", "张三",
@@ -110,7 +110,7 @@ def time_offset() -> str:
 
 
 @needs_root
-def test_a_chain_stripped_of_its_keyed_record_is_named_as_such_by_the_doctor(hall: Hall) -> None:
+def test_a_chain_stripped_of_its_keyed_record_is_named_as_such_by_the_doctor(accounts_hall: Hall) -> None:
     """Found on a hall: with the keyed record deleted from hall_meta and every value recomputed with
     plain SHA-256, the doctor told the admin to "run `retire init` to continue it under the key"
     (which then refuses, sending them back to the doctor).  It must say the record was removed."""
@@ -119,7 +119,7 @@ def test_a_chain_stripped_of_its_keyed_record_is_named_as_such_by_the_doctor(hal
 
     from db.audit import canonical_text
 
-    h = hall
+    h = accounts_hall
     _install(h)
     ok(h.as_user(h.clerk, "case", "new", "--id", id_number(62), "--name", "张三", "--received", "id_card_hukou"))
     c = sqlite3.connect(h.db)  # root, as anyone who can write the file

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -79,7 +80,7 @@ def _add_staff(db: sqlite_utils.Database, login: str, roles: tuple[str, ...]) ->
 def _finish_hrss(db: sqlite_utils.Database, reviewer: Actor, case_no: str) -> None:
     """Claim and complete every task of a case without joint items (HRSS only, all reviewer-doable)."""
     for _ in range(4):
-        for item, tid in task_ids(db, case_no).items():
+        for tid in task_ids(db, case_no).values():
             status = db.execute("SELECT status FROM tasks WHERE id = ?", [tid]).fetchone()[0]
             if status in ("open", "returned"):
                 tasks.claim(db, reviewer, tid)

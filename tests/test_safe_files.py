@@ -15,15 +15,15 @@ import csv
 import io
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from console import safe_files
 from console.errors import BadInput
 from fixtures import generate as gen
-from tests.test_export import loaded  # noqa: F401 - the fixture
 from tests.test_import_cli import add_staff, invoke
 
 VICTIM_TEXT = b"export PATH=/usr/bin  # the victim's own file\n"
@@ -207,7 +207,7 @@ def test_a_failing_writer_leaves_no_temporary_file(tmp_path: Path) -> None:
     with pytest.raises(ZeroDivisionError):
         with safe_files.atomic_writer(target) as fh:
             fh.write(b"half")
-            1 / 0
+            raise ZeroDivisionError  # the writer fails halfway
     assert not target.exists() and _leftovers(tmp_path) == [] and list(tmp_path.iterdir()) == []
 
 
@@ -316,7 +316,7 @@ def test_a_backup_that_fails_its_check_leaves_nothing_behind(cli_app: Any, admin
 
 
 @pytest.mark.parametrize("suffix", ["", "-wal"])
-def test_no_writer_replaces_the_hall_itself_even_with_force(loaded: dict[str, Any], suffix: str) -> None:  # noqa: F811
+def test_no_writer_replaces_the_hall_itself_even_with_force(loaded: dict[str, Any], suffix: str) -> None:
     """`export --out "$RETIRE_DB" --force` replaced the hall with a CSV (exit 0); so did `import template`."""
     import hashlib
     import sqlite3

@@ -33,8 +33,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from console.rules.task_plan import SPECS
 from tests.workflow_helpers import BORN, PRE_REVIEW, TODAY, accepted_case, applicant, open_case, ready_case, record_prereview
 
@@ -179,7 +177,7 @@ def stress_worker(db_path: str, worker: int, seed: int, deadline: float, out: An
             live = sum(1 for c in cases.values() if c["status"] not in TERMINAL)
             if live < MAX_LIVE_CASES:
                 options.append((2, "case.open", {}, None))
-            weight, action, case, task = random.choices(options, weights=[o[0] for o in options])[0]
+            _, action, case, task = random.choices(options, weights=[o[0] for o in options])[0]
             role = _task_role(task) if task else ("reviewer" if action == "prereview.confirm" else random.choice(("clerk", "reviewer")))
             actor = actors[role]
             rec: dict[str, Any] = {"worker": worker, "n": len(records), "action": action, "actor": actor.login,
@@ -233,7 +231,7 @@ def stress_worker(db_path: str, worker: int, seed: int, deadline: float, out: An
                 kind = type(err).__name__
                 rec["outcome"] = "race" if kind == "Refused" and err.key in RACE_REFUSALS else f"FAIL:{kind}"
                 rec["key"], rec["message"] = err.key, err.text("en")
-            except Exception as err:  # noqa: BLE001 - 'database is locked' and bugs land here
+            except Exception as err:
                 rec["outcome"], rec["key"] = f"FAIL:{type(err).__name__}", None
                 rec["message"] = "".join(traceback.format_exception(err))[-2000:]
             rec["t"] = time.time()

@@ -22,7 +22,6 @@ from console.errors import BadInput
 from console.rules.idcard import make_id, parse_id
 from console.services import delivery, intake, prereview, tasks, upcoming
 from console.services.data_checks import stored_policy_breaks
-from console.services.intake import Applicant
 from tests.workflow_helpers import (
     PRE_REVIEW,
     TODAY,

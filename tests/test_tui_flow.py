@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input
 
-from tests.tui_helpers import make_app, query_one_value, settle
+from tests.tui_helpers import cursor_on_task, make_app, query_one_value, settle
 
 SIZE = (80, 24)
 
@@ -71,8 +71,7 @@ async def test_keyboard_walk_search_claim_complete_deliver(hall: Path) -> None:
         await settle(app, pilot)
         pane = app.screen
         assert type(pane).__name__ == "DepartmentScreen"
-        row = next(i for i, task in enumerate(pane.tasks) if task["item"] == item)
-        pane.query_one(DataTable).move_cursor(row=row)
+        row = cursor_on_task(pane, item=item)
         await pilot.press("c")  # claim
         await settle(app, pilot)
         assert pane.tasks[row]["status"] == "claimed"
@@ -80,7 +79,8 @@ async def test_keyboard_walk_search_claim_complete_deliver(hall: Path) -> None:
         await settle(app, pilot)
         assert pane.tasks[row]["status"] == "done"
         assert pane.query_one("#result", Input).value == ""
-        assert query_one_value(hall, "SELECT t.result FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_no = ? AND t.item = ?", (case_no, item)) == "已制卡"
+        assert query_one_value(hall, "SELECT t.result FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_no = ? AND t.item = ?",
+                               (case_no, item)) == "已制卡"
 
     completed = str(query_one_value(hall, "SELECT case_no FROM cases WHERE status = 'completed' ORDER BY id LIMIT 1"))
     app = make_app(hall)
@@ -93,7 +93,8 @@ async def test_keyboard_walk_search_claim_complete_deliver(hall: Path) -> None:
         assert type(app.screen).__name__ == "DeliveryScreen"
         await pilot.press(*"EM123456789CN", "ctrl+s")
         await settle(app, pilot)
-        assert query_one_value(hall, "SELECT d.waybill FROM deliveries d JOIN cases c ON c.id = d.case_id WHERE c.case_no = ? ORDER BY d.id DESC", (completed,)) == "EM123456789CN"
+        assert query_one_value(hall, "SELECT d.waybill FROM deliveries d JOIN cases c ON c.id = d.case_id WHERE c.case_no = ? ORDER BY d.id DESC",
+                               (completed,)) == "EM123456789CN"
         await pilot.press("ctrl+d", "y")
         await settle(app, pilot)
         assert query_one_value(hall, "SELECT status FROM cases WHERE case_no = ?", (completed,)) == "delivered"
@@ -110,8 +111,7 @@ async def test_stale_version_names_who_and_keeps_input(hall: Path) -> None:
         app.open_department(case_no)
         await settle(app, pilot)
         pane = app.screen
-        row = next(i for i, task in enumerate(pane.tasks) if task["item"] == item)
-        pane.query_one(DataTable).move_cursor(row=row)
+        cursor_on_task(pane, item=item)
         await pilot.press("c")
         await settle(app, pilot)
         await pilot.press("i", *"已制卡待领")
@@ -209,5 +209,6 @@ async def test_resume_with_checklist_and_correction_list(hall: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert query_one_value(hall, "SELECT status FROM cases WHERE case_no = ?", (waiting,)) == "draft"
-        assert query_one_value(hall, "SELECT count(*) FROM materials m JOIN cases c ON c.id = m.case_id WHERE c.case_no = ? AND m.received = 0", (waiting,)) == 0
+        assert query_one_value(hall, "SELECT count(*) FROM materials m JOIN cases c ON c.id = m.case_id WHERE c.case_no = ? AND m.received = 0",
+                               (waiting,)) == 0
         assert app.screen.case["status"] == "draft"

@@ -6,19 +6,14 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from console.i18n import set_lang, t
+from console.i18n import t
 from db.connection import open_database
 from screens.intake import IntakeScreen
 from screens.widgets.confirm import ConfirmModal
 from screens.widgets.notice_preview import ListConfirmModal, NoticePreview
 from tests.tui_forms_app import KNOWN_ID, NEW_WOMAN_ID, FormsApp, build_demo_db, context
 
-
-@pytest.fixture(autouse=True)
-def _zh(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RETIRE_LANG", "zh")
-    set_lang("zh")
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+pytestmark = pytest.mark.usefixtures("zh_console")
 
 
 @pytest.fixture

@@ -33,6 +33,12 @@ async def _notices(app, pilot, case_no: str) -> NoticesScreen:  # type: ignore[n
     return screen
 
 
+def _notice_number(hall: Path, case_no: str, kind: str) -> object:
+    """The number of the case's notice of ``kind`` as stored, or None when none was issued."""
+    return query_one_value(hall, "SELECT n.number FROM notices n JOIN cases c ON c.id = n.case_id WHERE c.case_no = ? AND n.kind = ?",
+                           (case_no, kind))
+
+
 def _row_of(screen: NoticesScreen, kind: str) -> int:
     return next(i for i, r in enumerate(screen.rows) if r.kind == kind)
 
@@ -42,7 +48,7 @@ async def test_preview_and_docx_of_the_acceptance_notice(hall: Path, tmp_path: P
 
     monkeypatch.setenv("HOME", str(tmp_path))
     case_no = str(query_one_value(hall, ACCEPTED))
-    number = str(query_one_value(hall, "SELECT n.number FROM notices n JOIN cases c ON c.id = n.case_id WHERE c.case_no = ? AND n.kind = 'acceptance'", (case_no,)))
+    number = str(_notice_number(hall, case_no, "acceptance"))
     app = make_app(hall)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _notices(app, pilot, case_no)
@@ -89,7 +95,7 @@ async def test_form_on_demand_is_issued_after_asking(hall: Path) -> None:
         await pilot.press("y")
         await settle(app, pilot)
         assert isinstance(app.screen, NoticePreview)
-        number = query_one_value(hall, "SELECT n.number FROM notices n JOIN cases c ON c.id = n.case_id WHERE c.case_no = ? AND n.kind = 'joint_form'", (case_no,))
+        number = _notice_number(hall, case_no, "joint_form")
         assert number and app.screen.number == number and str(number) in app.screen.text
         await pilot.press("escape")
         await settle(app, pilot)
@@ -109,7 +115,7 @@ async def test_draft_case_form_shows_the_service_refusal(hall: Path) -> None:
         assert app.screen is screen
         expected = t("notices.case_not_accepted", case_no=case_no, status=t(CASE_STATUS.key("draft")))
         assert any(expected == n.message for n in app._notifications), [n.message for n in app._notifications]
-        assert query_one_value(hall, "SELECT count(*) FROM notices n JOIN cases c ON c.id = n.case_id WHERE c.case_no = ? AND n.kind = 'approval_form'", (case_no,)) == 0
+        assert _notice_number(hall, case_no, "approval_form") is None
 
 
 @pytest.mark.parametrize("size", SIZES)

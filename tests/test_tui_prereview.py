@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
-from console.i18n import set_lang, t
+from console.i18n import t
 from console.services import prereview
 from console.services.identity import resolve_actor
 from db import facts as facts_db
@@ -18,12 +18,7 @@ from screens.widgets.confirm import ConfirmModal
 from screens.widgets.facts_panel import ExplainModal, FactsPanel
 from tests.tui_forms_app import TODAY, FormsApp, build_demo_db, context
 
-
-@pytest.fixture(autouse=True)
-def _zh(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RETIRE_LANG", "zh")
-    set_lang("zh")
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+pytestmark = pytest.mark.usefixtures("zh_console")
 
 
 @pytest.fixture

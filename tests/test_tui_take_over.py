@@ -5,9 +5,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from textual.widgets import DataTable
-
-from tests.tui_helpers import LOGIN, make_app, query_one_value, settle
+from tests.tui_helpers import LOGIN, cursor_on_task, make_app, query_one_value, settle
 
 SIZE = (80, 24)
 
@@ -43,8 +41,7 @@ async def test_completing_a_colleagues_task_asks_for_a_take_over(hall: Path) -> 
         app.open_department(case_no)
         await settle(app, pilot)
         pane = app.screen
-        row = next(i for i, task in enumerate(pane.tasks) if task["id"] == task_id)
-        pane.query_one(DataTable).move_cursor(row=row)
+        cursor_on_task(pane, id=task_id)
         await pilot.press("i", *"已制卡", "enter")
         await settle(app, pilot)
         assert type(app.screen).__name__ == "ConfirmModal"

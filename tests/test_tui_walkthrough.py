@@ -92,8 +92,7 @@ async def _period(pilot, first: str, last: str, kind: str) -> None:  # type: ign
 
 async def _finish_tasks(app, pilot, case_no: str | None = None, department: str | None = None) -> int:  # type: ignore[no-untyped-def]
     """Claim (c) and complete (i, result, Enter) every open task shown (only ``case_no``'s / ``department``'s if given)."""
-    done = 0
-    for _ in range(20):
+    for done in range(20):  # each round finishes one task: ``done`` of them so far
         pane = app.screen
         rows = [i for i, task in enumerate(pane.tasks)
                 if task["status"] in ("open", "returned", "claimed") and task["own"]
@@ -115,7 +114,6 @@ async def _finish_tasks(app, pilot, case_no: str | None = None, department: str 
             assert pane.tasks[target]["status"] == "claimed", pane.tasks[target]
         await pilot.press("i", *"已办结", "enter")
         await settle(app, pilot)
-        done += 1
     raise AssertionError("tasks never finished")
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import csv
 import json
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pytest
 
@@ -343,7 +344,7 @@ def _expected(p: dict[str, Any]) -> dict[str, Any]:
     usable = [(i, r) for i, r in enumerate(p["archive"])
               if r["birth_date_recorded"] and (not r["altered"] or r["altered_confirmed"])]
     if usable:
-        i, r = min(usable, key=lambda ir: (ir[1]["doc_date"] or "9999-99-99", DOC_KINDS.index(ir[1]["doc_kind"]), ir[0]))
+        _, r = min(usable, key=lambda ir: (ir[1]["doc_date"] or "9999-99-99", DOC_KINDS.index(ir[1]["doc_kind"]), ir[0]))
         birth, source = date.fromisoformat(r["birth_date_recorded"]), "archive"
     else:
         birth, source = p["born"], "id_card"
@@ -636,7 +637,7 @@ def test_light_status_row_matches_the_full_pre_review(db, clerk) -> None:
     params = load_parameters()
     for person, recs, pers in status_db.read_batch(db, 0, 10_000):
         pf = up.facts_of(person, recs, pers)
-        row = dict(zip(status_db.STATUS_COLUMNS, up.status_row(person[0], pf, params, "v", "now")))
+        row = dict(zip(status_db.STATUS_COLUMNS, up.status_row(person[0], pf, params, "v", "now"), strict=True))
         f = compute_facts(pf, params).as_dict()
         lost = pf.archive_lost
         counted = f["county_actual_months"] if lost else f["county_months"]

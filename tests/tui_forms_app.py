@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from textual.app import App
 from textual.screen import Screen
 
 from console.rules.idcard import make_id
-from console.services.intake import Applicant, open_case, register_applicant
 from console.services.identity import resolve_actor
+from console.services.intake import Applicant, open_case, register_applicant
 from db import audit
 from db import persons as persons_db
 from db import staff as staff_db

@@ -60,6 +60,15 @@ async def settle(app: Any, pilot: Any) -> None:
         await pilot.pause()
 
 
+def cursor_on_task(pane: Any, **match: object) -> int:
+    """Put the department pane's cursor on the first task whose fields equal ``match``; returns its row."""
+    from textual.widgets import DataTable
+
+    row = next(i for i, task in enumerate(pane.tasks) if all(task[k] == v for k, v in match.items()))
+    pane.query_one(DataTable).move_cursor(row=row)
+    return row
+
+
 def query_one_value(db_path: Path, sql: str, args: tuple[Any, ...] = ()) -> object:
     """The first column of the first row ``sql`` returns, or None (read straight from the file)."""
     import sqlite3

@@ -7,9 +7,10 @@ children, which re-import this module by name).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 
@@ -165,7 +166,7 @@ def worker(db_path: str, login: str, op: str, target: Any, barrier: Any, out: An
             out.put((login, op, "ok", ""))
         except RetireError as err:
             out.put((login, op, type(err).__name__, err.text("en")))
-        except Exception as err:  # noqa: BLE001 - reported to the parent as a failure
+        except Exception as err:
             out.put((login, op, "CRASH:" + type(err).__name__, repr(err)))
     finally:
         db.close()

@@ -1,8 +1,8 @@
 """The computed retirement facts, one per line, each able to say why (Enter or ?)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from rich.cells import cell_len
 from rich.text import Text

@@ -1,7 +1,8 @@
 """Findings grouped by severity, coloured: what stands between a case and acceptance."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static

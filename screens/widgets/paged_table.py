@@ -1,28 +1,35 @@
 """A DataTable that holds one SQL page of rows; page keys ask the screen for another page."""
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from console.display import clean
 from console.i18n import t
 
 
+def clean_text(text: str | Text) -> str | Text:
+    """Stored text without control characters (a Text keeps its style)."""
+    if isinstance(text, str):
+        return clean(text)
+    plain = clean(text.plain)
+    if plain == text.plain:
+        return text
+    return Text(plain, style=text.style, justify=text.justify, overflow=text.overflow, no_wrap=text.no_wrap)
+
+
 def clean_cell(cell: object) -> object:
-    """A cell as shown: stored text without control characters (a Text keeps its style)."""
-    if isinstance(cell, str):
-        return clean(cell)
-    if isinstance(cell, Text):
-        text = clean(cell.plain)
-        if text == cell.plain:
-            return cell
-        return Text(text, style=cell.style, justify=cell.justify, overflow=cell.overflow, no_wrap=cell.no_wrap)
-    return cell
+    """A cell as shown: text cleaned by ``clean_text``, anything else (a number) as it is."""
+    return clean_text(cell) if isinstance(cell, str | Text) else cell
 
 
-class PagedTable(DataTable):  # type: ignore[type-arg]
+class PagedTable(DataTable[object]):
     """Rows of the current page only; PageUp/PageDown/Home/End move between SQL pages."""
 
     BINDINGS = [
@@ -40,21 +47,23 @@ class PagedTable(DataTable):  # type: ignore[type-arg]
             self.delta = delta
             self.edge = edge
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
 
-    def add_row(self, *cells, height=1, key=None, label=None):  # type: ignore[no-untyped-def,override]
+    def add_row(self, *cells: object, height: int | None = 1, key: str | None = None,
+                label: str | Text | None = None) -> RowKey:
         """Every cell through ``clean_cell``: a name stored with an escape cannot reach the terminal."""
         return super().add_row(*(clean_cell(c) for c in cells), height=height, key=key,
-                               label=None if label is None else clean_cell(label))
+                               label=None if label is None else clean_text(label))
 
-    def update_cell(self, row_key, column_key, value, *, update_width=False):  # type: ignore[no-untyped-def,override]
-        return super().update_cell(row_key, column_key, clean_cell(value), update_width=update_width)
+    def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *,
+                    update_width: bool = False) -> None:
+        super().update_cell(row_key, column_key, clean_cell(value), update_width=update_width)
 
-    def update_cell_at(self, coordinate, value, *, update_width=False):  # type: ignore[no-untyped-def,override]
-        return super().update_cell_at(coordinate, clean_cell(value), update_width=update_width)
+    def update_cell_at(self, coordinate: Coordinate, value: object, *, update_width: bool = False) -> None:
+        super().update_cell_at(coordinate, clean_cell(value), update_width=update_width)
 
     def action_page(self, delta: int) -> None:
         self.post_message(self.PageRequested(delta=delta))

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, settings
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
 from fixtures import generate as gen
 from tests.workflow_helpers import id_number, write_payload
@@ -166,7 +166,7 @@ def poisoned(path: Path) -> list[str]:
         for table in POLICED_TABLES:
             cols = [r[1] for r in conn.execute(f"PRAGMA table_info('{table}')")]
             for row in conn.execute(f'SELECT * FROM "{table}"'):
-                for col, value in zip(cols, row):
+                for col, value in zip(cols, row, strict=True):
                     if not isinstance(value, str):
                         continue
                     where = f"{table}.{col}={value[:40]!r}"

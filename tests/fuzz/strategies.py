@@ -14,9 +14,10 @@ import io
 import json
 import random
 import zipfile
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 from hypothesis import strategies as st

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from console.rules.birth_date import DOC_KINDS
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS, MATERIALS
 from tests.fuzz import strategies as fz
-from tests.fuzz.harness import CLERK, Template, check_run, fingerprint, fuzz_settings, run_cli
+from tests.fuzz.harness import CLERK, Template, check_run, fuzz_settings, run_cli
 from tests.workflow_helpers import PRE_REVIEW
 
 text = fz.arg_text

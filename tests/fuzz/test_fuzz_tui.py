@@ -108,11 +108,7 @@ def verdict(path: Path, before: dict[str, Any], saved: bool, issues: list[str], 
     check_run(outcome, path, before, entry=what, inputs={"inputs.txt": repr(inputs).encode("utf-8", "surrogatepass")})
 
 
-@pytest.fixture(autouse=True)
-def _zh(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RETIRE_LANG", "zh")
-    set_lang("zh")
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+pytestmark = pytest.mark.usefixtures("zh_console")
 
 
 @fuzz_settings(5)
@@ -145,7 +141,7 @@ async def test_intake_inputs(forms_hall: tuple[Path, str], scratch: Path, data: 
                     await pilot.press("escape")
                     await settle(app, pilot)
             issues += problems(app)
-    except Exception as exc:  # noqa: BLE001 - the app crashed: that is the finding
+    except Exception as exc:
         issues.append(f"app crashed: {exc!r}")
     saved = bool(app.results) and app.results[-1] is not None
     verdict(path, before, saved, issues, "tui intake", {**values, "_key": key, "_paste": str(paste)})
@@ -209,6 +205,6 @@ async def test_prereview_inputs(forms_hall: tuple[Path, str], scratch: Path, dat
                 await settle(app, pilot)
             saved = fingerprint(path) != before  # the screen saved: then what it stored must be clean
             issues += problems(app)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         issues.append(f"app crashed: {exc!r}")
     verdict(path, before, saved, issues, "tui prereview", {"steps": ",".join(steps)})
