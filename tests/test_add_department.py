@@ -10,6 +10,7 @@ the migration must give one clear line, not a traceback.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -196,9 +197,22 @@ def _task_words(tree: Path) -> None:
             text = path.read_text(encoding="utf-8")
             for match in re.finditer(r'^"(item_)?health\.reward" = "[^"]*"\n', text, flags=re.MULTILINE):
                 prefix = match.group(1) or ""
-                word = short if path.name.startswith("tui") else long
+                word = short if path.name.startswith("screen_") else long  # screen tables hold the short words
                 text = text.replace(match.group(0), match.group(0) + f'"{prefix}{item}" = "{word}"\n', 1)
             path.write_text(text, encoding="utf-8")
+    # The joint item the new department is: its name on the forms and its intake checkbox.
+    _add_line(tree, "rules.toml", "joint_items", 'civil_affairs = "退休人员民政登记"', 'civil_affairs = "Civil affairs registration"')
+    _add_line(tree, "screen_intake.toml", "tui.intake.joint", 'civil_affairs = "民政：退休人员民政登记"',
+              'civil_affairs = "Civil affairs: registration"')
+
+
+LISTS_SCRIPT = r'''
+import json
+from console import vocabulary
+from console.rules import task_plan
+print(json.dumps({"families": {f.name: list(f.codes) for f in vocabulary.FAMILIES},
+                  "items": [s.item for s in task_plan.TASK_PLAN], "joint": list(vocabulary.JOINT_ITEMS)}))
+'''
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +230,8 @@ def civil_affairs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     run = _run(tree, tmp, "check_department.py", str(hall), login, id_number("19640909", 77, 1), RETIRE_LANG="zh")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Traceback" not in run.stderr
-    return {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in run.stdout.splitlines() if " " in line}
+    seen = {line.split(" ", 1)[0]: line.split(" ", 1)[1] for line in run.stdout.splitlines() if " " in line}
+    return {**seen, "tree": str(tree), "tmp": str(tmp)}
 
 
 def test_new_department_is_in_the_queue_filter(civil_affairs: dict[str, str]) -> None:
@@ -284,6 +299,20 @@ def _counts(path: Path) -> dict[str, int]:
         return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
     finally:
         conn.close()
+
+
+def test_new_department_has_every_word_its_siblings_have(civil_affairs: dict[str, str]) -> None:
+    """No raw key on any screen: wherever the other departments' items have words, the new one has too."""
+    from tests.test_code_words import load_catalogue, missing_sibling_words
+
+    tree = Path(civil_affairs["tree"])
+    printed = _run(tree, Path(civil_affairs["tmp"]), "-c", LISTS_SCRIPT)
+    assert printed.returncode == 0, printed.stderr
+    data = json.loads(printed.stdout)
+    assert "civil_affairs" in data["joint"]
+    lists = {**{k: tuple(v) for k, v in data["families"].items()}, "task_item": tuple(data["items"]), "joint_item": tuple(data["joint"])}
+    for lang in ("zh", "en"):
+        assert missing_sibling_words(load_catalogue(tree / "console" / "locales", lang), lists) == [], lang
 
 
 def test_new_case_kind_opens_on_a_v6_hall(tmp_path: Path) -> None:
