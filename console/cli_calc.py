@@ -10,7 +10,7 @@ import csv
 import io
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -73,7 +73,7 @@ def _show(data: dict[str, Any], as_json: bool, explain: list[str] | None = None)
 def retirement(
     birth: Annotated[str, typer.Option("--birth", help="Birth month YYYY-MM (or date YYYY-MM-DD).")],
     group: Annotated[str, typer.Option("--group", help="male | female55 | female50")],
-    retire_at: Annotated[Optional[str], typer.Option("--retire-at", help="Chosen retirement month YYYY-MM (flexible retirement).")] = None,
+    retire_at: Annotated[str | None, typer.Option("--retire-at", help="Chosen retirement month YYYY-MM (flexible retirement).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """法定退休年龄、退休时间与弹性区间 / Statutory age, retirement month, flexible window."""

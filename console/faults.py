@@ -38,7 +38,7 @@ import socket
 import sqlite3
 import sys
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -350,7 +350,7 @@ def write_crash_log(exc: BaseException, command: str = "") -> Path:
 
     directory = crash_log_dir()
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     path = directory / f"crash-{now.strftime('%Y%m%dT%H%M%S.%fZ')}.log"
     lines = [
         f"time: {now.isoformat()}",
@@ -375,6 +375,6 @@ def crash_line(exc: BaseException, command: str = "") -> str:
         return t("faults.crash_no_log", kind=kind, reason=failure.text())
     except OSError as failure:
         return t("faults.crash_no_log", kind=kind, reason=failure.strerror or str(failure))
-    except Exception as failure:  # noqa: BLE001 - the log writer itself broke: still one line
+    except Exception as failure:
         return t("faults.crash_no_log", kind=kind, reason=f"{type(failure).__name__}: {failure}")
     return t("faults.crash", kind=kind, log=str(log))

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -105,7 +106,7 @@ def _table(doc: Any, headers: list[str], rows: list[list[str]], widths: list[flo
 
 def _core(doc: Any, model: Mapping[str, Any], issued_at: datetime, author: str) -> None:
     cp = doc.core_properties
-    stamp = issued_at.astimezone(timezone.utc).replace(tzinfo=None) if issued_at.tzinfo else issued_at
+    stamp = issued_at.astimezone(UTC).replace(tzinfo=None) if issued_at.tzinfo else issued_at
     cp.created = stamp
     cp.modified = stamp
     cp.last_printed = stamp

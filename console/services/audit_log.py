@@ -255,10 +255,7 @@ def _int(value: Any) -> int | None:
 def check(db: sqlite_utils.Database, anchors: Path | None = None) -> ChainReport:
     """Chain, then anchors (no role check: callers check; the doctor is an admin's, cron's or root's)."""
     chain = audit.check_chain(db)
-    if chain.ok or chain.problem == "not_keyed":
-        anchor_check = check_anchors(db, chain, anchors)
-    else:
-        anchor_check = AnchorCheck(None)
+    anchor_check = check_anchors(db, chain, anchors) if chain.ok or chain.problem == "not_keyed" else AnchorCheck(None)
     return ChainReport(chain, anchor_check)
 
 

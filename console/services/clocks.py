@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from console.rules.time_limits import ClockState, evaluate, limit_for, make_clock

@@ -7,9 +7,10 @@ complete; otherwise the applicant gets ONE notice listing everything.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 
@@ -263,7 +264,7 @@ def accept_case(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_
     with transaction(db):
         case = load_case(db, case_no)
         _check_state(case, ("draft",), "accept")
-        pf, facts, result = assessment_for(db, case, today)
+        _pf, facts, result = assessment_for(db, case, today)
         if result.decision != "accept":
             lines = [t(f.code, **f.params) for f in result.findings if f.severity in ("unmet", "missing")]
             if result.decision == "manual_review":

@@ -6,9 +6,10 @@ is audited (the approval uses only confirmed facts).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import sqlite_utils
 

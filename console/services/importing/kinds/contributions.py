@@ -6,8 +6,9 @@ unconverted (``raw_cells_sql``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import sqlite_utils
 
