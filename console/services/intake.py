@@ -25,8 +25,9 @@ from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute
 from console.services import door
 from console.services.clocks import calendar_for, due_date, pauses_of
 from console.services.identity import Actor, require_role
+from console.services.role_matrix import BY_CODE
 from console.settings import load_hall, load_parameters
-from console.vocabulary import CASE_STATUS
+from console.vocabulary import CASE_STATUS, STAFF_CATEGORY
 from db import audit
 from db import cases as cases_db
 from db import persons as persons_db
@@ -35,8 +36,8 @@ from db.clock import now_iso
 from db.connection import transaction
 from db.versioning import update_versioned
 
-INTAKE_ROLES = ("clerk", "supervisor")
-STAFF_CATEGORIES = ("worker", "cadre", "flexible")
+INTAKE_ROLES = BY_CODE["case.open"].roles
+STAFF_CATEGORIES = STAFF_CATEGORY.codes
 
 
 @dataclass
