@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from console.cli_support import OPTIONS, RetireTyper, print_fields, print_json, print_table, session
 from console.errors import BadInput
 from console.i18n import t
+from console.vocabulary import ROLE
 
 staff_app = RetireTyper(help="工作人员与角色 / Staff and roles.")
 
@@ -57,7 +58,7 @@ _session = session
 def staff_add(
     login: Annotated[str, typer.Argument(help="OS login of the staff member.")],
     name: Annotated[str, typer.Option("--name", help="Full name.")] = "",
-    role: Annotated[list[str] | None, typer.Option("--role", help="Role (repeatable): clerk, hrss_reviewer, medical, housing_fund, health, supervisor, admin, auditor.")] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help=f"Role (repeatable): {', '.join(ROLE)}.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the new row as JSON.")] = False,
 ) -> None:
     """添加工作人员（仅管理员）/ Add a staff member (admin only)."""
@@ -197,7 +198,8 @@ def _audit_rows_table(rows: list[dict[str, Any]]) -> None:
 def audit_command(
     case_no: Annotated[str | None, typer.Argument(help="Case number, e.g. GY-2026-000123 (none: the whole trail, auditor/supervisor).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    verify: Annotated[bool, typer.Option("--verify", help="Also check the whole chain against its key and anchors (auditor/supervisor); exit 1 if broken.")] = False,
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Also check the whole chain against its key and anchors (auditor/supervisor); exit 1 if broken.")] = False,
     limit: Annotated[int, typer.Option("--limit", help="Without CASE: how many of the last rows to show.")] = 50,
     before: Annotated[int | None, typer.Option("--before", help="Without CASE: rows before this id.")] = None,
 ) -> None:

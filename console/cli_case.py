@@ -124,7 +124,8 @@ def case_new(
     if as_json:
         print_json(data)
     else:
-        print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(CASE_STATUS.key(case['status']))), (t("cli_case.due"), case["due_date"])])
+        print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(CASE_STATUS.key(case['status']))),
+                      (t("cli_case.due"), case["due_date"])])
 
 
 def _warn_mixed_name(name: str) -> None:
@@ -245,14 +246,15 @@ def _list_out(rows: list[dict[str, Any]], as_json: bool) -> None:
     print_table(
         [[r["case_no"], r["name"], t(CASE_KIND.key(r['kind'])), t(CASE_STATUS.key(r['status'])), (r["received_at"] or "")[:10],
           "" if r["working_days_left"] is None else r["working_days_left"], r["assignee"] or ""] for r in rows],
-        [t("cli_case.case_no"), t("cli_case.applicant"), t("cli_case.kind"), t("cli_case.status"), t("cli_case.received"), t("cli_case.days_left"), t("cli_case.assignee")],
+        [t("cli_case.case_no"), t("cli_case.applicant"), t("cli_case.kind"), t("cli_case.status"), t("cli_case.received"), t("cli_case.days_left"),
+                t("cli_case.assignee")],
     )
 
 
 @case_app.command("list")
 def case_list(
-    status: Annotated[list[str] | None, typer.Option("--status", help="Status (repeat): draft, awaiting_correction, accepted, in_progress, completed, delivered, refused.")] = None,
-    department: Annotated[str | None, typer.Option("--department", help="Cases with an unfinished task of: hrss, medical, housing_fund, health.")] = None,
+    status: Annotated[list[str] | None, typer.Option("--status", help=f"Status (repeat): {', '.join(CASE_STATUS)}.")] = None,
+    department: Annotated[str | None, typer.Option("--department", help=f"Cases with an unfinished task of: {', '.join(DEPARTMENT)}.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only cases past their time limit.")] = False,
     due_soon: Annotated[bool, typer.Option("--due-soon", help="Only cases due within the warning days.")] = False,
     received_from: Annotated[str | None, typer.Option("--from", help="Received on or after YYYY-MM-DD.")] = None,
@@ -269,7 +271,8 @@ def case_list(
     _list_out(list_cases(db, actor, build_filter(db=db, **f), limit=limit, offset=offset), as_json)
 
 
-def _filter(status: list[str] | None, department: str | None, overdue: bool, due_soon: bool, received_from: str | None, received_to: str | None) -> dict[str, Any]:
+def _filter(status: list[str] | None, department: str | None, overdue: bool, due_soon: bool, received_from: str | None,
+        received_to: str | None) -> dict[str, Any]:
     """Validate list/export filters (shared with ``retire export``)."""
     from console.rules.months import BadMonth, parse_date
     from db.schema import CASE_STATUSES, DEPARTMENTS
@@ -501,8 +504,10 @@ def task_list(
         print_json(rows)
         return
     print_table(
-        [[r["id"], r["case_no"], t(DEPARTMENT.key(r['department'])), t(f"items.{r['item']}"), t(TASK_STATUS.key(r['status'])), r["assignee"] or "", r["due_date"] or ""] for r in rows],
-        [t("cli_case.task_id"), t("cli_case.case_no"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"), t("cli_case.due")],
+        [[r["id"], r["case_no"], t(DEPARTMENT.key(r['department'])), t(f"items.{r['item']}"), t(TASK_STATUS.key(r['status'])), r["assignee"] or "",
+                r["due_date"] or ""] for r in rows],
+        [t("cli_case.task_id"), t("cli_case.case_no"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"),
+                t("cli_case.due")],
     )
 
 
@@ -510,7 +515,8 @@ def _task_out(task: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(task)
     else:
-        print_fields([(t("cli_case.task_id"), task["id"]), (t("cli_case.case_no"), task["case_no"]), (t("cli_case.item"), t(f"items.{task['item']}")), (t("cli_case.status"), t(TASK_STATUS.key(task['status'])))])
+        print_fields([(t("cli_case.task_id"), task["id"]), (t("cli_case.case_no"), task["case_no"]), (t("cli_case.item"), t(f"items.{task['item']}")),
+                (t("cli_case.status"), t(TASK_STATUS.key(task['status'])))])
 
 
 TaskArg = Annotated[int, typer.Argument(help="Task id (see retire task list).")]

@@ -122,7 +122,9 @@ SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Write the good ro
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Validate and report only; write nothing.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 FormatOpt = Annotated[str | None, typer.Option("--format", help="csv | jsonl | xlsx (default: by extension or content).")]
-EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="CSV/JSONL encoding (default: from the first megabyte: a BOM, else UTF-8 if valid, else GB18030; the whole file is then read with it, a byte it cannot decode stops the import).")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding",
+        help="CSV/JSONL encoding (default: from the first megabyte: a BOM, else UTF-8 if valid, else GB18030;"
+             " the whole file is then read with it, a byte it cannot decode stops the import).")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name (default: the first).")]
 ProgressOpt = Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr (default: only on a terminal).")]
 RejectsOpt = Annotated[Path | None, typer.Option("--rejects", help="Where to write the rejected rows (default FILE.rejects.csv).")]

@@ -81,7 +81,8 @@ def upcoming(
     ctx: typer.Context,
     months: Annotated[int, typer.Option("--months", help="How many months ahead (from --from).")] = 6,
     first: Annotated[str | None, typer.Option("--from", help="First month YYYY-MM (default: this month).")] = None,
-    flag: Annotated[list[str] | None, typer.Option("--flag", help="Only persons with this flag (repeat; all must hold): short, deemed, no_prereview, birth_mismatch, lost_archive, outside.")] = None,
+    flag: Annotated[list[str] | None, typer.Option(
+        "--flag", help="Only persons with this flag (repeat; all must hold): short, deemed, no_prereview, birth_mismatch, lost_archive, outside.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, max=10_000_000, help="At most this many rows.")] = None,
     export: Annotated[Path | None, typer.Option("--export", help="Write the list to FILE.csv or FILE.xlsx for phone calls.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -105,7 +106,8 @@ def upcoming(
             _print_rows(rows)
             return
         print_table(
-            [[r["statutory_month"], r["name"], r["id_number"], r["phone"] or "", f"{r['counted_months']}/{r['min_months']}", _flag_text(r["flags"]), r["case_no"] or ""] for r in rows],
+            [[r["statutory_month"], r["name"], r["id_number"], r["phone"] or "", f"{r['counted_months']}/{r['min_months']}", _flag_text(r["flags"]),
+                    r["case_no"] or ""] for r in rows],
             [t(f"upcoming.col.{c}") for c in ("statutory_month", "name", "id_number", "phone", "months", "flags", "case_no")],
         )
         typer.echo(t("upcoming.total", count=len(rows)), err=True)

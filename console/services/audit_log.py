@@ -45,10 +45,8 @@ ANCHOR_VERSION = 1
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
     if out.get("detail") is not None:
-        try:
+        with contextlib.suppress(ValueError):  # shown as stored; verification will judge it
             out["detail"] = json.loads(out["detail"])
-        except ValueError:
-            pass  # shown as stored; verification will judge it
     return out
 
 

@@ -77,7 +77,8 @@ def delivered(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_ve
         last = _open_delivery(db, case, expected_version)
         update_versioned(db, "deliveries", last["id"], _delivery_version(last, expected_version), {"delivered_at": now_iso()}, actor.login)
         update_versioned(db, "cases", case["id"], case["version"], {"status": "delivered"}, actor.login)
-        audit.append(db, actor.audit_name, "delivery.delivered", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"waybill": last["waybill"]})
+        audit.append(db, actor.audit_name, "delivery.delivered", case_id=case["id"], entity="delivery", entity_id=last["id"],
+                detail={"waybill": last["waybill"]})
     return deliveries_db.latest(db, case["id"]) or {}
 
 

@@ -36,6 +36,7 @@ The file itself (format, encoding, standard input's spool) is ``sources``'.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -81,10 +82,8 @@ class Reader:
 
     def close(self) -> None:
         for closer in reversed(self._closers):
-            try:
+            with contextlib.suppress(Exception):  # closing a read-only file cannot lose data
                 closer()
-            except Exception:  # closing a read-only file cannot lose data
-                pass
         self._closers.clear()
 
     def position(self) -> float:
