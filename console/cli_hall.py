@@ -4,8 +4,9 @@ Thin: parse, call console.services.hall_setup, print.  Both need root.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -77,7 +78,7 @@ def check_command(
         raise typer.Exit(1)
 
 
-def _print_problems(problems: list) -> None:
+def _print_problems(problems: Sequence[Any]) -> None:
     if not problems:
         return
     print_table(([t(f"hall.item.{p.what}"), p.path, p.found, p.expected] for p in problems),

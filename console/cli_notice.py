@@ -86,6 +86,7 @@ def notice_command(
             return
         path = notices.write_file(out, clean(text).encode("utf-8"), force=force)
     else:
+        assert dest is not None  # a .docx always has a destination: --out or the default name
         path = notices.write_file(dest, notices.notice_docx(notice, doc_lang), force=force)
     if not is_stdout(path):
         typer.echo(str(path))

@@ -22,7 +22,7 @@ DEMO_CASES = 300
 
 def _demo_database(cases: int, login: str) -> Path:
     """A throw-away hall in a temp dir, filled by the demo generator; ``login`` holds every role."""
-    from fixtures.demo import populate  # type: ignore[import-not-found]
+    from fixtures.demo import populate
 
     folder = Path(tempfile.mkdtemp(prefix="retire-demo-"))
     path = folder / "demo.db"

@@ -155,6 +155,7 @@ def _os(exc: OSError, db_path: Path | None) -> RetireError:
         return BrokenOutput("faults.broken_pipe")
     if number == errno.ENOMEM:
         return EnvironmentFailure("faults.out_of_memory")
+    kind: type[RetireError]
     if number in (errno.ENOSPC, errno.EDQUOT):
         key, kind = "faults.disk_full", EnvironmentFailure
     elif number == errno.EROFS:

@@ -29,7 +29,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from console.errors import BadInput, EnvironmentFailure
 
@@ -217,14 +217,14 @@ def atomic_writer(
     binary: bool = True,
     encoding: str = "utf-8",
     newline: str | None = None,
-) -> Iterator[IO]:
+) -> Iterator[IO[Any]]:
     """Yield a file to write ``target`` through; on success it replaces ``target`` whole.
 
     ``-`` yields stdout (binary or text).  On any exception the temporary
     file is removed and the target is left as it was.
     """
     if is_stdout(target):
-        stream: IO = sys.stdout.buffer if binary else sys.stdout
+        stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
         yield stream
         try:
             stream.flush()
@@ -244,7 +244,7 @@ def atomic_writer(
         temp, fd = _open_temp(path, file_mode, dir_fd)
         try:
             if binary:
-                handle: IO = os.fdopen(fd, "wb")
+                handle: IO[Any] = os.fdopen(fd, "wb")
             else:
                 handle = os.fdopen(fd, "w", encoding=encoding, newline=newline)
             with handle:

@@ -289,8 +289,8 @@ def doctor_checks(db: sqlite_utils.Database) -> list[tuple[str, bool, str]]:
     elif not state.keyed:
         key_check = ("audit_key", True, t("audit_chain.key_not_yet"))
     else:
-        source = chain.key.get("source")
-        key_check = ("audit_key", True, t("audit_chain.key_ok", source=t(f"audit_chain.source.{source}") if source else "-",
+        key_source = chain.key.get("source")
+        key_check = ("audit_key", True, t("audit_chain.key_ok", source=t(f"audit_chain.source.{key_source}") if key_source else "-",
                                           path=chain.key.get("path") or "-", scheme=audit.SCHEME,
                                           keyed_from=chain.keyed_from))
     chain_ok = chain.ok or chain.problem == "not_keyed"
@@ -379,7 +379,8 @@ def _refuse_own_files(db: sqlite_utils.Database, path: Path, key: audit_key.Audi
 
 
 def _read_fd(fd: int) -> bytes:
-    chunks, offset = [], 0
+    chunks: list[bytes] = []
+    offset = 0
     while True:
         chunk = os.pread(fd, 1 << 20, offset)
         if not chunk:

@@ -164,7 +164,7 @@ class _Writer:
     escapes control characters).
     """
 
-    def __init__(self, fmt: str, fh: IO, *, file: bool, names: list[str], header: list[str], raw: bool) -> None:
+    def __init__(self, fmt: str, fh: IO[Any], *, file: bool, names: list[str], header: list[str], raw: bool) -> None:
         self.fmt = fmt
         self.names = names
         self.raw = raw
@@ -223,7 +223,7 @@ def export(
     *,
     fmt: str = "csv",
     out: Path | str | None = None,
-    stream: IO | None = None,
+    stream: IO[Any] | None = None,
     unmasked: bool = False,
     raw: bool = False,
     force: bool = False,

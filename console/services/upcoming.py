@@ -67,14 +67,15 @@ def facts_of(person: tuple[Any, ...], recs: list[tuple[Any, ...]], pers: list[tu
                               [dict(zip(PERIOD_KEYS, r, strict=True)) for r in pers])
 
 
-_PARAMS: list[Any] = [None, None]
+_LOCAL: dict[int, tuple[LocalParameters, tuple[tuple[str, ...], Month, str]]] = {}
 
 
 def _local(params: LocalParameters) -> tuple[tuple[str, ...], Month, str]:
     """(county places, personal contribution start, flexible workers' female group), read once per parameter set."""
-    if _PARAMS[0] is not params:
-        _PARAMS[:] = [params, (params.county_places, params.personal_contribution_start, params.flexible_worker_female_group)]
-    return _PARAMS[1]
+    found = _LOCAL.get(0)
+    if found is None or found[0] is not params:
+        found = _LOCAL[0] = (params, (params.county_places, params.personal_contribution_start, params.flexible_worker_female_group))
+    return found[1]
 
 
 _DATES: dict[tuple[Month, str, str], tuple[str, str, str, str, int]] = {}
