@@ -26,7 +26,7 @@ import copy
 import importlib
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -53,8 +53,8 @@ LONG_JOBS = ("import", "demo", "restore")
 
 def _global(
     ctx: typer.Context,
-    db: Annotated[Optional[Path], typer.Option("--db", help="Database file (else $RETIRE_DB, else the per-user default).")] = None,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="zh or en (else $RETIRE_LANG, else zh).")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="Database file (else $RETIRE_DB, else the per-user default).")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh or en (else $RETIRE_LANG, else zh).")] = None,
 ) -> None:
     """退休一件事一次办 综合受理台 / Retirement one-window console."""
     OPTIONS.db = db
@@ -218,12 +218,12 @@ def _exit_with(error: BaseException, args: list[str]) -> int:
             silence_stdout()
         say(t("cli.error", message=mapped.text()))
         return mapped.exit_code
-    except BaseException as broken:  # noqa: BLE001 - last resort: no traceback, ever
+    except BaseException as broken:
         try:
             sys.stderr.write(f"retire: internal error ({type(error).__name__}; {type(broken).__name__}); "
                              "ask the system administrator / 内部错误，请联系系统管理员\n")
             sys.stderr.flush()
-        except BaseException:  # noqa: BLE001 - stderr is gone too
+        except BaseException:
             pass
         return 3
 
@@ -301,11 +301,11 @@ def main() -> None:
         code = 130
     except usage_errors as usage:  # a missing option, an unknown command, a bad int
         code = _usage_error(usage)
-    except BaseException as error:  # noqa: BLE001 - the top-level guard: never a traceback
+    except BaseException as error:
         code = _exit_with(error, args)
     try:
         flushed = _flush_stdout()
-    except BaseException as error:  # noqa: BLE001 - e.g. EIO on a terminal that went away, ENOSPC on /dev/full
+    except BaseException as error:
         from console.faults import silence_stdout
 
         if code in (0, None):  # the command's own error (if any) was said already: one line, never two

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 from console.cli_support import OPTIONS, RetireTyper, print_fields, print_json, print_table, session
 from console.errors import BadInput
 from console.i18n import t
+from console.vocabulary import ROLE
 
 staff_app = RetireTyper(help="工作人员与角色 / Staff and roles.")
 
@@ -57,7 +58,7 @@ _session = session
 def staff_add(
     login: Annotated[str, typer.Argument(help="OS login of the staff member.")],
     name: Annotated[str, typer.Option("--name", help="Full name.")] = "",
-    role: Annotated[Optional[list[str]], typer.Option("--role", help="Role (repeatable): clerk, hrss_reviewer, medical, housing_fund, health, supervisor, admin, auditor.")] = None,
+    role: Annotated[list[str] | None, typer.Option("--role", help=f"Role (repeatable): {', '.join(ROLE)}.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the new row as JSON.")] = False,
 ) -> None:
     """添加工作人员（仅管理员）/ Add a staff member (admin only)."""
@@ -195,14 +196,16 @@ def _audit_rows_table(rows: list[dict[str, Any]]) -> None:
 
 @audit_app.command("show", hidden=True)
 def audit_command(
-    case_no: Annotated[Optional[str], typer.Argument(help="Case number, e.g. GY-2026-000123 (none: the whole trail, auditor/supervisor).")] = None,
+    case_no: Annotated[str | None, typer.Argument(help="Case number, e.g. GY-2026-000123 (none: the whole trail, auditor/supervisor).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    verify: Annotated[bool, typer.Option("--verify", help="Also check the whole chain against its key and anchors (auditor/supervisor); exit 1 if broken.")] = False,
+    verify: Annotated[bool, typer.Option(
+        "--verify", help="Also check the whole chain against its key and anchors (auditor/supervisor); exit 1 if broken.")] = False,
     limit: Annotated[int, typer.Option("--limit", help="Without CASE: how many of the last rows to show.")] = 50,
-    before: Annotated[Optional[int], typer.Option("--before", help="Without CASE: rows before this id.")] = None,
+    before: Annotated[int | None, typer.Option("--before", help="Without CASE: rows before this id.")] = None,
 ) -> None:
     """办件审计记录；不带办件号为全部记录 / A case's audit history; without CASE, the whole trail."""
-    from console.services.audit_log import case_history, trail, verify as verify_chain
+    from console.services.audit_log import case_history, trail
+    from console.services.audit_log import verify as verify_chain
 
     db, actor = _session()
     try:
@@ -244,12 +247,13 @@ def _audit_count(db: Any) -> int:
 
 @audit_app.command("verify")
 def audit_verify_command(
-    anchors: Annotated[Optional[Path], typer.Option("--anchors", help="Anchor log to check (default: this database's).")] = None,
-    key: Annotated[Optional[Path], typer.Option("--key", help="Key file to check with (root only; default: the database's own).")] = None,
+    anchors: Annotated[Path | None, typer.Option("--anchors", help="Anchor log to check (default: this database's).")] = None,
+    key: Annotated[Path | None, typer.Option("--key", help="Key file to check with (root only; default: the database's own).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """核验全部审计记录：密钥、连续编号、锚点（审计员/主管）/ Verify the whole trail: key, contiguous ids, anchors (auditor/supervisor)."""
-    from console.services.audit_log import use_explicit_key, verify as verify_chain
+    from console.services.audit_log import use_explicit_key
+    from console.services.audit_log import verify as verify_chain
 
     db, actor = _session()
     try:
@@ -268,7 +272,7 @@ def audit_verify_command(
 
 @audit_app.command("anchor")
 def audit_anchor_command(
-    to: Annotated[Optional[Path], typer.Option("--to", help="Anchor log to append to (default: beside the key, or the hall's anchor directory).")] = None,
+    to: Annotated[Path | None, typer.Option("--to", help="Anchor log to append to (default: beside the key, or the hall's anchor directory).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """把审计链末行追加到锚点日志（root、审计员或管理员）/ Append the chain's head to an anchor log (root, auditor or admin)."""

@@ -10,7 +10,7 @@ import csv
 import io
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -73,7 +73,7 @@ def _show(data: dict[str, Any], as_json: bool, explain: list[str] | None = None)
 def retirement(
     birth: Annotated[str, typer.Option("--birth", help="Birth month YYYY-MM (or date YYYY-MM-DD).")],
     group: Annotated[str, typer.Option("--group", help="male | female55 | female50")],
-    retire_at: Annotated[Optional[str], typer.Option("--retire-at", help="Chosen retirement month YYYY-MM (flexible retirement).")] = None,
+    retire_at: Annotated[str | None, typer.Option("--retire-at", help="Chosen retirement month YYYY-MM (flexible retirement).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """法定退休年龄、退休时间与弹性区间 / Statutory age, retirement month, flexible window."""
@@ -91,7 +91,7 @@ def retirement(
     benefit = benefit_start(chosen, rule=params.benefit_start_rule)
     divisor = divisor_months(chosen.months_since(born))
     unconfirmed = ["benefit_start_rule"] if params.get("benefit_start_rule").unconfirmed else []
-    data = {
+    data: dict[str, Any] = {
         "group": group,
         "birth_month": str(born),
         "original_age_months": s.original_age_months,
@@ -147,7 +147,7 @@ def pension(
         params.transitional_years_rounding,
         coefficient.unconfirmed,
     )
-    data = {
+    data: dict[str, Any] = {
         "basic": str(est.basic),
         "account": str(est.account),
         "transitional": str(est.transitional),
@@ -200,7 +200,7 @@ def contributions(
     if s.findings:
         raise BadInput("; ".join(t(f.code, **f.params) for f in s.findings))
     unconfirmed = ["personal_contribution_start"] if any(p.kind == "deemed" for p in periods) and params.get("personal_contribution_start").unconfirmed else []
-    data = {
+    data: dict[str, Any] = {
         "total_months": s.total_months,
         "actual_months": s.actual_months,
         "deemed_months": s.deemed_months,
@@ -230,7 +230,7 @@ def idcard(
     card = parse_id(number, with_place=True)
     if not card.valid:
         raise BadInput("calc.id_invalid", number=number, reason=t(card.error or "rules.id.format"))
-    data = {
+    data: dict[str, Any] = {
         "number": card.number,
         "valid": True,
         "birth_date": card.birth_date.isoformat() if card.birth_date else None,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -64,7 +64,7 @@ def _case_no_arg(value: str) -> str:
 
 
 CaseArg = Annotated[str, typer.Argument(help="Case number, e.g. GY-2026-000123.", callback=_case_no_arg)]
-VersionOpt = Annotated[Optional[int], typer.Option("--version", help="The version you read (stale saves are refused).")]
+VersionOpt = Annotated[int | None, typer.Option("--version", help="The version you read (stale saves are refused).")]
 
 
 def _decision_out(decision: Any, as_json: bool) -> None:
@@ -94,19 +94,19 @@ def case_new(
     id_number: Annotated[str, typer.Option("--id", help="18-character ID number.")],
     name: Annotated[str, typer.Option("--name", help="Applicant's name.")],
     kind: Annotated[str, typer.Option("--kind", help="normal | lost_archive | special_work | illness | work_injury")] = "normal",
-    joint: Annotated[Optional[list[str]], typer.Option("--joint", help="Joint item opted into (repeat): medical, housing_fund, health.")] = None,
-    received: Annotated[Optional[list[str]], typer.Option("--received", help="Material code received (repeat).")] = None,
+    joint: Annotated[list[str] | None, typer.Option("--joint", help="Joint item opted into (repeat): medical, housing_fund, health.")] = None,
+    received: Annotated[list[str] | None, typer.Option("--received", help="Material code received (repeat).")] = None,
     category: Annotated[str, typer.Option("--category", help="worker | cadre | flexible")] = "worker",
-    female_group: Annotated[Optional[str], typer.Option("--female-group", help="female50 | female55 (women; else by category).")] = None,
-    retire_at: Annotated[Optional[str], typer.Option("--retire-at", help="Chosen retirement month (flexible retirement).")] = None,
-    phone: Annotated[Optional[str], typer.Option("--phone")] = None,
-    address: Annotated[Optional[str], typer.Option("--address", help="Delivery address.")] = None,
-    hukou: Annotated[Optional[str], typer.Option("--hukou")] = None,
-    employer: Annotated[Optional[str], typer.Option("--employer", help="Employer's unified social credit code.")] = None,
-    employer_name: Annotated[Optional[str], typer.Option("--employer-name")] = None,
+    female_group: Annotated[str | None, typer.Option("--female-group", help="female50 | female55 (women; else by category).")] = None,
+    retire_at: Annotated[str | None, typer.Option("--retire-at", help="Chosen retirement month (flexible retirement).")] = None,
+    phone: Annotated[str | None, typer.Option("--phone")] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Delivery address.")] = None,
+    hukou: Annotated[str | None, typer.Option("--hukou")] = None,
+    employer: Annotated[str | None, typer.Option("--employer", help="Employer's unified social credit code.")] = None,
+    employer_name: Annotated[str | None, typer.Option("--employer-name")] = None,
     archive_lost: Annotated[bool, typer.Option("--archive-lost", help="The personal archive is lost.")] = False,
-    insured_before_2011_07: Annotated[Optional[bool], typer.Option("--insured-before-2011-07/--insured-after-2011-07")] = None,
-    bank_card: Annotated[Optional[str], typer.Option("--bank-card")] = None,
+    insured_before_2011_07: Annotated[bool | None, typer.Option("--insured-before-2011-07/--insured-after-2011-07")] = None,
+    bank_card: Annotated[str | None, typer.Option("--bank-card")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """登记申请人并新建办件 / Register the applicant and open a case (status: to accept)."""
@@ -124,7 +124,8 @@ def case_new(
     if as_json:
         print_json(data)
     else:
-        print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(CASE_STATUS.key(case['status']))), (t("cli_case.due"), case["due_date"])])
+        print_fields([(t("cli_case.case_no"), case["case_no"]), (t("cli_case.status"), t(CASE_STATUS.key(case['status']))),
+                      (t("cli_case.due"), case["due_date"])])
 
 
 def _warn_mixed_name(name: str) -> None:
@@ -245,18 +246,19 @@ def _list_out(rows: list[dict[str, Any]], as_json: bool) -> None:
     print_table(
         [[r["case_no"], r["name"], t(CASE_KIND.key(r['kind'])), t(CASE_STATUS.key(r['status'])), (r["received_at"] or "")[:10],
           "" if r["working_days_left"] is None else r["working_days_left"], r["assignee"] or ""] for r in rows],
-        [t("cli_case.case_no"), t("cli_case.applicant"), t("cli_case.kind"), t("cli_case.status"), t("cli_case.received"), t("cli_case.days_left"), t("cli_case.assignee")],
+        [t("cli_case.case_no"), t("cli_case.applicant"), t("cli_case.kind"), t("cli_case.status"), t("cli_case.received"), t("cli_case.days_left"),
+                t("cli_case.assignee")],
     )
 
 
 @case_app.command("list")
 def case_list(
-    status: Annotated[Optional[list[str]], typer.Option("--status", help="Status (repeat): draft, awaiting_correction, accepted, in_progress, completed, delivered, refused.")] = None,
-    department: Annotated[Optional[str], typer.Option("--department", help="Cases with an unfinished task of: hrss, medical, housing_fund, health.")] = None,
+    status: Annotated[list[str] | None, typer.Option("--status", help=f"Status (repeat): {', '.join(CASE_STATUS)}.")] = None,
+    department: Annotated[str | None, typer.Option("--department", help=f"Cases with an unfinished task of: {', '.join(DEPARTMENT)}.")] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only cases past their time limit.")] = False,
     due_soon: Annotated[bool, typer.Option("--due-soon", help="Only cases due within the warning days.")] = False,
-    received_from: Annotated[Optional[str], typer.Option("--from", help="Received on or after YYYY-MM-DD.")] = None,
-    received_to: Annotated[Optional[str], typer.Option("--to", help="Received on or before YYYY-MM-DD.")] = None,
+    received_from: Annotated[str | None, typer.Option("--from", help="Received on or after YYYY-MM-DD.")] = None,
+    received_to: Annotated[str | None, typer.Option("--to", help="Received on or before YYYY-MM-DD.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100000)] = 50,
     offset: Annotated[int, typer.Option("--offset", min=0)] = 0,
     as_json: JsonOpt = False,
@@ -269,7 +271,8 @@ def case_list(
     _list_out(list_cases(db, actor, build_filter(db=db, **f), limit=limit, offset=offset), as_json)
 
 
-def _filter(status: list[str] | None, department: str | None, overdue: bool, due_soon: bool, received_from: str | None, received_to: str | None) -> dict[str, Any]:
+def _filter(status: list[str] | None, department: str | None, overdue: bool, due_soon: bool, received_from: str | None,
+        received_to: str | None) -> dict[str, Any]:
     """Validate list/export filters (shared with ``retire export``)."""
     from console.rules.months import BadMonth, parse_date
     from db.schema import CASE_STATUSES, DEPARTMENTS
@@ -330,7 +333,7 @@ def case_correct(case_no: CaseArg, version: VersionOpt = None, as_json: JsonOpt 
 @case_app.command("resume")
 def case_resume(
     case_no: CaseArg,
-    received: Annotated[Optional[list[str]], typer.Option("--received", help="Material code that arrived (repeat).")] = None,
+    received: Annotated[list[str] | None, typer.Option("--received", help="Material code that arrived (repeat).")] = None,
     version: VersionOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -341,7 +344,7 @@ def case_resume(
     _decision_out(resume_case(db, actor, case_no, received or [], version), as_json)
 
 
-ReasonOpt = Annotated[Optional[str], typer.Option("--reason", help="Written reason (required when no rule is unmet).")]
+ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Written reason (required when no rule is unmet).")]
 
 
 @case_app.command("refuse")
@@ -409,14 +412,14 @@ def _json_file(path: Path) -> dict[str, Any]:
 
 
 def prereview_command(
-    case_no: Annotated[Optional[str], typer.Argument(help="Case number (omit with --all).", callback=_case_no_arg)] = None,
+    case_no: Annotated[str | None, typer.Argument(help="Case number (omit with --all).", callback=_case_no_arg)] = None,
     everyone: Annotated[bool, typer.Option("--all", help="Recompute the retirement facts of every insured person (the pre-retirement list).")] = False,
-    file: Annotated[Optional[Path], typer.Option("--file", help='JSON: {"archive_records": [...], "periods": [...]}.')] = None,
-    archive: Annotated[Optional[Path], typer.Option("--archive", help="CSV: doc_kind,doc_date,birth_date_recorded,altered,altered_confirmed")] = None,
-    periods: Annotated[Optional[Path], typer.Option("--periods", help="CSV: from,to,kind[,place]")] = None,
-    reason: Annotated[Optional[str], typer.Option("--reason", help="Why a confirmed pre-review changes.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help='JSON: {"archive_records": [...], "periods": [...]}.')] = None,
+    archive: Annotated[Path | None, typer.Option("--archive", help="CSV: doc_kind,doc_date,birth_date_recorded,altered,altered_confirmed")] = None,
+    periods: Annotated[Path | None, typer.Option("--periods", help="CSV: from,to,kind[,place]")] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why a confirmed pre-review changes.")] = None,
     confirm: Annotated[bool, typer.Option("--confirm", help="Confirm the stored facts (HRSS reviewer).")] = False,
-    version: Annotated[Optional[int], typer.Option("--version", help="The facts version you read (0: none stored); stale saves are refused.")] = None,
+    version: Annotated[int | None, typer.Option("--version", help="The facts version you read (0: none stored); stale saves are refused.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """档案初审：录入档案与缴费记录、计算、确认 / Archive pre-review: record, compute, confirm."""
@@ -487,8 +490,8 @@ SKIPPED_SHOWN = 20
 
 @task_app.command("list")
 def task_list(
-    department: Annotated[Optional[str], typer.Option("--department", help="hrss, medical, housing_fund, health (default: yours).")] = None,
-    status: Annotated[Optional[list[str]], typer.Option("--status", help="waiting, open, claimed, done, returned (repeat).")] = None,
+    department: Annotated[str | None, typer.Option("--department", help="hrss, medical, housing_fund, health (default: yours).")] = None,
+    status: Annotated[list[str] | None, typer.Option("--status", help="waiting, open, claimed, done, returned (repeat).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=100000)] = 200,
     as_json: JsonOpt = False,
 ) -> None:
@@ -501,8 +504,10 @@ def task_list(
         print_json(rows)
         return
     print_table(
-        [[r["id"], r["case_no"], t(DEPARTMENT.key(r['department'])), t(f"items.{r['item']}"), t(TASK_STATUS.key(r['status'])), r["assignee"] or "", r["due_date"] or ""] for r in rows],
-        [t("cli_case.task_id"), t("cli_case.case_no"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"), t("cli_case.due")],
+        [[r["id"], r["case_no"], t(DEPARTMENT.key(r['department'])), t(f"items.{r['item']}"), t(TASK_STATUS.key(r['status'])), r["assignee"] or "",
+                r["due_date"] or ""] for r in rows],
+        [t("cli_case.task_id"), t("cli_case.case_no"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"),
+                t("cli_case.due")],
     )
 
 
@@ -510,7 +515,8 @@ def _task_out(task: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(task)
     else:
-        print_fields([(t("cli_case.task_id"), task["id"]), (t("cli_case.case_no"), task["case_no"]), (t("cli_case.item"), t(f"items.{task['item']}")), (t("cli_case.status"), t(TASK_STATUS.key(task['status'])))])
+        print_fields([(t("cli_case.task_id"), task["id"]), (t("cli_case.case_no"), task["case_no"]), (t("cli_case.item"), t(f"items.{task['item']}")),
+                (t("cli_case.status"), t(TASK_STATUS.key(task['status'])))])
 
 
 TaskArg = Annotated[int, typer.Argument(help="Task id (see retire task list).")]
@@ -567,8 +573,8 @@ def delivery_send(
     case_no: CaseArg,
     courier: Annotated[str, typer.Option("--courier", help="Courier, e.g. EMS.")],
     waybill: Annotated[str, typer.Option("--waybill", help="Waybill number.")],
-    address: Annotated[Optional[str], typer.Option("--address", help="Default: the applicant's address.")] = None,
-    version: Annotated[Optional[int], typer.Option("--version", help="The CASE version you read (case show --json).")] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Default: the applicant's address.")] = None,
+    version: Annotated[int | None, typer.Option("--version", help="The CASE version you read (case show --json).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """寄送办理结果 / Send the results by courier."""
@@ -578,7 +584,7 @@ def delivery_send(
     _delivery_out(send(db, actor, case_no, courier, waybill, address, expected_version=version), as_json)
 
 
-DeliveryVersionOpt = Annotated[Optional[int], typer.Option("--version", help="The DELIVERY version you read (delivery output, case show --json).")]
+DeliveryVersionOpt = Annotated[int | None, typer.Option("--version", help="The DELIVERY version you read (delivery output, case show --json).")]
 
 
 @delivery_app.command("delivered")

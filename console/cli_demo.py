@@ -10,8 +10,9 @@ nothing.  On a demo hall that already holds cases, --force adds more.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
 
 import typer
 

@@ -4,8 +4,9 @@ Thin: parse, call console.services.hall_setup, print.  Both need root.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -20,12 +21,15 @@ def setup_command(
     directory: Annotated[Path, typer.Option("--dir", help="The hall's directory (the service account's home).")] = Path("/srv/retire"),
     group: Annotated[str, typer.Option("--group", help="Staff group: its members may run retire as the service account.")] = "retire-staff",
     account: Annotated[str, typer.Option("--account", help="The service account that alone owns the hall's files.")] = "retire",
-    admin: Annotated[Optional[str], typer.Option("--admin", help="OS login made the first admin (needed when the database is new); added to the staff group.")] = None,
-    retire: Annotated[Optional[Path], typer.Option("--retire", "--python", help="The installed retire executable the sudo rule names (default: this installation's).")] = None,
+    admin: Annotated[str | None, typer.Option("--admin",
+            help="OS login made the first admin (needed when the database is new); added to the staff group.")] = None,
+    retire: Annotated[Path | None, typer.Option("--retire", "--python",
+            help="The installed retire executable the sudo rule names (default: this installation's).")] = None,
     wrapper: Annotated[Path, typer.Option("--wrapper", help="Where the `retire` wrapper for staff goes (on their PATH).")] = Path("/usr/local/bin/retire"),
-    sudoers: Annotated[Optional[Path], typer.Option("--sudoers", help="The sudoers drop-in (default /etc/sudoers.d/ACCOUNT).")] = None,
-    cron: Annotated[Optional[Path], typer.Option("--cron", help="Root's nightly anchor job (default /etc/cron.d/ACCOUNT-anchor).")] = None,
-    anchor_dir: Annotated[Optional[Path], typer.Option("--anchor-dir", help="Root-owned directory of the audit anchor log (default /var/lib/ACCOUNT-anchors).")] = None,
+    sudoers: Annotated[Path | None, typer.Option("--sudoers", help="The sudoers drop-in (default /etc/sudoers.d/ACCOUNT).")] = None,
+    cron: Annotated[Path | None, typer.Option("--cron", help="Root's nightly anchor job (default /etc/cron.d/ACCOUNT-anchor).")] = None,
+    anchor_dir: Annotated[Path | None, typer.Option("--anchor-dir",
+            help="Root-owned directory of the audit anchor log (default /var/lib/ACCOUNT-anchors).")] = None,
     force_wrapper: Annotated[bool, typer.Option("--force-wrapper", help="Replace a file at --wrapper that hall setup did not write.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
@@ -74,7 +78,7 @@ def check_command(
         raise typer.Exit(1)
 
 
-def _print_problems(problems: list) -> None:
+def _print_problems(problems: Sequence[Any]) -> None:
     if not problems:
         return
     print_table(([t(f"hall.item.{p.what}"), p.path, p.found, p.expected] for p in problems),

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -120,11 +121,13 @@ FileArg = Annotated[str, typer.Argument(help="CSV / JSON Lines / XLSX file; '-' 
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Write the good rows; bad rows go to FILE.rejects.csv.")]
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Validate and report only; write nothing.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
-FormatOpt = Annotated[Optional[str], typer.Option("--format", help="csv | jsonl | xlsx (default: by extension or content).")]
-EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="CSV/JSONL encoding (default: from the first megabyte: a BOM, else UTF-8 if valid, else GB18030; the whole file is then read with it, a byte it cannot decode stops the import).")]
-SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="XLSX sheet name (default: the first).")]
-ProgressOpt = Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="Progress on stderr (default: only on a terminal).")]
-RejectsOpt = Annotated[Optional[Path], typer.Option("--rejects", help="Where to write the rejected rows (default FILE.rejects.csv).")]
+FormatOpt = Annotated[str | None, typer.Option("--format", help="csv | jsonl | xlsx (default: by extension or content).")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding",
+        help="CSV/JSONL encoding (default: from the first megabyte: a BOM, else UTF-8 if valid, else GB18030;"
+             " the whole file is then read with it, a byte it cannot decode stops the import).")]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name (default: the first).")]
+ProgressOpt = Annotated[bool | None, typer.Option("--progress/--no-progress", help="Progress on stderr (default: only on a terminal).")]
+RejectsOpt = Annotated[Path | None, typer.Option("--rejects", help="Where to write the rejected rows (default FILE.rejects.csv).")]
 
 
 def _make_import(kind: str) -> Callable[..., None]:
@@ -164,7 +167,7 @@ for _kind in KINDS:
 def import_template(
     kind: Annotated[str, typer.Argument(help="persons | employers | archive | contributions | cases")],
     fmt: Annotated[str, typer.Option("--format", help="csv | xlsx")] = "csv",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output file, '-' for standard output (CSV: the default).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output file, '-' for standard output (CSV: the default).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file (never a symlink).")] = False,
 ) -> None:
     """空白导入模板（表头“中文(field)”，* 为必填） / An empty import template: header 中文(field), * = required."""
@@ -176,18 +179,18 @@ def import_template(
         warn(t("importer.cli.template_written", path=str(out)))
 
 
-StatusOpt = Annotated[Optional[list[str]], typer.Option("--status", help="Case status (repeat).")]
-DeptOpt = Annotated[Optional[str], typer.Option("--department", help="Cases with an unfinished task of: hrss, medical, housing_fund, health.")]
+StatusOpt = Annotated[list[str] | None, typer.Option("--status", help="Case status (repeat).")]
+DeptOpt = Annotated[str | None, typer.Option("--department", help="Cases with an unfinished task of: hrss, medical, housing_fund, health.")]
 OverdueOpt = Annotated[bool, typer.Option("--overdue", help="Only cases past their time limit.")]
 DueSoonOpt = Annotated[bool, typer.Option("--due-soon", help="Only cases due within the warning days.")]
-FromOpt = Annotated[Optional[str], typer.Option("--from", help="Received on or after YYYY-MM-DD.")]
-ToOpt = Annotated[Optional[str], typer.Option("--to", help="Received on or before YYYY-MM-DD.")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="Received on or after YYYY-MM-DD.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Received on or before YYYY-MM-DD.")]
 OutFormatOpt = Annotated[str, typer.Option("--format", help="csv | jsonl | xlsx")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Output file; '-' or none: standard output (xlsx needs --out, '-' included).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Output file; '-' or none: standard output (xlsx needs --out, '-' included).")]
 UnmaskedOpt = Annotated[bool, typer.Option("--unmasked", help="Full ID numbers (supervisor/admin only; audited).")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file (never a symlink, a device or a FIFO).")]
 RawOpt = Annotated[bool, typer.Option("--raw", help="Cells exactly as stored: no ' before =, +, -, @ (spreadsheets may run them as formulas; audited).")]
-HeaderOpt = Annotated[Optional[str], typer.Option("--header", help="en | zh | both (default: en on stdout, both in files).")]
+HeaderOpt = Annotated[str | None, typer.Option("--header", help="en | zh | both (default: en on stdout, both in files).")]
 
 
 def _make_export(kind: str) -> Callable[..., None]:

@@ -16,7 +16,7 @@ number).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -31,13 +31,13 @@ FORMATS = ("txt", "docx")
 
 def notice_command(
     target: Annotated[str, typer.Argument(help="Case number (GY-2026-000123), or 'list' followed by the case number.", metavar="CASE|list")],
-    case: Annotated[Optional[str], typer.Argument(help="With 'list': the case number.", metavar="[CASE]", show_default=False)] = None,
-    kind: Annotated[Optional[str], typer.Option("--kind", help="acceptance | correction | refusal | joint-form | approval-form")] = None,
+    case: Annotated[str | None, typer.Argument(help="With 'list': the case number.", metavar="[CASE]", show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="acceptance | correction | refusal | joint-form | approval-form")] = None,
     fmt: Annotated[str, typer.Option("--format", help="txt (stdout unless --out) or docx.")] = "txt",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Output file, '-' for stdout (docx default: CASE-kind.docx in the current directory).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Output file, '-' for stdout (docx default: CASE-kind.docx in the current directory).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file (never a symlink).")] = False,
-    lang: Annotated[Optional[str], typer.Option("--lang", help="zh or en (default: the console language).")] = None,
-    number: Annotated[Optional[str], typer.Option("--number", help="Print this numbered notice instead of the latest of its kind.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh or en (default: the console language).")] = None,
+    number: Annotated[str | None, typer.Option("--number", help="Print this numbered notice instead of the latest of its kind.")] = None,
     reissue: Annotated[bool, typer.Option("--reissue", help="Forms only: issue again with a new number.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="With 'list': print JSON.")] = False,
 ) -> None:
@@ -86,6 +86,7 @@ def notice_command(
             return
         path = notices.write_file(out, clean(text).encode("utf-8"), force=force)
     else:
+        assert dest is not None  # a .docx always has a destination: --out or the default name
         path = notices.write_file(dest, notices.notice_docx(notice, doc_lang), force=force)
     if not is_stdout(path):
         typer.echo(str(path))

@@ -15,9 +15,10 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import typer
 
@@ -38,7 +39,7 @@ class GlobalOptions:
             from db.location import resolve_db_path
 
             return resolve_db_path(self.db)
-        except Exception:  # noqa: BLE001 - only used to word a message
+        except Exception:
             return None
 
 
@@ -71,7 +72,7 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             typer.echo(t("cli.interrupted"), err=True)
             raise typer.Exit(130) from None
-        except Exception as exc:  # noqa: BLE001 - sqlite3/OS faults get their sentence; a bug goes on to main()
+        except Exception as exc:
             from console.faults import translate
 
             mapped = translate(exc, OPTIONS.db_path())

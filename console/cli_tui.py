@@ -9,7 +9,7 @@ import os
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,7 +22,7 @@ DEMO_CASES = 300
 
 def _demo_database(cases: int, login: str) -> Path:
     """A throw-away hall in a temp dir, filled by the demo generator; ``login`` holds every role."""
-    from fixtures.demo import populate  # type: ignore[import-not-found]
+    from fixtures.demo import populate
 
     folder = Path(tempfile.mkdtemp(prefix="retire-demo-"))
     path = folder / "demo.db"
@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
     def tui(
         demo: Annotated[bool, typer.Option("--demo", help="Open a throw-away database filled with demo cases.")] = False,
         cases: Annotated[int, typer.Option("--cases", min=1, help="How many demo cases (with --demo).")] = DEMO_CASES,
-        lang: Annotated[Optional[str], typer.Option("--lang", help="zh or en (else $RETIRE_LANG, else zh).")] = None,
+        lang: Annotated[str | None, typer.Option("--lang", help="zh or en (else $RETIRE_LANG, else zh).")] = None,
     ) -> None:
         """打开控制台 / Open the console (the default when no command is given)."""
         run_tui(demo=demo, cases=cases, lang=lang or current_lang())

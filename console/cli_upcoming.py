@@ -6,9 +6,8 @@ Lists (or exports) the pre-retirement pipeline; ``start``, ``told`` and
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -81,10 +80,11 @@ def _print_rows(rows: list[dict[str, Any]]) -> None:
 def upcoming(
     ctx: typer.Context,
     months: Annotated[int, typer.Option("--months", help="How many months ahead (from --from).")] = 6,
-    first: Annotated[Optional[str], typer.Option("--from", help="First month YYYY-MM (default: this month).")] = None,
-    flag: Annotated[Optional[list[str]], typer.Option("--flag", help="Only persons with this flag (repeat; all must hold): short, deemed, no_prereview, birth_mismatch, lost_archive, outside.")] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, max=10_000_000, help="At most this many rows.")] = None,
-    export: Annotated[Optional[Path], typer.Option("--export", help="Write the list to FILE.csv or FILE.xlsx for phone calls.")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First month YYYY-MM (default: this month).")] = None,
+    flag: Annotated[list[str] | None, typer.Option(
+        "--flag", help="Only persons with this flag (repeat; all must hold): short, deemed, no_prereview, birth_mismatch, lost_archive, outside.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, max=10_000_000, help="At most this many rows.")] = None,
+    export: Annotated[Path | None, typer.Option("--export", help="Write the list to FILE.csv or FILE.xlsx for phone calls.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     force: Annotated[bool, typer.Option("--force", help="With --export: overwrite an existing file (never a symlink).")] = False,
 ) -> None:
@@ -106,7 +106,8 @@ def upcoming(
             _print_rows(rows)
             return
         print_table(
-            [[r["statutory_month"], r["name"], r["id_number"], r["phone"] or "", f"{r['counted_months']}/{r['min_months']}", _flag_text(r["flags"]), r["case_no"] or ""] for r in rows],
+            [[r["statutory_month"], r["name"], r["id_number"], r["phone"] or "", f"{r['counted_months']}/{r['min_months']}", _flag_text(r["flags"]),
+                    r["case_no"] or ""] for r in rows],
             [t(f"upcoming.col.{c}") for c in ("statutory_month", "name", "id_number", "phone", "months", "flags", "case_no")],
         )
         typer.echo(t("upcoming.total", count=len(rows)), err=True)
@@ -132,8 +133,8 @@ def start(
 def told(
     id_number: Annotated[str, typer.Argument(help="ID number.")],
     channel: Annotated[str, typer.Option("--channel", help="phone, sms, visit, letter, wechat")] = "phone",
-    note: Annotated[Optional[str], typer.Option("--note")] = None,
-    on: Annotated[Optional[str], typer.Option("--date", help="YYYY-MM-DD (default today).")] = None,
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default today).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """记录已告知本人 / Record that the person was told."""
@@ -152,7 +153,7 @@ def told(
 @app.command("remind")
 def remind(
     id_number: Annotated[str, typer.Argument(help="ID number.")],
-    lang: Annotated[Optional[str], typer.Option("--lang", help="zh or en.")] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="zh or en.")] = None,
 ) -> None:
     """生成提醒告知书文本 / Print the text of a reminder notice."""
     from console.services.upcoming import reminder_text

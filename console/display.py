@@ -67,7 +67,7 @@ def clean_tree(value: Any) -> Any:
         return value if changed is None else changed
     if isinstance(value, list) or (isinstance(value, tuple) and not hasattr(value, "_fields")):
         items = [clean_tree(item) for item in value]
-        if all(new is old for new, old in zip(items, value)):
+        if all(new is old for new, old in zip(items, value, strict=False)):
             return value
         return items if isinstance(value, list) else tuple(items)
     return value

@@ -44,9 +44,9 @@ def render(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
     for row in cells:
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], *(text_width(line) for line in cell.split("\n")))
-    lines = [GAP.join(_pad(h, w) for h, w in zip(headers, widths)), GAP.join("-" * w for w in widths)]
+    lines = [GAP.join(_pad(h, w) for h, w in zip(headers, widths, strict=False)), GAP.join("-" * w for w in widths)]
     for row in cells:
         parts = [cell.split("\n") for cell in row]
         for k in range(max((len(p) for p in parts), default=1)):
-            lines.append(GAP.join(_pad(p[k] if k < len(p) else "", w) for p, w in zip(parts, widths)))
+            lines.append(GAP.join(_pad(p[k] if k < len(p) else "", w) for p, w in zip(parts, widths, strict=False)))
     return "\n".join(line.rstrip() for line in lines)

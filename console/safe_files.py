@@ -27,8 +27,9 @@ import os
 import secrets
 import stat
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import IO, Any
 
 from console.errors import BadInput, EnvironmentFailure
 
@@ -78,10 +79,10 @@ def protect(path: Path | str, *, with_sidecars: bool = False) -> None:
         _PROTECTED.add(base.with_name(base.name + suffix) if suffix else base)
 
 
-_PROTECTED_LATER: list[Callable[[], "Path | None"]] = []
+_PROTECTED_LATER: list[Callable[[], Path | None]] = []
 
 
-def protect_later(source: Callable[[], "Path | None"]) -> None:
+def protect_later(source: Callable[[], Path | None]) -> None:
     """Protect the database ``source()`` names, asked only when a file is about to be written.
 
     The CLI registers the configured database this way (a command such as
@@ -105,7 +106,7 @@ def _resolve_later() -> None:
     while _PROTECTED_LATER:
         try:
             named = _PROTECTED_LATER.pop()()
-        except Exception:  # noqa: BLE001 - a path that cannot be told protects nothing
+        except Exception:
             named = None
         if named is not None:
             protect(named, with_sidecars=True)
@@ -216,14 +217,14 @@ def atomic_writer(
     binary: bool = True,
     encoding: str = "utf-8",
     newline: str | None = None,
-) -> Iterator[IO]:
+) -> Iterator[IO[Any]]:
     """Yield a file to write ``target`` through; on success it replaces ``target`` whole.
 
     ``-`` yields stdout (binary or text).  On any exception the temporary
     file is removed and the target is left as it was.
     """
     if is_stdout(target):
-        stream: IO = sys.stdout.buffer if binary else sys.stdout
+        stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
         yield stream
         try:
             stream.flush()
@@ -243,7 +244,7 @@ def atomic_writer(
         temp, fd = _open_temp(path, file_mode, dir_fd)
         try:
             if binary:
-                handle: IO = os.fdopen(fd, "wb")
+                handle: IO[Any] = os.fdopen(fd, "wb")
             else:
                 handle = os.fdopen(fd, "w", encoding=encoding, newline=newline)
             with handle:

@@ -700,3 +700,33 @@ def test_a_save_during_the_recompute_neither_fails_nor_leaves_a_stale_row(db, db
     rows = {r["person_id"]: r for r in up.list_upcoming(db, clerk, months=1, first="2026-11")}
     assert rows[early]["counted_months"] == 12 and rows[late]["counted_months"] == 6 and len(rows) == 40
     assert rows[last]["counted_months"] == 3
+
+
+def test_batch_facts_are_the_stored_facts(db, clerk) -> None:
+    """The county-wide recompute reads persons as tuples; through the one builder it must read each
+    exactly as a case's pre-review reads the stored person (only the pension inputs, which the list
+    does not use, are left out of the batch)."""
+    from console.services.person_facts import person_facts
+
+    cast = _random_cast(db, 200, seed=20261202)
+    with transaction(db):
+        db.conn.execute("UPDATE persons SET average_index = '1.2345', account_balance = '60000.00', insured_before_2011_07 = id % 2")
+    inputs = status_db.read_batch(db, 0, 1000)
+    assert len(inputs) == len(cast)
+    for person, recs, pers in inputs:
+        stored = person_facts(db, persons_db.get(db, person[0]))
+        assert stored.average_index is not None and stored.account_balance is not None
+        assert up.facts_of(person, recs, pers) == replace(stored, average_index=None, account_balance=None)
+    assert any(up.facts_of(*i).periods for i in inputs) and any(up.facts_of(*i).archive_records for i in inputs)
+
+
+def test_an_unreadable_stored_date_skips_that_person_only(db, clerk) -> None:
+    """A birth date in Arabic-Indic digits (put in by SQL, past the text policy) is refused by the
+    builder; the recompute skips that one person and computes everyone else."""
+    good = add_person(db, date(1970, 5, 1), 1, periods=FULL)
+    bad = add_person(db, date(1970, 6, 1), 3, periods=FULL)
+    with transaction(db):
+        db.conn.execute("UPDATE persons SET birth_date_id = '١٩٧٠-٠٦-٠١' WHERE id = ?", [pid_of(db, bad)])
+    result = up.recompute(db, clerk)
+    assert result.skipped == [pid_of(db, bad)]
+    assert status(db, good) is not None and status(db, bad) is None

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -105,7 +106,7 @@ def _table(doc: Any, headers: list[str], rows: list[list[str]], widths: list[flo
 
 def _core(doc: Any, model: Mapping[str, Any], issued_at: datetime, author: str) -> None:
     cp = doc.core_properties
-    stamp = issued_at.astimezone(timezone.utc).replace(tzinfo=None) if issued_at.tzinfo else issued_at
+    stamp = issued_at.astimezone(UTC).replace(tzinfo=None) if issued_at.tzinfo else issued_at
     cp.created = stamp
     cp.modified = stamp
     cp.last_printed = stamp
@@ -125,13 +126,13 @@ def _core(doc: Any, model: Mapping[str, Any], issued_at: datetime, author: str) 
 
 def _normalise_zip(data: bytes, when: datetime) -> bytes:
     """Rewrite the package with fixed entry times and attributes (zip stamps the wall clock otherwise)."""
-    stamp = when.timetuple()[:6]
-    stamp = (max(stamp[0], 1980),) + tuple(stamp[1:])
+    tm = when.timetuple()
+    stamp = (max(tm.tm_year, 1980), tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)  # zip starts at 1980
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)  # type: ignore[arg-type]
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.create_system = 0
             fixed.external_attr = 0

@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 MODEL_VERSION = 1
 BLOCK_TYPES = ("paragraph", "heading", "list", "table", "fields")

@@ -45,10 +45,8 @@ ANCHOR_VERSION = 1
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
     if out.get("detail") is not None:
-        try:
+        with contextlib.suppress(ValueError):  # shown as stored; verification will judge it
             out["detail"] = json.loads(out["detail"])
-        except ValueError:
-            pass  # shown as stored; verification will judge it
     return out
 
 
@@ -255,10 +253,7 @@ def _int(value: Any) -> int | None:
 def check(db: sqlite_utils.Database, anchors: Path | None = None) -> ChainReport:
     """Chain, then anchors (no role check: callers check; the doctor is an admin's, cron's or root's)."""
     chain = audit.check_chain(db)
-    if chain.ok or chain.problem == "not_keyed":
-        anchor_check = check_anchors(db, chain, anchors)
-    else:
-        anchor_check = AnchorCheck(None)
+    anchor_check = check_anchors(db, chain, anchors) if chain.ok or chain.problem == "not_keyed" else AnchorCheck(None)
     return ChainReport(chain, anchor_check)
 
 
@@ -294,8 +289,8 @@ def doctor_checks(db: sqlite_utils.Database) -> list[tuple[str, bool, str]]:
     elif not state.keyed:
         key_check = ("audit_key", True, t("audit_chain.key_not_yet"))
     else:
-        source = chain.key.get("source")
-        key_check = ("audit_key", True, t("audit_chain.key_ok", source=t(f"audit_chain.source.{source}") if source else "-",
+        key_source = chain.key.get("source")
+        key_check = ("audit_key", True, t("audit_chain.key_ok", source=t(f"audit_chain.source.{key_source}") if key_source else "-",
                                           path=chain.key.get("path") or "-", scheme=audit.SCHEME,
                                           keyed_from=chain.keyed_from))
     chain_ok = chain.ok or chain.problem == "not_keyed"
@@ -384,7 +379,8 @@ def _refuse_own_files(db: sqlite_utils.Database, path: Path, key: audit_key.Audi
 
 
 def _read_fd(fd: int) -> bytes:
-    chunks, offset = [], 0
+    chunks: list[bytes] = []
+    offset = 0
     while True:
         chunk = os.pread(fd, 1 << 20, offset)
         if not chunk:

@@ -91,7 +91,8 @@ def show(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | No
             "confirmed_by": facts["confirmed_by"], "confirmed_at": facts["confirmed_at"], "facts": facts["data"],
         },
         "tasks": tasks,
-        "notices": [{"kind": n["kind"], "number": n["number"], "issued_at": n["issued_at"], "issued_by": n["issued_by"]} for n in notices_db.for_case(db, case["id"])],
+        "notices": [{"kind": n["kind"], "number": n["number"], "issued_at": n["issued_at"],
+                "issued_by": n["issued_by"]} for n in notices_db.for_case(db, case["id"])],
         "deliveries": deliveries_db.for_case(db, case["id"]),
         "audit": history,
     }

@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from console.rules.time_limits import ClockState, evaluate, limit_for, make_clock
 from console.rules.workdays import WorkCalendar
+from console.vocabulary import CLOSED_STATUSES
 from db import calendar as calendar_db
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
     import sqlite_utils
 
 CASE_ITEM = "case"
-DONE_CASE_STATUSES = ("completed", "delivered", "refused", "withdrawn")
+DONE_CASE_STATUSES = CLOSED_STATUSES
+"""A case whose clock has stopped: every closed status (console.vocabulary)."""
 
 
 def calendar_for(db: sqlite_utils.Database) -> WorkCalendar:

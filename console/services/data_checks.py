@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from console.text_chars import BIDI as _BIDI, ZERO_WIDTH as _ZERO_WIDTH  # the policy's own sets, so both say the same
+from console.text_chars import BIDI as _BIDI  # the policy's own sets, so both say the same
+from console.text_chars import ZERO_WIDTH as _ZERO_WIDTH
 from db import data_checks as checks_db
 
 FIRST_IDS = 5

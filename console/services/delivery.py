@@ -10,6 +10,7 @@ from console.i18n import t
 from console.services import door
 from console.services.identity import Actor, require_role
 from console.services.intake import load_case
+from console.services.role_matrix import BY_CODE
 from console.vocabulary import CASE_STATUS
 from db import audit
 from db import deliveries as deliveries_db
@@ -18,7 +19,7 @@ from db.clock import now_iso
 from db.connection import transaction
 from db.versioning import check_version, update_versioned
 
-DELIVERY_ROLES = ("clerk", "supervisor")
+DELIVERY_ROLES = BY_CODE["delivery.send"].roles
 
 
 def send(
@@ -76,7 +77,8 @@ def delivered(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_ve
         last = _open_delivery(db, case, expected_version)
         update_versioned(db, "deliveries", last["id"], _delivery_version(last, expected_version), {"delivered_at": now_iso()}, actor.login)
         update_versioned(db, "cases", case["id"], case["version"], {"status": "delivered"}, actor.login)
-        audit.append(db, actor.audit_name, "delivery.delivered", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"waybill": last["waybill"]})
+        audit.append(db, actor.audit_name, "delivery.delivered", case_id=case["id"], entity="delivery", entity_id=last["id"],
+                detail={"waybill": last["waybill"]})
     return deliveries_db.latest(db, case["id"]) or {}
 
 

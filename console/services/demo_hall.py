@@ -13,8 +13,7 @@ from pathlib import Path
 import sqlite_utils
 
 from console.errors import Refused
-from db import demo_hall
-from db import hall_meta
+from db import demo_hall, hall_meta
 
 
 def check_target(path: Path) -> demo_hall.Probe:

@@ -27,10 +27,11 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator
+from typing import IO, Any
 
 import sqlite_utils
 
@@ -39,8 +40,8 @@ from console.errors import BadInput, PermissionDenied
 from console.rules.idcard import mask_id
 from console.safe_files import STDOUT, atomic_writer, check_target, is_stdout, os_failure
 from console.services.identity import Actor, require_role
-from console.services.role_matrix import CASE_READERS
 from console.services.importing.columns import COLUMNS
+from console.services.role_matrix import CASE_READERS
 from db import audit
 from db import exports as exports_db
 from db.cases import CaseFilter
@@ -163,7 +164,7 @@ class _Writer:
     escapes control characters).
     """
 
-    def __init__(self, fmt: str, fh: IO, *, file: bool, names: list[str], header: list[str], raw: bool) -> None:
+    def __init__(self, fmt: str, fh: IO[Any], *, file: bool, names: list[str], header: list[str], raw: bool) -> None:
         self.fmt = fmt
         self.names = names
         self.raw = raw
@@ -222,7 +223,7 @@ def export(
     *,
     fmt: str = "csv",
     out: Path | str | None = None,
-    stream: IO | None = None,
+    stream: IO[Any] | None = None,
     unmasked: bool = False,
     raw: bool = False,
     force: bool = False,

@@ -337,9 +337,8 @@ def setup(req: SetupRequest) -> SetupResult:
     if not (retire.is_file() and os.access(retire, os.X_OK)):
         raise BadInput("hall.setup.no_retire", path=str(retire))
     wrapper = _check_path(req.wrapper, "--wrapper")
-    if os.path.exists(wrapper) and os.path.realpath(wrapper) == os.path.realpath(retire):
-        if not os.path.islink(wrapper):
-            raise BadInput("hall.setup.wrapper_is_program", path=str(wrapper))
+    if os.path.exists(wrapper) and os.path.realpath(wrapper) == os.path.realpath(retire) and not os.path.islink(wrapper):
+        raise BadInput("hall.setup.wrapper_is_program", path=str(wrapper))
     admin = req.admin
     if admin is not None:
         admin = _check_name(admin, "--admin")
@@ -496,11 +495,10 @@ def _ensure_directories(hall: HallConfig, entry: pwd.struct_passwd) -> list[Step
             raise Refused("hall.setup.anchor_parent_unsafe", path=str(parent))
     steps.append(_ensure_dir(hall.anchor_dir, 0, 0, 0o755, "anchor_dir"))
     log = hall.anchor_log
-    if log.exists() and not log.is_symlink():
-        if os.lstat(log).st_uid != 0 or _mode(log) & 0o022:
-            os.chown(log, 0, 0, follow_symlinks=False)
-            os.chmod(log, 0o644)
-            steps.append(Step("anchor_log", str(log), "updated"))
+    if log.exists() and not log.is_symlink() and (os.lstat(log).st_uid != 0 or _mode(log) & 0o022):
+        os.chown(log, 0, 0, follow_symlinks=False)
+        os.chmod(log, 0o644)
+        steps.append(Step("anchor_log", str(log), "updated"))
     return steps
 
 

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import os
 import pwd
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.errors import PermissionDenied
 from console.vocabulary import ROLE_DEPARTMENT
@@ -168,7 +169,7 @@ def departments_for(roles: frozenset[str]) -> frozenset[str]:
     return frozenset(ROLE_DEPARTMENTS[r] for r in roles if r in ROLE_DEPARTMENTS)
 
 
-def actor_from_row(row: dict, os_login: str | None = None) -> Actor:
+def actor_from_row(row: Mapping[str, Any], os_login: str | None = None) -> Actor:
     from console.display import clean
 
     roles = frozenset(row["roles"])

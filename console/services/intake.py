@@ -7,9 +7,10 @@ complete; otherwise the applicant gets ONE notice listing everything.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 
@@ -24,8 +25,9 @@ from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute
 from console.services import door
 from console.services.clocks import calendar_for, due_date, pauses_of
 from console.services.identity import Actor, require_role
+from console.services.role_matrix import BY_CODE
 from console.settings import load_hall, load_parameters
-from console.vocabulary import CASE_STATUS
+from console.vocabulary import CASE_STATUS, STAFF_CATEGORY
 from db import audit
 from db import cases as cases_db
 from db import persons as persons_db
@@ -34,8 +36,8 @@ from db.clock import now_iso
 from db.connection import transaction
 from db.versioning import update_versioned
 
-INTAKE_ROLES = ("clerk", "supervisor")
-STAFF_CATEGORIES = ("worker", "cadre", "flexible")
+INTAKE_ROLES = BY_CODE["case.open"].roles
+STAFF_CATEGORIES = STAFF_CATEGORY.codes
 
 
 @dataclass
@@ -263,7 +265,7 @@ def accept_case(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_
     with transaction(db):
         case = load_case(db, case_no)
         _check_state(case, ("draft",), "accept")
-        pf, facts, result = assessment_for(db, case, today)
+        _pf, facts, result = assessment_for(db, case, today)
         if result.decision != "accept":
             lines = [t(f.code, **f.params) for f in result.findings if f.severity in ("unmet", "missing")]
             if result.decision == "manual_review":

@@ -189,7 +189,7 @@ def _promised_date(db: sqlite_utils.Database, case: Mapping[str, Any], today: da
 
     try:
         state = case_clock(dict(case), today, calendar_for(db))
-    except Exception:  # noqa: BLE001 - a clock that cannot run (no calendar for the year) must not block the notice
+    except Exception:
         return None
     if state is None or state.due_date is None or state.state == "paused":
         return None
@@ -293,11 +293,12 @@ def build_context(kind: str, number: str, data: Mapping[str, Any], lang: str) ->
     subject = data.get("subject") or {}
     case, person = subject.get("case") or {}, subject.get("person") or {}
     joint = list(case.get("joint_items") or data.get("joint_items") or [])
-    items, departments = [], []
+    items: list[dict[str, Any]] = []
+    departments: list[dict[str, Any]] = []
     for spec in tasks_for(joint):
         is_joint = spec.joint_item is not None
         name = t(f"joint_items.{spec.joint_item}", lang) if is_joint else t(f"items.{spec.item}", lang)
-        entry = {"name": name, "department": t(DEPARTMENT.key(spec.department), lang),
+        entry: dict[str, Any] = {"name": name, "department": t(DEPARTMENT.key(spec.department), lang),
                  "category": t("notices.joint_item" if is_joint else "notices.basic_item", lang)}
         items.append(entry)
         if is_joint:
@@ -499,11 +500,12 @@ def get_notice(
     else:
         if reissue:
             raise Refused("notices.not_on_demand", kind=t(f"notices.kind.{kind}"))
-        notice = _latest(db, case_id, kind, number)
-        if notice is None:
+        latest = _latest(db, case_id, kind, number)
+        if latest is None:
             if number is not None:
                 raise Refused("notices.number_not_found", case_no=case_no, number=number, kind=t(f"notices.kind.{kind}"))
             raise Refused("notices.not_issued", case_no=case_no, kind=t(f"notices.kind.{kind}"))
+        notice = latest
     if not (notice.get("data") or {}).get("document"):
         notice = _backfill(db, actor, notice)
     return notice
@@ -514,7 +516,8 @@ def _model(notice: Mapping[str, Any], lang: str | None) -> dict[str, Any]:
     lang = normalise_lang(lang) if lang else current_lang()
     if lang not in docs:
         raise Refused("notices.no_language", number=notice["number"], lang=lang)
-    return docs[lang]
+    model: dict[str, Any] = docs[lang]
+    return model
 
 
 def notice_text(notice: Mapping[str, Any], lang: str | None = None) -> str:

@@ -25,12 +25,38 @@ from db import persons as persons_db
 Row = Mapping[str, Any]
 
 
+CACHE_LIMIT = 100_000
+"""Entries per parse cache: a county has tens of thousands of distinct dates and a few hundred
+months; pasted garbage must not grow a cache without end."""
+_DATES: dict[str, date] = {}
+_MONTHS: dict[str, Month] = {}
+
+
 def _date(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+    """date.fromisoformat, memoised (a date is immutable): a county-wide recompute reads each
+    birth and document date thousands of times."""
+    if not text:
+        return None
+    found = _DATES.get(text)
+    if found is None:
+        found = date.fromisoformat(text)
+        if len(_DATES) < CACHE_LIMIT:
+            _DATES[text] = found
+    return found
+
+
+def _month(text: str) -> Month:
+    """Month.parse, memoised (a Month is frozen), for the same reason as ``_date``."""
+    found = _MONTHS.get(text)
+    if found is None:
+        found = Month.parse(text)
+        if len(_MONTHS) < CACHE_LIMIT:
+            _MONTHS[text] = found
+    return found
 
 
 def _decimal(text: Any) -> Decimal | None:
-    return Decimal(str(text)) if text not in (None, "") else None
+    return None if text is None or text == "" else Decimal(str(text))
 
 
 def archive_record(row: Row) -> ArchiveRecord:
@@ -44,7 +70,7 @@ def archive_record(row: Row) -> ArchiveRecord:
 
 
 def period(row: Row) -> Period:
-    return Period(Month.parse(row["from_month"]), Month.parse(row["to_month"]), row["kind"], row.get("place") or "")
+    return Period(_month(row["from_month"]), _month(row["to_month"]), row["kind"], row.get("place") or "")
 
 
 def build_person_facts(person: Row, archive_rows: Iterable[Row], period_rows: Iterable[Row]) -> PersonFacts:
@@ -56,19 +82,21 @@ def build_person_facts(person: Row, archive_rows: Iterable[Row], period_rows: It
     refused with one line naming the person and pointing at ``retire doctor``,
     never a traceback.
     """
+    get = person.get  # bound once: a county-wide recompute builds a million of these
     try:
+        before_2011 = get("insured_before_2011_07")
         return PersonFacts(
             sex=person["sex"],
-            id_birth=_date(person.get("birth_date_id")),
-            staff_category=person.get("staff_category") or "worker",
-            female_group=person.get("female_group"),
-            archive_records=tuple(archive_record(r) for r in archive_rows),
-            periods=tuple(period(r) for r in period_rows),
-            archive_lost=bool(person.get("archive_lost")),
-            has_employer=person.get("employer_id") is not None,
-            insured_before_2011_07=None if person.get("insured_before_2011_07") is None else bool(person["insured_before_2011_07"]),
-            average_index=_decimal(person.get("average_index")),
-            account_balance=_decimal(person.get("account_balance")),
+            id_birth=_date(get("birth_date_id")),
+            staff_category=get("staff_category") or "worker",
+            female_group=get("female_group"),
+            archive_records=tuple([archive_record(r) for r in archive_rows]),
+            periods=tuple([period(r) for r in period_rows]),
+            archive_lost=bool(get("archive_lost")),
+            has_employer=get("employer_id") is not None,
+            insured_before_2011_07=None if before_2011 is None else bool(before_2011),
+            average_index=_decimal(get("average_index")),
+            account_balance=_decimal(get("account_balance")),
         )
     except (ValueError, BadMonth, InvalidOperation) as exc:
         raise BadInput("data_checks.unreadable_person", id=person.get("id"), id_number=for_display(person.get("id_number")),

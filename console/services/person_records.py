@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from console.services import door
 from console.services.identity import Actor, require_role
+from console.services.role_matrix import BY_CODE
 from db import cases as cases_db
 from db import persons as persons_db
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-READ_ROLES = ("clerk", "hrss_reviewer", "supervisor")
+READ_ROLES = BY_CODE["person.lookup"].roles
 
 
 def person_record(db: sqlite_utils.Database, person: dict[str, Any]) -> dict[str, Any]:

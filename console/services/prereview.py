@@ -6,9 +6,10 @@ is audited (the approval uses only confirmed facts).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import sqlite_utils
 
@@ -20,13 +21,14 @@ from console.rules.months import BadMonth, Month, parse_date
 from console.services import door
 from console.services.identity import Actor, require_role
 from console.services.intake import assessment_for, load_case
+from console.services.role_matrix import BY_CODE
 from console.vocabulary import CASE_STATUS, OPEN_STATUSES
 from db import audit
 from db import facts as facts_db
 from db import persons as persons_db
 from db.connection import transaction
 
-RECORD_ROLES = ("clerk", "hrss_reviewer", "supervisor")
+RECORD_ROLES = BY_CODE["prereview.record"].roles
 CONFIRM_ROLES = ("hrss_reviewer",)
 EDITABLE_STATUSES = OPEN_STATUSES
 

@@ -161,7 +161,8 @@ def complete(
             actor.login,
         )
         _take_over(db, actor, task, previous, "done")
-        audit.append(db, actor.audit_name, "task.done", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"result": result})
+        audit.append(db, actor.audit_name, "task.done", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"],
+                detail={"result": result})
         _open_followers(db, actor, task["case_id"], task["item"], today)
         if case_completed(x["status"] for x in tasks_db.for_case(db, task["case_id"])):
             case = cases_db.get(db, task["case_id"])
@@ -189,7 +190,8 @@ def return_task(
         previous = _check_holder(actor, task, take_over)
         update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "returned", "missing": missing, "assignee_id": None}, actor.login)
         _take_over(db, actor, task, previous, "return")
-        audit.append(db, actor.audit_name, "task.return", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"], detail={"missing": missing})
+        audit.append(db, actor.audit_name, "task.return", case_id=task["case_id"], task_id=task_id, entity="task", entity_id=task["item"],
+                detail={"missing": missing})
     return _load(db, task_id)
 
 

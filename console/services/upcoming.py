@@ -8,25 +8,27 @@ each read, computed and written in one transaction.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import sqlite_utils
 
 from console.errors import BadInput, NotFound
 from console.i18n import t
-from console.rules.birth_date import ArchiveRecord, decide_birth_date
+from console.rules.birth_date import decide_birth_date
 from console.rules.contribution_minimum import minimum_contribution
 from console.rules.flexible import flexible_window
-from console.rules.intervals import Period, summarise
+from console.rules.intervals import summarise
 from console.rules.months import BadMonth, Month
 from console.rules.parameters import LocalParameters, policy_version
 from console.rules.retirement_age import group_for, statutory_retirement
 from console.rules.retirement_facts import PersonFacts
 from console.services import door
 from console.services.identity import Actor, require_role
+from console.services.person_facts import build_person_facts
 from console.services.role_matrix import BY_CODE
 from console.settings import load_hall, load_parameters
 from db import audit
@@ -45,45 +47,36 @@ EXPORT_COLUMNS = ("statutory_month", "name", "id_number", "sex", "phone", "addre
 Progress = Callable[[int, int], None]
 
 
-def _date(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-_MONTHS: dict[str, Month] = {}
-
-
-def _month_of(text: str) -> Month:
-    """Month.parse, memoised: a county's periods use a few hundred distinct months a million times."""
-    month = _MONTHS.get(text)
-    if month is None:
-        month = _MONTHS[text] = Month.parse(text)
-    return month
+PERSON_KEYS = ("id", "sex", "birth_date_id", "staff_category", "female_group", "archive_lost", "employer_id", "insured_before_2011_07")
+ARCHIVE_KEYS = ("person_id", "doc_kind", "doc_date", "birth_date_recorded", "altered", "altered_confirmed")
+PERIOD_KEYS = ("person_id", "from_month", "to_month", "kind", "place")
+"""Column names of db.person_status.read_batch's tuples, in its order (person_status.py's SELECTs); zip is not
+strict in the hot loop, test_batch_facts_are_the_stored_facts catches a column added there."""
 
 
 def facts_of(person: tuple[Any, ...], recs: list[tuple[Any, ...]], pers: list[tuple[Any, ...]]) -> PersonFacts:
-    """PersonFacts from the raw rows of db.person_status.read_batch."""
-    _, sex, birth, category, female_group, lost, employer_id, before_2011 = person
-    return PersonFacts(
-        sex=sex,
-        id_birth=_date(birth),
-        staff_category=category or "worker",
-        female_group=female_group,
-        archive_records=tuple(ArchiveRecord(r[1], _date(r[2]), _date(r[3]), bool(r[4]), bool(r[5])) for r in recs),
-        periods=tuple(Period(_month_of(r[1]), _month_of(r[2]), r[3], r[4] or "") for r in pers),
-        archive_lost=bool(lost),
-        has_employer=employer_id is not None,
-        insured_before_2011_07=None if before_2011 is None else bool(before_2011),
-    )
+    """PersonFacts from the raw rows of db.person_status.read_batch, through the one builder.
+
+    The batch reads tuples (a million persons: no row factory); naming their
+    columns here lets ``build_person_facts`` read them exactly as it reads a
+    stored person or a screen's rows, so the list and a case's pre-review can
+    never disagree on a person.  The batch does not read the pension inputs
+    (average index, account balance): the list's status needs neither.
+    """
+    return build_person_facts(dict(zip(PERSON_KEYS, person, strict=False)),
+                              [dict(zip(ARCHIVE_KEYS, r, strict=False)) for r in recs],
+                              [dict(zip(PERIOD_KEYS, r, strict=False)) for r in pers])
 
 
-_PARAMS: list[Any] = [None, None]
+_LOCAL: dict[int, tuple[LocalParameters, tuple[tuple[str, ...], Month, str]]] = {}
 
 
 def _local(params: LocalParameters) -> tuple[tuple[str, ...], Month, str]:
     """(county places, personal contribution start, flexible workers' female group), read once per parameter set."""
-    if _PARAMS[0] is not params:
-        _PARAMS[:] = [params, (params.county_places, params.personal_contribution_start, params.flexible_worker_female_group)]
-    return _PARAMS[1]
+    found = _LOCAL.get(0)
+    if found is None or found[0] is not params:
+        found = _LOCAL[0] = (params, (params.county_places, params.personal_contribution_start, params.flexible_worker_female_group))
+    return found[1]
 
 
 _DATES: dict[tuple[Month, str, str], tuple[str, str, str, str, int]] = {}
@@ -195,14 +188,15 @@ def _rows_of(inputs: list[Any], params: LocalParameters, version: str, now: str,
     """The status rows of one batch; a person whose stored rows cannot be read is skipped and noted.
 
     One poisoned row (a date in another digit script, a month that is not
-    one) must not stop the county: the rules refuse it with ValueError (bad
-    ISO date) or BadMonth, and nothing else is caught.
+    one) must not stop the county: the builder refuses it with BadInput (a
+    bad ISO date or month), the rules with ValueError, a non-text value with
+    TypeError, and nothing else is caught.
     """
     rows = []
     for p, r, q in inputs:
         try:
             rows.append(status_row(p[0], facts_of(p, r, q), params, version, now))
-        except (ValueError, BadMonth, TypeError):
+        except (BadInput, ValueError, TypeError):
             skipped.append(int(p[0]))
     return rows
 

@@ -33,9 +33,10 @@ by ``console.services.importing.run``.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import closing
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import sqlite_utils
 

@@ -8,7 +8,7 @@ missing column is reported at once, before any row is read.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from console.errors import BadInput
 from console.services.importing.columns import COLUMNS, IGNORED_HEADERS, template_headers

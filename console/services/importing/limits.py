@@ -6,8 +6,9 @@ never memory or recursion without end.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 from console.errors import BadInput
 

@@ -36,13 +36,15 @@ The file itself (format, encoding, standard input's spool) is ``sources``'.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import re
 import zipfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from console.errors import BadInput, EnvironmentFailure
 from console.services.importing.columns import JSON_TEXT
@@ -80,10 +82,8 @@ class Reader:
 
     def close(self) -> None:
         for closer in reversed(self._closers):
-            try:
+            with contextlib.suppress(Exception):  # closing a read-only file cannot lose data
                 closer()
-            except Exception:  # closing a read-only file cannot lose data
-                pass
         self._closers.clear()
 
     def position(self) -> float:
@@ -306,7 +306,7 @@ class JsonLinesReader(Reader):
         self._decode = json.JSONDecoder(parse_int=parse_int, parse_float=parse_float,
                                         parse_constant=parse_constant).decode
 
-    def _key_index(self, key: str) -> int | None | bool:
+    def _key_index(self, key: str) -> int | bool | None:
         """Column index of a JSON key; None when the key is to be ignored; False when unknown."""
         try:
             return self._keys[key]

@@ -9,8 +9,9 @@ person's name, 姓名, defines a person not registered yet).
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import sqlite_utils
 

@@ -11,8 +11,9 @@ import contextlib
 import csv
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from console.display import sheet_text
 from console.errors import BadInput
@@ -50,10 +51,7 @@ class Rejects:
 
     def write(self, line: int, cells: Any) -> None:
         values: list[Any]
-        if type(cells) is RowProblem:
-            values = [""] * self.width
-        else:
-            values = [sheet_text(clean(c) or "") for c in cells][: self.width]
+        values = [""] * self.width if type(cells) is RowProblem else [sheet_text(clean(c) or "") for c in cells][:self.width]
         # a rejects file is opened in a spreadsheet to be fixed: no cell may run as a formula there
         self.writer.writerow([*values, line, sheet_text(self.reasons.get(line, ""))])
         self.count += 1
@@ -62,10 +60,8 @@ class Rejects:
         self._writer.__exit__(None, None, None)
 
     def discard(self) -> None:
-        try:
+        with contextlib.suppress(_Discarded):
             self._writer.__exit__(_Discarded, _Discarded(), None)
-        except _Discarded:
-            pass
 
 
 class _Discarded(Exception):

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import os
 import shutil
@@ -71,10 +72,8 @@ class Source:
 
     def cleanup(self) -> None:
         if self.temporary:
-            try:
+            with contextlib.suppress(OSError):
                 self.path.unlink()
-            except OSError:
-                pass
 
 
 def _sha256(path: Path) -> str:
@@ -175,10 +174,8 @@ def _remove_stale_spools() -> None:
         except OSError:  # gone already
             continue
         if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid() and not pid_alive(int(pid)):
-            try:
+            with contextlib.suppress(OSError):
                 candidate.unlink()
-            except OSError:
-                pass
 
 
 def _spool_stdin() -> Path:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from console.errors import BadInput
 from console.i18n import catalogue
@@ -95,7 +96,7 @@ class Cached(Generic[T]):
     as they are.
     """
 
-    __slots__ = ("parse", "cache", "limit", "canonical", "text_of")
+    __slots__ = ("cache", "canonical", "limit", "parse", "text_of")
 
     def __init__(self, parse: Callable[[Any], T | FieldError], limit: int = 200_000,
                  text_of: Callable[[Any], Any] | None = None) -> None:
@@ -114,9 +115,8 @@ class Cached(Generic[T]):
             self.canonical = False
             return self.parse(raw)
         value = self.parse(raw)
-        if self.canonical and raw != "":
-            if value.__class__ is FieldError or (self.text_of(value) if self.text_of else value) != raw:
-                self.canonical = False
+        if self.canonical and raw != "" and (value.__class__ is FieldError or (self.text_of(value) if self.text_of else value) != raw):
+            self.canonical = False
         if len(self.cache) < self.limit:
             self.cache[raw] = value
         return value

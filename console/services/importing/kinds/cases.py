@@ -144,7 +144,7 @@ class CasesPlan(ReferringPlan):
             if hit is not None and self.refs.numbers[idx] != hit[0]:
                 self.conflicts[case_no] = (line, error("importer.row.case_other_person"))
             for name, mark, parser, stored in zip(WORKFLOW_FIELDS, marks, (self.stamp, self.stamp, self.text),
-                                                  hit[2:] if hit is not None else (None, None, None)):
+                                                  hit[2:] if hit is not None else (None, None, None), strict=False):
                 if not mark:
                     continue  # an empty cell changes nothing
                 if hit is None:

@@ -6,8 +6,9 @@ unconverted (``raw_cells_sql``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any, cast
 
 import sqlite_utils
 
@@ -57,6 +58,7 @@ class ContributionsPlan(ReferringPlan):
         kcache_get, kget = self.kind_code.cache.get, self.kind_code.get
         i_id, i_from, i_to, i_kind, i_name = self.i_id, self.i_from, self.i_to, self.i_kind, self.i_name
         has_name = i_name is not None
+        i_named = 0 if i_name is None else i_name  # read only when has_name
         optional = [(i, self._optional_check(name, parser)) for name, i, parser in self._optional_parsers()]
         keys = self.keys
         run_keys = keys.run_keys  # flush_run() empties these very arrays
@@ -70,9 +72,9 @@ class ContributionsPlan(ReferringPlan):
             nonlocal top
             raw = cells[i_id]
             idx = index_get(raw)
-            if idx is None or (has_name and cells[i_name]):
+            if idx is None or (has_name and cells[i_named]):
                 idx = person_ref(line, cells)
-            elif idx.__class__ is fe:
+            elif isinstance(idx, fe):
                 add(line, "id_number", raw, idx)
                 idx = None
             raw_f = cells[i_from]
@@ -85,7 +87,7 @@ class ContributionsPlan(ReferringPlan):
                 raw = cells[i]
                 if raw and raw not in good:
                     slow_optional(line, raw)
-            if idx is None or f.__class__ is fe or t.__class__ is fe or k.__class__ is fe:
+            if idx is None or isinstance(f, fe) or isinstance(t, fe) or isinstance(k, fe):
                 slow(line, cells, f, t, k)
                 return
             start, end = f[0], t[0]
@@ -192,11 +194,12 @@ class ContributionsPlan(ReferringPlan):
             if idx is None:
                 idx = lookup(raw)
             raw_f = cells[i_from]
-            f = mcache_get(raw_f) or mget(raw_f)
+            # check() let only rows with a person and good months through: no FieldError here
+            f = cast("tuple[int, str]", mcache_get(raw_f) or mget(raw_f))
             raw_t = cells[i_to]
-            t = mcache_get(raw_t) or mget(raw_t)
+            t = cast("tuple[int, str]", mcache_get(raw_t) or mget(raw_t))
             raw_k = cells[i_kind]
-            return (pids[idx], f[1], t[1], kcache_get(raw_k) or kget(raw_k), place(cells), base(cells), evidence(cells))
+            return (pids[cast(int, idx)], f[1], t[1], kcache_get(raw_k) or kget(raw_k), place(cells), base(cells), evidence(cells))
 
         return convert
 

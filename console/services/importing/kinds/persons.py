@@ -7,8 +7,9 @@ number: a sex cell that disagrees with it is a bad row.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import sqlite_utils
 
