@@ -353,10 +353,14 @@ def case_refuse(case_no: CaseArg, reason: ReasonOpt = None, version: VersionOpt 
 
     For conditions that papers cannot fix.  To ask for missing papers instead
     (the correction notice, 补正) use `retire case correct`: until this
-    release `refuse` was the name of the correction.
+    release `refuse` was the name of the correction, so for this release
+    --reason is required: a script written for the old meaning stops with
+    exit 2 instead of ending a case.
     """
     from console.services.intake import refuse_case
 
+    if reason is None:  # the old `case refuse CASE` (a correction) must not end a case: see the docstring
+        raise BadInput("cli_case.refuse_needs_reason", case_no=case_no)
     db, actor = session()
     _decision_out(refuse_case(db, actor, case_no, reason, version), as_json)
 

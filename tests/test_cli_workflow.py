@@ -176,7 +176,11 @@ def test_refuse_needs_reason_from_the_cli(sh: Shell, tmp_path: Path) -> None:
     case_no = sh.json(CLERK, "case", "new", "--id", id_number(13), "--name", "李四",
                       "--received", "id_card_hukou", "--received", "personal_archive", "--received", "ssc_card")["case_no"]
     sh.run(CLERK, "prereview", case_no, "--file", str(write_payload(tmp_path / "p.json")))
-    sh.run(CLERK, "case", "refuse", case_no, code=1)  # eligible and complete: a refusal needs a reason
+    before = sh.json(CLERK, "case", "show", case_no)
+    told = sh.run(CLERK, "case", "refuse", case_no, code=2)  # the old `refuse` (a correction) must not end a case
+    assert "--reason" in told.stderr and f"retire case correct {case_no}" in told.stderr and told.stderr.count("\n") == 1
+    assert sh.json(CLERK, "case", "show", case_no)["status"] == before["status"] == "draft"
+    sh.run(CLERK, "case", "refuse", case_no, "--reason", "", code=1)  # eligible and complete: a refusal needs a reason
     out = sh.json(CLERK, "case", "refuse", case_no, "--reason", "申请人撤回申请")
     assert out["status"] == "refused" and out["notice_number"].startswith("固人社不受〔")
     sh.run(CLERK, "case", "refuse", case_no, "--reason", "again", code=1)
