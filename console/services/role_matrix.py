@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console.vocabulary import ROLE
+from console.i18n import t
+from console.vocabulary import DEPARTMENT, JOINT_ITEMS, ROLE, ROLE_DEPARTMENT
 
 ROLES: tuple[str, ...] = ROLE.codes
 
@@ -43,6 +44,20 @@ class UseCase:
     what: str  # one line for docs/roles.md
 
 
+def _joint_department_tasks() -> tuple[UseCase, ...]:
+    """Claim, complete and return for each joint department, by the roles that work it (a new department has them too)."""
+    out: list[UseCase] = []
+    for dept in JOINT_ITEMS:
+        roles = tuple(role for role, works in ROLE_DEPARTMENT.items() if works == dept)
+        name = t(DEPARTMENT.key(dept), "en")
+        out += [
+            UseCase(f"task.claim.{dept}", "tasks.claim", roles, f"claim a {name} task"),
+            UseCase(f"task.complete.{dept}", "tasks.complete", roles, f"complete a {name} task"),
+            UseCase(f"task.return.{dept}", "tasks.return_task", roles, f"return a {name} task"),
+        ]
+    return tuple(out)
+
+
 MATRIX: tuple[UseCase, ...] = (
     UseCase("person.register", "intake.register_applicant", INTAKE, "register or update an applicant"),
     UseCase("case.open", "intake.open_case", INTAKE, "open a case at the window (intake)"),
@@ -60,15 +75,7 @@ MATRIX: tuple[UseCase, ...] = (
     UseCase("task.return.hrss", "tasks.return_task", HRSS_TASKS, "return an HRSS task naming what is missing"),
     UseCase("task.claim.approval", "tasks.claim", ("hrss_reviewer",), "claim the retirement approval"),
     UseCase("task.complete.approval", "tasks.complete", ("hrss_reviewer",), "complete the retirement approval"),
-    UseCase("task.claim.medical", "tasks.claim", ("medical",), "claim a medical insurance task"),
-    UseCase("task.complete.medical", "tasks.complete", ("medical",), "complete a medical insurance task"),
-    UseCase("task.return.medical", "tasks.return_task", ("medical",), "return a medical insurance task"),
-    UseCase("task.claim.housing_fund", "tasks.claim", ("housing_fund",), "claim a housing fund task"),
-    UseCase("task.complete.housing_fund", "tasks.complete", ("housing_fund",), "complete a housing fund task"),
-    UseCase("task.return.housing_fund", "tasks.return_task", ("housing_fund",), "return a housing fund task"),
-    UseCase("task.claim.health", "tasks.claim", ("health",), "claim a health commission task"),
-    UseCase("task.complete.health", "tasks.complete", ("health",), "complete a health commission task"),
-    UseCase("task.return.health", "tasks.return_task", ("health",), "return a health commission task"),
+    *_joint_department_tasks(),
     UseCase("task.list", "tasks.list_for", CASE_READERS, "list a department's tasks"),
     UseCase("delivery.send", "delivery.send", INTAKE, "hand the results to the courier"),
     UseCase("delivery.delivered", "delivery.delivered", INTAKE, "record the delivery"),
