@@ -54,10 +54,29 @@ def make_app(db_path: Path) -> Any:
 
 
 async def settle(app: Any, pilot: Any) -> None:
-    """Wait until workers are done and their messages are handled (three rounds: a handler may start another)."""
+    """Wait until workers are done and their messages are handled (three rounds: a handler may start another).
+
+    Then until every table on the screen has measured its new rows: a DataTable
+    widens its columns on its own next idle, which on a busy machine can come
+    after the app's, and a snapshot taken in between shows the columns at
+    their headers' width.
+    """
     for _ in range(3):
         await app.workers.wait_for_complete()
         await pilot.pause()
+    await tables_measured(app, pilot)
+
+
+async def tables_measured(app: Any, pilot: Any, *, tries: int = 100) -> None:
+    """Pause until no DataTable of the current screen has rows or cells waiting to be measured."""
+    from textual.widgets import DataTable
+
+    for _ in range(tries):
+        pending = [t for t in app.screen.query(DataTable)
+                   if t._require_update_dimensions or t._new_rows or t._updated_cells]  # Textual measures on idle
+        if not pending:
+            return
+        await pilot.pause(0.02)
 
 
 def cursor_on_task(pane: Any, **match: object) -> int:
