@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 from console.i18n import t
 from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, QUEUE_HIDDEN_STATUSES
 from screens.widgets.base import RetireScreen
+from screens.widgets.hall_app import hall_app
 from screens.widgets.paged_table import PagedTable
 from screens.widgets.progress import days_left_cell, plain, progress_cell
 
@@ -282,4 +283,4 @@ class QueueScreen(RetireScreen):
     def _open(self, event: DataTable.RowSelected) -> None:
         case_no = event.row_key.value
         if case_no:
-            self.app.open_case(case_no)  # type: ignore[attr-defined]
+            hall_app(self.app).open_case(case_no)

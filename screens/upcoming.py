@@ -25,6 +25,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 from console.i18n import t
 from console.rules.months import Month
 from screens.widgets.base import RetireScreen
+from screens.widgets.hall_app import hall_app
 from screens.widgets.paged_table import PagedTable
 
 PAGE_SIZE = 100
@@ -342,7 +343,7 @@ class UpcomingScreen(RetireScreen):
         if row is None:
             return
         if row.get("case_no"):
-            self.app.open_case(row["case_no"])  # type: ignore[attr-defined]
+            hall_app(self.app).open_case(row["case_no"])
         else:
             self.notify(t("tui.upcoming.no_case", name=row["name"]), markup=False)
 
@@ -356,7 +357,7 @@ class UpcomingScreen(RetireScreen):
 
         def started(case: dict[str, Any]) -> None:
             self.notify(t("tui.upcoming.started", name=name, case_no=case["case_no"]), markup=False)
-            self.app.open_prereview(case["case_no"])  # type: ignore[attr-defined]
+            hall_app(self.app).open_prereview(case["case_no"])
 
         def refused(error: BaseException) -> bool:
             """A person with an open case: go to that case's pre-review instead."""
@@ -364,7 +365,7 @@ class UpcomingScreen(RetireScreen):
             if not case_no:
                 return False
             self.notify(t("tui.upcoming.open_existing", name=name, case_no=case_no), markup=False)
-            self.app.open_prereview(case_no)  # type: ignore[attr-defined]
+            hall_app(self.app).open_prereview(case_no)
             return True
 
         self.call(lambda db, actor: start_prereview(db, actor, id_number, today), started, on_error=refused)
