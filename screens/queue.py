@@ -150,17 +150,13 @@ class QueueScreen(RetireScreen):
         if wide == self._wide:
             return False
         self._wide = wide
-        table = self.query_one(PagedTable)
-        table.clear(columns=True)
-        table.add_column(t("tui.queue.col_case_no"), key="case_no")
-        table.add_column(t("tui.queue.col_name"), key="name")
-        table.add_column(t("tui.queue.col_kind"), key="kind")
-        table.add_column(t("tui.queue.col_status"), key="status")
-        table.add_column(t("tui.queue.col_progress"), key="progress")
-        table.add_column(t("tui.queue.col_received"), key="received")
-        table.add_column(t("tui.queue.col_left_wide" if wide else "tui.queue.col_left"), key="left")
-        if wide:
-            table.add_column(t("tui.queue.col_assignee"), key="assignee")
+        self.query_one(PagedTable).set_columns([
+            ("case_no", t("tui.queue.col_case_no")), ("name", t("tui.queue.col_name")), ("kind", t("tui.queue.col_kind")),
+            ("status", t("tui.queue.col_status")), ("progress", t("tui.queue.col_progress")),
+            ("received", t("tui.queue.col_received")),
+            ("left", t("tui.queue.col_left_wide" if wide else "tui.queue.col_left")),
+            *([("assignee", t("tui.queue.col_assignee"))] if wide else []),
+        ])
         return True
 
     def _fill(self, rows: list[dict[str, Any]]) -> None:

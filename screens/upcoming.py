@@ -232,18 +232,12 @@ class UpcomingScreen(RetireScreen):
         if wide == self._wide:
             return False
         self._wide = wide
-        table = self.query_one(PagedTable)
-        table.clear(columns=True)
-        table.add_column(t("tui.upcoming.col_month"), key="month")
-        table.add_column(t("tui.upcoming.col_name"), key="name")
-        table.add_column(t("tui.upcoming.col_id"), key="id")
-        if wide:
-            table.add_column(t("tui.upcoming.col_phone"), key="phone")
-            table.add_column(t("tui.upcoming.col_months"), key="months")
-        table.add_column(t("tui.upcoming.col_flags"), key="flags")
-        if wide:
-            table.add_column(t("tui.upcoming.col_case"), key="case")
-            table.add_column(t("tui.upcoming.col_contact"), key="contact")
+        self.query_one(PagedTable).set_columns([
+            ("month", t("tui.upcoming.col_month")), ("name", t("tui.upcoming.col_name")), ("id", t("tui.upcoming.col_id")),
+            *([("phone", t("tui.upcoming.col_phone")), ("months", t("tui.upcoming.col_months"))] if wide else []),
+            ("flags", t("tui.upcoming.col_flags")),
+            *([("case", t("tui.upcoming.col_case")), ("contact", t("tui.upcoming.col_contact"))] if wide else []),
+        ])
         return True
 
     def page_rows(self) -> list[dict[str, Any]]:

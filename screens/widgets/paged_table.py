@@ -1,6 +1,7 @@
 """A DataTable that holds one SQL page of rows; page keys ask the screen for another page."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
@@ -64,6 +65,12 @@ class PagedTable(DataTable[object]):
 
     def update_cell_at(self, coordinate: Coordinate, value: object, *, update_width: bool = False) -> None:
         super().update_cell_at(coordinate, clean_cell(value), update_width=update_width)
+
+    def set_columns(self, columns: Iterable[tuple[str, str]]) -> None:
+        """Every row and column replaced by ``columns``: (key, heading) in order (a layout change)."""
+        self.clear(columns=True)
+        for key, heading in columns:
+            self.add_column(heading, key=key)
 
     def action_page(self, delta: int) -> None:
         self.post_message(self.PageRequested(delta=delta))
