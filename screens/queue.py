@@ -68,7 +68,6 @@ class QueueScreen(RetireScreen):
         self.total = 0
         self.pages = 1
         self.rows: list[dict[str, Any]] = []
-        self._wide: bool | None = None
         self._debounce: Timer | None = None
         self._keep_row = 0
         self.loads = 0
@@ -146,24 +145,23 @@ class QueueScreen(RetireScreen):
 
     def _setup_columns(self) -> bool:
         """(Re)build the columns for the width; True when they changed."""
-        wide = self.size.width >= WIDE if self.size.width else False
-        if wide == self._wide:
-            return False
-        self._wide = wide
-        self.query_one(PagedTable).set_columns([
+        return self.query_one(PagedTable).set_layout(self.size.width >= WIDE, self._columns)
+
+    @staticmethod
+    def _columns(wide: bool) -> list[tuple[str, str]]:
+        return [
             ("case_no", t("tui.queue.col_case_no")), ("name", t("tui.queue.col_name")), ("kind", t("tui.queue.col_kind")),
             ("status", t("tui.queue.col_status")), ("progress", t("tui.queue.col_progress")),
             ("received", t("tui.queue.col_received")),
             ("left", t("tui.queue.col_left_wide" if wide else "tui.queue.col_left")),
             *([("assignee", t("tui.queue.col_assignee"))] if wide else []),
-        ])
-        return True
+        ]
 
     def _fill(self, rows: list[dict[str, Any]]) -> None:
         table = self.query_one(PagedTable)
         keep = table.cursor_row if table.row_count else self._keep_row
         table.clear()
-        wide = bool(self._wide)
+        wide = bool(table.layout_wide)
         for r in rows:
             received = (r["received_at"] or "")[:10]
             cells = [

@@ -164,7 +164,6 @@ class UpcomingScreen(RetireScreen):
         self.rows: list[dict[str, Any]] = []
         """Every row of the window and filter (the export writes these)."""
         self.page = 0
-        self._wide: bool | None = None
         self.loads = 0
         """How many lists have been shown (tests wait on it)."""
 
@@ -228,17 +227,16 @@ class UpcomingScreen(RetireScreen):
     # -- table ---------------------------------------------------------------
 
     def _setup_columns(self) -> bool:
-        wide = self.size.width >= WIDE if self.size.width else False
-        if wide == self._wide:
-            return False
-        self._wide = wide
-        self.query_one(PagedTable).set_columns([
+        return self.query_one(PagedTable).set_layout(self.size.width >= WIDE, self._columns)
+
+    @staticmethod
+    def _columns(wide: bool) -> list[tuple[str, str]]:
+        return [
             ("month", t("tui.upcoming.col_month")), ("name", t("tui.upcoming.col_name")), ("id", t("tui.upcoming.col_id")),
             *([("phone", t("tui.upcoming.col_phone")), ("months", t("tui.upcoming.col_months"))] if wide else []),
             ("flags", t("tui.upcoming.col_flags")),
             *([("case", t("tui.upcoming.col_case")), ("contact", t("tui.upcoming.col_contact"))] if wide else []),
-        ])
-        return True
+        ]
 
     def page_rows(self) -> list[dict[str, Any]]:
         start = self.page * PAGE_SIZE
@@ -249,7 +247,7 @@ class UpcomingScreen(RetireScreen):
         if keep is None:
             keep = table.cursor_row if table.row_count else 0
         table.clear()
-        wide = bool(self._wide)
+        wide = bool(table.layout_wide)
         for r in self.page_rows():
             cells: list[Any] = [Text(r["statutory_month"] or ""), Text(r["name"] or ""), Text(r["id_number"] or "")]
             if wide:
