@@ -233,6 +233,7 @@ def _click_exceptions() -> Any:
     try:
         from typer._click import exceptions
     except ImportError:  # a Typer that uses the click package
+        # the same module under its other home: mypy sees two modules bound to one name
         from click import exceptions  # type: ignore[no-redef]
     return exceptions
 

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
@@ -83,6 +83,9 @@ def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
+
+
 class RetireTyper(typer.Typer):
     """A Typer whose commands are wrapped by ``guard``."""
 
@@ -92,10 +95,10 @@ class RetireTyper(typer.Typer):
         kwargs.setdefault("rich_markup_mode", None)
         super().__init__(**kwargs)
 
-    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:  # type: ignore[override]
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[CommandFunction], CommandFunction]:
         register = super().command(*args, **kwargs)
 
-        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def decorator(fn: CommandFunction) -> CommandFunction:
             register(guard(fn))
             return fn
 

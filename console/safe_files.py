@@ -124,6 +124,16 @@ def _is_protected_file(info: os.stat_result) -> bool:
     return False
 
 
+def refuse_unless_regular(info: os.stat_result, path: Path) -> None:
+    """A name (its ``lstat``) that is a link, a directory, a device or a FIFO is no file to write: BadInput."""
+    if stat.S_ISLNK(info.st_mode):
+        raise BadInput("files.is_symlink", path=str(path))
+    if stat.S_ISDIR(info.st_mode):
+        raise BadInput("files.is_directory", path=str(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise BadInput("files.not_regular", path=str(path))
+
+
 def check_target(target: Path, *, force: bool, dir_fd: int | None = None) -> None:
     """Refuse a target that is a link, a device, a FIFO or a directory; an existing file without force.
 
@@ -144,12 +154,7 @@ def check_target(target: Path, *, force: bool, dir_fd: int | None = None) -> Non
         return
     except OSError as exc:
         raise os_failure(exc, target) from None
-    if stat.S_ISLNK(info.st_mode):
-        raise BadInput("files.is_symlink", path=str(target))
-    if stat.S_ISDIR(info.st_mode):
-        raise BadInput("files.is_directory", path=str(target))
-    if not stat.S_ISREG(info.st_mode):
-        raise BadInput("files.not_regular", path=str(target))
+    refuse_unless_regular(info, target)
     if _is_protected_file(info):
         raise BadInput("files.is_database", path=str(target))
     if not force:

@@ -410,8 +410,8 @@ CREATE TABLE IF NOT EXISTS schema_version (
 """
 
 
-def current_version(db: sqlite_utils.Database) -> int:
-    """The highest applied migration, 0 for a fresh (or foreign) file."""
+def current_version(db: sqlite_utils.Database | sqlite3.Connection) -> int:
+    """The highest applied migration, 0 for a fresh (or foreign) file (a read-only connection will do)."""
     exists = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
     ).fetchone()

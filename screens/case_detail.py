@@ -13,6 +13,7 @@ from textual.widgets import Static
 from console.i18n import t
 from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, TASK_STATUS
 from screens.widgets.base import RetireScreen
+from screens.widgets.hall_app import hall_app
 from screens.widgets.progress import days_left_cell
 
 
@@ -315,13 +316,13 @@ class CaseDetailScreen(RetireScreen):
         self.app.push_screen(Checklist(t("tui.detail.resume_title"), items), answer)
 
     def action_tasks(self) -> None:
-        self.app.open_department(self.case_no)  # type: ignore[attr-defined]
+        hall_app(self.app).open_department(self.case_no)
 
     def action_delivery(self) -> None:
-        self.app.open_delivery(self.case_no)  # type: ignore[attr-defined]
+        hall_app(self.app).open_delivery(self.case_no)
 
     def action_prereview(self) -> None:
-        self.app.open_prereview(self.case_no)  # type: ignore[attr-defined]
+        hall_app(self.app).open_prereview(self.case_no)
 
     def action_notices(self) -> None:
         """The case's notices and forms: preview the text, write the DOCX."""

@@ -10,6 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from console.i18n import t
 from console.vocabulary import CASE_STATUS
+from screens.widgets.hall_app import hall_app
 
 CASE_LIMIT = 20
 
@@ -55,12 +56,12 @@ class CaseCommands(Provider):
         text = query.strip()
         if len(text) < 2:
             return
-        ctx = self.app.ctx  # type: ignore[attr-defined]
+        ctx = hall_app(self.app).ctx
         try:
             rows = await asyncio.to_thread(_find_cases, ctx, text)
         except Exception:  # a bad query must not break the palette; the queue search shows errors
             return
-        open_case = self.app.open_case  # type: ignore[attr-defined]
+        open_case = hall_app(self.app).open_case
         for rank, row in enumerate(rows):
             display = Text.assemble(
                 (row["case_no"], "bold"), "  ", row["name"] or "", "  ",

@@ -29,6 +29,7 @@ from console.vocabulary import (
     TASK_STATUS,
 )
 from screens.widgets.base import RetireScreen
+from screens.widgets.hall_app import hall_app
 from screens.widgets.progress import days_left_cell, plain
 
 NARROW = 100
@@ -343,7 +344,7 @@ class DepartmentScreen(RetireScreen):
     def action_open_case(self) -> None:
         task = self.selected_task()
         if task is not None:
-            self.app.open_case(task["case_no"])  # type: ignore[attr-defined]
+            hall_app(self.app).open_case(task["case_no"])
 
     @on(Input.Submitted, "#result")
     def _submitted(self) -> None:

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Input, Static
 from console.i18n import t
 from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, QUEUE_HIDDEN_STATUSES
 from screens.widgets.base import RetireScreen
+from screens.widgets.hall_app import hall_app
 from screens.widgets.paged_table import PagedTable
 from screens.widgets.progress import days_left_cell, plain, progress_cell
 
@@ -67,7 +68,6 @@ class QueueScreen(RetireScreen):
         self.total = 0
         self.pages = 1
         self.rows: list[dict[str, Any]] = []
-        self._wide: bool | None = None
         self._debounce: Timer | None = None
         self._keep_row = 0
         self.loads = 0
@@ -145,28 +145,23 @@ class QueueScreen(RetireScreen):
 
     def _setup_columns(self) -> bool:
         """(Re)build the columns for the width; True when they changed."""
-        wide = self.size.width >= WIDE if self.size.width else False
-        if wide == self._wide:
-            return False
-        self._wide = wide
-        table = self.query_one(PagedTable)
-        table.clear(columns=True)
-        table.add_column(t("tui.queue.col_case_no"), key="case_no")
-        table.add_column(t("tui.queue.col_name"), key="name")
-        table.add_column(t("tui.queue.col_kind"), key="kind")
-        table.add_column(t("tui.queue.col_status"), key="status")
-        table.add_column(t("tui.queue.col_progress"), key="progress")
-        table.add_column(t("tui.queue.col_received"), key="received")
-        table.add_column(t("tui.queue.col_left_wide" if wide else "tui.queue.col_left"), key="left")
-        if wide:
-            table.add_column(t("tui.queue.col_assignee"), key="assignee")
-        return True
+        return self.query_one(PagedTable).set_layout(self.size.width >= WIDE, self._columns)
+
+    @staticmethod
+    def _columns(wide: bool) -> list[tuple[str, str]]:
+        return [
+            ("case_no", t("tui.queue.col_case_no")), ("name", t("tui.queue.col_name")), ("kind", t("tui.queue.col_kind")),
+            ("status", t("tui.queue.col_status")), ("progress", t("tui.queue.col_progress")),
+            ("received", t("tui.queue.col_received")),
+            ("left", t("tui.queue.col_left_wide" if wide else "tui.queue.col_left")),
+            *([("assignee", t("tui.queue.col_assignee"))] if wide else []),
+        ]
 
     def _fill(self, rows: list[dict[str, Any]]) -> None:
         table = self.query_one(PagedTable)
         keep = table.cursor_row if table.row_count else self._keep_row
         table.clear()
-        wide = bool(self._wide)
+        wide = bool(table.layout_wide)
         for r in rows:
             received = (r["received_at"] or "")[:10]
             cells = [
@@ -282,4 +277,4 @@ class QueueScreen(RetireScreen):
     def _open(self, event: DataTable.RowSelected) -> None:
         case_no = event.row_key.value
         if case_no:
-            self.app.open_case(case_no)  # type: ignore[attr-defined]
+            hall_app(self.app).open_case(case_no)

@@ -25,6 +25,7 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 from console.i18n import t
 from console.rules.months import Month
 from screens.widgets.base import RetireScreen
+from screens.widgets.hall_app import hall_app
 from screens.widgets.paged_table import PagedTable
 
 PAGE_SIZE = 100
@@ -163,7 +164,6 @@ class UpcomingScreen(RetireScreen):
         self.rows: list[dict[str, Any]] = []
         """Every row of the window and filter (the export writes these)."""
         self.page = 0
-        self._wide: bool | None = None
         self.loads = 0
         """How many lists have been shown (tests wait on it)."""
 
@@ -227,23 +227,16 @@ class UpcomingScreen(RetireScreen):
     # -- table ---------------------------------------------------------------
 
     def _setup_columns(self) -> bool:
-        wide = self.size.width >= WIDE if self.size.width else False
-        if wide == self._wide:
-            return False
-        self._wide = wide
-        table = self.query_one(PagedTable)
-        table.clear(columns=True)
-        table.add_column(t("tui.upcoming.col_month"), key="month")
-        table.add_column(t("tui.upcoming.col_name"), key="name")
-        table.add_column(t("tui.upcoming.col_id"), key="id")
-        if wide:
-            table.add_column(t("tui.upcoming.col_phone"), key="phone")
-            table.add_column(t("tui.upcoming.col_months"), key="months")
-        table.add_column(t("tui.upcoming.col_flags"), key="flags")
-        if wide:
-            table.add_column(t("tui.upcoming.col_case"), key="case")
-            table.add_column(t("tui.upcoming.col_contact"), key="contact")
-        return True
+        return self.query_one(PagedTable).set_layout(self.size.width >= WIDE, self._columns)
+
+    @staticmethod
+    def _columns(wide: bool) -> list[tuple[str, str]]:
+        return [
+            ("month", t("tui.upcoming.col_month")), ("name", t("tui.upcoming.col_name")), ("id", t("tui.upcoming.col_id")),
+            *([("phone", t("tui.upcoming.col_phone")), ("months", t("tui.upcoming.col_months"))] if wide else []),
+            ("flags", t("tui.upcoming.col_flags")),
+            *([("case", t("tui.upcoming.col_case")), ("contact", t("tui.upcoming.col_contact"))] if wide else []),
+        ]
 
     def page_rows(self) -> list[dict[str, Any]]:
         start = self.page * PAGE_SIZE
@@ -254,7 +247,7 @@ class UpcomingScreen(RetireScreen):
         if keep is None:
             keep = table.cursor_row if table.row_count else 0
         table.clear()
-        wide = bool(self._wide)
+        wide = bool(table.layout_wide)
         for r in self.page_rows():
             cells: list[Any] = [Text(r["statutory_month"] or ""), Text(r["name"] or ""), Text(r["id_number"] or "")]
             if wide:
@@ -342,7 +335,7 @@ class UpcomingScreen(RetireScreen):
         if row is None:
             return
         if row.get("case_no"):
-            self.app.open_case(row["case_no"])  # type: ignore[attr-defined]
+            hall_app(self.app).open_case(row["case_no"])
         else:
             self.notify(t("tui.upcoming.no_case", name=row["name"]), markup=False)
 
@@ -356,7 +349,7 @@ class UpcomingScreen(RetireScreen):
 
         def started(case: dict[str, Any]) -> None:
             self.notify(t("tui.upcoming.started", name=name, case_no=case["case_no"]), markup=False)
-            self.app.open_prereview(case["case_no"])  # type: ignore[attr-defined]
+            hall_app(self.app).open_prereview(case["case_no"])
 
         def refused(error: BaseException) -> bool:
             """A person with an open case: go to that case's pre-review instead."""
@@ -364,7 +357,7 @@ class UpcomingScreen(RetireScreen):
             if not case_no:
                 return False
             self.notify(t("tui.upcoming.open_existing", name=name, case_no=case_no), markup=False)
-            self.app.open_prereview(case_no)  # type: ignore[attr-defined]
+            hall_app(self.app).open_prereview(case_no)
             return True
 
         self.call(lambda db, actor: start_prereview(db, actor, id_number, today), started, on_error=refused)

@@ -31,6 +31,7 @@ import sqlite_utils
 
 from console.errors import BadInput, EnvironmentFailure, PermissionDenied, Refused
 from console.i18n import t
+from console.safe_files import refuse_unless_regular
 from console.services.identity import Actor, require_role
 from db import audit, audit_key
 from db.audit import GENESIS, ChainCheck
@@ -336,12 +337,7 @@ def _open_log(path: Path) -> int:
     except OSError as exc:
         raise EnvironmentFailure("audit.anchor_unwritable", path=str(path), reason=exc.strerror or str(exc)) from None
     if info is not None:
-        if stat.S_ISLNK(info.st_mode):
-            raise BadInput("files.is_symlink", path=str(path))
-        if stat.S_ISDIR(info.st_mode):
-            raise BadInput("files.is_directory", path=str(path))
-        if not stat.S_ISREG(info.st_mode):
-            raise BadInput("files.not_regular", path=str(path))
+        refuse_unless_regular(info, path)
     mode = 0o644 if os.geteuid() == 0 else 0o600  # root writes a log the service account may read, not write
     flags = (os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
              | getattr(os, "O_NONBLOCK", 0))

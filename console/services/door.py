@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 from console.errors import BadInput
+from console.rules.months import BadMonth, Month
 from console.text_policy import ascii_digits, check_text
 
 FREE_TEXT_LIMIT = 500
@@ -43,6 +44,17 @@ def digits(value: object, field: str, *, limit: int = CODE_LIMIT) -> str | None:
     if len(out) > limit:
         raise BadInput("text.too_long", field=field, length=len(out), limit=limit)
     return out or None
+
+
+def month(value: object) -> Month | None:
+    """A year-month as typed (2026-07, full-width digits too); None when empty; not a month: BadInput."""
+    text = digits(value, "month")
+    if not text:
+        return None
+    try:
+        return Month.parse(text)
+    except BadMonth:
+        raise BadInput("services.bad_month", value=text) from None
 
 
 def id_number(value: object) -> str:

@@ -260,7 +260,7 @@ def export(
     today = today or date.today()
     style = header or ("en" if to_stdout or fmt == "jsonl" else "both")
     names = [name for name, _ in columns(kind)]
-    target = STDOUT if to_stdout else Path(out).expanduser()  # type: ignore[arg-type]
+    target = STDOUT if to_stdout or out is None else Path(out).expanduser()
     if not to_stdout:
         check_target(Path(target), force=force)  # refuse before anything is audited or read
     audit_id = None
@@ -278,8 +278,8 @@ def export(
                                encoding="utf-8-sig" if fmt == "csv" and not to_stdout else "utf-8")
     try:
         with opened as fh:
-            if binary and to_stdout and isinstance(fh, io.TextIOBase):
-                fh = fh.buffer  # type: ignore[attr-defined]
+            if binary and to_stdout and isinstance(fh, io.TextIOWrapper):
+                fh = fh.buffer
             writer = _Writer(fmt, fh, file=not to_stdout, names=names, header=header_row(kind, style), raw=raw)
             for record in _masking(_rows(db, kind, f, not unmasked, today), not unmasked):
                 writer.row(record)

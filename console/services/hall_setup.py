@@ -359,15 +359,16 @@ def setup(req: SetupRequest) -> SetupResult:
         except hall_config.HallConfigError:
             previous = None
     hall = hall_from_request(req, retire, previous)
-    for option, path in (("--anchor-dir", hall.anchor_dir), ("--sudoers", hall.sudoers), ("--cron", hall.cron)):
-        _check_path(path, option)  # type: ignore[arg-type]
-        if _inside(path, directory):  # type: ignore[arg-type]
+    sudoers, cron = _filled(hall.sudoers), _filled(hall.cron)
+    for option, path in (("--anchor-dir", hall.anchor_dir), ("--sudoers", sudoers), ("--cron", cron)):
+        _check_path(path, option)
+        if _inside(path, directory):
             raise BadInput("hall.setup.inside_hall", option=option, path=str(path), directory=str(directory))
     if _inside(wrapper, directory):
         raise BadInput("hall.setup.inside_hall", option="--wrapper", path=str(wrapper), directory=str(directory))
     if not hall.db.exists() and admin is None:
         raise BadInput("hall.setup.admin_needed")
-    _refuse_foreign_wrapper(hall, force=req.force_wrapper)  # before anything is changed
+    _refuse_foreign_wrapper(hall, wrapper, force=req.force_wrapper)  # before anything is changed
 
     result = SetupResult(config=hall)
     steps = result.steps
@@ -378,9 +379,9 @@ def setup(req: SetupRequest) -> SetupResult:
         steps.append(_ensure_member(admin, group))
     steps.extend(_ensure_directories(hall, account_entry))
     steps.append(_write_root_file("config", hall.path, hall_config.render(hall), 0o644))
-    steps.append(_install_sudoers(hall))
-    steps.append(_install_wrapper(hall, force=req.force_wrapper))
-    steps.append(_write_root_file("cron", hall.cron, render_cron(hall), 0o644))  # type: ignore[arg-type]
+    steps.append(_install_sudoers(hall, sudoers))
+    steps.append(_install_wrapper(hall, wrapper, force=req.force_wrapper))
+    steps.append(_write_root_file("cron", cron, render_cron(hall), 0o644))
     result.admin, result.admin_created = _init_database(hall, admin, req.lang)
     steps.append(Step("database", str(hall.db), "created" if result.admin_created else "unchanged"))
     result.problems = check(account)
@@ -519,9 +520,15 @@ def _write_root_file(what: str, path: Path, text: str, mode: int) -> Step:
     return Step(what, str(path), "updated" if existed else "created")
 
 
-def _install_sudoers(hall: HallConfig) -> Step:
+def _filled(path: Path | None) -> Path:
+    """A path ``hall_from_request`` always fills (it gives sudoers and cron their defaults)."""
+    if path is None:
+        raise AssertionError("hall_from_request leaves no installed path empty")
+    return path
+
+
+def _install_sudoers(hall: HallConfig, target: Path) -> Step:
     """Write beside the target under a dotted name (sudo skips those), visudo -cf it, then rename."""
-    target: Path = hall.sudoers  # type: ignore[assignment]
     text = render_sudoers(hall)
     if os.path.lexists(target):
         check_target(target, force=True)
@@ -557,9 +564,8 @@ def _install_sudoers(hall: HallConfig) -> Step:
     return Step("sudoers", str(target), "updated" if existed else "created")
 
 
-def _refuse_foreign_wrapper(hall: HallConfig, *, force: bool) -> None:
+def _refuse_foreign_wrapper(hall: HallConfig, target: Path, *, force: bool) -> None:
     """A file at the wrapper path that we did not write (nor a link to the program) is not ours to replace."""
-    target: Path = hall.wrapper  # type: ignore[assignment]
     if force:
         return
     if os.path.islink(target):
@@ -574,9 +580,8 @@ def _refuse_foreign_wrapper(hall: HallConfig, *, force: bool) -> None:
             raise Refused("hall.setup.wrapper_foreign", path=str(target))
 
 
-def _install_wrapper(hall: HallConfig, *, force: bool) -> Step:
-    target: Path = hall.wrapper  # type: ignore[assignment]
-    _refuse_foreign_wrapper(hall, force=force)
+def _install_wrapper(hall: HallConfig, target: Path, *, force: bool) -> Step:
+    _refuse_foreign_wrapper(hall, target, force=force)
     if os.path.islink(target):
         os.unlink(target)  # an older install linked the program itself here: the wrapper takes its place
     return _write_root_file("wrapper", target, render_wrapper(hall), 0o755)
@@ -767,7 +772,10 @@ def _interpreter(script: Path) -> str | None:
 
 
 def _check_sudoers(c: _Checker, hall: HallConfig) -> None:
-    path: Path = hall.sudoers  # type: ignore[assignment]
+    path = hall.sudoers
+    if path is None:  # a hand-edited config without the line: nothing lets the staff in
+        c.add("sudoers", hall.path, t("hall.check.missing"), t("hall.check.present"))
+        return
     info = c.stat("sudoers", path)
     if info is None:
         return

@@ -20,7 +20,7 @@ from console.names import initials
 from console.rules.eligibility import Assessment, assess
 from console.rules.idcard import parse_id
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
-from console.rules.months import BadMonth, Month
+from console.rules.months import Month
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
 from console.services import door
 from console.services.clocks import calendar_for, due_date, pauses_of
@@ -149,16 +149,6 @@ def register_applicant(db: sqlite_utils.Database, actor: Actor, applicant: Appli
     return person_id
 
 
-def _parse_month(value: str | None) -> Month | None:
-    value = door.digits(value, "month")
-    if not value:
-        return None
-    try:
-        return Month.parse(value)
-    except BadMonth:
-        raise BadInput("services.bad_month", value=value) from None
-
-
 def open_case(
     db: sqlite_utils.Database,
     actor: Actor,
@@ -177,7 +167,7 @@ def open_case(
     for item in joint:
         if item not in JOINT_ITEMS:
             raise BadInput("intake.bad_joint_item", value=item, allowed=", ".join(JOINT_ITEMS))
-    month = _parse_month(chosen_month)
+    month = door.month(chosen_month)
     today = today or date.today()
     fields = _validate_applicant(applicant, today)
     got = sorted(set(received))

@@ -69,7 +69,7 @@ def open_reader(explicit: Path | None = None) -> ReadConnection:
 
 def _check_version(db: sqlite_utils.Database | ReadConnection, path: Path, *, create: bool, allow_older: bool) -> bool:
     """Refuse a schema this opener may not use; True when ``create`` and the hall must be migrated."""
-    version = current_version(db)  # type: ignore[arg-type]  # it only runs db.execute()
+    version = current_version(db)
     if version > SCHEMA_VERSION:
         raise Refused("db.schema_newer", found=version, known=SCHEMA_VERSION)
     if version < SCHEMA_VERSION:

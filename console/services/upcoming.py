@@ -22,7 +22,7 @@ from console.rules.birth_date import decide_birth_date
 from console.rules.contribution_minimum import minimum_contribution
 from console.rules.flexible import flexible_window
 from console.rules.intervals import summarise
-from console.rules.months import BadMonth, Month
+from console.rules.months import Month
 from console.rules.parameters import LocalParameters, policy_version
 from console.rules.retirement_age import group_for, statutory_retirement
 from console.rules.retirement_facts import PersonFacts
@@ -201,14 +201,6 @@ def _rows_of(inputs: list[Any], params: LocalParameters, version: str, now: str,
     return rows
 
 
-def _month(text: str) -> Month:
-    text = door.digits(text, "month") or ""
-    try:
-        return Month.parse(text)
-    except BadMonth:
-        raise BadInput("services.bad_month", value=text) from None
-
-
 def list_upcoming(
     db: sqlite_utils.Database,
     actor: Actor,
@@ -227,7 +219,7 @@ def list_upcoming(
             raise BadInput("upcoming.bad_flag", value=flag, allowed=", ".join(FLAGS))
     if months < 1 or months > 120:
         raise BadInput("upcoming.bad_months", value=months)
-    start = _month(first) if first else Month.from_date(today or date.today())
+    start = door.month(first) or Month.from_date(today or date.today())  # blank: from this month
     if refresh:
         recompute(db, None, everyone=False)
     rows = status_db.upcoming(db, str(start), str(start + (months - 1)), flags, limit)

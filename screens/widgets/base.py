@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 from console.display import clean_tree
 from console.errors import RetireError, StaleVersion
 from console.i18n import t
+from screens.widgets.hall_app import hall_app
 
 if TYPE_CHECKING:
     from screens.context import AppContext
@@ -101,7 +102,7 @@ class RetireScreen(Screen[Any]):
     def ctx(self) -> AppContext:
         if self._ctx is not None:
             return self._ctx
-        return self.app.ctx  # type: ignore[attr-defined,no-any-return]
+        return hall_app(self.app).ctx
 
     def has_unsaved(self) -> bool:
         """True while the user has typed something not yet saved."""

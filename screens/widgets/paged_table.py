@@ -1,6 +1,7 @@
 """A DataTable that holds one SQL page of rows; page keys ask the screen for another page."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
@@ -51,6 +52,7 @@ class PagedTable(DataTable[object]):
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", True)
         super().__init__(**kwargs)
+        self.layout_wide: bool | None = None  # the layout the columns were built for (None: not built yet)
 
     def add_row(self, *cells: object, height: int | None = 1, key: str | None = None,
                 label: str | Text | None = None) -> RowKey:
@@ -64,6 +66,20 @@ class PagedTable(DataTable[object]):
 
     def update_cell_at(self, coordinate: Coordinate, value: object, *, update_width: bool = False) -> None:
         super().update_cell_at(coordinate, clean_cell(value), update_width=update_width)
+
+    def set_layout(self, wide: bool, columns: Callable[[bool], Iterable[tuple[str, str]]]) -> bool:
+        """The columns ``columns(wide)`` gives, unless they are built for this layout already; True when rebuilt."""
+        if wide == self.layout_wide:
+            return False
+        self.layout_wide = wide
+        self.set_columns(columns(wide))
+        return True
+
+    def set_columns(self, columns: Iterable[tuple[str, str]]) -> None:
+        """Every row and column replaced by ``columns``: (key, heading) in order (a layout change)."""
+        self.clear(columns=True)
+        for key, heading in columns:
+            self.add_column(heading, key=key)
 
     def action_page(self, delta: int) -> None:
         self.post_message(self.PageRequested(delta=delta))

@@ -153,7 +153,7 @@ class Plan:
         i = self.fields["id_number"]
         raw = cells[i]
         idx = self.refs.register(raw, line)
-        if type(idx) is FieldError:
+        if isinstance(idx, FieldError):
             self.errors.add(line, "id_number", raw, idx)
             return None
         ni = self.fields.get("name")
@@ -161,22 +161,22 @@ class Plan:
             name_raw = cells[ni]
             if name_raw is not None and name_raw != "":
                 name = self.name_text.get(name_raw)
-                if type(name) is FieldError:
+                if isinstance(name, FieldError):
                     if name.code != "importer.value.required":
                         self.errors.add(line, "name", name_raw, name)
                 else:
-                    problem = self.refs.define(idx, name, line)  # type: ignore[arg-type]
+                    problem = self.refs.define(idx, name, line)
                     if problem is not None:
                         self.errors.add(line, "name", name_raw, problem)
-        return idx  # type: ignore[return-value]
+        return idx
 
     def _ref_fixup(self, line: int, cells: list[Any]) -> int | None:
         """Fix-up: report this row if its person turned out invalid, unknown, or named differently."""
         raw = cells[self.fields["id_number"]]
         idx = self.refs.lookup(raw)
-        if type(idx) is FieldError:
+        if isinstance(idx, FieldError):
             return None
-        bad = self.refs.bad.get(idx)  # type: ignore[arg-type]
+        bad = self.refs.bad.get(idx)
         if bad is not None:
             self.errors.add(line, "id_number", raw, bad)
         elif idx in self.refs.name_mismatch:
@@ -185,7 +185,7 @@ class Plan:
             registered = self.refs.db_names[idx]
             if given is not None and given != registered:
                 self.errors.add_code(line, "name", given, "importer.row.name_differs", registered=registered)
-        return idx  # type: ignore[return-value]
+        return idx
 
     def _parsed(self, cells: list[Any], name: str, parser: Cached[Any]) -> Any:
         """A cell as its parser gives it (a FieldError included); None when the file has no such column or it is empty."""

@@ -20,9 +20,9 @@ def compact_id(raw: Any) -> str | FieldError:
     """The ID number of a cell: ASCII digits (full-width and superscript folded, other scripts refused)."""
     text = raw if isinstance(raw, str) else (clean(raw) or "")
     number = digits(text, "id_number")
-    if number.__class__ is FieldError:
+    if isinstance(number, FieldError):
         return number
-    return number.replace(" ", "").replace("-", "").strip().upper()  # type: ignore[union-attr]
+    return number.replace(" ", "").replace("-", "").strip().upper()
 
 
 def well_formed(number: str) -> bool:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import sqlite_utils
 
 from console.services.importing.identifiers import compact_id, id_format_error, id_problem, well_formed
-from console.services.importing.values import Cached, FieldError, error
+from console.services.importing.values import FieldError, error
 from db import imports as imports_db
 from db.clock import now_iso
 
@@ -40,7 +41,7 @@ class PersonRefs:
         self.db_names: dict[int, str] = {}
         self.bad: dict[int, FieldError] = {}
         self.name_mismatch: set[int] = set()
-        self.person_ids: list[int] = []
+        self.person_ids: array[int] = array("q")
         self.canonical = True  # every ID cell was already the bare 18-character number
 
     def register(self, raw: Any, line: int) -> int | FieldError:
@@ -56,7 +57,7 @@ class PersonRefs:
             return error("importer.value.required")
         number = compact_id(raw)
         result: int | FieldError
-        if number.__class__ is FieldError:
+        if isinstance(number, FieldError):
             self.canonical = False
             result = number
         else:
@@ -64,14 +65,14 @@ class PersonRefs:
                 number = raw  # one string object for the cell, the index and the list
             else:
                 self.canonical = False
-            if not well_formed(number):  # type: ignore[arg-type]
-                result = id_format_error(number, self.today)  # type: ignore[arg-type]
+            if not well_formed(number):
+                result = id_format_error(number, self.today)
             else:
-                idx = self.by_number.get(number)  # type: ignore[arg-type]
+                idx = self.by_number.get(number)
                 if idx is None:
                     idx = len(self.numbers)
-                    self.by_number[number] = idx  # type: ignore[index]
-                    self.numbers.append(number)  # type: ignore[arg-type]
+                    self.by_number[number] = idx
+                    self.numbers.append(number)
                     self.first_line.append(line)
                 result = idx
         if len(self.index) < 2_000_000:
@@ -87,10 +88,21 @@ class PersonRefs:
         if found is not None:
             return found
         number = compact_id(raw)
-        if number.__class__ is FieldError:
+        if isinstance(number, FieldError):
             return number
-        idx = self.by_number.get(number)  # type: ignore[arg-type]
+        idx = self.by_number.get(number)
         return idx if idx is not None else error("rules.id.format")
+
+    def accepted(self, raw: Any) -> int:
+        """Convert pass: the index of a cell the check pass accepted.
+
+        ``convert`` only sees rows without errors, so a FieldError here means
+        the passes disagree: a bug to stop on, never a row to write.
+        """
+        idx = self.lookup(raw)
+        if isinstance(idx, FieldError):
+            raise AssertionError(f"convert reached a refused ID cell ({idx.code})")
+        return idx
 
     def define(self, idx: int, name: str, line: int) -> FieldError | None:
         """A row gives the person's name: the first one stands; a different later one is an error."""
@@ -158,7 +170,7 @@ class PersonRefs:
         by_number = self.by_number
         for number, pid, _name in imports_db.iter_persons_by_number(db, self.numbers):
             ids[by_number[number]] = pid
-        self.person_ids = ids  # type: ignore[assignment]
+        self.person_ids = ids
 
 
 def initials_cache() -> Callable[[str], str]:
@@ -168,5 +180,4 @@ def initials_cache() -> Callable[[str], str]:
     """
     from console.names import initials
 
-    cache = Cached(lambda name: initials(name), limit=500_000)
-    return cache.get  # type: ignore[return-value]
+    return lru_cache(maxsize=500_000)(initials)

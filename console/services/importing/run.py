@@ -216,8 +216,9 @@ def _kept_rows(reader: Any, convert: Callable[[Any], tuple[Any, ...]] | None, ba
 
     def kept() -> Iterator[Any]:
         for line, cells in reader:
-            if line in bad_lines:
-                rejects.write(line, cells)  # type: ignore[union-attr]
+            if line in bad_lines:  # never written; kept in the rejects file (pass 2 opens one whenever lines are bad)
+                if rejects is not None:
+                    rejects.write(line, cells)
                 continue
             yield convert(cells) if convert is not None else cells
 

@@ -339,7 +339,8 @@ def parse_index(raw: Any) -> str | FieldError:
         value = Decimal(text)
     except InvalidOperation:
         return error("importer.value.bad_index")
-    if not value.is_finite() or value < 0 or value > 10 or value.as_tuple().exponent < -4:  # type: ignore[operator]
+    exponent = value.as_tuple().exponent  # 'n', 'N' or 'F' (a str) for NaN and infinity
+    if not isinstance(exponent, int) or value < 0 or value > 10 or exponent < -4:
         return error("importer.value.bad_index")
     return str(value)
 

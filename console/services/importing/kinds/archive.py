@@ -45,7 +45,7 @@ class ArchivePlan(ReferringPlan):
         self._dup_fixup(line, cells)
 
     def convert(self, cells: list[Any]) -> tuple[Any, ...]:
-        idx: int = self.refs.lookup(cells[self.fields["id_number"]])  # type: ignore[assignment]
+        idx = self.refs.accepted(cells[self.fields["id_number"]])
         return (
             self.refs.person_ids[idx], self._val(cells, "doc_kind", self.doc_kind), self._val(cells, "doc_date", self.date),
             self._val(cells, "birth_date_recorded", self.date), self._val(cells, "altered", self.flag),

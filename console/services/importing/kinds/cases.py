@@ -186,7 +186,7 @@ class CasesPlan(ReferringPlan):
         return self.due_cache[day]
 
     def convert(self, cells: list[Any]) -> tuple[Any, ...]:
-        idx: int = self.refs.lookup(cells[self.fields["id_number"]])  # type: ignore[assignment]
+        idx = self.refs.accepted(cells[self.fields["id_number"]])
         status = self._val(cells, "status", self.status)
         received = self._val(cells, "received_at", self.stamp)
         due = self._val(cells, "due_date", self.date)

@@ -37,6 +37,8 @@ class ContributionsPlan(ReferringPlan):
         self.i_to = fields["to_month"]
         self.i_kind = fields["kind"]
         self.i_name = fields.get("name")
+        # the per-instance closure replaces the method on purpose (its locals are the hot loop's speed);
+        # mypy cannot express a method an instance overrides with a same-signature callable
         self.check = self._make_check()  # type: ignore[method-assign, assignment]
 
     def _make_check(self) -> Callable[[int, list[Any]], None]:
@@ -206,6 +208,7 @@ class ContributionsPlan(ReferringPlan):
     def prepare(self, db: sqlite_utils.Database, actor: str, *, convert: bool = True) -> None:
         super().prepare(db, actor, convert=convert)
         if convert:
+            # as for check above: the bound closure replaces the method for this instance
             self.convert = self._make_convert()  # type: ignore[method-assign, assignment]
 
     def write(self, db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> None:

@@ -123,7 +123,7 @@ class PersonsPlan(Plan):
         self.employer_ids = {c: hit[0] for c, hit in imports_db.employers_by_code(db, list(self.employers)).items()}
 
     def convert(self, cells: list[Any]) -> tuple[Any, ...]:
-        idx: int = self.refs.lookup(cells[self.fields["id_number"]])  # type: ignore[assignment]
+        idx = self.refs.accepted(cells[self.fields["id_number"]])
         name = self._val(cells, "name", self.name_text)
         code = self._val(cells, "employer_code", self.code)
         return (
