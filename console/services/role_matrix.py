@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console.i18n import t
-from console.vocabulary import DEPARTMENT, JOINT_ITEMS, ROLE, ROLE_DEPARTMENT
+from console.vocabulary import JOINT_ITEMS, ROLE, ROLE_DEPARTMENT
 
 ROLES: tuple[str, ...] = ROLE.codes
 
@@ -49,7 +48,7 @@ def _joint_department_tasks() -> tuple[UseCase, ...]:
     out: list[UseCase] = []
     for dept in JOINT_ITEMS:
         roles = tuple(role for role, works in ROLE_DEPARTMENT.items() if works == dept)
-        name = t(DEPARTMENT.key(dept), "en")
+        name = dept.replace("_", " ")  # the code, not the catalogue: this module is on the lookup path
         out += [
             UseCase(f"task.claim.{dept}", "tasks.claim", roles, f"claim a {name} task"),
             UseCase(f"task.complete.{dept}", "tasks.complete", roles, f"complete a {name} task"),
