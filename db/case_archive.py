@@ -55,3 +55,9 @@ def audit_rows_by_id(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dic
         )):
             out[int(row["id"])] = row
     return out
+
+
+def case_id_of(db: sqlite_utils.Database, case_no: str) -> int | None:
+    """The id of the case numbered ``case_no`` exactly, or None (a verifier need not be allowed to read cases)."""
+    row = db.execute("SELECT id FROM cases WHERE case_no = ?", [case_no]).fetchone()
+    return None if row is None else int(row[0])

@@ -40,6 +40,7 @@ import os
 import secrets
 import shutil
 import zipfile
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -350,21 +351,25 @@ def archive_delivered(
 
 # ---------------------------------------------------------------- verifying
 
-def _read_package(path: Path) -> dict[str, bytes]:
-    """Every file of a package folder or zip (name -> bytes); BadInput when it is neither."""
+def _read_package(path: Path) -> dict[str, bytes | None]:
+    """Every file of a package folder or zip (name -> bytes, None when it cannot be read back); BadInput when it is neither."""
     if not os.path.lexists(path):
         raise BadInput("archive.no_package", path=str(path))
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes | None] = {}
     try:
         if path.is_dir():
             for item in sorted(path.rglob("*")):
                 if item.is_symlink() or not item.is_dir():
-                    files[item.relative_to(path).as_posix()] = item.read_bytes() if not item.is_symlink() else b""
+                    files[item.relative_to(path).as_posix()] = None if item.is_symlink() else item.read_bytes()
             return files
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
-                if not info.is_dir():
+                if info.is_dir():
+                    continue
+                try:
                     files[info.filename] = zf.read(info)
+                except (zipfile.BadZipFile, zlib.error, EOFError):  # a changed byte inside the entry
+                    files[info.filename] = None
     except zipfile.BadZipFile:
         raise BadInput("archive.no_package", path=str(path)) from None
     except OSError as exc:
@@ -376,24 +381,49 @@ def verify_package(db: sqlite_utils.Database, actor: Actor, path: Path) -> list[
     """Every problem with the package at ``path`` (empty: it verifies)."""
     require_role(actor, *VERIFY_ROLES)
     files = _read_package(Path(path).expanduser())
-    raw = files.pop(MANIFEST, None)
-    if raw is None:
+    if MANIFEST not in files:
         return [Problem("archive.verify.no_manifest")]
+    raw = files.pop(MANIFEST)
+    if raw is None:
+        return [Problem("archive.verify.bad_manifest")]
     try:
         manifest = json.loads(raw)
         listed = {str(f["path"]): f for f in manifest["files"]}
     except (ValueError, KeyError, TypeError):
         return [Problem("archive.verify.bad_manifest")]
     problems: list[Problem] = []
+    if not _manifest_recorded(db, manifest, _sha(raw)):
+        problems.append(Problem("archive.verify.manifest_unrecorded", {"path": MANIFEST}))
     for name, entry in listed.items():
-        data = files.get(name)
-        if data is None:
+        if name not in files:
             problems.append(Problem("archive.verify.missing_file", {"path": name}))
+            continue
+        data = files[name]
+        if data is None:
+            problems.append(Problem("archive.verify.changed_file", {"path": name}))
         elif len(data) != entry.get("size") or _sha(data) != entry.get("sha256"):
             problems.append(Problem("archive.verify.changed_file", {"path": name}))
     problems += [Problem("archive.verify.extra_file", {"path": name}) for name in sorted(set(files) - set(listed))]
     problems += _verify_audit(db, files.get(AUDIT_FILE))
     return problems
+
+
+def _manifest_recorded(db: sqlite_utils.Database, manifest: Mapping[str, Any], digest: str) -> bool:
+    """True when a ``case.archive`` audit row of the manifest's case names this manifest's SHA-256.
+
+    The manifest vouches for every other file; this row vouches for the
+    manifest, so that not one byte of a package can change unseen.
+    """
+    case_id = archive_db.case_id_of(db, str(manifest.get("case_no") or ""))
+    if case_id is None:
+        return False
+    for row in audit.rows_for_case(db, case_id):
+        if row["action"] != "case.archive":
+            continue
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            if json.loads(row["detail"] or "{}").get("manifest_sha256") == digest:
+                return True
+    return False
 
 
 def _verify_audit(db: sqlite_utils.Database, raw: bytes | None) -> list[Problem]:
