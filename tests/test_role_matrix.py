@@ -22,6 +22,7 @@ import sqlite_utils
 from console.errors import PermissionDenied
 from console.services import (
     audit_log,
+    case_archive,
     case_queries,
     delivery,
     exporter,
@@ -183,6 +184,17 @@ def _restore(c: Cell) -> Any:
         c.db = open_database(c.path, create=False)
 
 
+def _delivered(c: Cell) -> None:
+    """Before filing: the sent case's parcel arrived (a colleague at the window recorded it)."""
+    delivery.delivered(c.db, c.setup_actor("s_clerk"), c.hall.cases["sent"])
+
+
+def _archived(c: Cell) -> None:
+    """Before verifying: a clerk filed the delivered case into the cell's folder."""
+    _delivered(c)
+    case_archive.archive_case(c.db, c.setup_actor("s_clerk"), c.hall.cases["sent"], c.folder)
+
+
 def _filter() -> Any:
     return case_queries.build_filter()
 
@@ -227,6 +239,8 @@ CALLS: dict[str, tuple[Call, Prepare | None]] = {
     "staff.disable": (lambda c: staff.disable_staff(c.db, c.actor, "target"), None),
     "staff.grant": (lambda c: staff.change_roles(c.db, c.actor, "target", grant=["supervisor"]), None),
     "staff.revoke": (lambda c: staff.change_roles(c.db, c.actor, "target", grant=["health"], revoke=["clerk"]), None),
+    "archive.make": (lambda c: case_archive.archive_case(c.db, c.actor, c.hall.cases["sent"], c.folder), _delivered),
+    "archive.verify": (lambda c: case_archive.verify_package(c.db, c.actor, c.folder / c.hall.cases["sent"]), _archived),
     "audit.read": (lambda c: audit_log.case_history(c.db, c.actor, c.hall.cases["accepted"]), None),
     "audit.trail": (lambda c: audit_log.trail(c.db, c.actor), None),
     "audit.verify": (lambda c: audit_log.verify(c.db, c.actor), None),

@@ -100,7 +100,7 @@ class Problem:
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str | None = None) -> str:
-        return t(self.key, lang, **self.params) if lang else t(self.key, **self.params)
+        return t(self.key, lang, **self.params)
 
 
 # ---------------------------------------------------------------- settings
@@ -293,12 +293,13 @@ def _write_folder(target: Path, files: Mapping[str, bytes], force: bool) -> None
         raise
 
 
-def _write_zip(target: Path, files: Mapping[str, bytes], made_at: str) -> bytes:
+def _write_zip(files: Mapping[str, bytes], made_at: str) -> bytes:
+    """The zip's bytes, every entry stamped with the manifest's time (the same files give the same zip)."""
     stamp = datetime.fromisoformat(made_at).timetuple()[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in files.items():
-            info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
+            info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     return buffer.getvalue()
@@ -315,14 +316,14 @@ def archive_case(
     files, manifest = build_package(db, actor, case["case_no"])
     manifest_bytes = _json(manifest)
     everything = {**files, MANIFEST: manifest_bytes}
-    if as_zip:
-        data = _write_zip(target, everything, manifest["made_at"])
-        with atomic_writer(target, force=force) as fh:
-            fh.write(data)
-    else:
-        _write_folder(target, everything, force)
     digest = _sha(manifest_bytes)
-    with transaction(db):
+    with transaction(db):  # the audit row commits only with a package written whole
+        if as_zip:
+            data = _write_zip(everything, manifest["made_at"])
+            with atomic_writer(target, force=force) as fh:
+                fh.write(data)
+        else:
+            _write_folder(target, everything, force)
         audit.append(db, actor.audit_name, "case.archive", case_id=case["id"], entity="case", entity_id=case["case_no"],
                      detail={"path": str(target), "files": len(files), "manifest_sha256": digest,
                              "retention_years": manifest["retention"]["years"]})
@@ -399,9 +400,7 @@ def verify_package(db: sqlite_utils.Database, actor: Actor, path: Path) -> list[
             problems.append(Problem("archive.verify.missing_file", {"path": name}))
             continue
         data = files[name]
-        if data is None:
-            problems.append(Problem("archive.verify.changed_file", {"path": name}))
-        elif len(data) != entry.get("size") or _sha(data) != entry.get("sha256"):
+        if data is None or len(data) != entry.get("size") or _sha(data) != entry.get("sha256"):
             problems.append(Problem("archive.verify.changed_file", {"path": name}))
     problems += [Problem("archive.verify.extra_file", {"path": name}) for name in sorted(set(files) - set(listed))]
     problems += _verify_audit(db, files.get(AUDIT_FILE))
