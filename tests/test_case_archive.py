@@ -185,3 +185,17 @@ def test_an_open_case_is_not_filed_and_bad_input_is_exit_2(hall: Path, tmp_path:
     assert retire("archive", "--delivered-from", "2026-13-01", "--delivered-to", "2026-12-01", "--out", str(tmp_path)).returncode == 2
     assert retire("archive", open_case).returncode == 2  # no --out
     assert retire("archive", "verify", str(tmp_path / "nothing")).returncode == 2
+
+
+def test_a_refused_case_is_filed_with_its_refusal_and_no_forms(hall: Path, tmp_path: Path) -> None:
+    with sqlite3.connect(hall) as con:
+        case_no = con.execute("SELECT case_no FROM cases WHERE status = 'refused' LIMIT 1").fetchone()[0]
+    done = retire("archive", case_no, "--out", str(tmp_path), "--json")
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / case_no / "manifest.json").read_text(encoding="utf-8"))
+    assert [n["kind"] for n in manifest["notices"]] == ["refusal"]
+    with sqlite3.connect(hall) as con:
+        kinds = [r[0] for r in con.execute(
+            "SELECT kind FROM notices WHERE case_id = (SELECT id FROM cases WHERE case_no = ?)", [case_no])]
+    assert kinds == ["refusal"]  # filing a refused case issues nothing
+    assert retire("archive", "verify", str(tmp_path / case_no)).returncode == 0

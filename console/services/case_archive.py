@@ -58,7 +58,7 @@ from console.services import notices
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import BY_CODE
 from console.settings import load_hall, load_parameters
-from console.vocabulary import CLOSED_STATUSES, DEPARTMENT, FINISHED_STATUSES, TASK_STATUS
+from console.vocabulary import CASE_STATUS, CLOSED_STATUSES, DEPARTMENT, FINISHED_STATUSES, TASK_STATUS
 from db import audit
 from db import case_archive as archive_db
 from db import cases as cases_db
@@ -190,7 +190,7 @@ def build_package(db: sqlite_utils.Database, actor: Actor, case_no: str) -> tupl
     require_role(actor, *ARCHIVE_ROLES)
     case = cases_db.load(db, case_no)
     if case["status"] not in CLOSED_STATUSES:
-        raise Refused("archive.case_open", case_no=case["case_no"], status=t(f"terms.case_status.{case['status']}"))
+        raise Refused("archive.case_open", case_no=case["case_no"], status=t(CASE_STATUS.key(case["status"])))
     keep = retention()
     _ensure_forms(db, actor, case)
     files, listed = _notice_files(db, actor, case)
