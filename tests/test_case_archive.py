@@ -199,3 +199,14 @@ def test_a_refused_case_is_filed_with_its_refusal_and_no_forms(hall: Path, tmp_p
             "SELECT kind FROM notices WHERE case_id = (SELECT id FROM cases WHERE case_no = ?)", [case_no])]
     assert kinds == ["refusal"]  # filing a refused case issues nothing
     assert retire("archive", "verify", str(tmp_path / case_no)).returncode == 0
+
+
+def test_a_build_a_killed_run_left_is_cleared_and_never_counts(hall: Path, tmp_path: Path) -> None:
+    case_no = delivered_cases(hall)[0]
+    stale = tmp_path / f".{case_no}.0123456789ab.part"
+    stale.mkdir()
+    (stale / "manifest.json").write_text("{}", encoding="utf-8")
+    done = retire("archive", case_no, "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert not stale.exists()
+    assert retire("archive", "verify", str(tmp_path / case_no)).returncode == 0

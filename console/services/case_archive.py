@@ -39,6 +39,7 @@ import json
 import os
 import secrets
 import shutil
+import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
@@ -261,7 +262,18 @@ def package_path(out_dir: Path, case_no: str, as_zip: bool) -> Path:
     return out_dir / (f"{case_no}.zip" if as_zip else case_no)
 
 
+def _remove_stale_builds(target: Path) -> None:
+    """Folders a killed earlier run left beside ``target`` (``.NAME.<hex>.part`` / ``.old``, ours, not links)."""
+    for pattern in (f".{target.name}.*.part", f".{target.name}.*.old"):
+        for stale in target.parent.glob(pattern):
+            with contextlib.suppress(OSError):
+                info = os.lstat(stale)
+                if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+                    shutil.rmtree(stale, ignore_errors=True)
+
+
 def _write_folder(target: Path, files: Mapping[str, bytes], force: bool) -> None:
+    _remove_stale_builds(target)
     temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
     try:
         os.mkdir(temp, 0o700)
