@@ -437,8 +437,10 @@ CREATE TABLE tasks_v10 (
     updated_at TEXT,
     version INTEGER NOT NULL DEFAULT 1
 , completed_by TEXT) STRICT;
-INSERT INTO tasks_v10 (id, case_id, department, item, status, assignee_id, result, missing, due_date, opened_at, done_at, updated_by, updated_at, version, completed_by)
- SELECT id, case_id, department, item, status, assignee_id, result, missing, due_date, opened_at, done_at, updated_by, updated_at, version, completed_by FROM tasks;
+INSERT INTO tasks_v10 (id, case_id, department, item, status, assignee_id, result, missing, due_date, opened_at, done_at,
+  updated_by, updated_at, version, completed_by)
+ SELECT id, case_id, department, item, status, assignee_id, result, missing, due_date, opened_at, done_at,
+  updated_by, updated_at, version, completed_by FROM tasks;
 DROP TABLE tasks;
 ALTER TABLE tasks_v10 RENAME TO tasks;
 CREATE INDEX tasks_case ON tasks(case_id);

@@ -87,8 +87,9 @@ class PromiseRule:
 
 PROMISE_RULES: tuple[PromiseRule, ...] = (
     # Ya'an replaces the only-child certificate with a signed promise; the health
-    # commission's reward waits for it, nothing else does.
-    PromiseRule("one_child_certificate", CASE_KINDS, 20, HOLD, f"{GUOFA_2024_3}；{GUOBAN_2025_24}（雅安“承诺代替独生子女证”做法）"),
+    # commission's reward waits for it, nothing else does.  Source in full:
+    # GUOFA_2024_3 and GUOBAN_2025_24 above (the letter prints the short form).
+    PromiseRule("one_child_certificate", CASE_KINDS, 20, HOLD, "国发〔2024〕3号；国办发〔2025〕24号"),
 )
 
 

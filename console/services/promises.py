@@ -21,7 +21,8 @@ from console.errors import BadInput, Refused
 from console.i18n import t
 from console.rules.materials import HOLD, WITHDRAW, material_of, promise_rule
 from console.services import intake
-from console.services.clocks import calendar_for, promise_clock
+from console.rules.task_plan import opens_when_done
+from console.services.clocks import calendar_for, due_date, promise_clock
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import BY_CODE
 from console.vocabulary import HOLDABLE_TASK_STATUSES, WORKING_STATUSES
@@ -29,7 +30,7 @@ from db import audit
 from db import cases as cases_db
 from db import promises as promises_db
 from db import tasks as tasks_db
-from db.clock import now_iso
+from db.clock import now_iso, stamp_on
 from db.connection import transaction
 from db.versioning import update_versioned
 
@@ -132,20 +133,29 @@ def paper_arrived(db: sqlite_utils.Database, actor: Actor, case_no: str, code: s
             raise Refused("promises.already_withdrawn", case_no=case["case_no"])
         required = [m["code"] for m in cases_db.materials(db, case["id"])]
         cases_db.set_materials(db, case["id"], required, [code])
-        released = _release(db, actor, promise["held_tasks"])
+        released = _release(db, actor, promise["held_tasks"], today)
         promises_db.set_status(db, promise["id"], "fulfilled", actor.login)
         audit.append(db, actor.audit_name, "promise.fulfilled", case_id=case["id"], entity="case", entity_id=case["case_no"],
                      detail={"material": code, "promise": promise["id"], "late": promise["deadline"] < today.isoformat(), "released": released})
     return {"case_no": case["case_no"], "material": code, "released": released}
 
 
-def _release(db: sqlite_utils.Database, actor: Actor, held: list[dict[str, Any]]) -> list[int]:
+def _release(db: sqlite_utils.Database, actor: Actor, held: list[dict[str, Any]], today: date) -> list[int]:
+    """Give each held task back the status it had; one that was waiting opens if what it waited for got done meanwhile."""
     out = []
     for entry in held:
         task = tasks_db.get(db, int(entry["id"]))
-        if task is not None and task["status"] == "held":
-            update_versioned(db, "tasks", task["id"], task["version"], {"status": entry["status"]}, actor.login)
-            out.append(int(task["id"]))
+        if task is None or task["status"] != "held":
+            continue
+        changes: dict[str, Any] = {"status": entry["status"]}
+        if entry["status"] == "waiting":
+            done = [o["item"] for o in tasks_db.for_case(db, task["case_id"]) if o["status"] == "done"]
+            if any(opens_when_done(task["item"], item) for item in done):
+                changes = {"status": "open", "opened_at": stamp_on(today), "due_date": due_date(task["item"], today, calendar_for(db))}
+        update_versioned(db, "tasks", task["id"], task["version"], changes, actor.login)
+        audit.append(db, actor.audit_name, "task.release", case_id=task["case_id"], task_id=task["id"], entity="task",
+                     entity_id=task["item"], detail={"status": changes["status"]})
+        out.append(int(task["id"]))
     return out
 
 
@@ -186,6 +196,8 @@ def enforce(db: sqlite_utils.Database, actor: Actor, today: date | None = None, 
                 for task in tasks_db.for_case(db, case["id"]):
                     if task["department"] == promise["joint_item"] and task["status"] in HOLDABLE_TASK_STATUSES:
                         update_versioned(db, "tasks", task["id"], task["version"], {"status": "held"}, actor.login)
+                        audit.append(db, actor.audit_name, "task.hold", case_id=case["id"], task_id=task["id"], entity="task",
+                                     entity_id=task["item"], detail={"promise": promise["id"], "was": task["status"]})
                         held.append({"id": task["id"], "status": task["status"]})
             elif case["status"] in WORKING_STATUSES:
                 update_versioned(db, "cases", case["id"], case["version"], {"status": "withdrawn", "completed_at": now_iso()}, actor.login)
