@@ -20,8 +20,8 @@ import sqlite_utils
 from console.errors import BadInput, Refused
 from console.i18n import t
 from console.rules.materials import HOLD, WITHDRAW, material_of, promise_rule
-from console.services import intake
 from console.rules.task_plan import opens_when_done
+from console.services import intake
 from console.services.clocks import calendar_for, due_date, promise_clock
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import BY_CODE
