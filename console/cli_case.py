@@ -175,6 +175,16 @@ def _show_text(c: dict[str, Any]) -> None:
               _who(x), (x["clock"] or {}).get("due_date") or ""] for x in c["tasks"]],
             [t("cli_case.task_id"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"), t("cli_case.due")],
         )
+    if c.get("promises"):
+        from console.vocabulary import PROMISE_ACTION, PROMISE_STATUS
+
+        typer.echo("")
+        print_table(
+            [[t(f"materials.{p['material']}"), t(PROMISE_STATUS.key(p["status"])), p["deadline"],
+              "" if not p["clock"] or p["status"] != "open" else f"{p['clock']['working_days_left']} ({t('clock_state.' + p['clock']['state'])})",
+              t(PROMISE_ACTION.key(p["on_expiry"]))] for p in c["promises"]],
+            [t("promises.material"), t("promises.status"), t("promises.deadline"), t("promises.days_left"), t("promises.action")],
+        )
     typer.echo("")
     print_table([[a["at"], a["actor"], a["action"]] for a in c["audit"]], [t("cli_case.at"), t("cli_case.actor"), t("cli_case.action")])
 

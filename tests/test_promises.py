@@ -183,6 +183,10 @@ def test_cli_accept_on_promise_print_and_refuse(env: dict[str, str], cli_app: An
     [listed] = sh.json("carol", "case", "promises")
     assert listed["case_no"] == good and listed["status"] == "open" and listed["clock"]["days_left"] == 20
     assert sh.json("carol", "case", "promises", "--expired") == []
+    shown = sh.json("carol", "case", "show", good)
+    assert [(p["material"], p["status"], p["clock"]["working_days_left"]) for p in shown["promises"]] == [
+        ("one_child_certificate", "open", 20)]
+    assert "One-child" in sh.run("carol", "case", "show", good).stdout
     sh.run("carol", "case", "promises", "--enforce", code=1)  # a clerk may not apply the rule
     assert sh.json("alice", "case", "promises", "--enforce") == []
     sh.json("carol", "case", "paper", good, "--material", "one_child_certificate")

@@ -173,8 +173,7 @@ def list_promises(
     out = []
     for row in rows:
         state = promise_clock(row, today, cal)
-        row["clock"] = {"state": state.state, "days_left": state.working_days_left,
-                        "colour": {"due_soon": "yellow", "overdue": "red"}.get(state.state, "")}
+        row["clock"] = {"state": state.state, "days_left": state.working_days_left, "colour": state.colour}
         row["expired"] = row["status"] == "open" and row["deadline"] < today.isoformat()
         out.append(row)
     return out
