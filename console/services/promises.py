@@ -19,6 +19,7 @@ import sqlite_utils
 
 from console.errors import BadInput, Refused
 from console.i18n import t
+from console.rules.eligibility import Assessment
 from console.rules.materials import HOLD, WITHDRAW, material_of, promise_rule
 from console.rules.task_plan import opens_when_done
 from console.services import intake
@@ -64,10 +65,14 @@ def offer(db: sqlite_utils.Database, case: dict[str, Any], today: date) -> list[
     if case["status"] != "draft":
         return []
     _pf, _facts, result = intake.assessment_for(db, case, today)
+    return promise_offer(case["kind"], result)
+
+
+def promise_offer(kind: str, result: Assessment) -> list[str]:
+    """From an assessment (stored or the intake form's live one): the papers to promise, or [] if not on offer."""
     if result.decision == "manual_review" or not result.eligible:
         return []
-    missing = [f.params["code"] for f in result.missing]
-    can, cannot = promisable_missing(case["kind"], missing)
+    can, cannot = promisable_missing(kind, [f.params["code"] for f in result.missing])
     return can if can and not cannot else []
 
 
