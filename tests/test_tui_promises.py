@@ -1,0 +1,76 @@
+"""The supervisor's list of promises (issue 16) at 80x24: expired ones in red, the rule applied after a confirmation."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual.widgets import DataTable, Static
+
+from console.services import intake, prereview, promises
+from console.services.identity import resolve_actor
+from db.connection import open_database
+from screens.promises import PromisesScreen
+from screens.widgets.confirm import ConfirmModal
+from tests.tui_helpers import LOGIN, TODAY, make_app, settle
+from tests.workflow_helpers import BASIC_MATERIALS, applicant
+
+PROMISED_ON = date(2026, 2, 9)  # 20 working days: due 2026-03-13, expired on the hall's day 2026-03-16
+BORN = date(1965, 6, 15)
+
+
+def _promised_case(path: Path) -> str:
+    db = open_database(path)
+    try:
+        actor = resolve_actor(db, LOGIN)
+        case = intake.open_case(db, actor, applicant(71, "承诺人", BORN), "normal", ["health"], list(BASIC_MATERIALS), today=PROMISED_ON)
+        prereview.record(db, actor, case["case_no"],
+                         [{"doc_kind": "school_record", "doc_date": "1980-09-01", "birth_date_recorded": BORN.isoformat()}],
+                         [{"from": "1985-01", "to": "2026-01", "kind": "actual", "place": "固阳县"}], today=PROMISED_ON)
+        promises.accept_on_promise(db, actor, case["case_no"], ["one_child_certificate"], today=PROMISED_ON)
+        return str(case["case_no"])
+    finally:
+        db.close()
+
+
+def _health_status(path: Path, case_no: str) -> str:
+    db = open_database(path)
+    try:
+        row = db.execute("SELECT t.status FROM tasks t JOIN cases c ON c.id = t.case_id WHERE c.case_no = ? AND t.item = 'health.reward'",
+                         [case_no]).fetchone()
+        return str(row[0])
+    finally:
+        db.close()
+
+
+async def test_expired_promise_listed_red_and_rule_applied(hall: Path) -> None:
+    case_no = _promised_case(hall)
+    app = make_app(hall)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f7")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PromisesScreen)
+        table = screen.query_one("#promises-table", DataTable)
+        assert table.row_count == 1
+        cells = table.get_row_at(0)
+        assert cells[0] == case_no and "独生子女" in str(cells[2]) and cells[3] == "2026-03-13"
+        assert "red" in str(cells[4].style)
+        assert "已逾期 1 项" in str(screen.query_one("#promises-head", Static).render())
+        await pilot.press("e")
+        await settle(app, pilot)
+        assert table.row_count == 1
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")  # no: nothing changes
+        await settle(app, pilot)
+        assert _health_status(hall, case_no) == "waiting"
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PromisesScreen)
+        assert table.row_count == 0
+    assert _health_status(hall, case_no) == "held"
+    assert TODAY == date(2026, 3, 16)
