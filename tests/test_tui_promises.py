@@ -73,4 +73,4 @@ async def test_expired_promise_listed_red_and_rule_applied(hall: Path) -> None:
         assert isinstance(app.screen, PromisesScreen)
         assert table.row_count == 0
     assert _health_status(hall, case_no) == "held"
-    assert TODAY == date(2026, 3, 16)
+    assert date(2026, 3, 16) == TODAY
