@@ -1,6 +1,7 @@
 """The supervisor's list of promises (issue 16) at 80x24: expired ones in red, the rule applied after a confirmation."""
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -74,3 +75,49 @@ async def test_expired_promise_listed_red_and_rule_applied(hall: Path) -> None:
         assert table.row_count == 0
     assert _health_status(hall, case_no) == "held"
     assert date(2026, 3, 16) == TODAY
+
+
+def _draft_missing_certificate(path: Path) -> str:
+    db = open_database(path)
+    try:
+        actor = resolve_actor(db, LOGIN)
+        case = intake.open_case(db, actor, applicant(73, "待承诺", BORN), "normal", ["health"], list(BASIC_MATERIALS), today=TODAY)
+        prereview.record(db, actor, case["case_no"],
+                         [{"doc_kind": "school_record", "doc_date": "1980-09-01", "birth_date_recorded": BORN.isoformat()}],
+                         [{"from": "1985-01", "to": "2026-01", "kind": "actual", "place": "固阳县"}], today=TODAY)
+        return str(case["case_no"])
+    finally:
+        db.close()
+
+
+def _summary_text(case: dict) -> str:
+    """What the case detail's summary shows, as plain text (it is a Rich table)."""
+    from rich.console import Console
+
+    from screens.case_detail import summary
+
+    console = Console(width=78, record=True, file=io.StringIO())
+    console.print(summary(case))
+    return console.export_text()
+
+
+async def test_case_detail_offers_the_promise_and_then_shows_its_clock(hall: Path) -> None:
+    case_no = _draft_missing_certificate(hall)
+    app = make_app(hall)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.open_case(case_no)
+        await settle(app, pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "CaseDetailScreen"
+        assert "容缺受理" in _summary_text(screen.case)  # the hint: every missing paper may be promised
+        await pilot.press("o")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "独生子女证" in app.screen.question
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.case is not None and screen.case["status"] == "accepted"
+        [promise] = screen.case["promises"]
+        assert promise["status"] == "open" and promise["clock"]["working_days_left"] == 20
+        assert "期限" in _summary_text(screen.case) and "20" in _summary_text(screen.case)

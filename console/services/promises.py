@@ -68,6 +68,12 @@ def offer(db: sqlite_utils.Database, case: dict[str, Any], today: date) -> list[
     return promise_offer(case["kind"], result)
 
 
+def offer_for(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | None = None) -> list[str]:
+    """``offer`` by case number, for a screen about to ask (a reader may ask; accepting needs the intake roles)."""
+    require_role(actor, *LIST_ROLES)
+    return offer(db, intake.load_case(db, case_no), today or date.today())
+
+
 def promise_offer(kind: str, result: Assessment) -> list[str]:
     """From an assessment (stored or the intake form's live one): the papers to promise, or [] if not on offer."""
     if result.decision == "manual_review" or not result.eligible:
