@@ -193,3 +193,26 @@ def test_cli_accept_on_promise_print_and_refuse(env: dict[str, str], cli_app: An
     assert sh.json("carol", "case", "promises") == []
     shown = sh.run("carol", "case", "promises", "--case", good).stdout
     assert "paper received" in shown
+
+
+def test_a_withdraw_rule_withdraws_the_acceptance(db: sqlite_utils.Database, clerk: Actor, boss: Actor,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hall whose table says 'withdraw' for a paper: past the deadline the case is withdrawn and its tasks held."""
+    from console.rules import materials
+
+    rule = materials.PromiseRule("ssc_card", materials.CASE_KINDS, 5, materials.WITHDRAW, "hall rule")
+    monkeypatch.setattr(materials, "PROMISE_RULES", (*materials.PROMISE_RULES, rule))
+    case_no = health_case(db, clerk, received=("id_card_hukou", "personal_archive"))
+    out = promises.accept_on_promise(db, clerk, case_no, ["ssc_card", "one_child_certificate"], today=TODAY)
+    assert sorted(out.promised) == ["one_child_certificate", "ssc_card"]
+    late = WorkCalendar().add_working_days(TODAY, 6)[0]
+    [done] = promises.enforce(db, boss, today=late)  # the certificate's 20 days are not up yet
+    assert done["action"] == "withdraw" and done["material"] == "ssc_card"
+    assert cases_db.load(db, case_no)["status"] == "withdrawn"
+    assert {r["status"] for r in db.query("SELECT status FROM tasks")} <= {"held", "done"}
+    with pytest.raises(Refused):
+        promises.paper_arrived(db, clerk, case_no, "ssc_card", today=late)
+    assert promises.list_promises(db, boss, today=late) == []  # the certificate's promise went with the case
+    with pytest.raises(Refused):
+        promises.paper_arrived(db, clerk, case_no, "one_child_certificate", today=late)
+    assert promises.enforce(db, boss, today=late + timedelta(days=60)) == []

@@ -140,7 +140,7 @@ def paper_arrived(db: sqlite_utils.Database, actor: Actor, case_no: str, code: s
         promise = next((p for p in promises_db.for_case(db, case["id"]) if p["material"] == code and p["status"] != "fulfilled"), None)
         if promise is None:
             raise Refused("promises.no_open_promise", case_no=case["case_no"], code=code)
-        if promise["status"] == "enforced" and promise["on_expiry"] == WITHDRAW:
+        if case["status"] == "withdrawn" or (promise["status"] == "enforced" and promise["on_expiry"] == WITHDRAW):
             raise Refused("promises.already_withdrawn", case_no=case["case_no"])
         required = [m["code"] for m in cases_db.materials(db, case["id"])]
         cases_db.set_materials(db, case["id"], required, [code])
@@ -200,6 +200,8 @@ def enforce(db: sqlite_utils.Database, actor: Actor, today: date | None = None, 
         if case_no is not None:
             rows = [r for r in rows if r["case_no"] == case_no]
         for promise in rows:
+            if promises_db.open_for_case(db, promise["case_id"], promise["material"]) is None:
+                continue  # closed by a withdrawal earlier in this run
             case = intake.load_case(db, promise["case_no"])
             held: list[dict[str, Any]] = []
             if promise["on_expiry"] == HOLD:
@@ -218,6 +220,10 @@ def enforce(db: sqlite_utils.Database, actor: Actor, today: date | None = None, 
                         update_versioned(db, "tasks", task["id"], fresh["version"], {"status": "held"}, actor.login)
                         held.append({"id": task["id"], "status": task["status"]})
             promises_db.set_status(db, promise["id"], "enforced", actor.login, held)
+            if promise["on_expiry"] == WITHDRAW:  # nothing is left to wait for on a withdrawn case
+                for other in promises_db.for_case(db, case["id"]):
+                    if other["status"] == "open":
+                        promises_db.set_status(db, other["id"], "enforced", actor.login)
             audit.append(db, actor.audit_name, "promise.enforce", case_id=case["id"], entity="case", entity_id=case["case_no"],
                          detail={"material": promise["material"], "deadline": promise["deadline"], "action": promise["on_expiry"],
                                  "held_tasks": [h["id"] for h in held]})
