@@ -188,6 +188,7 @@ class CaseDetailScreen(RetireScreen):
         Binding("p", "prereview", t("tui.detail.b_prereview"), id="case-prereview"),
         Binding("n", "notices", t("tui.notices.b_open"), id="case-notices"),
         Binding("o", "promise", t("tui.detail.b_promise"), show=False, id="case-promise"),
+        Binding("h", "paper", t("tui.detail.b_paper"), show=False, id="case-paper"),
         Binding("f5", "refresh", t("tui.detail.b_refresh"), show=False, id="case-refresh"),
     ]
 
@@ -301,6 +302,36 @@ class CaseDetailScreen(RetireScreen):
                                               yes=t("tui.intake.issue_promise")), answer)
 
         self.call(lambda db, actor: promises.offer_for(db, actor, self.case_no, today), offered)
+
+    def _awaited(self) -> list[str]:
+        """Promised papers still to come (open, or held by an expired promise): what 'h' records."""
+        return [p["material"] for p in (self.case or {}).get("promises", [])
+                if p["status"] == "open" or (p["status"] == "enforced" and p["on_expiry"] == "hold")]
+
+    def action_paper(self) -> None:
+        """The promised papers were handed in: close their promises (a held task runs again), after a confirmation."""
+        from console.services import promises
+        from screens.widgets.confirm import ConfirmModal
+
+        codes = self._awaited()
+        if not codes:
+            self.notify(t("tui.detail.no_promise"), severity="warning", markup=False)
+            return
+        today = self.ctx.today
+
+        def record(db: Any, actor: Any) -> list[dict[str, Any]]:
+            return [promises.paper_arrived(db, actor, self.case_no, code, today=today) for code in codes]
+
+        def recorded(_: Any) -> None:
+            self.notify(t("tui.detail.paper_ok", case_no=self.case_no), markup=False)
+            self.action_refresh()
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call(record, recorded)
+
+        names = "、".join(t(f"tui.material_short.{c}") for c in codes)
+        self.app.push_screen(ConfirmModal(t("tui.detail.confirm_paper", case_no=self.case_no, materials=names)), answer)
 
     def action_correct(self) -> None:
         """Show the FULL list of what is missing or unmet, then issue the one-time notice."""

@@ -121,3 +121,10 @@ async def test_case_detail_offers_the_promise_and_then_shows_its_clock(hall: Pat
         [promise] = screen.case["promises"]
         assert promise["status"] == "open" and promise["clock"]["working_days_left"] == 20
         assert "期限" in _summary_text(screen.case) and "20" in _summary_text(screen.case)
+        await pilot.press("h")  # the certificate is handed in
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal) and "独生子女证" in app.screen.question
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert [p["status"] for p in screen.case["promises"]] == ["fulfilled"]
+        assert "已补交" in _summary_text(screen.case)
