@@ -175,6 +175,16 @@ def _show_text(c: dict[str, Any]) -> None:
               _who(x), (x["clock"] or {}).get("due_date") or ""] for x in c["tasks"]],
             [t("cli_case.task_id"), t("cli_case.department"), t("cli_case.item"), t("cli_case.status"), t("cli_case.assignee"), t("cli_case.due")],
         )
+    if c.get("promises"):
+        from console.vocabulary import PROMISE_ACTION, PROMISE_STATUS
+
+        typer.echo("")
+        print_table(
+            [[t(f"materials.{p['material']}"), t(PROMISE_STATUS.key(p["status"])), p["deadline"],
+              "" if not p["clock"] or p["status"] != "open" else f"{p['clock']['working_days_left']} ({t('clock_state.' + p['clock']['state'])})",
+              t(PROMISE_ACTION.key(p["on_expiry"]))] for p in c["promises"]],
+            [t("promises.material"), t("promises.status"), t("promises.deadline"), t("promises.days_left"), t("promises.action")],
+        )
     typer.echo("")
     print_table([[a["at"], a["actor"], a["action"]] for a in c["audit"]], [t("cli_case.at"), t("cli_case.actor"), t("cli_case.action")])
 
@@ -313,11 +323,30 @@ def case_search(
 
 
 @case_app.command("accept")
-def case_accept(case_no: CaseArg, version: VersionOpt = None, as_json: JsonOpt = False) -> None:
-    """受理（条件齐备时） / Accept: acceptance notice, department tasks; refused with the full list otherwise."""
+def case_accept(
+    case_no: CaseArg,
+    version: VersionOpt = None,
+    promise: Annotated[list[str] | None, typer.Option(
+        "--promise", help="Accept on a written promise for this missing material code (repeat); 容缺受理.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """受理（条件齐备时，或以承诺容缺） / Accept: acceptance notice, department tasks; refused with the full list otherwise."""
     from console.services.intake import accept_case
 
     db, actor = session()
+    if promise:
+        from console.services.promises import accept_on_promise
+
+        outcome = accept_on_promise(db, actor, case_no, promise, version)
+        if not as_json:
+            _decision_out(outcome.decision, False)
+            print_fields([(t("promises.letter"), outcome.letter_number)])
+            return
+        print_json({
+            "case_no": outcome.decision.case_no, "status": outcome.decision.status, "version": outcome.decision.version,
+            "notice_number": outcome.decision.notice_number, "tasks": outcome.decision.tasks,
+            "promise_letter": outcome.letter_number, "promised": outcome.promised})
+        return
     _decision_out(accept_case(db, actor, case_no, version), as_json)
 
 
@@ -619,3 +648,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(task_app, name="task")
     app.add_typer(delivery_app, name="delivery")
     app.command("prereview")(prereview_command)
+    from console.cli_promise import register_promises
+
+    register_promises(case_app)

@@ -32,7 +32,7 @@ FORMATS = ("txt", "docx")
 def notice_command(
     target: Annotated[str, typer.Argument(help="Case number (GY-2026-000123), or 'list' followed by the case number.", metavar="CASE|list")],
     case: Annotated[str | None, typer.Argument(help="With 'list': the case number.", metavar="[CASE]", show_default=False)] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="acceptance | correction | refusal | joint-form | approval-form")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="acceptance | correction | refusal | promise | joint-form | approval-form")] = None,
     fmt: Annotated[str, typer.Option("--format", help="txt (stdout unless --out) or docx.")] = "txt",
     out: Annotated[Path | None, typer.Option("--out", help="Output file, '-' for stdout (docx default: CASE-kind.docx in the current directory).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing --out file (never a symlink).")] = False,

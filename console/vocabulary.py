@@ -71,7 +71,8 @@ CASE_STATUS = _family(
 )
 DEPARTMENT = _family("department", "hrss", "medical", "housing_fund", "health", short=True)
 ROLE = _family("role", "clerk", "hrss_reviewer", "medical", "housing_fund", "health", "supervisor", "admin", "auditor")
-TASK_STATUS = _family("task_status", "waiting", "open", "claimed", "done", "returned")
+TASK_STATUS = _family("task_status", "waiting", "open", "claimed", "done", "returned", "held")
+"""``held``: stopped because a promised paper did not arrive in time (console.services.promises)."""
 SEX = _family("sex", "M", "F")
 STAFF_CATEGORY = _family("staff_category", "worker", "cadre", "flexible")
 AGE_GROUP = _family("age_group", "male", "female55", "female50", short=True)
@@ -81,10 +82,15 @@ FEMALE_GROUP = Family("female_group", ("female50", "female55"), AGE_GROUP.terms,
 PERIOD_KIND = _family("period_kind", "actual", "deemed", short=True)
 DELAY_CAUSE = _family("delay_cause", "none", "applicant", "office")
 DAY_KIND = _family("day_kind", "holiday", "workday")
+PROMISE_STATUS = _family("promise_status", "open", "fulfilled", "enforced")
+"""A written promise (承诺书) to hand a paper in: still open, the paper came, or its rule was applied."""
+PROMISE_ACTION = _family("promise_action", "hold", "withdraw")
+"""What an unmet promise leads to: hold the joint item's tasks, or withdraw the acceptance."""
 
 FAMILIES: tuple[Family, ...] = (
     CASE_KIND, CASE_STATUS, DEPARTMENT, ROLE, TASK_STATUS,
     SEX, STAFF_CATEGORY, AGE_GROUP, FEMALE_GROUP, PERIOD_KIND, DELAY_CAUSE, DAY_KIND,
+    PROMISE_STATUS, PROMISE_ACTION,
 )
 """Every family, for the parity and constraint tests and the migration generator."""
 
@@ -106,10 +112,12 @@ ACTIVE_TASK_STATUSES: tuple[str, ...] = ("open", "claimed", "returned")
 """A task a department has to act on."""
 CLAIMABLE_TASK_STATUSES: tuple[str, ...] = ("open", "returned")
 RETURNABLE_TASK_STATUSES: tuple[str, ...] = ("open", "claimed")
+HOLDABLE_TASK_STATUSES: tuple[str, ...] = ("waiting", "open", "claimed", "returned")
+"""A task an unmet promise may hold (anything not done and not already held)."""
 """A task its department may send back naming what is missing (before or after claiming it)."""
-PENDING_TASK_STATUSES: tuple[str, ...] = ("waiting", *ACTIVE_TASK_STATUSES)
+PENDING_TASK_STATUSES: tuple[str, ...] = ("waiting", *ACTIVE_TASK_STATUSES, "held")
 """Not done yet: waiting for an earlier task, or for the department to act."""
-TASK_ATTENTION_ORDER: tuple[str, ...] = ("returned", "open", "claimed", "waiting", "done")
+TASK_ATTENTION_ORDER: tuple[str, ...] = ("held", "returned", "open", "claimed", "waiting", "done")
 """Most urgent first, for sorting a case's tasks."""
 
 LEAD_DEPARTMENT = "hrss"
@@ -133,7 +141,8 @@ def check_consistent() -> None:
         (CASE_STATUS, OPEN_STATUSES), (CASE_STATUS, DRAFT_STATUSES), (CASE_STATUS, WORKING_STATUSES),
         (CASE_STATUS, QUEUE_HIDDEN_STATUSES), (CASE_STATUS, FINISHED_STATUSES),
         (TASK_STATUS, ACTIVE_TASK_STATUSES), (TASK_STATUS, PENDING_TASK_STATUSES),
-        (TASK_STATUS, CLAIMABLE_TASK_STATUSES), (TASK_STATUS, RETURNABLE_TASK_STATUSES), (TASK_STATUS, TASK_ATTENTION_ORDER),
+        (TASK_STATUS, CLAIMABLE_TASK_STATUSES), (TASK_STATUS, RETURNABLE_TASK_STATUSES),
+        (TASK_STATUS, HOLDABLE_TASK_STATUSES), (TASK_STATUS, TASK_ATTENTION_ORDER),
         (DEPARTMENT, JOINT_ITEMS), (DEPARTMENT, tuple(ROLE_DEPARTMENT.values())), (ROLE, tuple(ROLE_DEPARTMENT)),
         (DEPARTMENT, (LEAD_DEPARTMENT,)),
     ]

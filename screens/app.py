@@ -68,6 +68,7 @@ class RetireApp(App[None]):
         Binding("f3", "go('department')", t("tui.app.department"), id="go-department"),
         Binding("f4", "go('dashboard')", t("tui.app.dashboard"), id="go-dashboard"),
         Binding("f6", "go('upcoming')", t("tui.upcoming.b_open"), id="go-upcoming"),
+        Binding("f7", "go('promises')", t("tui.promises.title"), show=False, id="go-promises"),
         Binding("ctrl+p", "command_palette", t("tui.app.palette"), show=False, id="palette"),
         Binding("ctrl+n", "intake", t("tui.app.intake"), id="intake"),
         Binding("ctrl+q", "quit_safely", t("tui.app.quit"), priority=True, id="quit"),
@@ -109,16 +110,22 @@ class RetireApp(App[None]):
             from screens.upcoming import UpcomingScreen
 
             return UpcomingScreen()
+        if name == "promises":
+            from screens.promises import PromisesScreen
+
+            return PromisesScreen()
         raise ValueError(name)
 
     def action_go(self, name: str) -> None:
         """Switch to a main area: back to the queue, or open the department pane / statistics / upcoming retirements."""
         from screens.dashboard import DashboardScreen
         from screens.department import DepartmentScreen
+        from screens.promises import PromisesScreen
         from screens.queue import QueueScreen
         from screens.upcoming import UpcomingScreen
 
-        kinds = {"queue": QueueScreen, "department": DepartmentScreen, "dashboard": DashboardScreen, "upcoming": UpcomingScreen}
+        kinds = {"queue": QueueScreen, "department": DepartmentScreen, "dashboard": DashboardScreen, "upcoming": UpcomingScreen,
+                 "promises": PromisesScreen}
         wanted = kinds[name]
         if isinstance(self.screen, wanted):
             return

@@ -11,7 +11,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from console.i18n import t
-from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, TASK_STATUS
+from console.services.promises import promisable_missing
+from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, PROMISE_ACTION, PROMISE_STATUS, TASK_STATUS
 from screens.widgets.base import RetireScreen
 from screens.widgets.hall_app import hall_app
 from screens.widgets.progress import days_left_cell
@@ -70,10 +71,30 @@ def summary(case: dict[str, Any]) -> Table:
             mats.append("  ")
         mark, style = ("✓", "green") if m["received"] else ("✗", "bold red")
         mats.append(f"{mark}{t('tui.material_short.' + m['code'])}", style=style)
+    missing = [m["code"] for m in case.get("materials") or [] if not m["received"]]
+    if case["status"] == "draft" and missing and not promisable_missing(case["kind"], missing)[1]:
+        mats.append("  " + t("tui.detail.promise_hint"), style="yellow")
     grid.add_row(t("tui.detail.materials"), mats)
+    if case.get("promises"):
+        grid.add_row(t("tui.detail.promises"), promises_text(case["promises"]))
     if case.get("notices"):
         grid.add_row(t("tui.detail.notices"), Text("  ".join(f"{n['number']}" for n in case["notices"])))
     return grid
+
+
+def promises_text(rows: list[dict[str, Any]]) -> Text:
+    """Each promised paper: its deadline and, while open, its own clock (yellow/red like the others)."""
+    out = Text()
+    for p in rows:
+        if len(out):
+            out.append("\n")
+        out.append(f"{t('tui.material_short.' + p['material'])} {t(PROMISE_STATUS.key(p['status']))} · "
+                   f"{t('tui.detail.promise_deadline', deadline=p['deadline'])} · ")
+        clock = p.get("clock") or {}
+        if p["status"] == "open":
+            out.append_text(days_left_cell(clock.get("working_days_left"), clock.get("state") or ""))
+            out.append(f" · {t(PROMISE_ACTION.key(p['on_expiry']))}", style="dim")
+    return out
 
 
 def tasks_table(tasks: list[dict[str, Any]]) -> Table:
@@ -166,6 +187,8 @@ class CaseDetailScreen(RetireScreen):
         Binding("e", "delivery", t("tui.detail.b_delivery"), id="case-delivery"),
         Binding("p", "prereview", t("tui.detail.b_prereview"), id="case-prereview"),
         Binding("n", "notices", t("tui.notices.b_open"), id="case-notices"),
+        Binding("o", "promise", t("tui.detail.b_promise"), show=False, id="case-promise"),
+        Binding("h", "paper", t("tui.detail.b_paper"), show=False, id="case-paper"),
         Binding("f5", "refresh", t("tui.detail.b_refresh"), show=False, id="case-refresh"),
     ]
 
@@ -221,6 +244,7 @@ class CaseDetailScreen(RetireScreen):
         status = self.case["status"] if self.case else None
         allowed = {
             "accept": status == "draft",
+            "promise": status == "draft",
             "correct": status == "draft",
             "resume": status == "awaiting_correction",
             "delivery": status in ("completed", "delivered"),
@@ -249,6 +273,65 @@ class CaseDetailScreen(RetireScreen):
                 self.call(lambda db, actor: intake.accept_case(db, actor, self.case_no, expected_version=version, today=today), accepted)
 
         self.app.push_screen(ConfirmModal(t("tui.detail.confirm_accept", case_no=self.case_no, name=self._person_name())), answer)
+
+    def action_promise(self) -> None:
+        """Accept on a written promise (容缺受理): only when every missing paper may be promised; confirmed first."""
+        from console.services import promises
+
+        today = self.ctx.today
+        version = (self.case or {}).get("version")
+
+        def offered(codes: list[str]) -> None:
+            if not codes:
+                self.notify(t("tui.intake.promise_not_offered"), severity="warning", markup=False)
+                return
+            from screens.widgets.confirm import ConfirmModal
+
+            names = "、".join(t(f"tui.material_short.{c}") for c in codes)
+
+            def accepted(outcome: Any) -> None:
+                self.notify(t("tui.detail.promise_ok", case_no=outcome.decision.case_no, letter=outcome.letter_number), markup=False)
+                self.action_refresh()
+
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.call(lambda db, actor: promises.accept_on_promise(db, actor, self.case_no, codes, expected_version=version,
+                                                                          today=today), accepted)
+
+            self.app.push_screen(ConfirmModal(t("tui.detail.confirm_promise", case_no=self.case_no, materials=names),
+                                              yes=t("tui.intake.issue_promise")), answer)
+
+        self.call(lambda db, actor: promises.offer_for(db, actor, self.case_no, today), offered)
+
+    def _awaited(self) -> list[str]:
+        """Promised papers still to come (open, or held by an expired promise): what 'h' records."""
+        return [p["material"] for p in (self.case or {}).get("promises", [])
+                if p["status"] == "open" or (p["status"] == "enforced" and p["on_expiry"] == "hold")]
+
+    def action_paper(self) -> None:
+        """The promised papers were handed in: close their promises (a held task runs again), after a confirmation."""
+        from console.services import promises
+        from screens.widgets.confirm import ConfirmModal
+
+        codes = self._awaited()
+        if not codes:
+            self.notify(t("tui.detail.no_promise"), severity="warning", markup=False)
+            return
+        today = self.ctx.today
+
+        def record(db: Any, actor: Any) -> list[dict[str, Any]]:
+            return [promises.paper_arrived(db, actor, self.case_no, code, today=today) for code in codes]
+
+        def recorded(_: Any) -> None:
+            self.notify(t("tui.detail.paper_ok", case_no=self.case_no), markup=False)
+            self.action_refresh()
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call(record, recorded)
+
+        names = "、".join(t(f"tui.material_short.{c}") for c in codes)
+        self.app.push_screen(ConfirmModal(t("tui.detail.confirm_paper", case_no=self.case_no, materials=names)), answer)
 
     def action_correct(self) -> None:
         """Show the FULL list of what is missing or unmet, then issue the one-time notice."""

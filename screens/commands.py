@@ -38,6 +38,7 @@ class CaseCommands(Provider):
             (t("tui.palette.department"), "F3", partial(app.run_action, "go('department')")),
             (t("tui.palette.dashboard"), "F4", partial(app.run_action, "go('dashboard')")),
             (t("tui.upcoming.title"), "F6", partial(app.run_action, "go('upcoming')")),
+            (t("tui.promises.title"), "F7", partial(app.run_action, "go('promises')")),
             (t("tui.palette.intake"), "ctrl+n", partial(app.run_action, "intake")),
             (t("tui.palette.help"), "F1", partial(app.run_action, "help")),
         ]

@@ -37,6 +37,7 @@ from console.rules.months import BadMonth, Month
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
 from console.services.intake import STAFF_CATEGORIES, Applicant
 from console.services.person_facts import build_person_facts
+from console.services.promises import promise_offer
 from console.settings import load_parameters
 from console.vocabulary import AGE_GROUP, CASE_KIND, CASE_STATUS, SEX, STAFF_CATEGORY
 from screens.context import AppContext
@@ -169,6 +170,7 @@ class IntakeScreen(RetireScreen):
         Binding("f2,ctrl+s", "save_draft", t("tui.intake.key.draft"), id="save-draft"),
         Binding("f3", "accept", t("tui.intake.key.accept"), id="accept"),
         Binding("f4", "correction", t("tui.intake.key.correction"), id="correction"),
+        Binding("f6", "promise", t("tui.intake.key.promise"), id="promise", show=False),
         Binding("escape", "back", t("tui.intake.key.leave"), id="back"),
     ]
 
@@ -356,6 +358,9 @@ class IntakeScreen(RetireScreen):
         elif a.decision == "manual_review":
             verdict.update(t("tui.intake.verdict.review", n=len(blocking)))
             verdict.add_class("-review")
+        elif promise_offer(self.read_form().kind, a):
+            verdict.update(t("tui.intake.verdict.promise", n=len(blocking)))
+            verdict.add_class("-correct")
         else:
             verdict.update(t("tui.intake.verdict.correct", n=len(blocking)))
             verdict.add_class("-correct")
@@ -462,6 +467,33 @@ class IntakeScreen(RetireScreen):
         self.app.push_screen(ListConfirmModal(heading, render_findings(items, numbered=True),
                                               yes=t("tui.intake.issue_notice")), answered)
 
+    def action_promise(self) -> None:
+        """Accept on a written promise (容缺受理), after a confirmation naming each paper, its deadline and its rule."""
+        form = self._check_form()
+        if form is None or self.busy:
+            return
+        a = self.live.assessment
+        offered = promise_offer(form.kind, a) if a is not None else []
+        if not offered:
+            self.notify(t("tui.intake.promise_not_offered"), severity="warning", markup=False)
+            return
+        from console.rules.materials import promise_rule
+        from console.vocabulary import PROMISE_ACTION
+
+        lines = []
+        for n, code in enumerate(offered, start=1):
+            rule = promise_rule(form.kind, code)
+            assert rule is not None
+            lines.append(t("tui.intake.promise_line", n=n, material=_material_label(code), days=rule.deadline_days,
+                           action=t(PROMISE_ACTION.key(rule.on_expiry))))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._decide(form, "promise")
+
+        self.app.push_screen(ListConfirmModal(t("tui.intake.confirm_promise", n=len(offered)), "\n".join(lines),
+                                              yes=t("tui.intake.issue_promise")), answered)
+
     def _decide(self, form: FormData, decide: str | None) -> None:
         from console.services.window_intake import open_and_decide
 
@@ -472,8 +504,8 @@ class IntakeScreen(RetireScreen):
                                      form.chosen_month.strip() or None, decide, today)
             if result.decision is None:
                 return Decided(result.case_no, result.status, None, None, "")
-            kind = "acceptance" if decide == "accept" else "correction"
-            number = result.decision.notice_number
+            kind = {"accept": "acceptance", "promise": "promise"}.get(decide or "", "correction")
+            number = result.letter_number if decide == "promise" else result.decision.notice_number
             text = render_notice(db, actor, result.case_no, kind, number, form.name.strip(),
                                  result.decision.assessment.findings, today.isoformat())
             return Decided(result.case_no, result.status, kind, number, text)

@@ -13,6 +13,7 @@ import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from console.services import (
     person_records,
     prereview,
     prereview_edits,
+    promises,
     staff,
     stats,
     tasks,
@@ -48,6 +50,7 @@ from tests.workflow_helpers import BASIC_MATERIALS, TODAY, applicant, id_number,
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "roles.md"
 JOINT = ("health", "housing_fund", "medical")
+LATE = date(2027, 1, 4)  # past the promise deadline of a case accepted on TODAY
 JOINT_MATERIALS = (*BASIC_MATERIALS, "one_child_certificate")
 EMPLOYERS_CSV = "credit_code,name\n91150222MA00000008,固阳县第1工贸有限公司\n"
 
@@ -128,6 +131,10 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Hall:
             intake.accept_case(db, clerk, h.cases[stage], today=TODAY)
             _finish_hrss(db, reviewer, h.cases[stage])
         delivery.send(db, clerk, h.cases["sent"], "EMS", "1100000000001")
+        # missing only the only-child certificate: one to accept on a promise, one accepted so
+        h.cases["promisable"] = ready_case(db, clerk, seq=27, joint=("health",))
+        h.cases["promised"] = ready_case(db, clerk, seq=29, joint=("health",))
+        promises.accept_on_promise(db, clerk, h.cases["promised"], ["one_child_certificate"], today=TODAY)
         # a person with no case, for the upcoming-retirement use-cases
         intake.register_applicant(db, clerk, applicant(25, "李四"))
         h.person = id_number(25)
@@ -206,6 +213,11 @@ CALLS: dict[str, tuple[Call, Prepare | None]] = {
     "case.correction": (lambda c: intake.request_correction(c.db, c.actor, c.hall.cases["missing"], today=TODAY), None),
     "case.refuse": (lambda c: intake.refuse_case(c.db, c.actor, c.hall.cases["ready"], "申请人撤回材料", today=TODAY), None),
     "case.accept": (lambda c: intake.accept_case(c.db, c.actor, c.hall.cases["ready"], today=TODAY), None),
+    "promise.accept": (lambda c: promises.accept_on_promise(c.db, c.actor, c.hall.cases["promisable"], ["one_child_certificate"],
+                                                            today=TODAY), None),
+    "promise.paper": (lambda c: promises.paper_arrived(c.db, c.actor, c.hall.cases["promised"], "one_child_certificate", today=TODAY), None),
+    "promise.list": (lambda c: promises.list_promises(c.db, c.actor, expired=True, today=LATE), None),
+    "promise.enforce": (lambda c: promises.enforce(c.db, c.actor, today=LATE), None),
     "prereview.record": (lambda c: record_prereview(c.db, c.actor, c.hall.cases["missing"]), None),
     "prereview.preview": (lambda c: prereview.preview(c.db, c.actor, c.hall.cases["ready"], today=TODAY), None),
     "prereview.confirm": (lambda c: prereview.confirm(c.db, c.actor, c.hall.cases["ready"]), None),

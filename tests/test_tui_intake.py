@@ -225,3 +225,51 @@ async def test_console_opens_intake_and_knows_its_unsaved_input(demo) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, QueueScreen)
         assert app.is_running
+
+
+async def test_accept_on_a_promise_when_only_the_certificate_is_missing(demo) -> None:
+    """Issue 16: the window offers 容缺受理 (F6) only when the missing paper may be promised; confirm, then the letter."""
+    path, _ = demo
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*KNOWN_ID)
+        await settle(app, pilot)
+        screen = app.screen
+        screen.query_one("#joint-health").focus()
+        await pilot.press("space")
+        await pilot.pause()
+        await pilot.press("f6")  # the archive, the ID card and the card are missing too: not on offer
+        await settle(app, pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert any(t("tui.intake.promise_not_offered") in str(n.message) for n in app._notifications)
+        screen.query_one("#materials").focus()
+        await pilot.pause()
+        await pilot.press("space", "down", "space", "down", "space")
+        await pilot.pause()
+        assert "F6" in text_of(app, "#verdict")
+        await pilot.press("f6")
+        await pilot.pause()
+        assert isinstance(app.screen, ListConfirmModal)
+        assert "独生子女" in str(app.screen.query_one("#confirm-body", Static).render())
+        await pilot.press("escape")  # said no: nothing saved
+        await settle(app, pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        await pilot.press("f6")
+        await pilot.pause()
+        app.screen.query_one("#yes").press()
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoticePreview)
+        body = str(app.screen.query_one("#notice-body", Static).render())
+        assert "承诺书" in body and "固人社承〔" in body
+        await pilot.press("enter")
+        await settle(app, pilot)
+    assert len(app.results) == 1 and app.results[0]
+    row = case_row(path, app.results[0])
+    assert row["status"] == "accepted" and row["notice"]
+    db = open_database(path)
+    try:
+        promised = db.execute("SELECT p.material, p.status FROM promises p JOIN cases c ON c.id = p.case_id WHERE c.case_no = ?",
+                              [app.results[0]]).fetchall()
+    finally:
+        db.close()
+    assert [tuple(r) for r in promised] == [("one_child_certificate", "open")]

@@ -54,3 +54,53 @@ def required_materials(kind: str, joint_items: tuple[str, ...] | list[str] = (),
             continue
         out.append(m)
     return out
+
+
+# --- acceptance on a written promise (容缺受理 / 承诺办) -------------------------
+
+GUOFA_2024_3 = "国务院关于进一步优化政务服务提升行政效能推动“高效办成一件事”的指导意见（国发〔2024〕3号）"
+GUOBAN_2025_24 = "国务院办公厅关于健全“高效办成一件事”重点事项常态化推进机制的意见（国办发〔2025〕24号）"
+PROMISE_EFFECTIVE = "2024-01-31"
+
+HOLD = "hold"
+"""An unmet promise holds the tasks of the material's joint item; the rest of the case goes on."""
+WITHDRAW = "withdraw"
+"""An unmet promise withdraws the acceptance: the whole case rests on the paper."""
+
+
+@dataclass(frozen=True)
+class PromiseRule:
+    """Whether a material may be promised instead of handed in, by when, and what an unmet promise does.
+
+    Key items (the personal archive, the ID card and household register, the
+    appraisals the decision rests on) are absent from the table: they can never
+    be promised, because the acceptance itself depends on them.
+    """
+
+    code: str
+    kinds: tuple[str, ...]
+    deadline_days: int
+    on_expiry: str
+    source: str
+    effective: str = PROMISE_EFFECTIVE
+
+
+PROMISE_RULES: tuple[PromiseRule, ...] = (
+    # Ya'an replaces the only-child certificate with a signed promise; the health
+    # commission's reward waits for it, nothing else does.  Source in full:
+    # GUOFA_2024_3 and GUOBAN_2025_24 above (the letter prints the short form).
+    PromiseRule("one_child_certificate", CASE_KINDS, 20, HOLD, "国发〔2024〕3号；国办发〔2025〕24号"),
+)
+
+
+def promise_rule(kind: str, code: str) -> PromiseRule | None:
+    """The rule under which ``code`` may be promised on a case of ``kind``; None: it never may."""
+    for rule in PROMISE_RULES:
+        if rule.code == code and kind in rule.kinds:
+            return rule
+    return None
+
+
+def material_of(code: str) -> Material | None:
+    """The material with this code, or None."""
+    return next((m for m in MATERIALS if m.code == code), None)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from console.rules.time_limits import ClockState, limit_for
-from console.services.clocks import calendar_for, case_clock, queue_clock, task_clock
+from console.services.clocks import calendar_for, case_clock, promise_clock, queue_clock, task_clock
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import CASE_READERS
 from console.vocabulary import TASK_ATTENTION_ORDER
@@ -16,6 +16,7 @@ from db import deliveries as deliveries_db
 from db import facts as facts_db
 from db import notices as notices_db
 from db import persons as persons_db
+from db import promises as promises_db
 from db import tasks as tasks_db
 from db.cases import CaseFilter
 from db.cases import load as load_case
@@ -84,6 +85,11 @@ def show(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | No
             "employer": {"credit_code": employer["credit_code"], "name": employer["name"]} if employer else None,
         },
         "materials": [{"code": m["code"], "received": bool(m["received"]), "note": m["note"]} for m in cases_db.materials(db, case["id"])],
+        "promises": [
+            {"material": p["material"], "status": p["status"], "deadline": p["deadline"], "on_expiry": p["on_expiry"],
+             "notice_no": p["notice_no"], "closed_at": p["closed_at"], "clock": clock_dict(promise_clock(p, today, cal))}
+            for p in promises_db.for_case(db, case["id"])
+        ],
         "archive_records": persons_db.archive_records(db, case["person_id"]),
         "contribution_periods": persons_db.periods(db, case["person_id"]),
         "prereview": None if facts is None else {

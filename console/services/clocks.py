@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from console.rules.time_limits import ClockState, evaluate, limit_for, make_clock
+from console.rules.time_limits import Clock, ClockState, evaluate, limit_for, make_clock
 from console.rules.workdays import WorkCalendar
 from console.vocabulary import CLOSED_STATUSES
 from db import calendar as calendar_db
@@ -61,6 +61,14 @@ def task_clock(task: dict[str, Any], today: date, cal: WorkCalendar) -> ClockSta
         clock = make_clock(task["item"], started, done_on=done)
     except KeyError:
         return None
+    return evaluate(clock, today, cal)
+
+
+def promise_clock(promise: dict[str, Any], today: date, cal: WorkCalendar) -> ClockState:
+    """A promise's own clock: its working days from the day it was signed, stopped when it closes."""
+    done = day_of(promise.get("closed_at")) if promise.get("status") != "open" else None
+    clock = Clock(date.fromisoformat(promise["promised_on"]), int(promise["limit_days"]), done_on=done,
+                  item="promise", source=str(promise.get("material") or ""))
     return evaluate(clock, today, cal)
 
 

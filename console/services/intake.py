@@ -222,7 +222,7 @@ def assessment_for(db: sqlite_utils.Database, case: dict[str, Any], today: date)
     return pf, facts, result
 
 
-def _check_state(case: dict[str, Any], allowed: tuple[str, ...], action: str) -> None:
+def check_state(case: dict[str, Any], allowed: tuple[str, ...], action: str) -> None:
     if case["status"] not in allowed:
         raise Refused("intake.wrong_state", case_no=case["case_no"], status=t(CASE_STATUS.key(case['status'])), action=t(f"actions.{action}"))
 
@@ -246,32 +246,53 @@ def _issue(db: sqlite_utils.Database, case: dict[str, Any], kind: str, today: da
     return str(issue_notice(db, case, kind, today, data, actor)["number"])
 
 
+def letter(db: sqlite_utils.Database, case: dict[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor) -> str:
+    """Issue a numbered notice of ``kind`` on the case inside the caller's transaction; returns its number."""
+    return _issue(db, case, kind, today, data, actor)
+
+
 def accept_case(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_version: int | None = None, today: date | None = None) -> Decision:
     """Accept an eligible, complete application: acceptance notice, department tasks, the clock runs."""
-    from console.services.tasks import create_tasks
-
     require_role(actor, *INTAKE_ROLES)
     today = today or date.today()
     with transaction(db):
         case = load_case(db, case_no)
-        _check_state(case, ("draft",), "accept")
+        check_state(case, ("draft",), "accept")
         _pf, facts, result = assessment_for(db, case, today)
         if result.decision != "accept":
             lines = [t(f.code, **f.params) for f in result.findings if f.severity in ("unmet", "missing")]
             if result.decision == "manual_review":
                 lines.append(t("intake.manual_review"))
             raise Refused("intake.cannot_accept", case_no=case["case_no"], count=len(lines), items="；".join(lines))
-        data = {"findings": [], "facts": facts.as_dict(), "joint_items": case["joint_items"]}
-        number = _issue(db, case, "acceptance", today, data, actor)
-        version = update_versioned(
-            db, "cases", case["id"], _version(case, expected_version),
-            {"status": "accepted", "accepted_at": now_iso(), "acceptance_notice_no": number, "policy_version": facts.policy_version},
-            actor.login,
-        )
-        task_ids = create_tasks(db, actor, case, today)
-        audit.append(db, actor.audit_name, "case.accept", case_id=case["id"], entity="case", entity_id=case["case_no"],
-                     detail={"notice": number, "tasks": task_ids, "policy_version": facts.policy_version})
+        number, version, task_ids = accept_assessed(db, actor, case, facts, expected_version, today)
     return Decision(case["case_no"], "accepted", version, result, number, task_ids)
+
+
+def accept_assessed(
+    db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], facts: RetirementFacts,
+    expected_version: int | None, today: date, promised: Iterable[str] = (),
+) -> tuple[str, int, list[int]]:
+    """Inside the caller's transaction, once the decision is made: notice, status, tasks, audit.
+
+    Shared by the plain acceptance and the acceptance on a promise
+    (console.services.promises), so both accept a case the same way.
+    """
+    from console.services.tasks import create_tasks
+
+    promised = sorted(promised)
+    data = {"findings": [], "facts": facts.as_dict(), "joint_items": case["joint_items"]}
+    number = _issue(db, case, "acceptance", today, data, actor)
+    version = update_versioned(
+        db, "cases", case["id"], _version(case, expected_version),
+        {"status": "accepted", "accepted_at": now_iso(), "acceptance_notice_no": number, "policy_version": facts.policy_version},
+        actor.login,
+    )
+    task_ids = create_tasks(db, actor, case, today)
+    detail: dict[str, Any] = {"notice": number, "tasks": task_ids, "policy_version": facts.policy_version}
+    if promised:
+        detail["promised"] = promised
+    audit.append(db, actor.audit_name, "case.accept", case_id=case["id"], entity="case", entity_id=case["case_no"], detail=detail)
+    return number, version, task_ids
 
 
 def request_correction(
@@ -282,7 +303,7 @@ def request_correction(
     today = today or date.today()
     with transaction(db):
         case = load_case(db, case_no)
-        _check_state(case, ("draft",), "refuse")
+        check_state(case, ("draft",), "refuse")
         _, facts, result = assessment_for(db, case, today)
         items = _findings_data(result)
         if result.decision == "accept" or not items:
@@ -314,7 +335,7 @@ def resume_case(
     got = sorted(set(received))
     with transaction(db):
         case = load_case(db, case_no)
-        _check_state(case, ("awaiting_correction",), "resume")
+        check_state(case, ("awaiting_correction",), "resume")
         pauses = pauses_of(case)
         if pauses and pauses[-1][1] is None:
             pauses[-1] = (pauses[-1][0], max(today, pauses[-1][0]))
@@ -352,7 +373,7 @@ def refuse_case(
     reason = door.text(reason, "reason")
     with transaction(db):
         case = load_case(db, case_no)
-        _check_state(case, ("draft", "awaiting_correction"), "reject")
+        check_state(case, ("draft", "awaiting_correction"), "reject")
         _, facts, result = assessment_for(db, case, today)
         unmet = [i for i in _findings_data(result) if i["severity"] == "unmet"]
         if not unmet and not reason:

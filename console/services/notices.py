@@ -51,6 +51,7 @@ from console.vocabulary import (
     CASE_STATUS,
     DEPARTMENT,
     FINISHED_STATUSES,
+    PROMISE_ACTION,
     SEX,
     STAFF_CATEGORY,
     WORKING_STATUSES,
@@ -64,8 +65,8 @@ from db import staff as staff_db
 from db.case_numbers import case_id_by_no
 from db.connection import transaction
 
-KINDS = ("acceptance", "correction", "refusal", "joint_form", "approval_form")
-DECISION_KINDS = ("acceptance", "correction", "refusal")
+KINDS = ("acceptance", "correction", "refusal", "promise", "joint_form", "approval_form")
+DECISION_KINDS = ("acceptance", "correction", "refusal", "promise")
 FORM_KINDS = ("joint_form", "approval_form")
 ISSUE_ROLES = BY_CODE["notice.issue"].roles
 FORM_STATUSES = (*WORKING_STATUSES, *FINISHED_STATUSES)
@@ -349,6 +350,12 @@ def build_context(kind: str, number: str, data: Mapping[str, Any], lang: str) ->
             "unconfirmed": sep.join(facts.get("unconfirmed_parameters") or []) or None,
         },
     }
+    ctx["promises"] = [
+        {"n": n, "material": t(f"materials.{p['code']}", lang), "deadline": fmt_date(p.get("deadline"), lang),
+         "days": p.get("days"), "action": t(PROMISE_ACTION.key(p["on_expiry"]), lang), "basis": p.get("source") or None}
+        for n, p in enumerate(data.get("promises") or [], start=1)
+    ]
+    ctx["acceptance_notice_no"] = data.get("acceptance_notice_no") or None
     ctx.update(_facts_context(facts, lang))
     return ctx
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from console.services import intake
+from console.errors import Refused
+from console.services import intake, promises
 from console.services.identity import Actor
 from db.connection import transaction
 
@@ -25,6 +26,8 @@ class WindowDecision:
     case_no: str
     status: str
     decision: intake.Decision | None
+    letter_number: str | None = None
+    """The promise letter's number when the case was accepted on a promise."""
 
 
 def open_and_decide(
@@ -40,7 +43,8 @@ def open_and_decide(
 ) -> WindowDecision:
     """Open a case and, in the same transaction, accept it or issue the correction notice.
 
-    ``decide`` is None (keep the draft), "accept" or "correction".  A refusal by
+    ``decide`` is None (keep the draft), "accept", "promise" (accept on a written
+    promise for every missing paper that may be promised) or "correction".  A refusal by
     the rules rolls the whole thing back, so the clerk can fix the form and retry.
     """
     with transaction(db):
@@ -49,6 +53,12 @@ def open_and_decide(
             return WindowDecision(case["case_no"], case["status"], None)
         if decide == "accept":
             decision = intake.accept_case(db, actor, case["case_no"], today=today)
+        elif decide == "promise":
+            offered = promises.offer(db, intake.load_case(db, case["case_no"]), today)
+            if not offered:
+                raise Refused("promises.not_offered", case_no=case["case_no"])
+            outcome = promises.accept_on_promise(db, actor, case["case_no"], offered, today=today)
+            return WindowDecision(case["case_no"], "accepted", outcome.decision, outcome.letter_number)
         else:
             decision = intake.request_correction(db, actor, case["case_no"], today=today)
     return WindowDecision(decision.case_no, decision.status, decision)
