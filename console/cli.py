@@ -44,6 +44,7 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "cli_demo",
     "calc": "cli_calc",
     "hall": "cli_hall",
+    "rating": "cli_rating", "stats": "cli_rating",
 }
 """Which module registers each top-level command (one register(app) per module)."""
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--lang")

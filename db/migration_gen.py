@@ -43,6 +43,8 @@ CHECKED_COLUMNS: dict[tuple[str, str], Family] = {
     ("persons", "female_group"): vocabulary.FEMALE_GROUP,
     ("contribution_periods", "kind"): vocabulary.PERIOD_KIND,
     ("holiday_overrides", "kind"): vocabulary.DAY_KIND,
+    ("ratings", "channel"): vocabulary.RATING_CHANNEL,
+    ("rating_followups", "status"): vocabulary.FOLLOWUP_STATUS,
 }
 """Every column whose CHECK is a family's code list, and that family."""
 

@@ -389,6 +389,45 @@ UPDATE tasks SET completed_by = (SELECT s.login FROM staff s WHERE s.id = tasks.
 claimant (assignee); a task finished by a colleague on take-over named the wrong
 person.  Done tasks of older halls take their claimant, the best record there is."""
 
+V11 = """
+CREATE TABLE ratings (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL UNIQUE REFERENCES cases(id),
+    level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+    channel TEXT NOT NULL CHECK (channel IN ('window', 'phone', 'online', 'device')),
+    comment TEXT,
+    rated_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX ratings_rated_at ON ratings(rated_at);
+
+CREATE TABLE rating_followups (
+    id INTEGER PRIMARY KEY,
+    rating_id INTEGER NOT NULL UNIQUE REFERENCES ratings(id),
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'called_back', 'closed')),
+    opened_on TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    callback_note TEXT,
+    called_back_at TEXT,
+    called_back_by TEXT,
+    remedy TEXT,
+    closed_at TEXT,
+    closed_by TEXT,
+    updated_by TEXT,
+    updated_at TEXT,
+    version INTEGER NOT NULL DEFAULT 1,
+    CHECK (status = 'open' OR callback_note IS NOT NULL),
+    CHECK (status <> 'closed' OR remedy IS NOT NULL)
+) STRICT;
+CREATE INDEX rating_followups_status_due ON rating_followups(status, due_date);
+"""
+"""v11: service ratings (好差评, GB/T 39734/39735): one rating per case (one
+service, one rating), five levels, the channel it came by; and the follow-up a
+bad rating (level 1-2) opens for the supervisor, which closes only with a
+callback record and a remedy (the CHECKs hold that even against a script)."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: staff, persons, cases, tasks, notices, audit", V1),
     Migration(2, "case clock pauses and delay cause", V2),
@@ -398,6 +437,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "pension estimate inputs on persons", V6),
     Migration(7, "auditor role and hall facts", V7),
     Migration(8, "who completed a task", V8),
+    Migration(11, "service ratings and bad-rating follow-ups", V11),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -22,6 +22,7 @@ VERSIONED_TABLES: dict[str, str] = {
     "persons": "id",
     "facts": "case_id",
     "deliveries": "id",
+    "rating_followups": "id",
 }
 _MANAGED = frozenset({"version", "updated_by", "updated_at"})
 
