@@ -118,7 +118,7 @@ def _report_out(report: Any, as_json: bool) -> None:
 
 
 _TABLES = {"persons": "persons", "employers": "employers", "archive": "archive_records",
-           "contributions": "contribution_periods", "cases": "cases"}
+           "contributions": "contribution_periods", "cases": "cases", "ratings": "ratings"}
 
 FileArg = Annotated[str, typer.Argument(help="CSV / JSON Lines / XLSX file; '-' reads standard input.")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Write the good rows; bad rows go to FILE.rejects.csv.")]
