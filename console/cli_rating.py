@@ -128,9 +128,9 @@ def rating_followups(
     else:
         print_table(
             ([r["id"], r["case_no"], _level_word(r["level"]), t(FOLLOWUP_STATUS.key(r["status"])), r["due_date"],
-              r.get("comment") or ""] for r in rows),
+              "" if r["days_left"] is None else r["days_left"], r.get("comment") or ""] for r in rows),
             headers=[t("rating.cli.id"), t("rating.cli.case"), t("rating.cli.level"), t("rating.cli.status"),
-                     t("rating.cli.due"), t("rating.cli.comment")],
+                     t("rating.cli.due"), t("rating.cli.days_left"), t("rating.cli.comment")],
         )
 
 

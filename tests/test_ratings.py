@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,8 @@ def test_a_level_2_rating_opens_a_followup_due_in_15_working_days(db: Any, carol
     assert follow["status"] == "open"
     assert follow["opened_on"] == "2026-12-01" and follow["due_date"] == "2026-12-22"
     assert [f["case_no"] for f in ratings.followups(db, boss)] == [finished[0]]
+    assert ratings.followups(db, boss, today=date(2026, 12, 1))[0]["days_left"] == 15
+    assert ratings.followups(db, boss, today=date(2026, 12, 23))[0]["days_left"] == -1  # overdue from the day after
     assert audit_actions(db, finished[0])[-2:] == ["rating.add", "rating.followup_open"]
     # closing needs the callback first, then the remedy
     with pytest.raises(Refused):

@@ -111,11 +111,20 @@ def case_rating(db: sqlite_utils.Database, actor: Actor, case_no: str) -> dict[s
     return rating_of(db, case["id"])
 
 
-def followups(db: sqlite_utils.Database, actor: Actor, *, include_closed: bool = False) -> list[dict[str, Any]]:
-    """The supervisor's list: open and called-back follow-ups, the earliest due first."""
+def followups(db: sqlite_utils.Database, actor: Actor, *, include_closed: bool = False,
+              today: date | None = None) -> list[dict[str, Any]]:
+    """The supervisor's list: open and called-back follow-ups, the earliest due first, each with the
+    working days left (negative: overdue) so the late ones stand out."""
     require_role(actor, *FOLLOWUP_ROLES)
     statuses = ("open", "called_back", "closed") if include_closed else ("open", "called_back")
-    return ratings_db.followups(db, statuses)
+    rows = ratings_db.followups(db, statuses)
+    cal = calendar_for(db)
+    day = today or date.today()
+    for row in rows:
+        due = date.fromisoformat(row["due_date"])
+        row["days_left"] = None if row["status"] == "closed" else (
+            cal.working_days_between(day, due) if due >= day else -cal.working_days_between(due, day))
+    return rows
 
 
 def _load_followup(db: sqlite_utils.Database, followup_id: int) -> dict[str, Any]:
