@@ -95,6 +95,10 @@ def test_the_dashboard_figure_agrees_with_the_ratings(db: Any, carol: Any, boss:
     assert (month.ratings, month.satisfied, month.bad, month.bad_open) == (3, 2, 1, 1)
 
 
+RATED_BY = date(2026, 11, 25)
+"""The day the device files are imported: after the ratings they hold."""
+
+
 def _device_csv(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
     lines = ["办件编号,评价时间,评价等级,评价意见"] + [",".join(r) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -104,22 +108,26 @@ def _device_csv(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
 def test_a_device_csv_with_one_bad_row_imports_nothing(db: Any, carol: Any, boss: Any, finished: list[str], tmp_path: Path) -> None:
     good = [(finished[0], "2026-11-20 09:15:00", "5", "很好"), (finished[1], "2026-11-20 10:02:00", "不满意", "")]
     bad_file = _device_csv(tmp_path / "bad.csv", [*good, (finished[3], "2026-11-20 11:00:00", "4", "")])
-    report = importer.run_import(db, boss, "ratings", bad_file, today=TODAY)
+    report = importer.run_import(db, boss, "ratings", bad_file, today=RATED_BY)
     assert not report.written and report.invalid == 1
     assert report.errors[0]["line"] == 4 and report.errors[0]["field"] == "case_no"
     assert db.execute("SELECT count(*) FROM ratings").fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM rating_followups").fetchone()[0] == 0
     # the corrected file imports, the 不满意 row opens its follow-up, and a second run changes nothing
     ok_file = _device_csv(tmp_path / "ok.csv", good)
-    report = importer.run_import(db, boss, "ratings", ok_file, today=TODAY)
+    report = importer.run_import(db, boss, "ratings", ok_file, today=RATED_BY)
     assert report.written and report.tables["ratings"]["inserted"] == 2
     [follow] = ratings.followups(db, boss)
     assert follow["case_no"] == finished[1] and follow["channel"] == "device" and follow["opened_on"] == "2026-11-20"
-    again = importer.run_import(db, boss, "ratings", ok_file, today=TODAY)
+    again = importer.run_import(db, boss, "ratings", ok_file, today=RATED_BY)
     assert again.written and again.changed == 0 and len(ratings.followups(db, boss)) == 1
     # a different rating for a rated case is a bad row
     clash = _device_csv(tmp_path / "clash.csv", [(finished[0], "2026-11-21 09:00:00", "1", "")])
-    assert importer.run_import(db, boss, "ratings", clash, today=TODAY).invalid == 1
+    assert importer.run_import(db, boss, "ratings", clash, today=RATED_BY).invalid == 1
+    # a device whose clock runs ahead: the row is named, nothing written
+    ahead = _device_csv(tmp_path / "ahead.csv", [(finished[2], "2026-11-26 09:00:00", "5", "")])
+    report = importer.run_import(db, boss, "ratings", ahead, today=RATED_BY)
+    assert not report.written and report.errors[0]["field"] == "rated_at"
 
 
 def test_cli_rating_add_followups_and_stats_json(db: Any, carol: Any, boss: Any, finished: list[str], db_path: Path,

@@ -59,6 +59,9 @@ class RatingsPlan(Plan):
         stamp = self._req(line, cells, "rated_at", self.stamp)
         level = self._req(line, cells, "level", self.level)
         self._opt(line, cells, "comment", self.text)
+        if stamp is not BAD and stamp[:10] > self.today.isoformat():
+            self.errors.add_code(line, "rated_at", cells[self.fields["rated_at"]], "importer.row.rating_future")
+            stamp = BAD
         if case_no is not BAD:
             self.keys.add(case_no, line, int(level) if level is not BAD else 0, _mark(stamp) if stamp is not BAD else 0)
 
