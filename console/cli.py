@@ -45,6 +45,7 @@ COMMAND_MODULES: dict[str, str] = {
     "calc": "cli_calc",
     "hall": "cli_hall",
     "archive": "cli_archive",
+    "rating": "cli_rating", "stats": "cli_rating",
 }
 """Which module registers each top-level command (one register(app) per module)."""
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--lang")

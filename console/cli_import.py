@@ -34,6 +34,9 @@ _IMPORT_HELP = {
               " / Import cases (key: case number). A new case is imported as a draft only; a registered case keeps"
               " its status (the status column must be empty or equal to it): every later status is reached"
               " through the workflow's commands, which write its notices and tasks."),
+    "ratings": ("导入评价器导出的好差评（办件编号、评价时间、等级、意见；一件一评，差评生成回访）"
+                " / Import a rating device's export (case number, time, level, comment): one rating per finished"
+                " case; a level 1-2 rating opens the supervisor's follow-up."),
 }
 _EXPORT_HELP = {
     "cases": "导出办件 / Export cases (same filters as `case list`).",
@@ -115,7 +118,7 @@ def _report_out(report: Any, as_json: bool) -> None:
 
 
 _TABLES = {"persons": "persons", "employers": "employers", "archive": "archive_records",
-           "contributions": "contribution_periods", "cases": "cases"}
+           "contributions": "contribution_periods", "cases": "cases", "ratings": "ratings"}
 
 FileArg = Annotated[str, typer.Argument(help="CSV / JSON Lines / XLSX file; '-' reads standard input.")]
 SkipOpt = Annotated[bool, typer.Option("--skip-invalid", help="Write the good rows; bad rows go to FILE.rejects.csv.")]

@@ -86,15 +86,29 @@ PROMISE_STATUS = _family("promise_status", "open", "fulfilled", "enforced")
 """A written promise (承诺书) to hand a paper in: still open, the paper came, or its rule was applied."""
 PROMISE_ACTION = _family("promise_action", "hold", "withdraw")
 """What an unmet promise leads to: hold the joint item's tasks, or withdraw the acceptance."""
+RATING_LEVEL = _family("rating_level", "1", "2", "3", "4", "5")
+"""GB/T 39734 service rating (好差评): 非常不满意 (1) .. 非常满意 (5); the code is the level's digit."""
+RATING_CHANNEL = _family("rating_channel", "window", "phone", "online", "device")
+"""Where a rating was given: at the window (staff record it), by phone, online, or on the rating device."""
+FOLLOWUP_STATUS = _family("followup_status", "open", "called_back", "closed")
+"""A bad rating's follow-up: opened, the applicant called back, closed with a remedy."""
 
 FAMILIES: tuple[Family, ...] = (
     CASE_KIND, CASE_STATUS, DEPARTMENT, ROLE, TASK_STATUS,
     SEX, STAFF_CATEGORY, AGE_GROUP, FEMALE_GROUP, PERIOD_KIND, DELAY_CAUSE, DAY_KIND,
     PROMISE_STATUS, PROMISE_ACTION,
+    RATING_LEVEL, RATING_CHANNEL, FOLLOWUP_STATUS,
 )
 """Every family, for the parity and constraint tests and the migration generator."""
 
 # --- sets of codes the workflow reasons about --------------------------------
+
+SATISFIED_LEVELS: tuple[str, ...] = ("4", "5")
+"""满意 and 非常满意: the numerator of the satisfaction rate (levels 4-5 over all ratings)."""
+BAD_LEVELS: tuple[str, ...] = ("1", "2")
+"""差评 (非常不满意, 不满意): each opens a follow-up for the supervisor (called back, remedied)."""
+RATABLE_STATUSES: tuple[str, ...] = ("completed", "delivered")
+"""A service can be rated once it is done: the results handed over or sent (delivery or completion)."""
 
 OPEN_STATUSES: tuple[str, ...] = ("draft", "awaiting_correction", "accepted", "in_progress")
 """A case that is still being handled: one person has at most one."""
@@ -145,6 +159,7 @@ def check_consistent() -> None:
         (TASK_STATUS, HOLDABLE_TASK_STATUSES), (TASK_STATUS, TASK_ATTENTION_ORDER),
         (DEPARTMENT, JOINT_ITEMS), (DEPARTMENT, tuple(ROLE_DEPARTMENT.values())), (ROLE, tuple(ROLE_DEPARTMENT)),
         (DEPARTMENT, (LEAD_DEPARTMENT,)),
+        (RATING_LEVEL, SATISFIED_LEVELS), (RATING_LEVEL, BAD_LEVELS), (CASE_STATUS, RATABLE_STATUSES),
     ]
     for family, codes in pairs:
         unknown = [c for c in codes if c not in family.codes]

@@ -377,7 +377,7 @@ def total_changes(db: sqlite_utils.Database) -> int:
 
 
 def count_rows(db: sqlite_utils.Database, table: str) -> int:
-    if table not in ("persons", "employers", "cases", "archive_records", "contribution_periods"):
+    if table not in ("persons", "employers", "cases", "archive_records", "contribution_periods", "ratings"):
         raise ValueError(f"not an import table: {table}")
     return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 

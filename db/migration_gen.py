@@ -45,6 +45,8 @@ CHECKED_COLUMNS: dict[tuple[str, str], Family] = {
     ("holiday_overrides", "kind"): vocabulary.DAY_KIND,
     ("promises", "status"): vocabulary.PROMISE_STATUS,
     ("promises", "on_expiry"): vocabulary.PROMISE_ACTION,
+    ("ratings", "channel"): vocabulary.RATING_CHANNEL,
+    ("rating_followups", "status"): vocabulary.FOLLOWUP_STATUS,
 }
 """Every column whose CHECK is a family's code list, and that family."""
 

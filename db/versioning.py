@@ -23,6 +23,7 @@ VERSIONED_TABLES: dict[str, str] = {
     "facts": "case_id",
     "deliveries": "id",
     "promises": "id",
+    "rating_followups": "id",
 }
 _MANAGED = frozenset({"version", "updated_by", "updated_at"})
 

@@ -56,7 +56,28 @@ def _figures(dash: Any) -> Table:
     r0, c0 = dash.last_month
     grid.add_row(t("tui.dash.this_month"), Text(f"{t('tui.dash.received')} {r1:,} · {t('tui.dash.completed')} {c1:,}"))
     grid.add_row(t("tui.dash.last_month"), Text(f"{t('tui.dash.received')} {r0:,} · {t('tui.dash.completed')} {c0:,}"))
+    ratings = dash.ratings
+    if ratings is not None:
+        total = ratings.total
+        rate = (t("tui.dash.satisfaction_value", rate=total.rate, n=total.ratings) if total.rate is not None
+                else t("tui.dash.satisfaction_none"))
+        grid.add_row(t("tui.dash.satisfaction"), Text(rate, style="bold"))
+        grid.add_row(t("tui.dash.bad_ratings"), Text(t("tui.dash.bad_value", open=total.bad_open, closed=ratings.bad_closed),
+                                                     style="bold red" if total.bad_open else ""))
     return grid
+
+
+def _rating_groups(rows: list[tuple[str, Any]]) -> Table:
+    """Satisfied / all (rate) and bad ratings still open, one row per month or department."""
+    table = Table(box=None, padding=(0, 1), show_edge=False, show_header=False)
+    table.add_column("", no_wrap=True)
+    table.add_column("", justify="right", no_wrap=True)
+    table.add_column("", justify="right", no_wrap=True)
+    for name, g in rows:
+        rate = f"{g.rate:.0%}" if g.rate is not None else "-"
+        table.add_row(Text(name), Text(f"{g.satisfied:,}/{g.ratings:,} {rate}"),
+                      Text(f"{g.bad_open:,}", style="bold red" if g.bad_open else "dim"))
+    return table
 
 
 class DashboardScreen(RetireScreen):
@@ -67,6 +88,8 @@ class DashboardScreen(RetireScreen):
     DashboardScreen #dash { height: 1fr; padding: 0 1; }
     DashboardScreen #dash-top { height: auto; }
     DashboardScreen #dash-top > Vertical { width: 1fr; height: auto; }
+    DashboardScreen #dash-ratings { height: auto; }
+    DashboardScreen #dash-ratings > Vertical { width: 1fr; height: auto; }
     DashboardScreen .section-title { margin-top: 0; }
     """
     BINDINGS = [Binding("f5", "refresh", t("tui.dash.b_refresh"), id="dash-refresh")]
@@ -83,6 +106,13 @@ class DashboardScreen(RetireScreen):
                     yield Static(id="by-dept")
             yield Static(t("tui.dash.chart"), classes="section-title")
             yield Static(id="chart")
+            with Horizontal(id="dash-ratings"):
+                with Vertical():
+                    yield Static(t("tui.dash.ratings_by_month"), classes="section-title")
+                    yield Static(id="ratings-month")
+                with Vertical():
+                    yield Static(t("tui.dash.ratings_by_dept"), classes="section-title")
+                    yield Static(id="ratings-dept")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -100,3 +130,8 @@ class DashboardScreen(RetireScreen):
         self.query_one("#by-status", Static).update(_status_chart(dash))
         self.query_one("#by-dept", Static).update(_departments(dash))
         self.query_one("#chart", Static).update(bar_chart(dash.by_month, width=40, style="green"))
+        ratings = dash.ratings
+        if ratings is not None:
+            self.query_one("#ratings-month", Static).update(_rating_groups(ratings.by_month))
+            self.query_one("#ratings-dept", Static).update(
+                _rating_groups([(t(DEPARTMENT.key(d)), g) for d, g in ratings.by_department.items()]))

@@ -50,17 +50,20 @@ class DeliveryScreen(RetireScreen):
         Binding("ctrl+s", "send", t("tui.delivery.b_send"), priority=True, id="delivery-send"),
         Binding("ctrl+d", "delivered", t("tui.delivery.b_delivered"), priority=True, id="delivery-delivered"),
         Binding("ctrl+r", "returned", t("tui.delivery.b_returned"), priority=True, id="delivery-returned"),
+        Binding("ctrl+e", "rate", t("rating.tui.key"), priority=True, id="delivery-rate"),
     ]
 
     def __init__(self, case_no: str) -> None:
         super().__init__()
         self.case_no = case_no
         self.case: dict[str, Any] | None = None
+        self.rating: dict[str, Any] | None = None
 
     def body(self) -> ComposeResult:
         yield Static(self.case_no, id="delivery-head")
         with VerticalScroll(id="delivery-body"):
             yield Static(id="address")
+            yield Static(id="rating")
             with Grid():
                 yield Label(t("tui.delivery.courier"))
                 yield Input(DEFAULT_COURIER, id="courier")
@@ -101,6 +104,16 @@ class DeliveryScreen(RetireScreen):
         self.query_one("#address", Static).update(address)
         self.query_one("#history", Static).update(history_table(case.get("deliveries") or []))
         self.refresh_bindings()
+        from console.services import ratings
+
+        self.call(lambda db, actor: ratings.case_rating(db, actor, self.case_no), self._show_rating, group="rating", exclusive=True)
+
+    def _show_rating(self, rating: dict[str, Any]) -> None:
+        from screens.rating import rating_line
+
+        self.rating = rating
+        self.query_one("#rating", Static).update(rating_line(rating))
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         status = (self.case or {}).get("status")
@@ -108,7 +121,16 @@ class DeliveryScreen(RetireScreen):
             return status == "completed" and self._open_delivery() is None
         if action in ("delivered", "returned"):
             return self._open_delivery() is not None
+        if action == "rate":
+            from console.vocabulary import RATABLE_STATUSES
+
+            return status in RATABLE_STATUSES and self.rating == {}
         return True
+
+    def action_rate(self) -> None:
+        from screens.rating import ask_rating
+
+        ask_rating(self, self.case_no, self.action_refresh)
 
     def action_send(self) -> None:
         from console.services import delivery

@@ -34,6 +34,7 @@ from console.services import (
     prereview,
     prereview_edits,
     promises,
+    ratings,
     staff,
     stats,
     tasks,
@@ -56,7 +57,7 @@ EMPLOYERS_CSV = "credit_code,name\n91150222MA00000008,固阳县第1工贸有限�
 
 SETUP_STAFF = {
     "s_clerk": ("clerk",), "s_rev": ("hrss_reviewer",), "s_med": ("medical",), "s_hf": ("housing_fund",),
-    "s_health": ("health",), "s_admin": ("admin",), "target": ("clerk",),
+    "s_health": ("health",), "s_admin": ("admin",), "s_sup": ("supervisor",), "target": ("clerk",),
 }
 
 
@@ -73,6 +74,7 @@ class Hall:
     tasks: dict[str, int] = field(default_factory=dict)
     person: str = ""
     backup: Path | None = None
+    followup: int = 0
 
 
 def _add_staff(db: sqlite_utils.Database, login: str, roles: tuple[str, ...]) -> None:
@@ -135,6 +137,12 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Hall:
         h.cases["promisable"] = ready_case(db, clerk, seq=27, joint=("health",))
         h.cases["promised"] = ready_case(db, clerk, seq=29, joint=("health",))
         promises.accept_on_promise(db, clerk, h.cases["promised"], ["one_child_certificate"], today=TODAY)
+        # a completed case rated badly: its follow-up for the supervisor's use-cases
+        h.cases["rated"] = ready_case(db, clerk, seq=31, joint=())
+        prereview.confirm(db, reviewer, h.cases["rated"])
+        intake.accept_case(db, clerk, h.cases["rated"], today=TODAY)
+        _finish_hrss(db, reviewer, h.cases["rated"])
+        h.followup = ratings.add(db, clerk, h.cases["rated"], 2)["followup"]["id"]
         # a person with no case, for the upcoming-retirement use-cases
         intake.register_applicant(db, clerk, applicant(25, "李四"))
         h.person = id_number(25)
@@ -260,6 +268,11 @@ CALLS: dict[str, tuple[Call, Prepare | None]] = {
     "db.backup": (lambda c: maintenance.backup(c.db, c.actor, c.folder / "copy.bak"), None),
     "db.restore": (_restore, None),
     "db.doctor": (lambda c: maintenance.doctor(c.db, c.path), None),
+    "rating.add": (lambda c: ratings.add(c.db, c.actor, c.hall.cases["completed"], 5), None),
+    "rating.followups": (lambda c: ratings.followups(c.db, c.actor), None),
+    "rating.callback": (lambda c: ratings.callback(c.db, c.actor, c.hall.followup, "已回访"), None),
+    "rating.close": (lambda c: ratings.close(c.db, c.actor, c.hall.followup, "已整改"),
+                     lambda c: ratings.callback(c.db, c.setup_actor("s_sup"), c.hall.followup, "已回访") and None),
 }
 for _dept, _setup in (("medical", "s_med"), ("housing_fund", "s_hf"), ("health", "s_health")):
     CALLS[f"task.claim.{_dept}"] = ((lambda d: lambda c: tasks.claim(c.db, c.actor, c.hall.tasks[d]))(_dept), None)

@@ -59,6 +59,9 @@ DEFAULT_LIMITS: dict[str, tuple[int, str]] = {
     "medical.transfer": (5, f"{_HALL}: Medical Insurance Bureau, retiree medical insurance transfer"),
     "housing_fund.withdrawal": (5, f"{_HALL}: Housing Provident Fund Centre, retirement withdrawal (退休提取)"),
     "health.reward": (10, f"{_HALL}: Health Commission, family-planning retirement reward (计生奖励)"),
+    "rating.followup": (15, "各地政务服务“好差评”实施办法: a bad rating (差评) is verified, called back and "
+                            "remedied within 15 working days; cf. 国务院办公厅关于建立政务服务“好差评”制度提高政务服务水平的意见"
+                            "（国办发〔2019〕51号） and GB/T 39734-2020"),
     "due_soon_days": (3, f"{_HALL}: yellow warning when this many working days or fewer are left"),
 }
 

@@ -9,6 +9,7 @@ import sqlite_utils
 from console.services.clocks import calendar_for
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import CASE_READERS
+from db import ratings as ratings_db
 from db import stats as stats_db
 
 SAMPLE = 2000
@@ -29,6 +30,55 @@ class Dashboard:
     this_month: tuple[int, int]  # (received, completed)
     last_month: tuple[int, int]
     by_month: list[tuple[str, int]] = field(default_factory=list)
+    ratings: RatingFigures | None = None
+
+
+@dataclass
+class RatingGroup:
+    """Ratings of one month or one department: how many, how many satisfied (4-5), bad (1-2), bad still open."""
+
+    ratings: int
+    satisfied: int
+    bad: int
+    bad_open: int
+
+    @property
+    def rate(self) -> float | None:
+        """The satisfaction rate (levels 4-5 over all ratings), None with no rating."""
+        return self.satisfied / self.ratings if self.ratings else None
+
+
+@dataclass
+class RatingFigures:
+    """The 好差评 figures: the satisfaction rate, bad ratings open and closed, by month and by department."""
+
+    total: RatingGroup
+    bad_closed: int
+    by_month: list[tuple[str, RatingGroup]]
+    by_department: dict[str, RatingGroup]
+
+    def as_dict(self) -> dict[str, object]:
+        def group(g: RatingGroup) -> dict[str, object]:
+            return {"ratings": g.ratings, "satisfied": g.satisfied, "bad": g.bad, "bad_open": g.bad_open,
+                    "satisfaction_rate": None if g.rate is None else round(g.rate, 4)}
+
+        return {**group(self.total), "bad_closed": self.bad_closed,
+                "by_month": [{"month": m, **group(g)} for m, g in self.by_month],
+                "by_department": {d: group(g) for d, g in self.by_department.items()}}
+
+
+def rating_figures(db: sqlite_utils.Database, since_month: str) -> RatingFigures:
+    """Ratings as the dashboard and ``retire stats --json`` show them (months from ``since_month`` on)."""
+    total, satisfied = ratings_db.totals(db)
+    counts = ratings_db.followup_counts(db)
+    closed = counts.get("closed", 0)
+    bad = sum(counts.values())
+    return RatingFigures(
+        total=RatingGroup(total, satisfied, bad, bad - closed),
+        bad_closed=closed,
+        by_month=[(m, RatingGroup(n, g, b, o)) for m, n, g, b, o in ratings_db.by_month(db, since_month)],
+        by_department={d: RatingGroup(*v) for d, v in sorted(ratings_db.by_department(db).items())},
+    )
 
 
 def _month_start(day: date, back: int = 0) -> date:
@@ -73,4 +123,5 @@ def dashboard(db: sqlite_utils.Database, actor: Actor, today: date | None = None
         this_month=this_month,
         last_month=last_month,
         by_month=[(m.strftime("%Y-%m"), counts.get(m.strftime("%Y-%m"), 0)) for m in months],
+        ratings=rating_figures(db, months[0].isoformat()),
     )

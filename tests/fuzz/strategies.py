@@ -188,11 +188,13 @@ _BY_NAME: dict[str, st.SearchStrategy[str]] = {
     "joint_items": st.lists(st.sampled_from(list(JOINT_ITEMS)), max_size=3).map(",".join),
     "received_at": iso_dates, "accepted_at": iso_dates, "completed_at": iso_dates, "chosen_month": months,
     "due_date": iso_dates, "acceptance_notice_no": st.integers(1, 9999).map(lambda n: f"固人社受〔2026〕{n}号"),
+    "rated_at": iso_dates, "level": st.sampled_from(["1", "2", "3", "4", "5", "非常满意", "不满意"]), "comment": addresses,
 }
 _SPECIAL: dict[tuple[str, str], st.SearchStrategy[str]] = {
     ("employers", "name"): st.builds(lambda n: f"固阳县第{n}机械厂", st.integers(1, 400)),
     ("contributions", "kind"): st.sampled_from(list(PERIOD_KINDS)),
     ("cases", "kind"): st.sampled_from(list(CASE_KINDS)),
+    ("ratings", "case_no"): st.sampled_from(["GY-2026-000001", "GY-2026-000002", "GY-2026-000003"]),
 }
 
 
@@ -254,11 +256,16 @@ _PY_VALID: dict[str, Callable[[random.Random], str]] = {
     "chosen_month": lambda r: _py_date(r, date(2020, 1, 1), 6000).strftime("%Y-%m"),
     "due_date": lambda r: _py_date(r, date(2020, 1, 1), 3000).isoformat(),
     "acceptance_notice_no": lambda r: f"固人社受〔2026〕{r.randint(1, 9999)}号",
+    "rated_at": lambda r: f"{_py_date(r, date(2026, 1, 1), 300).isoformat()} {r.randint(8, 17):02d}:{r.randint(0, 59):02d}",
+    "level": lambda r: r.choice(["1", "2", "3", "4", "5", "非常满意", "满意", "不满意", "very dissatisfied"]),
+    "comment": lambda r: r.choice(["", "服务热情", "等待时间长", "一次办好"]),
 }
 _PY_SPECIAL: dict[tuple[str, str], Callable[[random.Random], str]] = {
     ("employers", "name"): lambda r: f"固阳县第{r.randint(1, 400)}机械厂",
     ("contributions", "kind"): lambda r: r.choice(list(PERIOD_KINDS)),
     ("cases", "kind"): lambda r: r.choice(list(CASE_KINDS)),
+    ("ratings", "case_no"): lambda r: r.choice(["GY-2026-000001", "GY-2026-000002", "GY-2026-000003",
+                                                f"GY-2026-{r.randint(4, 999_999):06d}"]),
 }
 _SEED = st.integers(0, 2**32 - 1)
 _MUTATIONS = st.sampled_from([0] * 5 + [1, 1, 1, 2, 2, 3])

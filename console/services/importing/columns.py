@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("persons", "employers", "archive", "contributions", "cases")
+KINDS = ("persons", "employers", "archive", "contributions", "cases", "ratings")
 """Every import kind, in the order the CLI lists them; each has a plan in ``kinds/``."""
 
 JSON_TEXT = (str,)
@@ -98,6 +98,12 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("chosen_month", "选择退休年月", False, ("退休年月",), json=JSON_WHEN),
         Column("due_date", "办结时限", False, ("到期日期",), json=JSON_WHEN),
         Column("acceptance_notice_no", "受理通知书编号", False, ("受理通知书号",)),
+    ),
+    "ratings": (
+        Column("case_no", "办件编号", True, ("受理编号", "件号", "业务编号", "办件号")),
+        Column("rated_at", "评价时间", True, ("时间", "评价日期"), json=JSON_WHEN),
+        Column("level", "评价等级", True, ("等级", "评价", "满意度"), json=JSON_NUMBER),
+        Column("comment", "评价意见", False, ("意见", "留言", "备注")),
     ),
 }
 

@@ -15,6 +15,7 @@ from console.services.importing.kinds.cases import CasesPlan
 from console.services.importing.kinds.contributions import ContributionsPlan
 from console.services.importing.kinds.employers import EmployersPlan
 from console.services.importing.kinds.persons import PersonsPlan
+from console.services.importing.kinds.ratings import RatingsPlan
 from console.services.importing.limits import ImportLimits
 
 PLANS: dict[str, type[Plan]] = {
@@ -23,6 +24,7 @@ PLANS: dict[str, type[Plan]] = {
     "archive": ArchivePlan,
     "contributions": ContributionsPlan,
     "cases": CasesPlan,
+    "ratings": RatingsPlan,
 }
 
 
