@@ -30,14 +30,19 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
             out[full] = str(value)
 
 
-@cache
-def catalogue(lang: str) -> dict[str, str]:
-    """All messages of one language, keyed by dotted name."""
+def read_catalogue(locales: Path, lang: str) -> dict[str, str]:
+    """Every message file of ``lang`` under ``locales``, merged (tests read a copy of the tree with it)."""
     out: dict[str, str] = {}
-    for path in sorted((_LOCALES / lang).glob("*.toml")):
+    for path in sorted((locales / lang).glob("*.toml")):
         with path.open("rb") as fh:
             _flatten("", tomllib.load(fh), out)
     return out
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """All messages of one language, keyed by dotted name."""
+    return read_catalogue(_LOCALES, lang)
 
 
 def normalise_lang(lang: str | None) -> str:

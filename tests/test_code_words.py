@@ -12,33 +12,19 @@ codes of a list must hold a word for every one, in both languages.
 """
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from console import vocabulary
-from console.i18n import LANGS
+from console.i18n import LANGS, read_catalogue
 from console.rules import materials, table_digest, task_plan
 
 LOCALES = Path(__file__).resolve().parents[1] / "console" / "locales"
 
 
-def _flatten(prefix: str, table: Mapping[str, object], out: dict[str, str]) -> None:
-    for key, value in table.items():
-        full = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, Mapping):
-            _flatten(full, value, out)
-        else:
-            out[full] = str(value)
-
-
 def load_catalogue(locales: Path, lang: str) -> dict[str, str]:
     """One language's catalogue, read from ``locales`` (the product's or a copy's)."""
-    out: dict[str, str] = {}
-    for path in sorted((locales / lang).glob("*.toml")):
-        with path.open("rb") as fh:
-            _flatten("", tomllib.load(fh), out)
-    return out
+    return read_catalogue(locales, lang)
 
 
 def code_lists(families: Iterable[vocabulary.Family], items: Iterable[str], joint: Iterable[str]) -> dict[str, tuple[str, ...]]:
