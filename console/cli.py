@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import copy
 import importlib
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from console.cli_support import OPTIONS, RetireTyper
 from console.i18n import set_lang
@@ -49,6 +51,7 @@ COMMAND_MODULES: dict[str, str] = {
 }
 """Which module registers each top-level command (one register(app) per module)."""
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--lang")
+"""The root's options: accepted before the subcommand and, hoisted by ``hoist_global_options``, after it."""
 LONG_JOBS = ("import", "demo", "restore")
 """Commands that may hold the write lock for long: they leave a busy note (console.faults.BusyNote)."""
 
@@ -72,6 +75,41 @@ def _global(
         run_tui()
 
 
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``case list --db x.db`` -> ``--db x.db case list``: the global options moved to the front.
+
+    Click only knows ``--db`` and ``--lang`` before the subcommand; a clerk
+    types them anywhere.  No subcommand has an option of these names, so
+    moving them changes nothing else.  ``--`` ends the options: what follows
+    stays where it is.  A global option without its value is left in place,
+    for the usage error that says so.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            rest.extend(args[i:])
+            break
+        if word.split("=", 1)[0] in GLOBAL_OPTIONS_WITH_VALUE and "=" in word:
+            front.append(word)
+        elif word in GLOBAL_OPTIONS_WITH_VALUE and i + 1 < len(args):
+            front.extend(args[i:i + 2])
+            i += 1
+        else:
+            rest.append(word)
+        i += 1
+    return front + rest
+
+
+class RootGroup(TyperGroup):
+    """The ``retire`` group: global options are taken wherever they stand on the line."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(list(args)))
+
+
 def build_app(modules: list[str] | None = None, words: list[str] | None = None) -> RetireTyper:
     """The root app with the given command modules (default: all of them), narrowed to the command ``words`` name."""
     root = RetireTyper(
@@ -79,7 +117,7 @@ def build_app(modules: list[str] | None = None, words: list[str] | None = None) 
         help="退休一件事一次办 综合受理台 / Retirement one-window console.",
         no_args_is_help=False,
     )
-    root.callback(invoke_without_command=True)(_global)
+    root.callback(invoke_without_command=True, cls=RootGroup)(_global)
     wanted = modules if modules is not None else list(dict.fromkeys(COMMAND_MODULES.values()))
     for name in wanted:
         importlib.import_module(f"console.{name}").register(root)
@@ -247,9 +285,62 @@ def _usage_error(error: Any) -> int:
 
     ctx = getattr(error, "ctx", None)
     command = ctx.command_path if ctx is not None else "retire"
-    say(t("cli.error", message=t("cli.usage", reason=error.format_message(), command=command)))
+    say(t("cli.error", message=t("cli.usage", reason=_usage_reason(error), command=command)))
     code = getattr(error, "exit_code", 2)
     return code if code in (1, 2) else 2
+
+
+_NOT_A_NUMBER = re.compile(r"^(?P<value>.*) is not a valid (?P<kind>integer|float|int range|float range)\.$", re.S)
+_NO_SUCH_COMMAND = re.compile(r"^No such command (?P<name>.*)\.$", re.S)
+_EXTRA_ARGUMENTS = re.compile(r"^Got unexpected extra argument\(s\) \((?P<args>.*)\)$", re.S)
+
+
+def _usage_reason(error: Any) -> str:
+    """Click's English reason for a usage error, in the user's language (Click's own words as the fallback).
+
+    Click says "No such option: --db" or "Missing argument 'CASE_NO'." in
+    English whatever ``--lang`` says; the kinds a clerk meets are said again
+    from the exception's fields, so the line reads in one language.
+    """
+    from console.i18n import t
+
+    kind = type(error).__name__
+    option = getattr(error, "option_name", None) or ""
+    message = str(getattr(error, "message", "") or "")
+    if kind == "NoSuchOption" and option in GLOBAL_OPTIONS_WITH_VALUE:  # `case list --db`: its value is missing
+        return t("cli.usage_needs_value", option=option)
+    if kind == "NoSuchOption":
+        hint = getattr(error, "possibilities", None)
+        said = t("cli.usage_no_such_option", option=option)
+        return said + t("cli.usage_did_you_mean", options=", ".join(sorted(hint))) if hint else said
+    if kind == "BadOptionUsage":
+        return t("cli.usage_takes_no_value" if "does not take" in message else "cli.usage_needs_value", option=option)
+    if kind in ("MissingParameter", "BadParameter"):
+        param = getattr(error, "param", None)
+        name = _param_name(param, getattr(error, "param_hint", None), getattr(error, "ctx", None))
+        if kind == "MissingParameter":
+            which = getattr(error, "param_type", None) or getattr(param, "param_type_name", "")
+            return t("cli.usage_missing_argument" if which == "argument" else "cli.usage_missing_option", name=name)
+        number = _NOT_A_NUMBER.match(message)
+        if number:
+            whole = number["kind"].startswith("int")  # "integer" or "int range"
+            return t("cli.usage_not_integer" if whole else "cli.usage_not_float", name=name, value=number["value"])
+        return t("cli.usage_bad_value", name=name, reason=message)
+    for pattern, key in ((_NO_SUCH_COMMAND, "cli.usage_no_such_command"), (_EXTRA_ARGUMENTS, "cli.usage_extra")):
+        found = pattern.match(message)
+        if found:
+            return t(key, **found.groupdict())
+    return str(error.format_message())
+
+
+def _param_name(param: Any, hint: Any, ctx: Any) -> str:
+    """How the command line spells the parameter: ``--cases``, or an argument's name (``CASE_NO``)."""
+    if hint:
+        return hint if isinstance(hint, str) else " / ".join(hint)
+    if param is None:
+        return ""
+    opts = list(getattr(param, "opts", None) or [])
+    return " / ".join(opts) if getattr(param, "param_type_name", "") == "option" else str(param.human_readable_name).upper()
 
 
 def _buffered_stdout() -> None:
@@ -275,7 +366,7 @@ def _buffered_stdout() -> None:
 
 def main() -> None:
     """Console-script entry point, and the top-level guard (see the module docstring)."""
-    args = sys.argv[1:]
+    args = hoist_global_options(sys.argv[1:])
     _buffered_stdout()
     word = _command_word(args)
     if word is not None and word in COMMAND_MODULES:
@@ -292,7 +383,8 @@ def main() -> None:
         _refuse_hall_files(args, word)
         with _busy_note(args):
             # not standalone: a usage error reaches the guard below, to be one line in the user's language
-            returned = build_app(modules, _command_words(args) if modules else None)(prog_name="retire", standalone_mode=False)
+            app = build_app(modules, _command_words(args) if modules else None)
+            returned = app(args=args, prog_name="retire", standalone_mode=False)
         code = returned if isinstance(returned, int) and not isinstance(returned, bool) else 0
     except SystemExit as done:
         code = done.code
