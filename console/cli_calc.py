@@ -30,7 +30,8 @@ from console.rules.retirement_age import statutory_retirement
 from console.settings import load_parameters
 from console.text_policy import ascii_digits
 
-app = RetireTyper(help="退休规则计算器（无需数据库）/ The rules engine from the shell.")
+app = RetireTyper(help="退休规则计算器（无需数据库）/ The rules engine from the shell.", json_errors=True)
+"""With --json a refusal is JSON on stdout too ({"valid": false, "reason", "reason_code"}), exit status unchanged."""
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys) instead of a table.")]
 
@@ -198,7 +199,7 @@ def contributions(
     periods = _read_periods(file)
     s = summarise(periods, params.county_places, params.personal_contribution_start)
     if s.findings:
-        raise BadInput("; ".join(t(f.code, **f.params) for f in s.findings))
+        raise BadInput("; ".join(t(f.code, **f.params) for f in s.findings), reason_code=s.findings[0].code)
     unconfirmed = ["personal_contribution_start"] if any(p.kind == "deemed" for p in periods) and params.get("personal_contribution_start").unconfirmed else []
     data: dict[str, Any] = {
         "total_months": s.total_months,
@@ -229,7 +230,8 @@ def idcard(
     number = ascii_digits(number, "id_number")  # ² and full-width digits become ASCII; other scripts exit 2
     card = parse_id(number, with_place=True)
     if not card.valid:
-        raise BadInput("calc.id_invalid", number=number, reason=t(card.error or "rules.id.format"))
+        code = card.error or "rules.id.format"
+        raise BadInput("calc.id_invalid", number=number, reason=t(code), reason_code=code, json_fields={"number": number})
     data: dict[str, Any] = {
         "number": card.number,
         "valid": True,

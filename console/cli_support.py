@@ -60,14 +60,35 @@ def fail(err: RetireError) -> typer.Exit:
     return typer.Exit(err.exit_code)
 
 
-def guard(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn domain errors and faults of the machine into one line and an exit status."""
+def error_json(err: RetireError) -> dict[str, Any]:
+    """A refusal as the data a script reads: ``{"valid": false, "reason": words, "reason_code": code, ...}``.
+
+    ``reason_code`` is stable (a catalogue key such as ``rules.id.checksum``):
+    a script tests it, never the words, which follow ``--lang``.  Fields a
+    command names in the error's ``json_fields`` (the number checked) come
+    first.
+    """
+    fields = err.params.get("json_fields")
+    code = err.params.get("reason_code") or (err.key if " " not in err.key and "." in err.key
+                                                else "cli.refused" if err.exit_code == 1 else "cli.bad_input")
+    return {**(fields if isinstance(fields, dict) else {}), "valid": False, "reason": err.text(), "reason_code": code}
+
+
+def guard(fn: Callable[..., Any], json_errors: bool = False) -> Callable[..., Any]:
+    """Turn domain errors and faults of the machine into one line and an exit status.
+
+    ``json_errors`` (the calculators): with ``--json``, a refusal is also
+    JSON on stdout (``error_json``), so a script that parses stdout gets an
+    answer, not an empty string; the line on stderr and the exit status stay.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except RetireError as err:
+            if json_errors and kwargs.get("as_json"):
+                print_json(error_json(err))
             raise fail(err) from None
         except KeyboardInterrupt:
             typer.echo(t("cli.interrupted"), err=True)
@@ -87,9 +108,10 @@ CommandFunction = TypeVar("CommandFunction", bound=Callable[..., Any])
 
 
 class RetireTyper(typer.Typer):
-    """A Typer whose commands are wrapped by ``guard``."""
+    """A Typer whose commands are wrapped by ``guard`` (``json_errors``: see there)."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, json_errors: bool = False, **kwargs: Any) -> None:
+        self.json_errors = json_errors
         kwargs.setdefault("no_args_is_help", True)
         kwargs.setdefault("pretty_exceptions_enable", False)
         kwargs.setdefault("rich_markup_mode", None)
@@ -99,7 +121,7 @@ class RetireTyper(typer.Typer):
         register = super().command(*args, **kwargs)
 
         def decorator(fn: CommandFunction) -> CommandFunction:
-            register(guard(fn))
+            register(guard(fn, self.json_errors))
             return fn
 
         return decorator

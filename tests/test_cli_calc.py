@@ -269,7 +269,7 @@ def test_contributions_deemed_past_start_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "p.csv", "1990-01,1996-06,deemed\n1996-07,2010-12,actual\n")
     result = invoke("calc", "contributions", str(path), "--json")
     assert result.exit_code == 2
-    assert result.stdout == ""
+    assert json.loads(result.stdout)["valid"] is False  # the refusal as data (tests/test_cli_calc_json.py)
     no_traceback(result)
 
 
