@@ -52,6 +52,11 @@ COMMAND_MODULES: dict[str, str] = {
 """Which module registers each top-level command (one register(app) per module)."""
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--lang")
 """The root's options: accepted before the subcommand and, hoisted by ``hoist_global_options``, after it."""
+OWN_OPTIONS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("tui",): ("--lang",), ("notice",): ("--lang",), ("upcoming", "remind"): ("--lang",),
+}
+"""Commands with an option of a global option's name (the notice's language): theirs stays theirs
+(tests/test_cli_usage.py checks this table against the commands)."""
 LONG_JOBS = ("import", "demo", "restore")
 """Commands that may hold the write lock for long: they leave a busy note (console.faults.BusyNote)."""
 
@@ -84,23 +89,35 @@ def hoist_global_options(args: list[str]) -> list[str]:
     stays where it is.  A global option without its value is left in place,
     for the usage error that says so.
     """
-    front: list[str] = []
+    words = _command_words(args)
+    own = OWN_OPTIONS.get(tuple(words[:1]), ()) + OWN_OPTIONS.get(tuple(words[:2]), ())
+    hoisted = tuple(o for o in GLOBAL_OPTIONS_WITH_VALUE if o not in own)
+    start = _first_command_index(args)
+    front: list[str] = list(args[:start])
     rest: list[str] = []
-    i = 0
+    i = start
     while i < len(args):
         word = args[i]
         if word == "--":
             rest.extend(args[i:])
             break
-        if word.split("=", 1)[0] in GLOBAL_OPTIONS_WITH_VALUE and "=" in word:
+        if word.split("=", 1)[0] in hoisted and "=" in word:
             front.append(word)
-        elif word in GLOBAL_OPTIONS_WITH_VALUE and i + 1 < len(args):
+        elif word in hoisted and i + 1 < len(args):
             front.extend(args[i:i + 2])
             i += 1
         else:
             rest.append(word)
         i += 1
     return front + rest
+
+
+def _first_command_index(args: list[str]) -> int:
+    """Where the subcommand starts: after the global options written before it."""
+    i = 0
+    while i < len(args) and args[i] in GLOBAL_OPTIONS_WITH_VALUE:
+        i += 2
+    return min(i, len(args))
 
 
 class RootGroup(TyperGroup):

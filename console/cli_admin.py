@@ -12,8 +12,9 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from console.cli_support import OPTIONS, RetireTyper, print_fields, print_json, print_table, session
+from console.cli_support import OPTIONS, RetireTyper, action_words, print_fields, print_json, print_table, session
 from console.errors import BadInput
+from console.human_time import human_time
 from console.i18n import t
 from console.vocabulary import ROLE
 
@@ -93,7 +94,8 @@ def staff_list(
         return
     print_table(
         (
-            [r["login"], r["name"], ", ".join(r["roles"]), t("staff.yes") if r["active"] else t("staff.no"), r["created_at"] or ""]
+            [r["login"], r["name"], ", ".join(t(ROLE.key(x)) if x in ROLE else x for x in r["roles"]),
+             t("staff.yes") if r["active"] else t("staff.no"), human_time(r["created_at"])]
             for r in rows
         ),
         headers=[t("staff.col_login"), t("staff.col_name"), t("staff.col_roles"), t("staff.col_active"), t("staff.col_created")],
@@ -184,7 +186,7 @@ def _audit_rows_table(rows: list[dict[str, Any]]) -> None:
     print_table(
         (
             [
-                r["id"], r["at"], r["actor"], r["action"],
+                r["id"], human_time(r["at"]), r["actor"], action_words(r["action"]),
                 "/".join(str(x) for x in (r["entity"], r["entity_id"]) if x is not None),
                 "" if r["detail"] is None else json.dumps(r["detail"], ensure_ascii=False),
             ]
@@ -222,7 +224,7 @@ def audit_command(
     if as_json:
         data: dict[str, Any] = {"case_no": case_no} if case_no is not None else {}
         if rows is not None:
-            data["rows"] = rows
+            data["rows"] = [{**r, "action_text": action_words(r["action"])} for r in rows]
         if report is not None:
             data["chain"] = report.as_dict()
         print_json(data)
@@ -299,7 +301,7 @@ def audit_anchor_command(
         return
     print_fields(
         [
-            (t("audit_chain.anchored"), line["at"]),
+            (t("audit_chain.anchored"), human_time(line["at"])),
             (t("audit_chain.anchor_file"), line["file"]),
             (t("audit_chain.anchor_line"), line["n"]),
             (t("audit_chain.anchor_row"), line["id"]),

@@ -37,6 +37,7 @@ import typer
 
 from console.cli_support import (
     RetireTyper,
+    action_words,
     fail,
     print_fields,
     print_json,
@@ -45,6 +46,7 @@ from console.cli_support import (
     session,
 )
 from console.errors import BadInput
+from console.human_time import human_time
 from console.i18n import t
 from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, TASK_STATUS
 
@@ -151,7 +153,7 @@ def _show_text(c: dict[str, Any]) -> None:
         (t("cli_case.applicant"), f"{p['name']}  {p['id_number']}"),
         (t("cli_case.kind"), t(CASE_KIND.key(c['kind']))),
         (t("cli_case.status"), t(CASE_STATUS.key(c['status']))),
-        (t("cli_case.received"), c["received_at"]),
+        (t("cli_case.received"), human_time(c["received_at"])),
         (t("cli_case.due"), clock.get("due_date") or "-"),
         (t("cli_case.days_left"), "" if not clock else f"{clock['working_days_left']} ({t('clock_state.' + clock['state'])})"),
         (t("cli_case.joint"), "、".join(t(f"joint_items.{j}") for j in c["joint_items"]) or "-"),
@@ -186,7 +188,8 @@ def _show_text(c: dict[str, Any]) -> None:
             [t("promises.material"), t("promises.status"), t("promises.deadline"), t("promises.days_left"), t("promises.action")],
         )
     typer.echo("")
-    print_table([[a["at"], a["actor"], a["action"]] for a in c["audit"]], [t("cli_case.at"), t("cli_case.actor"), t("cli_case.action")])
+    print_table([[human_time(a["at"]), a["actor"], action_words(a["action"])] for a in c["audit"]],
+                [t("cli_case.at"), t("cli_case.actor"), t("cli_case.action")])
 
 
 @case_app.command("show")
@@ -598,7 +601,8 @@ def _delivery_out(row: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(row)
     else:
-        print_fields([(k, row.get(k)) for k in ("courier", "waybill", "address", "sent_at", "delivered_at", "returned_at", "note", "version")])
+        print_fields([(k, human_time(row.get(k)) if k.endswith("_at") else row.get(k))
+                      for k in ("courier", "waybill", "address", "sent_at", "delivered_at", "returned_at", "note", "version")])
 
 
 @delivery_app.command("send")

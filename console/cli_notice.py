@@ -23,6 +23,7 @@ import typer
 from console.cli_support import OPTIONS, print_json, print_table, session
 from console.display import clean
 from console.errors import BadInput
+from console.human_time import human_time
 from console.i18n import t
 from console.safe_files import check_target, is_stdout
 
@@ -58,7 +59,7 @@ def notice_command(
             typer.echo(t("notices.cli.none", case_no=case))
         else:
             print_table(
-                ([r["number"], t(f"notices.kind.{r['kind']}"), r["issued_at"], r["issued_by"]] for r in rows),
+                ([r["number"], t(f"notices.kind.{r['kind']}"), human_time(r["issued_at"]), r["issued_by"]] for r in rows),
                 headers=[t("notices.cli.number"), t("notices.cli.kind"), t("notices.cli.issued_at"), t("notices.cli.issued_by")],
             )
         return

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from console.cli_support import RetireTyper, print_fields, print_json, print_table, session
+from console.human_time import human_time
 from console.i18n import t
 
 rating_app = RetireTyper(help="好差评 / Service ratings and the follow-up of bad ones.")
@@ -47,7 +48,7 @@ def _rating_out(rating: dict[str, Any], as_json: bool) -> None:
     pairs = [
         (t("rating.cli.level"), _level_word(rating["level"])),
         (t("rating.cli.channel"), t(RATING_CHANNEL.key(rating["channel"]))),
-        (t("rating.cli.rated_at"), rating["rated_at"]),
+        (t("rating.cli.rated_at"), human_time(rating["rated_at"])),
         (t("rating.cli.comment"), rating.get("comment") or ""),
     ]
     f = rating.get("followup")

@@ -153,6 +153,13 @@ def print_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> None:
     typer.echo(render(cells, [clean(h) for h in headers]))
 
 
+def action_words(code: str) -> str:
+    """An audit action as a person reads it (``case.open`` -> 收件登记); an unknown code as it is."""
+    from console.vocabulary import AUDIT_ACTION
+
+    return t(AUDIT_ACTION.key(code)) if code in AUDIT_ACTION else code
+
+
 def print_fields(pairs: Iterable[tuple[str, Any]]) -> None:
     """A two-column key/value table."""
     print_table(([k, "" if v is None else v] for k, v in pairs), headers=[t("cli.field"), t("cli.value")])

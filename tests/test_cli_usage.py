@@ -86,3 +86,31 @@ def test_a_usage_error_is_one_line_in_the_users_words(tmp_path: Path, args: tupl
     assert said_en.returncode == 2
     assert en in one_line(said_en)
     assert not db.exists()
+
+
+def test_own_options_names_every_command_with_an_option_named_like_a_global_one() -> None:
+    """``retire notice CASE --lang en`` is the notice's language: hoisting must leave such options alone."""
+    import typer.main
+
+    from console.cli import GLOBAL_OPTIONS_WITH_VALUE, OWN_OPTIONS, build_app
+
+    found: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def walk(command: object, path: tuple[str, ...]) -> None:
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(sub, (*path, name))
+        names = tuple(o for p in getattr(command, "params", []) for o in getattr(p, "opts", [])
+                      if o in GLOBAL_OPTIONS_WITH_VALUE)
+        if path and names and not getattr(command, "commands", None):
+            found[path] = names
+
+    walk(typer.main.get_command(build_app()), ())
+    assert found == OWN_OPTIONS
+
+
+def test_a_commands_own_lang_is_left_to_it() -> None:
+    from console.cli import hoist_global_options
+
+    assert hoist_global_options(["notice", "X", "--lang", "en"]) == ["notice", "X", "--lang", "en"]
+    assert hoist_global_options(["notice", "X", "--db", "d", "--lang", "en"]) == ["--db", "d", "notice", "X", "--lang", "en"]
+    assert hoist_global_options(["--db", "d", "case", "list", "--lang", "en"]) == ["--db", "d", "--lang", "en", "case", "list"]
