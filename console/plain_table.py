@@ -19,6 +19,8 @@ GAP = "  "
 HEADER_PADDING = 2
 """tabulate's MIN_PADDING: a column is at least this much wider than its header."""
 ZERO_WIDTH_CATEGORIES = ("Mn", "Me", "Cf")
+CONJOINING_JAMO = ((0x1160, 0x11FF), (0xD7B0, 0xD7FF))
+"""Hangul vowels and final consonants: drawn inside the syllable their leading consonant starts (0 columns)."""
 
 
 def text_width(text: str) -> int:
@@ -27,10 +29,15 @@ def text_width(text: str) -> int:
         return len(text)
     width = 0
     for char in text:
-        if unicodedata.category(char) in ZERO_WIDTH_CATEGORIES:
+        if unicodedata.category(char) in ZERO_WIDTH_CATEGORIES or _conjoining(char):
             continue
         width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
     return width
+
+
+def _conjoining(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in CONJOINING_JAMO)
 
 
 def _pad(text: str, width: int) -> str:
