@@ -165,6 +165,15 @@ FROM cases c JOIN persons p ON p.id = c.person_id LEFT JOIN staff s ON s.id = c.
 """
 
 
+def _due_order(direction: str) -> str:
+    """By due date, the way a clerk reads a work list: open cases first (the overdue on top, then
+    by due date, cases without one after them), then paused cases, then closed ones.  The
+    direction flips the dates within each group, never the groups."""
+    group = (f"CASE WHEN c.status NOT IN ({sql_list(OPEN_STATUSES)}) THEN 2"
+             " WHEN c.paused_since IS NOT NULL THEN 1 ELSE 0 END")
+    return f"{group}, c.due_date IS NULL, c.due_date {direction}, c.id {direction}"
+
+
 def list_cases(
     db: sqlite_utils.Database, f: CaseFilter, *, order: str = "received", descending: bool = True, limit: int = 50, offset: int = 0
 ) -> list[dict[str, Any]]:
@@ -178,9 +187,10 @@ def list_cases(
     where, args = _where(f)
     column = SORTABLE.get(order, "c.received_at")
     direction = "DESC" if descending else "ASC"
+    order_by = _due_order(direction) if order == "due" else f"{column} {direction}, c.id {direction}"
     join = " JOIN persons p ON p.id = c.person_id" if f.text or order == "name" else ""
     ids = [r[0] for r in db.execute(
-        f"SELECT c.id FROM cases c{join}{where} ORDER BY {column} {direction}, c.id {direction} LIMIT ? OFFSET ?",
+        f"SELECT c.id FROM cases c{join}{where} ORDER BY {order_by} LIMIT ? OFFSET ?",
         [*args, limit, offset],
     ).fetchall()]
     if not ids:

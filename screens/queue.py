@@ -70,6 +70,7 @@ class QueueScreen(RetireScreen):
         self.rows: list[dict[str, Any]] = []
         self._debounce: Timer | None = None
         self._keep_row = 0
+        self._landing: int | None = None
         self.loads = 0
         """How many pages have been shown (tests and the benchmark wait on it)."""
 
@@ -160,6 +161,8 @@ class QueueScreen(RetireScreen):
     def _fill(self, rows: list[dict[str, Any]]) -> None:
         table = self.query_one(PagedTable)
         keep = table.cursor_row if table.row_count else self._keep_row
+        if self._landing is not None:  # a page change: the top (forward) or the bottom (back) of the new page
+            keep, self._landing = self._landing, None
         table.clear()
         wide = bool(table.layout_wide)
         for r in rows:
@@ -246,7 +249,8 @@ class QueueScreen(RetireScreen):
             return
         target = q.page + message.delta
         if 0 <= target < self.pages:
-            self.query_one(PagedTable).move_cursor(row=0)
+            # forward: start at the top of the next page; back: at the bottom of the previous one
+            self._landing = 0 if message.delta > 0 else PAGE_SIZE - 1
             self.reload(page=target)
 
     @on(Input.Changed, "#search")
