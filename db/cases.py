@@ -157,11 +157,20 @@ def _text_clause(text: str) -> tuple[str, list[Any]]:
     return "(p.name LIKE ?)", [f"%{t}%"]
 
 
-_LIST_SQL = """
+ASSIGNEE_SQL = """COALESCE(
+  (SELECT group_concat(login, ',') FROM (
+     SELECT DISTINCT s.login FROM tasks t JOIN staff s ON s.id = t.assignee_id
+     WHERE t.case_id = c.id AND t.status = 'claimed' ORDER BY s.login)),
+  c.created_by)"""
+"""The case's 经办人 (assignee): whoever holds its claimed, unfinished tasks, logins joined by
+commas in order; with no task held, the window clerk who registered the case.  The queue's
+column and ``case list --json`` both read it (a case has no single owner across departments)."""
+
+_LIST_SQL = f"""
 SELECT c.id, c.case_no, c.kind, c.status, c.received_at, c.due_date, c.paused_since, c.version,
-       c.joint_items, p.name, p.id_number, s.login AS assignee,
+       c.joint_items, p.name, p.id_number, {ASSIGNEE_SQL} AS assignee,
        (SELECT group_concat(t.department || ':' || t.status, ',') FROM tasks t WHERE t.case_id = c.id) AS progress
-FROM cases c JOIN persons p ON p.id = c.person_id LEFT JOIN staff s ON s.id = c.assignee_id
+FROM cases c JOIN persons p ON p.id = c.person_id
 """
 
 

@@ -75,6 +75,8 @@ class QueueScreen(RetireScreen):
         """How many pages have been shown (tests and the benchmark wait on it)."""
 
     NAME_KEY = "tui.queue.title"
+    HELP_NOTES: tuple[str, ...] = ("tui.queue.help_assignee",)
+    """Catalogue keys of what a column means, for the help screen beside the keys."""
 
     def body(self) -> ComposeResult:
         yield Static(id="filter-bar")
