@@ -218,3 +218,14 @@ def count_cases(db: sqlite_utils.Database, f: CaseFilter) -> int:
 
 def counts_by_status(db: sqlite_utils.Database) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in db.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall()}
+
+
+def awaiting_confirmation(db: sqlite_utils.Database, limit: int = 200) -> list[dict[str, Any]]:
+    """Open cases whose pre-review was saved and not yet confirmed by a reviewer, oldest save first."""
+    return _rows(db.execute(
+        "SELECT c.id, c.case_no, c.status, c.kind, p.name, f.updated_by AS saved_by, f.updated_at AS saved_at, f.version"
+        " FROM facts f JOIN cases c ON c.id = f.case_id JOIN persons p ON p.id = c.person_id"
+        f" WHERE f.confirmed_at IS NULL AND c.status IN ({sql_list(OPEN_STATUSES)})"
+        " ORDER BY f.updated_at, c.id LIMIT ?",
+        [limit],
+    ))

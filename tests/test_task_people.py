@@ -65,3 +65,32 @@ def test_a_clerk_cannot_claim_the_approval_and_the_case_names_the_reviewer_who_c
     code, out, err = cli("clara", "case", "show", case_no, "--json")
     shown = {t["item"]: t for t in json.loads(out)["tasks"]}
     assert shown["hrss.approval"]["completed_by"] == "carol" and shown["hrss.approval"]["assignee"] == "carol"
+
+
+def test_work_lists_and_the_window_acting_on_a_returned_task(db, staff) -> None:
+    from console.errors import PermissionDenied, Refused
+    from console.services import case_queries
+    from tests.workflow_helpers import audit_actions, ready_case
+
+    carol = staff("carol", "clerk", "hrss_reviewer")
+    clara = staff("clara", "clerk")
+    saved = ready_case(db, clara, seq=13, name="李四")  # a clerk saved the pre-review; not confirmed
+    assert [r["case_no"] for r in case_queries.awaiting_confirmation(db, carol)] == [saved]
+    assert case_queries.awaiting_confirmation(db, carol)[0]["saved_by"] == "clara"
+    with pytest.raises(PermissionDenied):
+        case_queries.awaiting_confirmation(db, clara)  # confirming is a reviewer's
+    case_no, _ = accepted_case(db, carol)
+    ids = task_ids(db, case_no)
+    tasks.claim(db, clara, ids["hrss.card"])
+    assert [r["id"] for r in tasks.mine(db, clara)] == [ids["hrss.card"]] and tasks.mine(db, carol) == []
+    tasks.return_task(db, clara, ids["hrss.card"], "缺一寸照片")
+    assert [r["missing"] for r in tasks.returned_to_window(db, carol)] == ["缺一寸照片"]
+    with pytest.raises(Refused):
+        tasks.applicant_told(db, carol, ids["hrss.card"], "")
+    told = tasks.applicant_told(db, carol, ids["hrss.card"], "电话")
+    assert told["status"] == "returned"
+    opened = tasks.paper_arrived(db, carol, ids["hrss.card"], "一寸照片两张")
+    assert opened["status"] == "open" and opened["assignee"] is None and tasks.returned_to_window(db, carol) == []
+    with pytest.raises(Refused):
+        tasks.paper_arrived(db, carol, ids["hrss.card"], "again")
+    assert audit_actions(db, case_no)[-2:] == ["task.applicant_told", "task.paper_arrived"]
