@@ -58,6 +58,9 @@ class QueueScreen(RetireScreen):
         Binding("2", "sort('due')", t("tui.queue.sort_due"), show=False, id="queue-sort-due"),
         Binding("3", "sort('case_no')", t("tui.queue.sort_case_no"), show=False, id="queue-sort-number"),
         Binding("4", "sort('name')", t("tui.queue.sort_name"), show=False, id="queue-sort-name"),
+        Binding("m", "work_list('mine')", t("tui.work.b_mine"), id="queue-mine"),
+        Binding("v", "work_list('confirm')", t("tui.work.b_confirm"), show=False, id="queue-confirm"),
+        Binding("b", "work_list('returned')", t("tui.work.b_returned"), show=False, id="queue-returned"),
         Binding("x", "clear_filters", t("tui.queue.b_clear"), show=False, id="queue-clear"),
         Binding("f5", "refresh", t("tui.queue.b_refresh"), show=False, id="queue-refresh"),
     ]
@@ -240,6 +243,15 @@ class QueueScreen(RetireScreen):
 
     def action_refresh(self) -> None:
         self.reload()
+
+    def action_work_list(self, kind: str) -> None:
+        """我的待办 (m), 待我确认的预审 (v, reviewers), 退回窗口的事项 (b): each its own list."""
+        from screens.work_list import WorkListScreen
+
+        if kind == "confirm" and self.ctx.actor is not None and not self.ctx.actor.has_role("hrss_reviewer"):
+            self.notify(t("tui.work.reviewers_only"), severity="warning", markup=False)
+            return
+        self.app.push_screen(WorkListScreen(kind))
 
     @on(PagedTable.PageRequested)
     def _page(self, message: PagedTable.PageRequested) -> None:

@@ -72,3 +72,67 @@ async def test_sort_by_due_lists_open_overdue_first_then_paused_then_closed(hall
         assert open_dues == sorted(open_dues) and open_dues
         first = queue.rows[0]
         assert first["working_days_left"] is not None and first["working_days_left"] < 0  # the most overdue open case on top
+
+
+def _returned_by_clerk(db: Path) -> tuple[str, int]:
+    """An open social-card task of the demo hall, claimed by the console's login and sent back to the window."""
+    from console.services import tasks
+    from console.services.identity import resolve_actor
+    from db.connection import open_database
+    from tests.tui_helpers import LOGIN
+
+    database = open_database(db, create=False)
+    try:
+        case_no, task_id = database.execute(
+            "SELECT c.case_no, t.id FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.status = 'open' AND t.item = 'hrss.card'"
+            " ORDER BY c.id LIMIT 1").fetchone()
+        actor = resolve_actor(database, LOGIN)
+        tasks.claim(database, actor, task_id)
+        tasks.return_task(database, actor, task_id, "缺一寸照片")
+    finally:
+        database.close()
+    return str(case_no), int(task_id)
+
+
+async def test_work_lists_each_on_a_queue_key_and_the_windows_two_actions(hall: Path) -> None:
+    from tests.tui_helpers import query_one_value
+
+    case_no, task_id = _returned_by_clerk(hall)
+    app = make_app(hall)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("m")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "WorkListScreen" and app.screen.kind == "mine"
+        mine = query_one_value(hall, "SELECT count(*) FROM tasks t JOIN staff s ON s.id = t.assignee_id"
+                                     " WHERE s.login = 'clerk1' AND t.status = 'claimed'")
+        assert len(app.screen.rows) == mine
+        await pilot.press("escape", "v")
+        await settle(app, pilot)
+        waiting = query_one_value(hall, "SELECT count(*) FROM facts f JOIN cases c ON c.id = f.case_id WHERE f.confirmed_at IS NULL"
+                                        " AND c.status IN ('draft', 'awaiting_correction', 'accepted', 'in_progress')")
+        assert app.screen.kind == "confirm" and len(app.screen.rows) == waiting
+        await pilot.press("escape", "b")
+        await settle(app, pilot)
+        work = app.screen
+        assert work.kind == "returned"
+        row = next(i for i, r in enumerate(work.rows) if r["id"] == task_id)
+        work.query_one("#work").move_cursor(row=row)
+        assert work.rows[row]["missing"] == "缺一寸照片"
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert "缺一寸照片" in app.screen.question
+        await pilot.press(*"电话告知本人", "enter")
+        await settle(app, pilot)
+        assert query_one_value(hall, "SELECT json_extract(detail, '$.how') FROM audit WHERE action = 'task.applicant_told' AND task_id = ?",
+                               (task_id,)) == "电话告知本人"
+        assert query_one_value(hall, "SELECT status FROM tasks WHERE id = ?", (task_id,)) == "returned"
+        row = next(i for i, r in enumerate(work.rows) if r["id"] == task_id)
+        work.query_one("#work").move_cursor(row=row)
+        await pilot.press("a")
+        await settle(app, pilot)
+        await pilot.press(*"一寸照片两张", "enter")
+        await settle(app, pilot)
+        assert query_one_value(hall, "SELECT status FROM tasks WHERE id = ?", (task_id,)) == "open"
+        assert all(r["id"] != task_id for r in work.rows)
+        assert case_no
