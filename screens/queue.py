@@ -58,7 +58,7 @@ class QueueScreen(RetireScreen):
         Binding("2", "sort('due')", t("tui.queue.sort_due"), show=False, id="queue-sort-due"),
         Binding("3", "sort('case_no')", t("tui.queue.sort_case_no"), show=False, id="queue-sort-number"),
         Binding("4", "sort('name')", t("tui.queue.sort_name"), show=False, id="queue-sort-name"),
-        Binding("m", "work_list('mine')", t("tui.work.b_mine"), id="queue-mine"),
+        Binding("m", "work_list('mine')", t("tui.work.b_mine"), show=False, id="queue-mine"),
         Binding("v", "work_list('confirm')", t("tui.work.b_confirm"), show=False, id="queue-confirm"),
         Binding("b", "work_list('returned')", t("tui.work.b_returned"), show=False, id="queue-returned"),
         Binding("x", "clear_filters", t("tui.queue.b_clear"), show=False, id="queue-clear"),
