@@ -157,12 +157,30 @@ def _text_clause(text: str) -> tuple[str, list[Any]]:
     return "(p.name LIKE ?)", [f"%{t}%"]
 
 
-_LIST_SQL = """
+ASSIGNEE_SQL = """COALESCE(
+  (SELECT group_concat(login, ',') FROM (
+     SELECT DISTINCT s.login FROM tasks t JOIN staff s ON s.id = t.assignee_id
+     WHERE t.case_id = c.id AND t.status = 'claimed' ORDER BY s.login)),
+  c.created_by)"""
+"""The case's 经办人 (assignee): whoever holds its claimed, unfinished tasks, logins joined by
+commas in order; with no task held, the window clerk who registered the case.  The queue's
+column and ``case list --json`` both read it (a case has no single owner across departments)."""
+
+_LIST_SQL = f"""
 SELECT c.id, c.case_no, c.kind, c.status, c.received_at, c.due_date, c.paused_since, c.version,
-       c.joint_items, p.name, p.id_number, s.login AS assignee,
+       c.joint_items, p.name, p.id_number, {ASSIGNEE_SQL} AS assignee,
        (SELECT group_concat(t.department || ':' || t.status, ',') FROM tasks t WHERE t.case_id = c.id) AS progress
-FROM cases c JOIN persons p ON p.id = c.person_id LEFT JOIN staff s ON s.id = c.assignee_id
+FROM cases c JOIN persons p ON p.id = c.person_id
 """
+
+
+def _due_order(direction: str) -> str:
+    """By due date, the way a clerk reads a work list: open cases first (the overdue on top, then
+    by due date, cases without one after them), then paused cases, then closed ones.  The
+    direction flips the dates within each group, never the groups."""
+    group = (f"CASE WHEN c.status NOT IN ({sql_list(OPEN_STATUSES)}) THEN 2"
+             " WHEN c.paused_since IS NOT NULL THEN 1 ELSE 0 END")
+    return f"{group}, c.due_date IS NULL, c.due_date {direction}, c.id {direction}"
 
 
 def list_cases(
@@ -178,9 +196,10 @@ def list_cases(
     where, args = _where(f)
     column = SORTABLE.get(order, "c.received_at")
     direction = "DESC" if descending else "ASC"
+    order_by = _due_order(direction) if order == "due" else f"{column} {direction}, c.id {direction}"
     join = " JOIN persons p ON p.id = c.person_id" if f.text or order == "name" else ""
     ids = [r[0] for r in db.execute(
-        f"SELECT c.id FROM cases c{join}{where} ORDER BY {column} {direction}, c.id {direction} LIMIT ? OFFSET ?",
+        f"SELECT c.id FROM cases c{join}{where} ORDER BY {order_by} LIMIT ? OFFSET ?",
         [*args, limit, offset],
     ).fetchall()]
     if not ids:
@@ -199,3 +218,14 @@ def count_cases(db: sqlite_utils.Database, f: CaseFilter) -> int:
 
 def counts_by_status(db: sqlite_utils.Database) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in db.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall()}
+
+
+def awaiting_confirmation(db: sqlite_utils.Database, limit: int = 200) -> list[dict[str, Any]]:
+    """Open cases whose pre-review was saved and not yet confirmed by a reviewer, oldest save first."""
+    return _rows(db.execute(
+        "SELECT c.id, c.case_no, c.status, c.kind, p.name, f.updated_by AS saved_by, f.updated_at AS saved_at, f.version"
+        " FROM facts f JOIN cases c ON c.id = f.case_id JOIN persons p ON p.id = c.person_id"
+        f" WHERE f.confirmed_at IS NULL AND c.status IN ({sql_list(OPEN_STATUSES)})"
+        " ORDER BY f.updated_at, c.id LIMIT ?",
+        [limit],
+    ))

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.cases import CaseFilter, _where
+from db.cases import ASSIGNEE_SQL, CaseFilter, _where
 
 CHUNK = 2000
 
@@ -36,11 +36,11 @@ def is_empty(f: CaseFilter) -> bool:
                 or f.received_to or f.text or f.assignee_id is not None or f.kinds)
 
 
-CASES_SQL = """
+CASES_SQL = f"""
 SELECT c.case_no, p.name, p.id_number, c.kind, c.status, c.received_at, c.accepted_at, c.completed_at,
-       c.due_date, c.paused_since, c.chosen_month, c.joint_items, c.acceptance_notice_no, s.login AS assignee,
+       c.due_date, c.paused_since, c.chosen_month, c.joint_items, c.acceptance_notice_no, {ASSIGNEE_SQL} AS assignee,
        c.version
-FROM cases c JOIN persons p ON p.id = c.person_id LEFT JOIN staff s ON s.id = c.assignee_id
+FROM cases c JOIN persons p ON p.id = c.person_id
 """
 
 

@@ -40,9 +40,14 @@ def for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
 
 
 def list_tasks(
-    db: sqlite_utils.Database, department: str | None = None, statuses: tuple[str, ...] = (), limit: int = 200, offset: int = 0
+    db: sqlite_utils.Database, department: str | None = None, statuses: tuple[str, ...] = (), limit: int = 200, offset: int = 0,
+    assignee_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    clauses, args = [], []
+    clauses: list[str] = []
+    args: list[Any] = []
+    if assignee_id is not None:
+        clauses.append("t.assignee_id = ?")
+        args.append(assignee_id)
     if department:
         clauses.append("t.department = ?")
         args.append(department)

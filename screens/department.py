@@ -19,6 +19,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Select, Static
 
 from console.errors import StaleVersion
+from console.human_time import human_time
 from console.i18n import t
 from console.vocabulary import (
     ACTIVE_TASK_STATUSES,
@@ -31,6 +32,7 @@ from console.vocabulary import (
 from screens.widgets.base import RetireScreen
 from screens.widgets.hall_app import hall_app
 from screens.widgets.progress import days_left_cell, plain
+from screens.widgets.task_confirm import TaskConfirm, claim_question, complete_question
 
 NARROW = 100
 TASK_LIMIT = 200
@@ -104,7 +106,7 @@ class DepartmentScreen(RetireScreen):
         Binding("ctrl+s", "complete", t("tui.dept.b_done"), priority=True, id="dept-complete"),
         Binding("x", "return_task", t("tui.dept.b_return"), id="dept-return"),
         Binding("d", "next_department", t("tui.dept.b_dept"), show=False, id="dept-switch"),
-        Binding("i", "focus_result", t("tui.dept.b_done"), show=False, id="dept-result"),
+        Binding("i", "focus_result", t("tui.dept.b_result"), show=False, id="dept-result"),
         Binding("o", "open_case", t("tui.dept.b_case"), show=False, id="dept-case"),
         Binding("f5", "refresh", t("tui.dept.b_refresh"), show=False, id="dept-refresh"),
     ]
@@ -241,7 +243,7 @@ class DepartmentScreen(RetireScreen):
             return False
         from screens.widgets.confirm import ConfirmModal
 
-        question = t("tui.dept.stale", who=error.params.get("who", "?"), when=str(error.params.get("when", "?"))[:16].replace("T", " "))
+        question = t("tui.dept.stale", who=error.params.get("who", "?"), when=human_time(str(error.params.get("when") or "")) or "?")
         self.notify(question, severity="warning", markup=False, timeout=10)
 
         def answer(yes: bool | None) -> None:
@@ -269,8 +271,25 @@ class DepartmentScreen(RetireScreen):
         if task is None:
             self.notify(t("tui.dept.no_task"), severity="warning")
             return
+        if not self._may_do(task):
+            return
         version = task["version"]
-        self._run(lambda db, actor: tasks.claim(db, actor, task["id"], expected_version=version), "tui.dept.claimed_ok", task)
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._run(lambda db, actor: tasks.claim(db, actor, task["id"], expected_version=version), "tui.dept.claimed_ok", task)
+
+        self.app.push_screen(TaskConfirm(claim_question(task)), answer)
+
+    def _may_do(self, task: dict[str, Any]) -> bool:
+        """A reviewer's item (退休审批) is refused to a clerk here, in words, before any question is asked."""
+        from console.services.tasks import needs_reviewer
+
+        actor = self.ctx.actor
+        if needs_reviewer(task["item"]) and actor is not None and not actor.has_role("hrss_reviewer"):
+            self.notify(t("tasks.reviewer_only_claim", item=t(f"items.{task['item']}")), severity="error", markup=False, timeout=8)
+            return False
+        return True
 
     def action_complete(self) -> None:
         from console.services import tasks
@@ -284,13 +303,23 @@ class DepartmentScreen(RetireScreen):
             self.notify(t("tui.dept.result_required"), severity="warning")
             self.query_one("#result", Input).focus()
             return
+        if not self._may_do(task):
+            return
         version, today = task["version"], self.ctx.today
 
         def go(take_over: bool) -> None:
             self._run(lambda db, actor: tasks.complete(db, actor, task["id"], result, expected_version=version, today=today, take_over=take_over),
                       "tui.dept.done_ok", task, clear_input=True)
 
-        self._with_take_over(task, go)
+        if self._held_by_other(task) is not None:
+            self._with_take_over(task, go)  # the take-over question is the confirmation
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                go(False)
+
+        self.app.push_screen(TaskConfirm(complete_question(task, result)), answer)
 
     def _held_by_other(self, task: dict[str, Any]) -> str | None:
         """The colleague holding this claimed task, or None when it is free or one's own."""

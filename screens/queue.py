@@ -58,6 +58,9 @@ class QueueScreen(RetireScreen):
         Binding("2", "sort('due')", t("tui.queue.sort_due"), show=False, id="queue-sort-due"),
         Binding("3", "sort('case_no')", t("tui.queue.sort_case_no"), show=False, id="queue-sort-number"),
         Binding("4", "sort('name')", t("tui.queue.sort_name"), show=False, id="queue-sort-name"),
+        Binding("m", "work_list('mine')", t("tui.work.b_mine"), show=False, id="queue-mine"),
+        Binding("v", "work_list('confirm')", t("tui.work.b_confirm"), show=False, id="queue-confirm"),
+        Binding("b", "work_list('returned')", t("tui.work.b_returned"), show=False, id="queue-returned"),
         Binding("x", "clear_filters", t("tui.queue.b_clear"), show=False, id="queue-clear"),
         Binding("f5", "refresh", t("tui.queue.b_refresh"), show=False, id="queue-refresh"),
     ]
@@ -70,10 +73,13 @@ class QueueScreen(RetireScreen):
         self.rows: list[dict[str, Any]] = []
         self._debounce: Timer | None = None
         self._keep_row = 0
+        self._landing: int | None = None
         self.loads = 0
         """How many pages have been shown (tests and the benchmark wait on it)."""
 
     NAME_KEY = "tui.queue.title"
+    HELP_NOTES: tuple[str, ...] = ("tui.queue.help_assignee",)
+    """Catalogue keys of what a column means, for the help screen beside the keys."""
 
     def body(self) -> ComposeResult:
         yield Static(id="filter-bar")
@@ -160,6 +166,8 @@ class QueueScreen(RetireScreen):
     def _fill(self, rows: list[dict[str, Any]]) -> None:
         table = self.query_one(PagedTable)
         keep = table.cursor_row if table.row_count else self._keep_row
+        if self._landing is not None:  # a page change: the top (forward) or the bottom (back) of the new page
+            keep, self._landing = self._landing, None
         table.clear()
         wide = bool(table.layout_wide)
         for r in rows:
@@ -236,6 +244,15 @@ class QueueScreen(RetireScreen):
     def action_refresh(self) -> None:
         self.reload()
 
+    def action_work_list(self, kind: str) -> None:
+        """我的待办 (m), 待我确认的预审 (v, reviewers), 退回窗口的事项 (b): each its own list."""
+        from screens.work_list import WorkListScreen
+
+        if kind == "confirm" and self.ctx.actor is not None and not self.ctx.actor.has_role("hrss_reviewer"):
+            self.notify(t("tui.work.reviewers_only"), severity="warning", markup=False)
+            return
+        self.app.push_screen(WorkListScreen(kind))
+
     @on(PagedTable.PageRequested)
     def _page(self, message: PagedTable.PageRequested) -> None:
         q = self.query_state
@@ -246,7 +263,8 @@ class QueueScreen(RetireScreen):
             return
         target = q.page + message.delta
         if 0 <= target < self.pages:
-            self.query_one(PagedTable).move_cursor(row=0)
+            # forward: start at the top of the next page; back: at the bottom of the previous one
+            self._landing = 0 if message.delta > 0 else PAGE_SIZE - 1
             self.reload(page=target)
 
     @on(Input.Changed, "#search")

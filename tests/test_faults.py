@@ -392,6 +392,8 @@ async def test_the_tui_says_the_busy_sentence_in_chinese(tmp_path: Path, monkeyp
         try:
             await pilot.press("c")  # claim: a save, while another process holds the write lock
             await settle(app, pilot)
+            await pilot.press("enter")  # the question before the claim: yes
+            await settle(app, pilot)
             await pilot.pause(BUSY_MS / 1000)
             await settle(app, pilot)
         finally:

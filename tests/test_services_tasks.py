@@ -103,7 +103,7 @@ def test_reviewer_only_items_need_a_reviewer(db, carol, staff, case) -> None:
     # a clerk cannot even claim what they could not complete (it would sit held by someone who cannot finish it)
     with pytest.raises(PermissionDenied) as info:
         tasks.claim(db, clerk, ids["hrss.approval"])
-    assert info.value.key == "tasks.reviewer_only"
+    assert info.value.key == "tasks.reviewer_only_claim"
     assert tasks_db.get(db, ids["hrss.approval"])["status"] == "open"
     tasks.claim(db, carol, ids["hrss.approval"])
     with pytest.raises(PermissionDenied) as info:

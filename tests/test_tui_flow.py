@@ -74,8 +74,12 @@ async def test_keyboard_walk_search_claim_complete_deliver(hall: Path) -> None:
         row = cursor_on_task(pane, item=item)
         await pilot.press("c")  # claim
         await settle(app, pilot)
+        await pilot.press("enter")  # the question naming case and task: yes
+        await settle(app, pilot)
         assert pane.tasks[row]["status"] == "claimed"
         await pilot.press("i", *"已制卡", "enter")  # type the result and complete
+        await settle(app, pilot)
+        await pilot.press("enter")  # yes
         await settle(app, pilot)
         assert pane.tasks[row]["status"] == "done"
         assert pane.query_one("#result", Input).value == ""
@@ -114,6 +118,8 @@ async def test_stale_version_names_who_and_keeps_input(hall: Path) -> None:
         cursor_on_task(pane, item=item)
         await pilot.press("c")
         await settle(app, pilot)
+        await pilot.press("enter")  # yes, claim it
+        await settle(app, pilot)
         await pilot.press("i", *"已制卡待领")
         # someone else saves the task between our load and our save
         con = sqlite3.connect(hall)
@@ -125,8 +131,10 @@ async def test_stale_version_names_who_and_keeps_input(hall: Path) -> None:
         con.close()
         await pilot.press("enter")
         await settle(app, pilot)
+        await pilot.press("enter")  # yes, complete it (the save finds medic9's)
+        await settle(app, pilot)
         texts = [n.message for n in app._notifications]
-        assert any("medic9" in m and "2026-03-16 10:30" in m for m in texts), texts
+        assert any("medic9" in m and "2026年3月16日 10:30" in m for m in texts), texts  # a human time, not ISO
         assert type(app.screen).__name__ == "ConfirmModal"
         await pilot.press("y")  # reload
         await settle(app, pilot)

@@ -111,8 +111,12 @@ async def _finish_tasks(app, pilot, case_no: str | None = None, department: str 
         if pane.tasks[target]["status"] != "claimed":
             await pilot.press("c")
             await settle(app, pilot)
+            await pilot.press("enter")  # the question naming case and task: yes
+            await settle(app, pilot)
             assert pane.tasks[target]["status"] == "claimed", pane.tasks[target]
         await pilot.press("i", *"已办结", "enter")
+        await settle(app, pilot)
+        await pilot.press("enter")  # yes, complete it
         await settle(app, pilot)
     raise AssertionError("tasks never finished")
 

@@ -171,3 +171,9 @@ def _progress(raw: str | None) -> dict[str, str]:
 
 def count(db: sqlite_utils.Database, f: CaseFilter) -> int:
     return cases_db.count_cases(db, f)
+
+
+def awaiting_confirmation(db: sqlite_utils.Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
+    """待我确认的预审: pre-reviews saved by a clerk that a reviewer has still to confirm (reviewers only)."""
+    require_role(actor, "hrss_reviewer")
+    return cases_db.awaiting_confirmation(db, limit=limit)

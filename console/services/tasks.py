@@ -16,7 +16,7 @@ from console.rules.task_plan import SPECS, case_completed, opening_status, opens
 from console.services import door
 from console.services.clocks import calendar_for, due_date
 from console.services.identity import Actor, require_role
-from console.services.role_matrix import CASE_READERS
+from console.services.role_matrix import CASE_READERS, INTAKE
 from console.vocabulary import (
     CLAIMABLE_TASK_STATUSES,
     DEPARTMENT,
@@ -70,10 +70,15 @@ def _version(task: dict[str, Any], expected: int | None) -> int:
     return int(task["version"]) if expected is None else int(expected)
 
 
-def _check_reviewer(actor: Actor, task: dict[str, Any]) -> None:
-    spec = SPECS.get(task["item"])
-    if spec is not None and spec.reviewer_only and not actor.has_role("hrss_reviewer"):
-        raise PermissionDenied("tasks.reviewer_only", item=t(f"items.{task['item']}"))
+def needs_reviewer(item: str) -> bool:
+    """Whether only an HRSS reviewer may claim and complete ``item`` (the screens ask before offering it)."""
+    spec = SPECS.get(item)
+    return spec is not None and spec.reviewer_only
+
+
+def _check_reviewer(actor: Actor, task: dict[str, Any], key: str = "tasks.reviewer_only") -> None:
+    if needs_reviewer(task["item"]) and not actor.has_role("hrss_reviewer"):
+        raise PermissionDenied(key, item=t(f"items.{task['item']}"))
 
 
 def _check_holder(actor: Actor, task: dict[str, Any], take_over: bool) -> str | None:
@@ -101,7 +106,7 @@ def claim(db: sqlite_utils.Database, actor: Actor, task_id: int, expected_versio
                 raise Refused("tasks.already_yours", id=task_id)
             raise Refused("tasks.held_by_other", id=task_id, who=task["assignee"] or "?", when=task["updated_at"] or "?")
         _check_status(task, CLAIMABLE_TASK_STATUSES, "claim")
-        _check_reviewer(actor, task)
+        _check_reviewer(actor, task, "tasks.reviewer_only_claim")
         update_versioned(db, "tasks", task_id, _version(task, expected_version), {"status": "claimed", "assignee_id": actor.staff_id}, actor.login)
         case = cases_db.get(db, task["case_id"])
         assert case is not None
@@ -201,3 +206,61 @@ def list_for(db: sqlite_utils.Database, actor: Actor, department: str | None = N
     if department is None and len(actor.departments) == 1:
         department = next(iter(actor.departments))
     return tasks_db.list_tasks(db, department, statuses, limit=limit)
+
+
+def mine(db: sqlite_utils.Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
+    """我的待办: the tasks the actor has claimed and not yet finished, the most urgent first."""
+    require_role(actor, *CASE_READERS)
+    return tasks_db.list_tasks(db, statuses=("claimed",), assignee_id=actor.staff_id, limit=limit)
+
+
+def returned_to_window(db: sqlite_utils.Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
+    """退回窗口的事项: tasks a department sent back naming missing papers, for the window to collect."""
+    require_role(actor, *CASE_READERS)
+    return tasks_db.list_tasks(db, statuses=("returned",), limit=limit)
+
+
+def _returned_task(db: sqlite_utils.Database, actor: Actor, task_id: int, expected: int | None) -> tuple[dict[str, Any], int]:
+    """A returned task the window may act on (intake roles), with the version the caller read."""
+    require_role(actor, *INTAKE)
+    task = _load(db, task_id)
+    if task["status"] != "returned":
+        raise Refused("tasks.not_returned", id=task_id, status=t(TASK_STATUS.key(task['status'])))
+    return task, _version(task, expected)
+
+
+def paper_arrived(
+    db: sqlite_utils.Database, actor: Actor, task_id: int, paper: str, expected_version: int | None = None,
+) -> dict[str, Any]:
+    """The window received what a department asked for: the task opens again for its department.
+
+    What was missing and what arrived are kept in the audit trail (task.paper_arrived).
+    """
+    paper = door.required_text(paper, "paper") if (paper or "").strip() else ""
+    if not paper:
+        raise Refused("tasks.paper_required")
+    with transaction(db):
+        task, version = _returned_task(db, actor, task_id, expected_version)
+        update_versioned(db, "tasks", task_id, version, {"status": "open", "missing": None}, actor.login)
+        audit.append(db, actor.audit_name, "task.paper_arrived", case_id=task["case_id"], task_id=task_id, entity="task",
+                     entity_id=task["item"], detail={"missing": task["missing"], "arrived": paper})
+    return _load(db, task_id)
+
+
+def applicant_told(
+    db: sqlite_utils.Database, actor: Actor, task_id: int, how: str, expected_version: int | None = None,
+) -> dict[str, Any]:
+    """The window told the applicant what a department still needs (how: phone, in person, ...); audited.
+
+    The task stays returned until the paper arrives.  No notice is issued:
+    the notices service has no reminder for a returned task yet.
+    """
+    how = door.required_text(how, "how") if (how or "").strip() else ""
+    if not how:
+        raise Refused("tasks.told_how_required")
+    with transaction(db):
+        task, version = _returned_task(db, actor, task_id, expected_version)
+        update_versioned(db, "tasks", task_id, version, {}, actor.login)
+        audit.append(db, actor.audit_name, "task.applicant_told", case_id=task["case_id"], task_id=task_id, entity="task",
+                     entity_id=task["item"], detail={"missing": task["missing"], "how": how})
+    return _load(db, task_id)

@@ -31,7 +31,13 @@ def clean_cell(cell: object) -> object:
 
 
 class PagedTable(DataTable[object]):
-    """Rows of the current page only; PageUp/PageDown/Home/End move between SQL pages."""
+    """Rows of the current page only.
+
+    PageDown/PageUp move one screenful within the loaded rows, like any list;
+    only at the last (first) loaded row do they ask for the next (previous)
+    SQL page, so no row of a page is ever skipped.  Home/End go to the first
+    and last SQL page.
+    """
 
     BINDINGS = [
         Binding("pagedown", "page(1)", t("tui.queue.b_next"), show=False, id="page-next"),
@@ -82,6 +88,14 @@ class PagedTable(DataTable[object]):
             self.add_column(heading, key=key)
 
     def action_page(self, delta: int) -> None:
+        """One screenful within the page; past its last (first) row, the next (previous) page."""
+        at_edge = self.cursor_row >= self.row_count - 1 if delta > 0 else self.cursor_row <= 0
+        if self.row_count and not at_edge:
+            if delta > 0:
+                self.action_page_down()
+            else:
+                self.action_page_up()
+            return
         self.post_message(self.PageRequested(delta=delta))
 
     def action_edge(self, edge: int) -> None:
