@@ -143,6 +143,13 @@ class RetireApp(App[None]):
     def _refresh_notifications(self) -> None:
         """No toast rack to refresh: messages are drawn on the message line."""
 
+    def action_command_palette(self) -> None:
+        """ctrl+p: the palette with its prompt in the reader's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=t("tui.palette.placeholder"), id="--command-palette"))
+
     def action_messages(self) -> None:
         """ctrl+l: the last messages with their times (again: closes it)."""
         if isinstance(self.screen, MessageLogScreen):
