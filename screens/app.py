@@ -147,7 +147,8 @@ class RetireApp(App[None]):
         """ctrl+p: the palette with its prompt in the reader's language."""
         from textual.command import CommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self)  # type: ignore[arg-type]:
+        app: Any = self
+        if self.use_command_palette and not CommandPalette.is_open(app):
             self.push_screen(CommandPalette(placeholder=t("tui.palette.placeholder"), id="--command-palette"))
 
     def action_messages(self) -> None:
