@@ -11,6 +11,7 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 
 from console.i18n import t
@@ -18,6 +19,7 @@ from console.vocabulary import ROLE
 from screens.commands import CaseCommands
 from screens.context import AppContext
 from screens.widgets.base import RetireScreen
+from screens.widgets.messages import MessageLog, MessageLogScreen, plain
 
 
 def _warm_calendar() -> None:
@@ -45,14 +47,19 @@ def _is_demo_hall(ctx: AppContext) -> bool:
 ROLE_ORDER = ROLE.codes
 
 
-def staff_line(ctx: AppContext) -> str:
-    """'柜员甲（综柜、主管）' for the header."""
+def staff_parts(ctx: AppContext) -> tuple[str, list[str]]:
+    """The acting staff member's name and the words of their roles, in the vocabulary's order."""
     actor = ctx.actor
     if actor is None:
-        return ctx.login
+        return ctx.login, []
     ordered = sorted(actor.roles, key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else len(ROLE_ORDER))
-    roles = t("tui.app.roles_sep").join(t(ROLE.key(r)) for r in ordered)
-    return f"{actor.name}（{roles}）" if roles else actor.name
+    return actor.name, [t(ROLE.key(r)) for r in ordered]
+
+
+def staff_line(ctx: AppContext) -> str:
+    """'柜员甲（综柜、主管）': who is acting, with every role (the title bar shortens it to fit)."""
+    name, roles = staff_parts(ctx)
+    return t("tui.app.acting_roles", name=name, roles=t("tui.app.roles_sep").join(roles)) if roles else name
 
 
 class RetireApp(App[None]):
@@ -60,7 +67,9 @@ class RetireApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "退休一件事"
-    COMMANDS = App.COMMANDS | {CaseCommands}
+    COMMANDS = {CaseCommands}
+    """Only the console's own commands, in the reader's language: Textual's built-ins (theme, keys,
+    screenshot, quit) are English and act on the terminal, not on a case."""
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", t("tui.app.help"), id="help"),
@@ -71,6 +80,7 @@ class RetireApp(App[None]):
         Binding("f7", "go('promises')", t("tui.promises.title"), show=False, id="go-promises"),
         Binding("ctrl+p", "command_palette", t("tui.app.palette"), show=False, id="palette"),
         Binding("ctrl+n", "intake", t("tui.app.intake"), id="intake"),
+        Binding("ctrl+l", "messages", t("tui.messages.title"), id="messages"),
         Binding("ctrl+q", "quit_safely", t("tui.app.quit"), priority=True, id="quit"),
         Binding("q", "quit_safely", t("tui.app.quit"), show=False, id="quit-q"),
     ]
@@ -78,6 +88,8 @@ class RetireApp(App[None]):
     def __init__(self, ctx: AppContext, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ctx = ctx
+        self.messages = MessageLog()
+        self._disable_notifications = True  # no toast ever: messages have their own line (screens/widgets/messages.py)
         threading.Thread(target=_warm_calendar, name="warm-calendar", daemon=True).start()
         if ctx.actor is None:
             with ctx.open():
@@ -85,15 +97,66 @@ class RetireApp(App[None]):
         from console.settings import load_hall
 
         county = load_hall()["hall"]["county" if ctx.lang == "zh" else "county_en"]
-        self.title = f"{t('tui.app.title')} · {county}"
-        if _is_demo_hall(ctx):
-            self.title = f"{self.title} · {t('demo.title_mark')}"
+        self.hall_words = [t("tui.app.title"), county]
+        self.demo_mark = t("demo.title_mark") if _is_demo_hall(ctx) else ""
+        self.title = " · ".join([*self.hall_words, *([self.demo_mark] if self.demo_mark else [])])
         self.sub_title = staff_line(ctx)
+        self.actor_name, self.actor_roles = staff_parts(ctx)
 
     def on_mount(self) -> None:
         from screens.queue import QueueScreen
 
         self.push_screen(QueueScreen())
+
+    # -- messages ------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every ``notify()`` of the console (thread-safe, as Textual's): to the message line and the log, never a toast.
+
+        The Notification is still kept in ``_notifications`` (no toast rack draws it),
+        so whoever asks Textual what was said gets the same answer.
+        """
+        if timeout is None:
+            timeout = self.NOTIFICATION_TIMEOUT
+        text = plain(message, markup)
+        if title:
+            text = f"{title}：{text}" if self.ctx.lang == "zh" else f"{title}: {text}"
+        self.post_message(Notify(Notification(text, "", severity, timeout, markup=False)))
+
+    def _on_notify(self, event: Notify) -> None:
+        """On the UI thread: keep the message and show it on the top console screen's line."""
+        note = event.notification
+        self._notifications.add(note)
+        entry = self.messages.add(str(note.message), note.severity, note.timeout)
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, RetireScreen) and screen.is_mounted and screen.show_message(entry, self.messages):
+                return
+
+    def _refresh_notifications(self) -> None:
+        """No toast rack to refresh: messages are drawn on the message line."""
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the palette with its prompt in the reader's language."""
+        from textual.command import CommandPalette
+
+        app: Any = self
+        if self.use_command_palette and not CommandPalette.is_open(app):
+            self.push_screen(CommandPalette(placeholder=t("tui.palette.placeholder"), id="--command-palette"))
+
+    def action_messages(self) -> None:
+        """ctrl+l: the last messages with their times (again: closes it)."""
+        if isinstance(self.screen, MessageLogScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(MessageLogScreen(list(self.messages)))
 
     # -- navigation ----------------------------------------------------------
 
@@ -116,18 +179,31 @@ class RetireApp(App[None]):
             return PromisesScreen()
         raise ValueError(name)
 
-    def action_go(self, name: str) -> None:
-        """Switch to a main area: back to the queue, or open the department pane / statistics / upcoming retirements."""
+    @staticmethod
+    def _area_class(name: str) -> type[Screen[Any]]:
         from screens.dashboard import DashboardScreen
         from screens.department import DepartmentScreen
         from screens.promises import PromisesScreen
         from screens.queue import QueueScreen
         from screens.upcoming import UpcomingScreen
 
-        kinds = {"queue": QueueScreen, "department": DepartmentScreen, "dashboard": DashboardScreen, "upcoming": UpcomingScreen,
-                 "promises": PromisesScreen}
-        wanted = kinds[name]
-        if isinstance(self.screen, wanted):
+        kinds: dict[str, type[Screen[Any]]] = {"queue": QueueScreen, "department": DepartmentScreen, "dashboard": DashboardScreen,
+                                              "upcoming": UpcomingScreen, "promises": PromisesScreen}
+        return kinds[name]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The key to where one already is is left out of the footer (it would do nothing)."""
+        if action == "go" and parameters:
+            return not isinstance(self.screen, self._area_class(str(parameters[0])))
+        if action == "intake":
+            from screens.intake import IntakeScreen
+
+            return not isinstance(self.screen, IntakeScreen)
+        return True
+
+    def action_go(self, name: str) -> None:
+        """Switch to a main area: back to the queue, or open the department pane / statistics / upcoming retirements."""
+        if isinstance(self.screen, self._area_class(name)):
             return
         if name == "queue":
             self._pop_to_queue()

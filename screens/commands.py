@@ -1,4 +1,7 @@
-"""The command palette (ctrl+p): find a case by number, ID, name or pinyin initials; jump between screens."""
+"""The command palette (ctrl+p): the screen's actions, the console's screens, and cases by number, ID, name or initials.
+
+Only these: Textual's own commands (theme, keys, screenshot) are English and
+about the terminal, so ``RetireApp.COMMANDS`` holds this provider alone."""
 from __future__ import annotations
 
 import asyncio
@@ -6,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from rich.text import Text
+from textual.actions import parse
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from console.i18n import t
@@ -31,26 +35,53 @@ def _find_cases(ctx: Any, text: str) -> list[dict[str, Any]]:
 class CaseCommands(Provider):
     """Cases by number/ID/name/initials, and the main screens by name."""
 
+    def _screen_actions(self) -> list[tuple[str, str, Any]]:
+        """The actions of the screen the palette was opened on (accept, correction, pre-review,
+        notices on a case), those its state allows now, read from its own bindings."""
+        from screens.widgets.base import RetireScreen
+
+        screen = self.screen
+        if not isinstance(screen, RetireScreen):
+            return []
+        out: list[tuple[str, str, Any]] = []
+        seen: set[str] = set()
+        for _key, binding in screen._bindings:
+            if not binding.description or binding.id is None or binding.action in seen or binding.action == "back":
+                continue
+            seen.add(binding.action)
+            _dest, name, params = parse(binding.action)
+            if screen.check_action(name, params) is not True:
+                continue
+            label = t("tui.palette.screen_action", screen=screen.screen_name, action=binding.description)
+            out.append((label, self.app.get_key_display(binding), partial(self.app.run_action, binding.action, screen)))
+        return out
+
     def _screens(self) -> list[tuple[str, str, Any]]:
         app = self.app
+        go = t("tui.palette.go")
         return [
-            (t("tui.palette.queue"), "F2", partial(app.run_action, "go('queue')")),
-            (t("tui.palette.department"), "F3", partial(app.run_action, "go('department')")),
-            (t("tui.palette.dashboard"), "F4", partial(app.run_action, "go('dashboard')")),
-            (t("tui.upcoming.title"), "F6", partial(app.run_action, "go('upcoming')")),
-            (t("tui.promises.title"), "F7", partial(app.run_action, "go('promises')")),
-            (t("tui.palette.intake"), "ctrl+n", partial(app.run_action, "intake")),
+            (f"{go}: {t('tui.palette.queue')}", "F2", partial(app.run_action, "go('queue')")),
+            (f"{go}: {t('tui.palette.department')}", "F3", partial(app.run_action, "go('department')")),
+            (f"{go}: {t('tui.palette.dashboard')}", "F4", partial(app.run_action, "go('dashboard')")),
+            (f"{go}: {t('tui.upcoming.title')}", "F6", partial(app.run_action, "go('upcoming')")),
+            (f"{go}: {t('tui.promises.title')}", "F7", partial(app.run_action, "go('promises')")),
+            (f"{go}: {t('tui.palette.intake')}", "ctrl+n", partial(app.run_action, "intake")),
             (t("tui.palette.help"), "F1", partial(app.run_action, "help")),
+            (t("tui.messages.title"), "ctrl+l", partial(app.run_action, "messages")),
+            (t("tui.app.quit"), "ctrl+q", partial(app.run_action, "quit_safely")),
         ]
 
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        """The screen's own actions first, then the console's (all in the reader's language)."""
+        return self._screen_actions() + self._screens()
+
     async def discover(self) -> Hits:
-        for name, key, action in self._screens():
-            yield DiscoveryHit(f"{t('tui.palette.go')}: {name}", action, help=key)
+        for label, key, action in self._commands():
+            yield DiscoveryHit(label, action, help=key)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, key, action in self._screens():
-            label = f"{t('tui.palette.go')}: {name}"
+        for label, key, action in self._commands():
             score = matcher.match(label)
             if score > 0:
                 yield Hit(score, matcher.highlight(label), action, help=key)

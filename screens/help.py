@@ -15,22 +15,28 @@ from console.i18n import t
 
 
 def collect_bindings(app: Any, screen: Screen[Any]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(screen keys, app keys) as (key as shown, description), from what is active on ``screen`` now."""
-    own: list[tuple[str, str]] = []
-    glob: list[tuple[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for active in app.active_bindings.values():
-        binding = active.binding
-        if not binding.description or binding.system:
-            continue
-        if binding.id is None:
-            continue  # Textual's own scrolling/focus keys: standard, and described in English only
-        shown = app.get_key_display(binding)
-        entry = (shown, binding.description)
-        if entry in seen:
-            continue
-        seen.add(entry)
-        (glob if active.node is app else own).append(entry)
+    """(screen keys, app keys) as (keys as shown, description): every described binding of ``screen``'s chain.
+
+    Read from the bindings themselves (the focused widget's, its containers',
+    the screen's and the app's), shown or not in the footer and whether or not
+    the case's state allows them now, so help cannot drift from what the keys
+    do.  One row per action (``f2 / ^s``, ``^q / q``).  A binding without an id is
+    Textual's own (scrolling, focus), standard and described in English only.
+    """
+    rows: dict[tuple[bool, str], tuple[list[str], str]] = {}
+    focused = screen.focused
+    nodes = list(focused.ancestors_with_self) if focused is not None else [screen, app]
+    for node in nodes:  # not ``screen._binding_chain``: it drops the letters a focused Input takes
+        for _key, binding in node._bindings:
+            if not binding.description or binding.system or binding.id is None:
+                continue
+            slot = (node is app, binding.action)
+            keys, _ = rows.setdefault(slot, ([], binding.description))
+            shown = app.get_key_display(binding)
+            if shown not in keys:
+                keys.append(shown)
+    own = [(" / ".join(keys), text) for (is_app, _), (keys, text) in rows.items() if not is_app]
+    glob = [(" / ".join(keys), text) for (is_app, _), (keys, text) in rows.items() if is_app]
     return own, glob
 
 

@@ -19,7 +19,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import (
     Checkbox,
-    Footer,
     Input,
     Label,
     Select,
@@ -228,7 +227,7 @@ class IntakeScreen(RetireScreen):
                 yield FactsPanel(LIVE_FACTS, id="live-facts")
                 yield Static(t("tui.intake.findings_title"), id="findings-title", markup=False)
                 yield FindingsList(id="findings")
-        yield Footer()
+        yield from self.bottom()
 
     def on_mount(self) -> None:
         super().on_mount()

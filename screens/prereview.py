@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from console.errors import RetireError, StaleVersion
 from console.i18n import t
@@ -150,7 +150,7 @@ class PrereviewScreen(RetireScreen):
                 yield FactsPanel(id="pre-facts")
                 yield Static(t("tui.prereview.findings_title"), id="pre-findings-title", markup=False)
                 yield FindingsList(id="pre-findings")
-        yield Footer()
+        yield from self.bottom()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -19,13 +19,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header
 from textual.worker import get_current_worker
 
 from console.display import clean_tree
 from console.errors import RetireError, StaleVersion
 from console.i18n import t
+from screens.widgets.footer import RetireFooter
 from screens.widgets.hall_app import hall_app
+from screens.widgets.messages import ConsoleMessage, MessageLine, MessageLog
+from screens.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from screens.context import AppContext
@@ -83,12 +85,32 @@ class RetireScreen(Screen[Any]):
 
     @property
     def screen_name(self) -> str:
-        return t(self.NAME_KEY) if self.NAME_KEY else type(self).__name__
+        """The screen's name in the reader's language; never the class name (a dialog quotes it)."""
+        return t(self.NAME_KEY or "tui.app.this_screen")
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="≡")
+        yield TitleBar(self.screen_name)
         yield from self.body()
-        yield Footer(show_command_palette=False)
+        yield from self.bottom()
+
+    def bottom(self) -> ComposeResult:
+        """The message line and the footer: a screen with its own ``compose`` ends it with these."""
+        yield MessageLine()
+        yield RetireFooter()
+
+    def show_message(self, entry: ConsoleMessage | None, log: MessageLog | None = None) -> bool:
+        """Show ``entry`` on this screen's message line; False when the screen has none."""
+        lines = self.query(MessageLine)
+        if not lines:
+            return False
+        lines.first().show(entry, log)
+        return True
+
+    def on_screen_resume(self) -> None:
+        """Back on top: the message still showing (said on the screen just left) stays in sight."""
+        log = getattr(self.app, "messages", None)
+        if isinstance(log, MessageLog):
+            self.show_message(log.shown, log)
 
     def body(self) -> ComposeResult:
         """The screen's own widgets, between header and footer."""

@@ -248,7 +248,7 @@ class FactsPanel(OptionList):
     FactsPanel { height: auto; max-height: 100%; border: none; padding: 0; }
     FactsPanel:blur > .option-list--option-highlighted { background: transparent; color: $foreground; text-style: none; }
     """
-    BINDINGS = [Binding("question_mark", "explain", t("tui.facts.key_explain"))]
+    BINDINGS = [Binding("question_mark", "explain", t("tui.facts.key_explain"), id="facts-explain")]
 
     def __init__(self, keys: Sequence[str] = ALL_FACTS, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, compact=True)
