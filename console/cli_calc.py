@@ -26,9 +26,10 @@ from console.rules.months import BadMonth, Month, format_age, parse_age
 from console.rules.parameters import LocalParameters
 from console.rules.pension import MAX_AMOUNT, MAX_INDEX, MAX_MONTHS, divisor_months, estimate_pension
 from console.rules.policy import GROUPS
-from console.rules.retirement_age import statutory_retirement
+from console.rules.retirement_age import group_for, statutory_retirement
 from console.settings import load_parameters
 from console.text_policy import ascii_digits
+from console.vocabulary import SEX, STAFF_CATEGORY
 
 app = RetireTyper(help="退休规则计算器（无需数据库）/ The rules engine from the shell.", json_errors=True)
 """With --json a refusal is JSON on stdout too ({"valid": false, "reason", "reason_code"}), exit status unchanged."""
@@ -119,35 +120,34 @@ def retirement(
 
 @app.command("pension")
 def pension(
-    base: Annotated[str, typer.Option("--base", help="Provincial pension base C of the previous year (yuan).")],
+    base: Annotated[str, typer.Option("--base", help="Provincial pension base C for the retirement year (yuan).")],
     index: Annotated[str, typer.Option("--index", help="Average indexed contribution wage index I.")],
     months: Annotated[int, typer.Option("--months", min=0, help="Contribution months N, deemed included.")],
     balance: Annotated[str, typer.Option("--balance", help="Personal account balance (yuan).")],
     age: Annotated[str, typer.Option("--age", help="Age at retirement, e.g. 60y5m.")],
-    transition_months: Annotated[int, typer.Option("--transition-months", min=0, help="Deemed months before personal accounts.")] = 0,
+    transition_months: Annotated[int, typer.Option(
+        "--transition-months", min=0, help="Months the transitional pension counts (deemed, or all before accounts: see the formula).")] = 0,
+    retire_month: Annotated[str | None, typer.Option(
+        "--retire-month", help="Retirement month YYYY-MM: before 2025-01 the whole-year divisor applies (default: current law).")] = None,
+    transition_index: Annotated[str | None, typer.Option(
+        "--transition-index", help="The separate transitional index, for a formula that has one.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """养老金测算 / Pension estimate: basic + personal account + transitional."""
+    """养老金测算 / Pension estimate: basic + personal account + transitional, by the province's formula."""
     try:
         age_months = parse_age(age)
     except BadMonth:
         raise BadInput("cli.bad_age", value=age) from None
+    month = _month(retire_month) if retire_month else None
     params = load_parameters()
-    coefficient = params.get("transitional_coefficient")
+    formula = params.pension_formula()
     values = (_decimal(base), _decimal(index), _decimal(balance))
-    if values[0] > MAX_AMOUNT or values[2] > MAX_AMOUNT or values[1] > MAX_INDEX or max(months, transition_months) > MAX_MONTHS:
+    separate = _decimal(transition_index) if transition_index is not None else None
+    if values[0] > MAX_AMOUNT or values[2] > MAX_AMOUNT or max(values[1], separate or 0) > MAX_INDEX or max(months, transition_months) > MAX_MONTHS:
         raise BadInput("calc.out_of_range", max_amount=MAX_AMOUNT, max_index=MAX_INDEX, max_months=MAX_MONTHS)
-    est = estimate_pension(
-        _decimal(base),
-        _decimal(index),
-        months,
-        _decimal(balance),
-        age_months,
-        transition_months,
-        params.transitional_coefficient,
-        params.transitional_years_rounding,
-        coefficient.unconfirmed,
-    )
+    if formula.transitional_index == "separate" and transition_months and separate is None:
+        raise BadInput("calc.needs_transition_index", formula=formula.parameter)
+    est = estimate_pension(values[0], values[1], months, values[2], age_months, transition_months, formula, month, separate)
     data: dict[str, Any] = {
         "basic": str(est.basic),
         "account": str(est.account),
@@ -155,11 +155,47 @@ def pension(
         "total": str(est.total),
         "divisor_months": str(est.divisor_months),
         "age": format_age(age_months),
+        "retire_month": str(month) if month else None,
+        "pension_formula": formula.parameter,
+        "pension_formula_status": formula.status,
+        "pension_formula_source": formula.source,
         "explanation": [t(r.code, **r.params) for r in est.reasons],
         "unconfirmed_parameters": est.unconfirmed,
     }
     _warn_unconfirmed(params, est.unconfirmed)
     _show(data, as_json, data["explanation"])
+
+
+@app.command("group")
+def group(
+    sex: Annotated[str, typer.Option("--sex", help="M | F")],
+    category: Annotated[str, typer.Option("--category", help="worker | cadre | flexible")] = "worker",
+    female_group: Annotated[str | None, typer.Option("--female-group", help="An explicit female50 | female55 on the case.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """改革人员类别及其依据 / A person's reform group, and the rule and parameter that decided it."""
+    if sex not in SEX.codes:
+        raise BadInput("calc.bad_choice", option="--sex", value=sex, allowed=", ".join(SEX.codes))
+    if category not in STAFF_CATEGORY.codes:
+        raise BadInput("calc.bad_choice", option="--category", value=category, allowed=", ".join(STAFF_CATEGORY.codes))
+    if female_group is not None and female_group not in ("female50", "female55"):
+        raise BadInput("calc.bad_choice", option="--female-group", value=female_group, allowed="female50, female55")
+    params = load_parameters()
+    chosen = group_for(sex, category, female_group, params.flexible_worker_female_group)
+    p = params.group_parameter(sex, category, female_group)
+    data: dict[str, Any] = {
+        "group": chosen,
+        "sex": sex,
+        "staff_category": category,
+        "female_group": female_group,
+        "group_parameter": p.name if p else None,
+        "group_parameter_value": str(p.value) if p else None,
+        "group_parameter_status": p.status if p else None,
+        "group_parameter_source": p.source if p else None,
+        "unconfirmed_parameters": [p.name] if p and p.unconfirmed else [],
+    }
+    _warn_unconfirmed(params, data["unconfirmed_parameters"])
+    _show(data, as_json)
 
 
 def _read_periods(path: Path) -> list[Period]:

@@ -35,7 +35,12 @@ def load_parameters(override: str | None = None) -> LocalParameters:
     if override:
         data.update(_read(Path(override)))
     data.pop(IMPORT_TABLE, None)  # the importer's limits are not a rule: they stay out of the policy digest
-    return LocalParameters.from_mapping(data)
+    params = LocalParameters.from_mapping(data)
+    try:
+        params.pension_formula()  # a formula row nobody can compute refuses the file here, named, not mid-estimate
+    except (KeyError, ValueError) as exc:
+        raise BadInput("settings.parameters_bad_formula", path=override or str(DEFAULT_PARAMETERS_FILE), reason=str(exc)) from None
+    return params
 
 
 IMPORT_TABLE = "import"

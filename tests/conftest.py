@@ -150,13 +150,13 @@ def hall(hall_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, z
 
 @pytest.fixture
 def base_2025(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The hall has entered the province's 2025 pension base, which a 2026 retirement's estimate needs.
+    """The hall has entered the province's pension base for 2026 retirements, which a 2026 retirement's estimate needs.
 
     Set through the hall's own parameter file (RETIRE_PARAMETERS), as a hall would; the parameter
     cache is cleared on both sides so no other test sees this base.
     """
     override = tmp_path / "hall-parameters.toml"
-    override.write_text('[pension_base]\nvalue = { "2025" = "8000.00" }\nstatus = "unconfirmed"\n', encoding="utf-8")
+    override.write_text('[pension_base]\nvalue = { "2026" = "8000.00" }\nstatus = "unconfirmed"\n', encoding="utf-8")
     monkeypatch.setenv("RETIRE_PARAMETERS", str(override))
     load_parameters.cache_clear()
     yield

@@ -170,16 +170,16 @@ def test_pension_interpolated_age_and_half_up() -> None:
     assert data["account"] == "100.01"
 
 
-def test_pension_transitional_warns_unconfirmed() -> None:
-    # coefficient 0.012 (shipped, unconfirmed): 8000 * 1 * 10 * 0.012 = 960.00
+def test_pension_transitional_names_its_formula() -> None:
+    # Inner Mongolia's row (shipped, reported from a notice): 8000 * 1 * 10 * 0.012 = 960.00
     result = invoke(
         "calc", "pension", "--base", "8000", "--index", "1", "--months", "240", "--balance", "0",
         "--age", "60y", "--transition-months", "120", "--json",
     )
     data = as_json(result)
     assert data["transitional"] == "960.00"
-    assert "transitional_coefficient" in data["unconfirmed_parameters"]
-    assert "transitional_coefficient" in result.stderr
+    assert data["pension_formula"] == "pension_formula_neimenggu"
+    assert data["unconfirmed_parameters"] == []
 
 
 @pytest.mark.parametrize(

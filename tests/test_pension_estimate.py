@@ -64,3 +64,40 @@ def test_the_approval_form_prints_the_estimate(db: sqlite_utils.Database, db_pat
     text = notices.render_text(db, clerk, case_no, "approval_form", lang="zh")
     assert "5137.42" in text.replace(",", "")
     assert Decimal("5137.42") > 0
+
+
+def test_the_prereview_estimate_agrees_with_the_inner_mongolia_notice() -> None:
+    """cases/neimenggu/2.json (liubigfatty/pension-calculator): born 1965-09, deemed 1984-09..1995-12 (136 months),
+    paid 1996-01..2025-09 (357), retiring 2025-09 at 60y0m; the shipped 2025 base 8179 and Inner Mongolia's formula."""
+    from datetime import date
+
+    from console.rules.intervals import Period
+    from console.rules.months import Month
+    from console.rules.retirement_facts import PersonFacts, compute_facts
+
+    load_parameters.cache_clear()
+    person = PersonFacts(
+        sex="M", id_birth=date(1965, 9, 26),
+        periods=(Period(Month.of(1984, 9), Month.of(1995, 12), "deemed"), Period(Month.of(1996, 1), Month.of(2025, 9), "actual")),
+        average_index=Decimal("0.6111"), account_balance=Decimal("93577.2"),
+    )
+    facts = compute_facts(person, load_parameters(), chosen_month=Month.of(2025, 9)).as_dict()
+    pension = facts["pension"]
+    assert (pension["basic"], pension["account"], pension["transitional"], pension["total"]) == (
+        "2706.81", "673.22", "1112.34", "4492.37")
+    assert pension["formula"] == "pension_formula_neimenggu"
+    assert "pension_base" not in facts["unconfirmed_parameters"]  # the shipped 2025 base is reported, not unconfirmed
+
+
+def test_the_prereview_divisor_uses_the_cases_retirement_month() -> None:
+    """A woman of 50y1m retiring in 2024-04 gets the whole-year 195 (cases/sichuan/1.json), as the calculator does."""
+    from datetime import date
+
+    from console.rules.intervals import Period
+    from console.rules.months import Month
+    from console.rules.retirement_facts import PersonFacts, compute_facts
+
+    person = PersonFacts(sex="F", id_birth=date(1974, 3, 5), staff_category="worker", female_group="female50",
+                         periods=(Period(Month.of(2007, 1), Month.of(2024, 4), "actual"),))
+    facts = compute_facts(person, load_parameters(), chosen_month=Month.of(2024, 4)).as_dict()
+    assert facts["divisor_months"] == "195"

@@ -7,6 +7,7 @@ Expected values are computed by hand from DOMAIN.md:
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -138,13 +139,13 @@ def test_basic_counts_months_as_fractional_years() -> None:
     assert est.basic == D("925.00")
 
 
-def test_transitional_uses_the_coefficient_and_is_unconfirmed() -> None:
+def test_transitional_uses_the_formulas_coefficient() -> None:
     # C=8000, I=1, 10 deemed years, coefficient 0.012: 8000 * 1 * 10 * 0.012 = 960.00
-    est = estimate_pension(D("8000"), D("1"), 240, D("0"), 60 * 12, 120, D("0.012"))
+    im = load_parameters().pension_formula("neimenggu")
+    est = estimate_pension(D("8000"), D("1"), 240, D("0"), 60 * 12, 120, im)
     assert est.transitional == D("960.00")
-    assert "transitional_coefficient" in est.unconfirmed
     # another coefficient gives another amount: it is really read
-    other = estimate_pension(D("8000"), D("1"), 240, D("0"), 60 * 12, 120, D("0.013"))
+    other = estimate_pension(D("8000"), D("1"), 240, D("0"), 60 * 12, 120, replace(im, transitional_coefficient=D("0.013")))
     assert other.transitional == D("1040.00")
     assert est.total == est.basic + est.account + est.transitional
 
@@ -154,10 +155,10 @@ def test_no_transitional_months_no_unconfirmed_flag() -> None:
     assert est.unconfirmed == []
 
 
-def test_transitional_parameter_is_flagged_unconfirmed() -> None:
-    params = load_parameters()
-    assert params.get("transitional_coefficient").unconfirmed
-    assert params.transitional_coefficient == D("0.012")
+def test_an_unconfirmed_formula_row_is_flagged() -> None:
+    im = replace(load_parameters().pension_formula("neimenggu"), status="unconfirmed")
+    est = estimate_pension(D("8000"), D("1"), 240, D("0"), 60 * 12, 120, im)
+    assert est.unconfirmed == ["pension_formula_neimenggu"]
 
 
 def test_negative_amounts_refused() -> None:

@@ -16,6 +16,9 @@ from console.rules.explain import Reason
 
 SOURCE = "GB 11643-1999 公民身份号码"
 _ASCII_ID = re.compile(r"^[0-9]{17}[0-9X]$")
+EARLIEST_BIRTH_YEAR = 1800
+"""GB 11643 writes the birth year in full and its own example is born 1880 (440524188001010014):
+from 1800 a number is read; before it, or after today, the birth date is refused."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def parse_id(text: str, today: date | None = None, with_place: bool = False) -> 
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return IdCard(number, False, error="rules.id.birth_date")
-    if born.year < 1900 or (today is not None and born > today):
+    if born.year < EARLIEST_BIRTH_YEAR or (today is not None and born > today):
         return IdCard(number, False, error="rules.id.birth_date")
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdCard(

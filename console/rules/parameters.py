@@ -16,8 +16,10 @@ from functools import cached_property
 from typing import Any
 
 from console.rules.months import Month
+from console.rules.pension import PensionFormula
 
 CONFIRMED = "confirmed"
+REPORTED = "reported"  # read from an official notice transcribed in public, not yet confirmed by the hall
 UNCONFIRMED = "unconfirmed"
 DEFAULT = "default"
 
@@ -60,17 +62,29 @@ class LocalParameters:
     def flexible_worker_female_group(self) -> str:
         return str(self.value("flexible_worker_female_group"))
 
+    def group_parameter(self, sex: str, staff_category: str | None, female_group: str | None) -> Parameter | None:
+        """The parameter that decided a person's reform group, if one did: a woman insured as a
+        flexible worker with no explicit group follows ``flexible_worker_female_group`` (50 or 55)."""
+        if sex == "F" and staff_category == "flexible" and female_group not in ("female50", "female55"):
+            return self.get("flexible_worker_female_group")
+        return None
+
     @property
     def benefit_start_rule(self) -> str:
         return str(self.value("benefit_start_rule"))
 
-    @property
-    def transitional_coefficient(self) -> Decimal:
-        return Decimal(str(self.value("transitional_coefficient")))
+    def pension_formula(self, code: str | None = None) -> PensionFormula:
+        """The province's pension formula row: ``code``, or the one ``pension_formula`` names.
 
-    @property
-    def transitional_years_rounding(self) -> str:
-        return str(self.value("transitional_years_rounding"))
+        Raises ValueError naming the row and the rule when a row is missing or
+        says something this console cannot compute (the settings loader turns
+        that into a refused parameters file).
+        """
+        code = code if code is not None else str(self.value("pension_formula"))
+        row = self.items.get(f"pension_formula_{code}")
+        if row is None:
+            raise ValueError(f"pension_formula = {code!r}: no [pension_formula_{code}] row in the parameters file")
+        return PensionFormula.from_row(code, row.value, row.status, row.source)
 
     @property
     def county_places(self) -> tuple[str, ...]:
@@ -82,7 +96,12 @@ class LocalParameters:
         return hashlib.sha256(canon.encode()).hexdigest()[:12]
 
     def pension_base(self, year: int) -> Decimal | None:
-        """The province's pension base C for ``year`` (None when the hall has not entered it)."""
+        """The province's pension base C (计发基数) for retirements in ``year`` (None when the hall has not entered it).
+
+        Keyed by the year of retirement it applies to, as the notices state it
+        (8179.00 for Inner Mongolia's 2025 retirements), not by the year of the
+        wages it was computed from.
+        """
         table = self.items.get("pension_base")
         value = (table.value or {}).get(str(year)) if table is not None else None
         return Decimal(str(value).replace(",", "")) if value not in (None, "") else None

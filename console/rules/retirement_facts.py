@@ -20,7 +20,7 @@ from console.rules.explain import Finding, Reason
 from console.rules.flexible import ChoiceCheck, FlexibleWindow, check_choice, flexible_window
 from console.rules.intervals import ContributionSummary, Period, months_covered_until, summarise
 from console.rules.months import Month
-from console.rules.parameters import LocalParameters, policy_version
+from console.rules.parameters import LocalParameters, Parameter, policy_version
 from console.rules.pension import Divisor, PensionEstimate, divisor_months, estimate_pension
 from console.rules.retirement_age import StatutoryRetirement, group_for, statutory_retirement
 
@@ -60,6 +60,7 @@ class RetirementFacts:
     group_reason: Reason | None = None
     pension: PensionEstimate | None = None
     pension_missing: list[str] = field(default_factory=list)
+    group_parameter: Parameter | None = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -74,6 +75,10 @@ class RetirementFacts:
         return {
             "policy_version": self.policy_version,
             "group": self.group,
+            "group_parameter": None if self.group_parameter is None else {
+                "name": self.group_parameter.name, "value": str(self.group_parameter.value),
+                "status": self.group_parameter.status, "source": self.group_parameter.source,
+            },
             "birth_date": self.birth.birth_date.isoformat() if self.birth.birth_date else None,
             "birth_source": self.birth.source,
             "birth_record": None if self.birth.record_index is None else self.birth.record_index + 1,
@@ -106,6 +111,8 @@ class RetirementFacts:
                 "transitional": str(self.pension.transitional),
                 "total": str(self.pension.total),
                 "divisor_months": str(self.pension.divisor_months),
+                "formula": self.pension.formula.parameter,
+                "formula_source": self.pension.formula.source,
                 "explanation": [r.as_dict() for r in self.pension.reasons],
             },
             "pension_missing": self.pension_missing,
@@ -166,10 +173,11 @@ def compute_facts(
         benefit = benefit_start(retire_month, approval_month, delay_cause, params.benefit_start_rule)
         if params.get("benefit_start_rule").unconfirmed:
             unconfirmed.append("benefit_start_rule")
-        divisor = divisor_months(retire_month.months_since(statutory.birth))
+        divisor = divisor_months(retire_month.months_since(statutory.birth), retire_month)
     pension, missing = _pension(person, params, contributions, retire_month, statutory)
     if pension is not None:
-        unconfirmed += [n for n in ("pension_base", *pension.unconfirmed) if n not in unconfirmed]
+        base_flag = ["pension_base"] if params.get("pension_base").unconfirmed else []
+        unconfirmed += [n for n in (*base_flag, *pension.unconfirmed) if n not in unconfirmed]
     completeness: list[Finding] = []
     if not person.archive_lost:
         completeness = check_archive(person.archive_records, contributions.deemed_recorded_spans)
@@ -190,6 +198,7 @@ def compute_facts(
         group_reason=group_reason,
         pension=pension,
         pension_missing=missing,
+        group_parameter=params.group_parameter(person.sex, person.staff_category, person.female_group),
     )
 
 
@@ -202,11 +211,12 @@ def _pension(
 ) -> tuple[PensionEstimate | None, list[str]]:
     """The monthly pension estimate, or the inputs it still lacks (named, never guessed).
 
-    C is the province's base of the year before retirement (a parameter);
-    the index and the account balance come from the social-insurance system.
-    A lost archive counts actual years only (the applicant's commitment).
+    C is the province's base for the year of retirement (a parameter); the
+    formula row is the hall's province's; the index and the account balance
+    come from the social-insurance system.  A lost archive counts actual
+    years only (the applicant's commitment).
     """
-    base = params.pension_base(retire_month.year - 1) if retire_month is not None else None
+    base = params.pension_base(retire_month.year) if retire_month is not None else None
     missing = [name for name, value in (("retire_month", retire_month), ("pension_base", base),
                ("average_index", person.average_index), ("account_balance", person.account_balance)) if value is None]
     if missing or statutory is None:
@@ -214,11 +224,18 @@ def _pension(
     assert retire_month is not None and base is not None
     assert person.average_index is not None and person.account_balance is not None
     months = contributions.actual_months if person.archive_lost else contributions.total_months
-    transition = 0 if person.archive_lost else contributions.deemed_months
-    coefficient = params.get("transitional_coefficient")
+    formula = params.pension_formula()
+    transition = 0 if person.archive_lost else _transition_months(person, params, contributions, formula.transitional_months)
     estimate = estimate_pension(
         base, person.average_index, months, person.account_balance, retire_month.months_since(statutory.birth),
-        transition, params.transitional_coefficient, params.transitional_years_rounding, coefficient.unconfirmed,
+        transition, formula, retire_month,
     )
     return estimate, []
 
+
+
+def _transition_months(person: PersonFacts, params: LocalParameters, contributions: ContributionSummary, rule: str) -> int:
+    """The months the province's transitional pension counts: deemed ones, or every month before personal accounts."""
+    if rule == "before_accounts":
+        return months_covered_until(list(person.periods), params.personal_contribution_start - 1)
+    return contributions.deemed_months
