@@ -17,7 +17,6 @@ from tests.workflow_helpers import TODAY, accepted_case, audit_actions, task_ids
 
 
 def _complete(db: Any, actor: Any, case_no: str) -> None:
-    prereview.confirm(db, actor, case_no)
     ids = task_ids(db, case_no)
     for item in ("hrss.card", "hrss.approval", "hrss.benefit", "hrss.social_management"):
         tasks.claim(db, actor, ids[item])

@@ -33,3 +33,46 @@ async def test_delivery_inputs_show_what_is_typed_at_80x24(hall: Path) -> None:
         await pilot.press("shift+tab", "end", "backspace", "backspace", "backspace", *"SF")  # the courier field
         await pilot.pause()
         assert any("SF" in line and "EMS" not in line for line in screen_lines(app)), "\n".join(screen_lines(app))
+
+
+def _audited_actions() -> set[str]:
+    """Every audit action the services, db and demo write (``audit.append(db, who, "case.open", ...)``)."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    found: set[str] = set()
+    for folder in ("console", "db", "fixtures"):
+        for path in (root / folder).rglob("*.py"):
+            found |= set(re.findall(r'audit\.append\([^"]*?"([a-z_]+\.[a-z_]+)"', path.read_text(encoding="utf-8")))
+    return {a for a in found if not a.startswith(("staff.", "db."))}  # hall-wide, never on a case's timeline
+
+
+def test_every_case_audit_action_has_words_in_both_languages() -> None:
+    """Item 6: the case timeline shows actions as words, never a raw code like ``case.open``."""
+    from console.i18n import t
+
+    actions = _audited_actions()
+    assert {"case.open", "task.take_over", "rating.add"} <= actions
+    for lang in ("zh", "en"):
+        raw = sorted(a for a in actions if t(f"tui.action.{a}", lang) == f"tui.action.{a}")
+        assert raw == [], (lang, raw)
+
+
+async def test_accept_key_waits_for_the_reviewer_and_the_detail_says_why(hall: Path) -> None:
+    """Bug 12: a draft whose pre-review is not confirmed offers no acceptance; the screen says what it waits for."""
+    case_no = str(query_one_value(
+        hall, "SELECT c.case_no FROM cases c JOIN facts f ON f.case_id = c.id"
+              " WHERE c.status = 'draft' AND f.confirmed_at IS NULL ORDER BY c.id LIMIT 1"))
+    app = make_app(hall)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_case(case_no)
+        await settle(app, pilot)
+        screen = app.screen
+        assert screen.check_action("accept", ()) is None  # shown greyed, not offered
+        text = "\n".join(screen_lines(app))
+        assert "须先由人社审核人员确认档案初审" in text, text
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert query_one_value(hall, "SELECT status FROM cases WHERE case_no = ?", (case_no,)) == "draft"
