@@ -203,6 +203,7 @@ class CaseDetailScreen(RetireScreen):
         Binding("p", "prereview", t("tui.detail.b_prereview"), id="case-prereview"),
         Binding("n", "notices", t("tui.notices.b_open"), id="case-notices"),
         Binding("o", "promise", t("tui.detail.b_promise"), show=False, id="case-promise"),
+        Binding("x", "refuse", t("tui.detail.b_refuse"), show=False, id="case-refuse"),
         Binding("h", "paper", t("tui.detail.b_paper"), show=False, id="case-paper"),
         Binding("f5", "refresh", t("tui.detail.b_refresh"), show=False, id="case-refresh"),
     ]
@@ -263,6 +264,7 @@ class CaseDetailScreen(RetireScreen):
             "accept": status == "draft",
             "promise": status == "draft",
             "correct": status == "draft",
+            "refuse": status in ("draft", "awaiting_correction"),
             "resume": status == "awaiting_correction",
             "delivery": status in ("completed", "delivered"),
             "tasks": bool(self.case and self.case["tasks"]),
@@ -290,6 +292,35 @@ class CaseDetailScreen(RetireScreen):
                 self.call(lambda db, actor: intake.accept_case(db, actor, self.case_no, expected_version=version, today=today), accepted)
 
         self.app.push_screen(ConfirmModal(t("tui.detail.confirm_accept", case_no=self.case_no, name=self._person_name())), answer)
+
+    def action_refuse(self) -> None:
+        """不予受理: the reason first (it goes on the refusal notice), then a confirmation; the case ends."""
+        from screens.widgets.prompt import TextPrompt
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self._confirm_refusal(reason)
+
+        self.app.push_screen(TextPrompt(t("tui.detail.refuse_reason", case_no=self.case_no)), reason_given)
+
+    def _confirm_refusal(self, reason: str) -> None:
+        from console.services import intake
+        from screens.widgets.confirm import ConfirmModal
+
+        today = self.ctx.today
+        version = (self.case or {}).get("version")
+
+        def refused(decision: Any) -> None:
+            self.notify(t("tui.detail.refused_ok", case_no=decision.case_no, notice=decision.notice_number), markup=False)
+            self.action_refresh()
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call(lambda db, actor: intake.refuse_case(db, actor, self.case_no, reason, expected_version=version, today=today),
+                          refused)
+
+        question = t("tui.detail.confirm_refuse", case_no=self.case_no, name=self._person_name(), reason=reason)
+        self.app.push_screen(ConfirmModal(question), answer)
 
     def action_promise(self) -> None:
         """Accept on a written promise (容缺受理): only when every missing paper may be promised; confirmed first."""

@@ -76,3 +76,30 @@ async def test_accept_key_waits_for_the_reviewer_and_the_detail_says_why(hall: P
         await settle(app, pilot)
         assert app.screen is screen
         assert query_one_value(hall, "SELECT status FROM cases WHERE case_no = ?", (case_no,)) == "draft"
+
+
+async def test_refuse_from_case_detail_asks_a_reason_confirms_and_issues_the_notice(hall: Path) -> None:
+    """Action 2: 不予受理 from the case detail: reason, confirmation (no: nothing changes), then the refusal notice."""
+    case_no = _case(hall, "draft")
+    app = make_app(hall)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.open_case(case_no)
+        await settle(app, pilot)
+        screen = app.screen
+        await pilot.press("x")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TextPrompt"
+        await pilot.press(*"重复申请", "enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ConfirmModal" and "重复申请" in app.screen.question
+        await pilot.press("escape")  # no: nothing changes
+        await settle(app, pilot)
+        assert query_one_value(hall, "SELECT status FROM cases WHERE case_no = ?", (case_no,)) == "draft"
+        await pilot.press("x", *"重复申请", "enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is screen and screen.case["status"] == "refused"
+        assert [n["kind"] for n in screen.case["notices"]][-1] == "refusal"
+        assert screen.check_action("refuse", ()) is False  # a refused case is not refused twice
