@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from console.services import prereview, tasks
+from console.services import tasks
 from console.services.identity import resolve_actor
 from tests.workflow_helpers import (
     TODAY,

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from console.rules.workdays import WorkCalendar
-from console.services import case_queries, intake, prereview, tasks
+from console.services import case_queries, intake, tasks
 from console.services.case_queries import build_filter, list_cases, show
 from console.services.clocks import calendar_for, queue_clock
 from tests.workflow_helpers import (

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from console.errors import BadInput, PermissionDenied, Refused
-from console.services import prereview, ratings, stats, tasks
+from console.services import ratings, stats, tasks
 from console.services.importing import run as importer
 from db.clock import simulated
 from tests.workflow_helpers import TODAY, accepted_case, audit_actions, task_ids

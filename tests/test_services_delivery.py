@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from console.errors import BadInput, PermissionDenied, Refused
-from console.services import delivery, prereview, tasks
+from console.services import delivery, tasks
 from tests.workflow_helpers import TODAY, accepted_case, audit_actions, audit_count, case_row, task_ids
 
 

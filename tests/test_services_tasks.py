@@ -7,7 +7,7 @@ import pytest
 
 from console.errors import NotFound, PermissionDenied, Refused, StaleVersion
 from console.rules.workdays import WorkCalendar
-from console.services import prereview, tasks
+from console.services import tasks
 from db import tasks as tasks_db
 from tests.workflow_helpers import (
     TODAY,
