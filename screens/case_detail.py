@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from console.human_time import human_date, human_time, parse_stamp
 from console.i18n import t
 from console.services.promises import promisable_missing
 from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, PROMISE_ACTION, PROMISE_STATUS, TASK_STATUS
@@ -19,10 +20,20 @@ from screens.widgets.progress import days_left_cell
 
 
 def short_time(stamp: str | None) -> str:
-    """'2026-03-16T09:11:00+08:00' -> '2026-03-16 09:11'."""
-    if not stamp:
-        return ""
-    return stamp[:16].replace("T", " ")
+    """A stored stamp as people read it: the hall's local time, ``2026年3月16日 09:11`` / ``16 Mar 2026 09:11``."""
+    return human_time(stamp)
+
+
+def local_day(stamp: str | None) -> str:
+    """The hall's local day of a stamp (``2026年3月16日``): a UTC stamp near midnight is the next day at the hall."""
+    moment = parse_stamp(stamp or "")
+    return human_date(moment.date()) if moment else human_time(stamp)
+
+
+def action_words(action: str) -> str:
+    """An audit action in words (``case.open`` -> 收件登记); an action without words keeps its code."""
+    label = t(f"tui.action.{action}")
+    return action if label == f"tui.action.{action}" else label
 
 
 def clock_text(clock: dict[str, Any] | None, status: str) -> Text:
@@ -56,11 +67,11 @@ def summary(case: dict[str, Any]) -> Table:
     grid = _grid()
     grid.add_row(t("tui.detail.applicant"), Text.assemble((p.get("name") or "", "bold"), f"  {t('tui.detail.id_number')} {p.get('id_number') or ''}"))
     grid.add_row(t("tui.detail.kind"), Text(f"{t(CASE_KIND.key(case['kind']))}   {t('tui.detail.status')}: {t(CASE_STATUS.key(case['status']))}"))
-    dates = f"{(case['received_at'] or '')[:10]}"
+    dates = local_day(case["received_at"])
     if case.get("accepted_at"):
-        dates += f"   {t('tui.detail.accepted')} {case['accepted_at'][:10]}"
+        dates += f"   {t('tui.detail.accepted')} {local_day(case['accepted_at'])}"
     if case.get("completed_at"):
-        dates += f"   {t('tui.detail.completed')} {case['completed_at'][:10]}"
+        dates += f"   {t('tui.detail.completed')} {local_day(case['completed_at'])}"
     grid.add_row(t("tui.detail.received"), Text(dates))
     grid.add_row(t("tui.detail.clock"), clock_text(case.get("clock"), case["status"]))
     joint = "、".join(t(f"joint_items.{j}") for j in case.get("joint_items") or []) or t("tui.detail.none")
@@ -75,11 +86,18 @@ def summary(case: dict[str, Any]) -> Table:
     if case["status"] == "draft" and missing and not promisable_missing(case["kind"], missing)[1]:
         mats.append("  " + t("tui.detail.promise_hint"), style="yellow")
     grid.add_row(t("tui.detail.materials"), mats)
+    if case["status"] == "draft" and not prereview_confirmed(case):
+        grid.add_row("", Text(t("tui.detail.accept_waits_review"), style="yellow"))
     if case.get("promises"):
         grid.add_row(t("tui.detail.promises"), promises_text(case["promises"]))
     if case.get("notices"):
         grid.add_row(t("tui.detail.notices"), Text("  ".join(f"{n['number']}" for n in case["notices"])))
     return grid
+
+
+def prereview_confirmed(case: dict[str, Any]) -> bool:
+    """Whether a reviewer confirmed the pre-review: acceptance waits for it (the service refuses otherwise)."""
+    return bool((case.get("prereview") or {}).get("confirmed_at"))
 
 
 def promises_text(rows: list[dict[str, Any]]) -> Text:
@@ -156,10 +174,7 @@ def timeline(case: dict[str, Any]) -> Table:
     table.add_column(no_wrap=True)
     table.add_column(overflow="fold")
     for row in reversed(case.get("audit") or []):
-        action = row["action"]
-        label = t(f"tui.action.{action}")
-        if label == f"tui.action.{action}":
-            label = action
+        label = action_words(row["action"])
         detail = row.get("detail") or {}
         extra = ""
         if isinstance(detail, dict):
@@ -188,6 +203,7 @@ class CaseDetailScreen(RetireScreen):
         Binding("p", "prereview", t("tui.detail.b_prereview"), id="case-prereview"),
         Binding("n", "notices", t("tui.notices.b_open"), id="case-notices"),
         Binding("o", "promise", t("tui.detail.b_promise"), show=False, id="case-promise"),
+        Binding("x", "refuse", t("tui.detail.b_refuse"), show=False, id="case-refuse"),
         Binding("h", "paper", t("tui.detail.b_paper"), show=False, id="case-paper"),
         Binding("f5", "refresh", t("tui.detail.b_refresh"), show=False, id="case-refresh"),
     ]
@@ -242,10 +258,13 @@ class CaseDetailScreen(RetireScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Offer only the steps the case's status allows (greyed, not hidden, when loading)."""
         status = self.case["status"] if self.case else None
+        if action in ("accept", "promise") and status == "draft" and not prereview_confirmed(self.case or {}):
+            return None  # greyed: the summary says it waits for the reviewer's confirmation
         allowed = {
             "accept": status == "draft",
             "promise": status == "draft",
             "correct": status == "draft",
+            "refuse": status in ("draft", "awaiting_correction"),
             "resume": status == "awaiting_correction",
             "delivery": status in ("completed", "delivered"),
             "tasks": bool(self.case and self.case["tasks"]),
@@ -273,6 +292,35 @@ class CaseDetailScreen(RetireScreen):
                 self.call(lambda db, actor: intake.accept_case(db, actor, self.case_no, expected_version=version, today=today), accepted)
 
         self.app.push_screen(ConfirmModal(t("tui.detail.confirm_accept", case_no=self.case_no, name=self._person_name())), answer)
+
+    def action_refuse(self) -> None:
+        """不予受理: the reason first (it goes on the refusal notice), then a confirmation; the case ends."""
+        from screens.widgets.prompt import TextPrompt
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self._confirm_refusal(reason)
+
+        self.app.push_screen(TextPrompt(t("tui.detail.refuse_reason", case_no=self.case_no)), reason_given)
+
+    def _confirm_refusal(self, reason: str) -> None:
+        from console.services import intake
+        from screens.widgets.confirm import ConfirmModal
+
+        today = self.ctx.today
+        version = (self.case or {}).get("version")
+
+        def refused(decision: Any) -> None:
+            self.notify(t("tui.detail.refused_ok", case_no=decision.case_no, notice=decision.notice_number), markup=False)
+            self.action_refresh()
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call(lambda db, actor: intake.refuse_case(db, actor, self.case_no, reason, expected_version=version, today=today),
+                          refused)
+
+        question = t("tui.detail.confirm_refuse", case_no=self.case_no, name=self._person_name(), reason=reason)
+        self.app.push_screen(ConfirmModal(question), answer)
 
     def action_promise(self) -> None:
         """Accept on a written promise (容缺受理): only when every missing paper may be promised; confirmed first."""

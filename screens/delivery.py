@@ -43,7 +43,7 @@ class DeliveryScreen(RetireScreen):
     DeliveryScreen #delivery-body { height: 1fr; padding: 0 1; }
     DeliveryScreen Grid { grid-size: 2; grid-columns: 12 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto; margin-top: 1; }
     DeliveryScreen Grid Input { height: 1; border: none; padding: 0 1; background: $surface; }
-    DeliveryScreen Grid Input:focus { background: $primary 20%; }
+    DeliveryScreen Grid Input:focus { border: none; background: $primary 20%; }
     DeliveryScreen Label { color: $text-muted; }
     """
     BINDINGS = [

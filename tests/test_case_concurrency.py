@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from console.services import prereview, tasks
+from console.services import tasks
 from console.services.identity import resolve_actor
 from tests.workflow_helpers import (
     TODAY,
@@ -137,7 +137,6 @@ def test_last_two_tasks_done_together_complete_the_case_once(db, db_path, carol,
     staff("mel", "medical")
     case_no, _ = accepted_case(db, carol, joint=("medical",))
     ids = task_ids(db, case_no)
-    prereview.confirm(db, carol, case_no)
     for item in ("hrss.card", "hrss.approval", "hrss.benefit"):
         tasks.claim(db, carol, ids[item])
         tasks.complete(db, carol, ids[item], "ok", today=TODAY)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from console.rules.workdays import WorkCalendar
-from console.services import case_queries, intake, prereview, tasks
+from console.services import case_queries, intake, tasks
 from console.services.case_queries import build_filter, list_cases, show
 from console.services.clocks import calendar_for, queue_clock
 from tests.workflow_helpers import (
@@ -106,7 +106,6 @@ def test_overdue_and_due_soon_filters(db, carol, festival_case, today, overdue, 
 
 def test_show_holds_everything(db, carol, staff) -> None:
     case_no, decision = accepted_case(db, carol, joint=("medical",))
-    prereview.confirm(db, carol, case_no)
     ids = task_ids(db, case_no)
     tasks.claim(db, carol, ids["hrss.card"])
     data = show(db, carol, case_no, today=TODAY)
@@ -128,7 +127,7 @@ def test_show_holds_everything(db, carol, staff) -> None:
     assert [n["kind"] for n in data["notices"]] == ["acceptance"]
     assert data["deliveries"] == []
     actions = [a["action"] for a in data["audit"]]
-    assert actions == ["case.open", "prereview.compute", "case.accept", "prereview.confirm", "task.claim"]
+    assert actions == ["case.open", "prereview.compute", "prereview.confirm", "case.accept", "task.claim"]
     assert isinstance(data["audit"][0]["detail"], dict)
 
 

@@ -87,6 +87,13 @@ def test_full_case_from_intake_to_delivered(sh: Shell, tmp_path: Path) -> None:
     assert resumed["status"] == "draft" and resumed["assessment"]["decision"] == "accept"
     sh.run(CLERK, "case", "resume", case_no, code=1)  # resume a draft
 
+    # complete, but the pre-review is not confirmed: acceptance waits for the reviewer (issue 14, bug 12)
+    unconfirmed = sh.run(CLERK, "case", "accept", case_no, code=1)
+    assert "not confirmed by a reviewer" in unconfirmed.stderr
+    sh.run(MEDIC, "prereview", case_no, "--confirm", code=1)  # not a reviewer
+    confirmed = sh.json(CLERK, "prereview", case_no, "--confirm")
+    assert confirmed["confirmed"] is True
+
     stale_version = resumed["version"] - 1
     sh.run(CLERK, "case", "accept", case_no, "--version", str(stale_version), code=1)
     accepted = sh.json(CLERK, "case", "accept", case_no, "--version", str(resumed["version"]))
@@ -109,10 +116,6 @@ def test_full_case_from_intake_to_delivered(sh: Shell, tmp_path: Path) -> None:
 
     approval = hrss["hrss.approval"]["id"]
     sh.run(CLERK, "task", "claim", str(approval))
-    sh.run(CLERK, "task", "done", str(approval), "--result", "approved", code=1)  # pre-review not confirmed
-    sh.run(MEDIC, "prereview", case_no, "--confirm", code=1)  # not a reviewer
-    confirmed = sh.json(CLERK, "prereview", case_no, "--confirm")
-    assert confirmed["confirmed"] is True
     sh.run(CLERK, "task", "done", str(approval), "--result", "准予退休")
     sh.run(CLERK, "prereview", case_no, "--file", str(payload), code=1)  # change after confirmation without a reason
 
@@ -146,8 +149,8 @@ def test_full_case_from_intake_to_delivered(sh: Shell, tmp_path: Path) -> None:
     actors = {_acted_for(a["actor"]) for a in shown["audit"]}
     assert {CLERK, MEDIC} <= actors
     actions = [a["action"] for a in shown["audit"]]
-    for action in ("case.open", "prereview.compute", "case.correction_requested", "case.resume", "case.accept",
-                   "task.claim", "prereview.confirm", "task.done", "task.open", "case.complete",
+    for action in ("case.open", "prereview.compute", "case.correction_requested", "case.resume", "prereview.confirm",
+                   "case.accept", "task.claim", "task.done", "task.open", "case.complete",
                    "delivery.send", "delivery.returned", "delivery.delivered"):
         assert action in actions, action
     assert actions.count("case.accept") == 1 and actions.count("case.complete") == 1

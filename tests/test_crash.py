@@ -59,8 +59,8 @@ def writer(db_path: str, round_no: int) -> None:
         if short:
             intake.request_correction(db, clerk, case_no, today=TODAY)
             continue
+        prereview.confirm(db, clerk, case_no)  # acceptance needs the reviewer's confirmation
         intake.accept_case(db, clerk, case_no, today=TODAY)
-        prereview.confirm(db, clerk, case_no)
         first = task_ids(db, case_no)["hrss.card"]
         tasks.claim(db, clerk, first)
         tasks.complete(db, clerk, first, "已制卡", today=TODAY)

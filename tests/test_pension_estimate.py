@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from console.services import notices
 from console.services.identity import Actor
 from console.settings import load_parameters
-from tests.workflow_helpers import id_number, ready_case, record_prereview
+from tests.workflow_helpers import id_number, open_case, record_prereview
 
 
 def _import_figures(db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli_app) -> None:  # type: ignore[no-untyped-def]
@@ -28,7 +28,7 @@ def test_estimate_from_imported_index_and_balance(db: sqlite_utils.Database, db_
                                                   monkeypatch: pytest.MonkeyPatch, cli_app, base_2025) -> None:
     clerk: Actor = staff("alice", "clerk", "hrss_reviewer", "admin")
     monkeypatch.setenv("RETIRE_LOGIN", "alice")
-    case_no = ready_case(db, clerk)
+    case_no = open_case(db, clerk)
     _import_figures(db_path, tmp_path, monkeypatch, cli_app)
     facts = record_prereview(db, clerk, case_no).facts
     pension = facts["pension"]
@@ -43,7 +43,7 @@ def test_estimate_from_imported_index_and_balance(db: sqlite_utils.Database, db_
 def test_without_the_base_the_estimate_names_what_is_missing(db: sqlite_utils.Database, staff) -> None:  # type: ignore[no-untyped-def]
     load_parameters.cache_clear()
     clerk: Actor = staff("alice", "clerk", "hrss_reviewer")
-    case_no = ready_case(db, clerk)
+    case_no = open_case(db, clerk)
     facts = record_prereview(db, clerk, case_no).facts
     assert facts["pension"] is None
     assert facts["pension_missing"] == ["pension_base", "average_index", "account_balance"]
@@ -55,7 +55,7 @@ def test_the_approval_form_prints_the_estimate(db: sqlite_utils.Database, db_pat
 
     clerk: Actor = staff("alice", "clerk", "hrss_reviewer", "admin")
     monkeypatch.setenv("RETIRE_LOGIN", "alice")
-    case_no = ready_case(db, clerk)
+    case_no = open_case(db, clerk)
     _import_figures(db_path, tmp_path, monkeypatch, cli_app)
     record_prereview(db, clerk, case_no)
     prereview.confirm(db, clerk, case_no)

@@ -44,6 +44,7 @@ def health_case(db: sqlite_utils.Database, clerk: Actor, received: tuple[str, ..
     """A draft case asking for the health commission's reward, brought without the only-child certificate."""
     case = intake.open_case(db, clerk, applicant(seq), "normal", ["health", "medical"], list(received), today=TODAY)
     record_prereview(db, clerk, case["case_no"])
+    prereview.confirm(db, clerk, case["case_no"])  # acceptance (on a promise too) needs the reviewer's confirmation
     return str(case["case_no"])
 
 
@@ -130,7 +131,6 @@ def test_deadline_passes_health_task_held_and_listed(db: sqlite_utils.Database, 
     assert json.loads(row["detail"])["action"] == "hold" and row["actor"].endswith("boss")
     # the approval goes on meanwhile; the held task does not open when it is done
     approval = next(t for t in tasks.list_for(db, clerk, "hrss") if t["item"] == "hrss.approval")
-    prereview.confirm(db, clerk, case_no)
     tasks.claim(db, clerk, approval["id"])
     tasks.complete(db, clerk, approval["id"], "approved", today=late)
     assert _health_task(db, case_no)["status"] == "held"
@@ -167,6 +167,7 @@ def test_cli_accept_on_promise_print_and_refuse(env: dict[str, str], cli_app: An
         args = [a for code in received for a in ("--received", code)]
         new = sh.json("carol", "case", "new", "--id", id_number(seq), "--name", "张三", "--joint", "health", *args)
         sh.json("carol", "prereview", new["case_no"], "--file", str(payload))
+        sh.json("carol", "prereview", new["case_no"], "--confirm")
         cases.append(new["case_no"])
     good, short = cases
     sh.run("carol", "case", "accept", good, code=1)

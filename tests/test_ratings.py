@@ -10,14 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from console.errors import BadInput, PermissionDenied, Refused
-from console.services import prereview, ratings, stats, tasks
+from console.services import ratings, stats, tasks
 from console.services.importing import run as importer
 from db.clock import simulated
 from tests.workflow_helpers import TODAY, accepted_case, audit_actions, task_ids
 
 
 def _complete(db: Any, actor: Any, case_no: str) -> None:
-    prereview.confirm(db, actor, case_no)
     ids = task_ids(db, case_no)
     for item in ("hrss.card", "hrss.approval", "hrss.benefit", "hrss.social_management"):
         tasks.claim(db, actor, ids[item])

@@ -106,6 +106,8 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Hall:
             _add_staff(db, login, roles)
         clerk, reviewer, admin = (resolve_actor(db, x) for x in ("s_clerk", "s_rev", "s_admin"))
         h.cases["ready"] = ready_case(db, clerk, seq=11)
+        h.cases["recorded"] = open_case(db, clerk, seq=35)  # a recorded pre-review awaiting the reviewer
+        record_prereview(db, clerk, h.cases["recorded"])
         h.cases["missing"] = open_case(db, clerk, seq=13, received=("id_card_hukou", "personal_archive"))
         record_prereview(db, clerk, h.cases["missing"])
         h.cases["paused"] = open_case(db, clerk, seq=15, received=("id_card_hukou", "personal_archive"))
@@ -113,13 +115,11 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Hall:
         intake.request_correction(db, clerk, h.cases["paused"], today=TODAY)
         # accepted, pre-review confirmed, approval still open (HRSS tasks and the approval to act on)
         h.cases["accepted"] = ready_case(db, clerk, seq=17, joint=JOINT, received=JOINT_MATERIALS)
-        prereview.confirm(db, reviewer, h.cases["accepted"])
         intake.accept_case(db, clerk, h.cases["accepted"], today=TODAY)
         ids = task_ids(db, h.cases["accepted"])
         h.tasks["hrss"], h.tasks["approval"] = ids["hrss.card"], ids["hrss.approval"]
         # accepted and approved: every department's task is open
         h.cases["approved"] = ready_case(db, clerk, seq=19, joint=JOINT, received=JOINT_MATERIALS)
-        prereview.confirm(db, reviewer, h.cases["approved"])
         intake.accept_case(db, clerk, h.cases["approved"], today=TODAY)
         ids = task_ids(db, h.cases["approved"])
         tasks.claim(db, reviewer, ids["hrss.approval"])
@@ -129,7 +129,6 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Hall:
         # completed (ready to send) and sent (waiting for the courier's word)
         for stage, seq in (("completed", 21), ("sent", 23)):
             h.cases[stage] = ready_case(db, clerk, seq=seq, joint=())
-            prereview.confirm(db, reviewer, h.cases[stage])
             intake.accept_case(db, clerk, h.cases[stage], today=TODAY)
             _finish_hrss(db, reviewer, h.cases[stage])
         delivery.send(db, clerk, h.cases["sent"], "EMS", "1100000000001")
@@ -139,7 +138,6 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Hall:
         promises.accept_on_promise(db, clerk, h.cases["promised"], ["one_child_certificate"], today=TODAY)
         # a completed case rated badly: its follow-up for the supervisor's use-cases
         h.cases["rated"] = ready_case(db, clerk, seq=31, joint=())
-        prereview.confirm(db, reviewer, h.cases["rated"])
         intake.accept_case(db, clerk, h.cases["rated"], today=TODAY)
         _finish_hrss(db, reviewer, h.cases["rated"])
         h.followup = ratings.add(db, clerk, h.cases["rated"], 2)["followup"]["id"]
@@ -228,7 +226,7 @@ CALLS: dict[str, tuple[Call, Prepare | None]] = {
     "promise.enforce": (lambda c: promises.enforce(c.db, c.actor, today=LATE), None),
     "prereview.record": (lambda c: record_prereview(c.db, c.actor, c.hall.cases["missing"]), None),
     "prereview.preview": (lambda c: prereview.preview(c.db, c.actor, c.hall.cases["ready"], today=TODAY), None),
-    "prereview.confirm": (lambda c: prereview.confirm(c.db, c.actor, c.hall.cases["ready"]), None),
+    "prereview.confirm": (lambda c: prereview.confirm(c.db, c.actor, c.hall.cases["recorded"]), None),
     "prereview.state": (lambda c: prereview_edits.prereview_state(c.db, c.actor, c.hall.cases["ready"]), None),
     "person.lookup": (lambda c: person_records.person_by_id_number(c.db, c.actor, c.hall.person), None),
     "task.claim.hrss": (lambda c: tasks.claim(c.db, c.actor, c.hall.tasks["hrss"]), None),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from console.errors import BadInput, PermissionDenied, Refused
-from console.services import delivery, prereview, tasks
+from console.services import delivery, tasks
 from tests.workflow_helpers import TODAY, accepted_case, audit_actions, audit_count, case_row, task_ids
 
 
@@ -14,7 +14,6 @@ def carol(staff):
 
 
 def _complete_all(db, actor, case_no) -> None:
-    prereview.confirm(db, actor, case_no)
     ids = task_ids(db, case_no)
     for item in ("hrss.card", "hrss.approval", "hrss.benefit", "hrss.social_management"):
         tasks.claim(db, actor, ids[item])

@@ -11,7 +11,7 @@ from console.rules.eligibility import assess
 from console.rules.months import Month
 from console.rules.retirement_facts import compute_facts
 from console.rules.workdays import WorkCalendar
-from console.services import intake
+from console.services import intake, prereview
 from console.services.identity import resolve_actor
 from console.services.person_facts import person_facts
 from console.settings import load_parameters
@@ -272,6 +272,7 @@ def test_stale_version_accept_names_who_and_when_and_wastes_no_number(db, clerk,
     dora = staff("dora", "clerk")
     intake.request_correction(db, dora, case_no, today=TODAY)
     intake.resume_case(db, dora, case_no, ["personal_archive", "ssc_card"], today=D("2026-11-03"))
+    prereview.confirm(db, clerk, case_no)  # the facts' version, not the case's
     now = case_row(db, case_no)
     before = audit_count(db)
     with pytest.raises(StaleVersion) as info:
@@ -419,6 +420,7 @@ def test_resume_with_still_missing_material_reports_it(db, clerk) -> None:
     assert d2.notice_number == "固人社补〔2026〕2号"
     assert json.loads(case_row(db, case_no)["pauses"]) == [["2026-11-03", "2026-11-04"], ["2026-11-05", None]]
     intake.resume_case(db, clerk, case_no, ["ssc_card"], today=D("2026-11-09"))
+    prereview.confirm(db, clerk, case_no)
     assert intake.accept_case(db, clerk, case_no, today=D("2026-11-09")).status == "accepted"
 
 
@@ -518,3 +520,17 @@ def test_no_empty_correction_notice_for_a_complete_manual_review_case(db, clerk)
         intake.request_correction(db, clerk, case_no, today=TODAY)
     assert audit_count(db) == before
     assert case_row(db, case_no)["status"] == "draft"
+
+
+def test_accept_is_refused_until_a_reviewer_confirms_the_prereview(db, clerk) -> None:
+    """Issue 14 bug 12: acceptance waits for the reviewer's confirmation, not the approval later."""
+    case_no = open_case(db, clerk)
+    record_prereview(db, clerk, case_no)  # recorded, not confirmed
+    before = audit_count(db)
+    with pytest.raises(Refused) as info:
+        intake.accept_case(db, clerk, case_no, today=TODAY)
+    assert info.value.key == "intake.prereview_not_confirmed"
+    assert "审核人员确认" in info.value.text("zh") and "reviewer" in info.value.text("en")
+    assert audit_count(db) == before
+    assert case_row(db, case_no)["status"] == "draft"
+    assert db.execute("SELECT count(*) FROM notices").fetchone()[0] == 0

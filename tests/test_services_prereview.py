@@ -120,8 +120,8 @@ def test_record_is_closed_once_the_case_is_done(db, clerk) -> None:
 
 def test_record_allowed_while_accepted(db, staff) -> None:
     carol = staff("carol", "clerk", "hrss_reviewer")
-    case_no, _ = accepted_case(db, carol)
-    assert record_prereview(db, carol, case_no).facts["total_months"] == 502
+    case_no, _ = accepted_case(db, carol)  # confirmed before acceptance: a change now says why
+    assert record_prereview(db, carol, case_no, reason="档案补充").facts["total_months"] == 502
 
 
 @pytest.mark.parametrize("roles", [("medical",), ("admin",), ("housing_fund",)])

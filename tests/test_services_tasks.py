@@ -7,7 +7,7 @@ import pytest
 
 from console.errors import NotFound, PermissionDenied, Refused, StaleVersion
 from console.rules.workdays import WorkCalendar
-from console.services import prereview, tasks
+from console.services import tasks
 from db import tasks as tasks_db
 from tests.workflow_helpers import (
     TODAY,
@@ -15,6 +15,7 @@ from tests.workflow_helpers import (
     audit_actions,
     audit_count,
     case_row,
+    record_prereview,
     task_ids,
     task_statuses,
 )
@@ -39,7 +40,6 @@ def case(db, carol):
 
 def _approve(db, actor, case_no) -> None:
     ids = task_ids(db, case_no)
-    prereview.confirm(db, actor, case_no)
     tasks.claim(db, actor, ids["hrss.approval"])
     tasks.complete(db, actor, ids["hrss.approval"], "approved", today=TODAY)
 
@@ -76,7 +76,7 @@ def test_approval_gates_the_other_tasks(db, carol, mel, case) -> None:
         "medical.transfer": "open",
         "housing_fund.withdrawal": "open",
     }
-    assert audit_actions(db)[before:] == ["prereview.confirm", "task.claim", "task.done"] + ["task.open"] * 4
+    assert audit_actions(db)[before:] == ["task.claim", "task.done"] + ["task.open"] * 4
     rows = {r[0]: r for r in db.execute("SELECT item, due_date, opened_at FROM tasks").fetchall()}
     cal = WorkCalendar()
     assert rows["medical.transfer"][1] == cal.add_working_days(TODAY, 5)[0].isoformat()
@@ -85,7 +85,9 @@ def test_approval_gates_the_other_tasks(db, carol, mel, case) -> None:
 
 
 def test_approval_needs_a_confirmed_prereview(db, carol, case) -> None:
+    """Confirmed before acceptance; changed after it, the approval waits for a new confirmation."""
     ids = task_ids(db, case)
+    record_prereview(db, carol, case, reason="档案补充")
     tasks.claim(db, carol, ids["hrss.approval"])
     before = audit_count(db)
     with pytest.raises(Refused) as info:
@@ -99,7 +101,6 @@ def test_approval_needs_a_confirmed_prereview(db, carol, case) -> None:
 def test_reviewer_only_items_need_a_reviewer(db, carol, staff, case) -> None:
     clerk = staff("clara", "clerk")
     ids = task_ids(db, case)
-    prereview.confirm(db, carol, case)
     # a clerk cannot even claim what they could not complete (it would sit held by someone who cannot finish it)
     with pytest.raises(PermissionDenied) as info:
         tasks.claim(db, clerk, ids["hrss.approval"])

@@ -125,6 +125,8 @@ def _candidates(cases: dict[int, dict[str, Any]]) -> list[tuple[float, str, dict
         if s == "draft":
             if c["facts"] is None:
                 out.append((3, "prereview.record", c, None))
+            elif c["facts"] == "recorded":
+                out.append((3, "prereview.confirm", c, None))  # acceptance waits for the reviewer
             elif not c["missing"]:
                 out.append((3, "case.accept", c, None))
             if c["missing"]:
@@ -133,8 +135,6 @@ def _candidates(cases: dict[int, dict[str, Any]]) -> list[tuple[float, str, dict
         elif s == "awaiting_correction":
             out.append((3, "case.resume", c, None))
         elif s in ("accepted", "in_progress"):
-            if c["facts"] == "recorded":
-                out.append((2, "prereview.confirm", c, None))
             for t in c["tasks"]:
                 if t["status"] in ("open", "returned"):
                     out.append((2, "task.claim", c, t))

@@ -176,7 +176,6 @@ def _completed_case(db, carol, staff) -> str:
     mel = staff("mel", "medical")
     case_no, _ = accepted_case(db, carol)
     ids = task_ids(db, case_no)
-    prereview.confirm(db, carol, case_no)
     for item in ("hrss.approval", "hrss.card", "hrss.benefit", "hrss.social_management"):
         tasks.claim(db, carol, ids[item])
         tasks.complete(db, carol, ids[item], "ok", today=TODAY)

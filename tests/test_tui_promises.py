@@ -27,6 +27,7 @@ def _promised_case(path: Path) -> str:
         prereview.record(db, actor, case["case_no"],
                          [{"doc_kind": "school_record", "doc_date": "1980-09-01", "birth_date_recorded": BORN.isoformat()}],
                          [{"from": "1985-01", "to": "2026-01", "kind": "actual", "place": "固阳县"}], today=PROMISED_ON)
+        prereview.confirm(db, actor, case["case_no"])  # acceptance needs the reviewer's confirmation
         promises.accept_on_promise(db, actor, case["case_no"], ["one_child_certificate"], today=PROMISED_ON)
         return str(case["case_no"])
     finally:
@@ -85,6 +86,7 @@ def _draft_missing_certificate(path: Path) -> str:
         prereview.record(db, actor, case["case_no"],
                          [{"doc_kind": "school_record", "doc_date": "1980-09-01", "birth_date_recorded": BORN.isoformat()}],
                          [{"from": "1985-01", "to": "2026-01", "kind": "actual", "place": "固阳县"}], today=TODAY)
+        prereview.confirm(db, actor, case["case_no"])  # acceptance needs the reviewer's confirmation
         return str(case["case_no"])
     finally:
         db.close()

@@ -193,7 +193,6 @@ def _completed(db, carol, staff) -> str:
     mel = staff("mel", "medical")
     case_no, _ = accepted_case(db, carol)
     ids = task_ids(db, case_no)
-    prereview.confirm(db, carol, case_no)
     for item in ("hrss.approval", "hrss.card", "hrss.benefit", "hrss.social_management"):
         tasks.claim(db, carol, ids[item])
         tasks.complete(db, carol, ids[item], "ok", today=TODAY)
@@ -289,12 +288,12 @@ def test_cli_versions_take_over_and_completer(env: dict[str, str], cli_app: Any,
     assert pre["version"] == 1
     shown = sh.json("carol", "case", "show", case_no)
     assert shown["prereview"]["version"] == 1
-    sh.run("carol", "case", "accept", case_no, "--version", str(shown["version"] - 1), code=1)  # stale: refused
-    sh.run("carol", "case", "accept", case_no, "--version", str(shown["version"]))
-    # pre-review confirm with the version read; a stale one names who
+    # pre-review confirm with the version read (before acceptance); a stale one names who
     stale = sh.run("carol", "prereview", case_no, "--confirm", "--version", "0", code=1)
     assert "carol" in stale.stderr
     assert sh.json("carol", "prereview", case_no, "--confirm", "--version", "1")["confirmed"] is True
+    sh.run("carol", "case", "accept", case_no, "--version", str(shown["version"] - 1), code=1)  # stale: refused
+    sh.run("carol", "case", "accept", case_no, "--version", str(shown["version"]))
 
     listed = {r["item"]: r for r in sh.json("clara", "task", "list")}
     assert all("version" in r for r in listed.values())

@@ -30,6 +30,7 @@ from console.settings import load_hall, load_parameters
 from console.vocabulary import CASE_STATUS, STAFF_CATEGORY
 from db import audit
 from db import cases as cases_db
+from db import facts as facts_db
 from db import persons as persons_db
 from db.case_numbers import allocate_case_no
 from db.clock import now_iso
@@ -268,6 +269,22 @@ def accept_case(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_
     return Decision(case["case_no"], "accepted", version, result, number, task_ids)
 
 
+def prereview_confirmed(db: sqlite_utils.Database, case_id: int) -> bool:
+    """Whether a reviewer has confirmed the case's current pre-review facts (a recomputation clears it)."""
+    stored = facts_db.get(db, case_id)
+    return stored is not None and bool(stored["confirmed_at"])
+
+
+def require_confirmed_prereview(db: sqlite_utils.Database, case: dict[str, Any]) -> None:
+    """Acceptance starts the departments' work on the facts: refuse it until a reviewer confirmed them.
+
+    Found only at approval before (issue 14, bug 12), after the applicant had
+    already been told the case was accepted.
+    """
+    if not prereview_confirmed(db, case["id"]):
+        raise Refused("intake.prereview_not_confirmed", case_no=case["case_no"])
+
+
 def accept_assessed(
     db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], facts: RetirementFacts,
     expected_version: int | None, today: date, promised: Iterable[str] = (),
@@ -279,6 +296,7 @@ def accept_assessed(
     """
     from console.services.tasks import create_tasks
 
+    require_confirmed_prereview(db, case)
     promised = sorted(promised)
     data = {"findings": [], "facts": facts.as_dict(), "joint_items": case["joint_items"]}
     number = _issue(db, case, "acceptance", today, data, actor)

@@ -363,8 +363,8 @@ def build_template(directory: Path) -> Template:
     completed = _must(path, ["case", "new", "--id", id_number(), "--name", "张三", "--joint", "medical", *everything,
                              "--address", "固阳县金山镇1号", "--phone", "13800000000", "--json"])["case_no"]
     _must(path, ["prereview", completed, "--file", str(payload), "--json"])
+    _must(path, ["prereview", completed, "--confirm", "--json"])  # acceptance waits for the reviewer
     _must(path, ["case", "accept", completed, "--json"])
-    _must(path, ["prereview", completed, "--confirm", "--json"])
     for login in (CLERK, MEDIC):
         for task in _must(path, ["task", "list", "--json"], login=login):
             if task["case_no"] == completed and task["status"] == "open":
@@ -381,6 +381,7 @@ def build_template(directory: Path) -> Template:
     accepted = _must(path, ["case", "new", "--id", id_number(24), "--name", "王五", *everything,
                             "--address", "固阳县金山镇3号", "--json"])["case_no"]
     _must(path, ["prereview", accepted, "--file", str(payload), "--json"])
+    _must(path, ["prereview", accepted, "--confirm", "--json"])
     _must(path, ["case", "accept", accepted, "--json"])
     for task in _must(path, ["task", "list", "--json"]):
         if task["case_no"] == accepted and task["item"] == "hrss.card":
