@@ -183,6 +183,8 @@ class IntakeScreen(RetireScreen):
         self.material_codes: tuple[str, ...] = ()
         self.group_touched = False
         self.filling = False
+        self.lookup_error: str | None = None
+        """Why the lookup of ``known_for`` failed (no role to read persons...), shown in place of the wait."""
 
     # -- layout -------------------------------------------------------------------------
 
@@ -335,6 +337,8 @@ class IntakeScreen(RetireScreen):
                 text += "\n" + t("tui.intake.open_case", case_no=known["open_case_no"])
         elif self.known_for != card.number:
             text += "\n" + t("tui.intake.looking_up")
+        elif self.lookup_error is not None:
+            text += "\n" + t("tui.intake.lookup_failed", reason=self.lookup_error)
         else:
             text += "\n" + t("tui.intake.person_new")
         info.update(text)
@@ -389,13 +393,25 @@ class IntakeScreen(RetireScreen):
         from console.services.person_records import person_by_id_number
 
         self.call(lambda db, actor: person_by_id_number(db, actor, id_number), lambda data: self._person_found(id_number, data),
-                  group="lookup", exclusive=True)
+                  group="lookup", exclusive=True, on_error=lambda error: self._lookup_failed(id_number, error))
+
+    def _lookup_failed(self, id_number: str, error: BaseException) -> bool:
+        """The lookup was refused or failed: end the wait and say why under the ID number (the form stays usable)."""
+        from screens.widgets.base import error_text
+
+        if parse_id(self._value("id_number")).number != id_number:
+            return True
+        self.known_for, self.known = id_number, None
+        self.lookup_error = error_text(error)
+        self.recompute()
+        return False
 
     def _person_found(self, id_number: str, data: dict[str, Any] | None) -> None:
         if parse_id(self._value("id_number")).number != id_number:
             return
         self.known_for = id_number
         self.known = data
+        self.lookup_error = None
         if data is not None:
             self._fill(data)
         self.recompute()

@@ -273,3 +273,26 @@ async def test_accept_on_a_promise_when_only_the_certificate_is_missing(demo) ->
     finally:
         db.close()
     assert [tuple(r) for r in promised] == [("one_child_certificate", "open")]
+
+
+async def test_lookup_refused_ends_the_wait_and_names_roles_in_words(demo) -> None:
+    """Bug 7: a login with only the admin role may not read persons; the form must not wait forever,
+    and the refusal names the roles as a clerk says them (综柜), never the codes (clerk)."""
+    from tests.tui_forms_app import _staff
+
+    path, _ = demo
+    db = open_database(path)
+    try:
+        _staff(db, "adm1", "赵管", "admin")
+    finally:
+        db.close()
+    app = make_app(path, login="adm1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*KNOWN_ID)
+        await settle(app, pilot)
+        info = text_of(app, "#id-info")
+        assert t("tui.intake.looking_up") not in info
+        assert "无权" in info and "人社审核" in info
+        assert "hrss_reviewer" not in info and "clerk," not in info
+        shown = [str(n.message) for n in app._notifications]
+        assert shown and all("hrss_reviewer" not in m for m in shown)
