@@ -335,6 +335,9 @@ class IntakeScreen(RetireScreen):
                               periods=len(known["periods"]))
             if known.get("open_case_no"):
                 text += "\n" + t("tui.intake.open_case", case_no=known["open_case_no"])
+            retired = known.get("retired_case")
+            if retired:
+                text += "\n" + t("tui.intake.retired_case", case_no=retired["case_no"], status=t(CASE_STATUS.key(retired["status"])))
         elif self.known_for != card.number:
             text += "\n" + t("tui.intake.looking_up")
         elif self.lookup_error is not None:

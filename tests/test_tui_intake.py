@@ -296,3 +296,32 @@ async def test_lookup_refused_ends_the_wait_and_names_roles_in_words(demo) -> No
         assert "hrss_reviewer" not in info and "clerk," not in info
         shown = [str(n.message) for n in app._notifications]
         assert shown and all("hrss_reviewer" not in m for m in shown)
+
+
+async def test_a_retired_person_is_named_at_once_and_not_opened_again(demo) -> None:
+    """Bug 8: the person of a delivered case is retired; intake says so under the ID (case number and
+    status), and saving is refused by the rules with the same words, nothing opened."""
+    from tests.tui_forms_app import CASE_ID
+
+    path, info = demo
+    db = open_database(path)
+    try:
+        db.execute("UPDATE cases SET status = 'delivered' WHERE case_no = ?", [info["case_no"]])
+        db.conn.commit()
+    finally:
+        db.close()
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*CASE_ID)
+        await settle(app, pilot)
+        shown = text_of(app, "#id-info")
+        assert info["case_no"] in shown and "已办结退休" in shown and "已送达" in shown
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert any("已办结退休" in str(n.message) and info["case_no"] in str(n.message) for n in app._notifications)
+    db = open_database(path)
+    try:
+        assert db.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    finally:
+        db.close()

@@ -179,6 +179,9 @@ def open_case(
         existing = cases_db.open_case_for_person(db, person_id)
         if existing is not None:
             raise Refused("intake.open_case_exists", case_no=existing["case_no"])
+        retired = cases_db.retired_case_for_person(db, person_id)
+        if retired is not None:  # one retirement per person: a finished one is not opened again
+            raise Refused("intake.already_retired", case_no=retired["case_no"], status=t(CASE_STATUS.key(retired["status"])))
         required = [m.code for m in required_materials(kind, joint, fields["employer_id"] is not None)]
         unknown = [c for c in got if c not in {m.code for m in required_materials(kind, list(JOINT_ITEMS), True)}]
         if unknown:
