@@ -262,3 +262,41 @@ async def test_a_case_that_cannot_be_loaded_says_why(demo) -> None:
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [False]
+
+
+async def test_stale_save_after_a_confirmation_offers_reload_only(demo) -> None:
+    """Bug 11: a reviewer confirmed while the clerk edited.  The dialog names the reviewer and the time as
+    people read it (local, 年月日 时:分, no ISO stamp) and offers to reload, never to overwrite the confirmation."""
+    import re
+
+    path, case_no = demo
+    db = open_database(path)
+    try:
+        prereview.record(db, resolve_actor(db, "clerk1"), case_no, periods=None, today=TODAY)
+    finally:
+        db.close()
+    app = make_app(path, case_no)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await shorten_last_period(pilot)
+        db = open_database(path)  # the reviewer confirms the stored result meanwhile
+        try:
+            prereview.confirm(db, resolve_actor(db, "rev1"), case_no)
+        finally:
+            db.close()
+        await pilot.press("s")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmModal)
+        assert "rev1" in modal.question and "确认" in modal.question
+        assert t("tui.prereview.overwrite") not in modal.question
+        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", modal.question)
+        assert not re.search(r"\d{4}-\d\d-\d\dT", modal.question)
+        shown = [str(n.message) for n in app._notifications]
+        assert shown and not any(re.search(r"\d{4}-\d\d-\d\dT", m) for m in shown)
+        await pilot.press("y")  # reload: the confirmed result is shown, the edits are dropped
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PrereviewScreen) and not screen.has_unsaved()
+    after = stored(path, case_no)
+    assert after["confirmed_by"] == "rev1" and after["confirmed_at"]  # the confirmation stands
