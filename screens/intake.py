@@ -35,7 +35,7 @@ from console.rules.idcard import IdCard, parse_id
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
 from console.rules.months import BadMonth, Month
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
-from console.services.intake import STAFF_CATEGORIES, Applicant
+from console.services.intake import STAFF_CATEGORIES, TO_CHECK, Applicant, mark_unchecked
 from console.services.person_facts import build_person_facts
 from console.services.promises import promise_offer
 from console.settings import load_parameters
@@ -136,7 +136,9 @@ def live_assessment(form: FormData, known: dict[str, Any] | None, today: date) -
     facts = compute_facts(person, load_parameters(), chosen_month=chosen, decided_on=Month.from_date(today))
     result = assess(person, facts, form.kind, Month.from_date(today), form.received, form.joint_items)
     live.person, live.facts, live.assessment = person, facts, result
-    live.findings = sort_findings(result.findings)
+    # no case yet, so no pre-review: what the archive and periods would say reads "to be checked", not unmet
+    live.findings = sort_findings(mark_unchecked(result.findings, reviewed=False, has_periods=bool(person.periods),
+                                                 has_records=bool(person.archive_records)))
     return live
 
 
@@ -358,12 +360,15 @@ class IntakeScreen(RetireScreen):
             findings.blank()
             return
         a = live.assessment
-        blocking = [f for f in a.findings if f.severity in BLOCKING]
+        blocking = [f for f in live.findings if f.severity in BLOCKING]
         if a.decision == "accept":
             verdict.update(t("tui.intake.verdict.accept"))
             verdict.add_class("-accept")
         elif a.decision == "manual_review":
             verdict.update(t("tui.intake.verdict.review", n=len(blocking)))
+            verdict.add_class("-review")
+        elif not blocking and any(f.severity == TO_CHECK for f in live.findings):
+            verdict.update(t("tui.intake.verdict.to_check"))
             verdict.add_class("-review")
         elif promise_offer(self.read_form().kind, a):
             verdict.update(t("tui.intake.verdict.promise", n=len(blocking)))
@@ -372,7 +377,7 @@ class IntakeScreen(RetireScreen):
             verdict.update(t("tui.intake.verdict.correct", n=len(blocking)))
             verdict.add_class("-correct")
         facts_panel.show(build_fact_rows(live.facts, live.person, a, LIVE_FACTS))
-        findings.show(a.findings)
+        findings.show(live.findings)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -472,10 +477,10 @@ class IntakeScreen(RetireScreen):
         form = self._check_form()
         if form is None or self.busy:
             return
-        a = self.live.assessment
-        items = [f for f in (a.findings if a else []) if f.severity in BLOCKING]
-        if not items:
-            self.notify(t("tui.intake.nothing_to_correct"), severity="warning", markup=False)
+        items = [f for f in self.live.findings if f.severity in (*BLOCKING, TO_CHECK)]
+        if not any(f.severity in BLOCKING for f in items):
+            key = "tui.intake.prereview_first" if items else "tui.intake.nothing_to_correct"
+            self.notify(t(key), severity="warning", markup=False)
             return
         heading = t("tui.intake.confirm_correction", n=len(items))
 

@@ -325,3 +325,36 @@ async def test_a_retired_person_is_named_at_once_and_not_opened_again(demo) -> N
         assert db.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
     finally:
         db.close()
+
+
+async def test_correction_before_prereview_says_to_be_checked_never_unmet(demo) -> None:
+    """Bug 13: a new applicant has no periods and no archive records yet.  F4 lists the papers to bring,
+    and the contribution minimum and the archive as "待预审核实", never as unmet (0 months, no early record):
+    on screen, in the confirmation and in the issued notice."""
+    from datetime import date
+
+    from console.rules.idcard import make_id
+
+    path, _ = demo
+    new_man = make_id("150222", date(1966, 5, 3), 17)
+    short = "不足最低缴费年限"
+    no_early = t("rules.archive.early_birth_record")
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*new_man, "tab", *"周明")
+        await settle(app, pilot)
+        panel = text_of(app, "#findings")
+        assert "待预审核实" in panel and short not in panel and no_early not in panel
+        await pilot.press("f4")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ListConfirmModal)
+        body = str(modal.query_one("#confirm-body", Static).render())
+        assert t("intake.to_check.contribution") in body and short not in body and no_early not in body
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoticePreview)
+        notice = str(app.screen.query_one("#notice-body", Static).render())
+        assert "待预审核实" in notice and short not in notice and no_early not in notice
+        await pilot.press("escape")
+        await settle(app, pilot)
