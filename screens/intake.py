@@ -142,6 +142,19 @@ def live_assessment(form: FormData, known: dict[str, Any] | None, today: date) -
     return live
 
 
+def _field_problem(form: FormData) -> tuple[str, str] | None:
+    """The name and phone through the service door's own rules, so the field is named and focused before saving."""
+    from console.errors import BadInput
+    from console.services import door
+
+    for wid, check in (("name", door.person_name), ("phone", door.phone)):
+        try:
+            check(getattr(form, wid))
+        except BadInput as error:
+            return wid, error.text()
+    return None
+
+
 @dataclass(frozen=True)
 class Decided:
     """A case opened and decided at the window, with the notice to show (kind None: a draft, no notice)."""
@@ -457,6 +470,8 @@ class IntakeScreen(RetireScreen):
             problem = ("name", t("intake.no_name"))
         elif self.live.month_error:
             problem = ("chosen_month", self.live.month_error)
+        else:
+            problem = _field_problem(form)
         if problem is not None:
             self.notify(problem[1], severity="error", markup=False)
             self.query_one(f"#{problem[0]}", Input).focus()

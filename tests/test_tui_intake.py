@@ -358,3 +358,24 @@ async def test_correction_before_prereview_says_to_be_checked_never_unmet(demo) 
         assert "待预审核实" in notice and short not in notice and no_early not in notice
         await pilot.press("escape")
         await settle(app, pilot)
+
+
+async def test_a_bad_phone_or_mixed_name_is_named_and_focused_before_saving(demo) -> None:
+    """Bug 9: F2 with a 10-digit phone names the phone field (with the expected forms) and keeps the form."""
+    path, _ = demo
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*NEW_WOMAN_ID, "tab", *"赵兰", "tab", *"1390472123")
+        await settle(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert app.screen.focused is app.screen.query_one("#phone", Input)
+        assert any("0472-1234567" in str(n.message) for n in app._notifications)
+        name = app.screen.query_one("#name", Input)
+        name.value = "赵lan"
+        app.screen.query_one("#phone", Input).value = "13904721234"
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert app.screen.focused is name
+        assert any("·" in str(n.message) for n in app._notifications)

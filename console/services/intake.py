@@ -114,7 +114,7 @@ def _validate_applicant(a: Applicant, today: date | None = None) -> dict[str, An
         raise BadInput("intake.bad_id", number=number, reason=t(card.error or "rules.id.format"))
     if not (a.name or "").strip():
         raise BadInput("intake.no_name")
-    name = door.required_text(a.name, "name")
+    name = door.person_name(a.name)
     if a.staff_category not in STAFF_CATEGORIES:
         raise BadInput("intake.bad_category", value=a.staff_category)
     if a.female_group not in (None, "", "female50", "female55"):
