@@ -69,6 +69,7 @@ class FormData:
     name: str = ""
     phone: str = ""
     address: str = ""
+    bank_card: str = ""
     hukou: str = ""
     category: str = "worker"
     female_group: str = AUTO_GROUP
@@ -85,6 +86,7 @@ class FormData:
             name=self.name.strip(),
             phone=_or_none(self.phone),
             address=_or_none(self.address),
+            bank_card=_or_none(self.bank_card),
             hukou=_or_none(self.hukou),
             staff_category=self.category,
             female_group=None if self.female_group == AUTO_GROUP else self.female_group,
@@ -147,7 +149,7 @@ def _field_problem(form: FormData) -> tuple[str, str] | None:
     from console.errors import BadInput
     from console.services import door
 
-    for wid, check in (("name", door.person_name), ("phone", door.phone)):
+    for wid, check in (("name", door.person_name), ("phone", door.phone), ("bank_card", door.bank_card)):
         try:
             check(getattr(form, wid))
         except BadInput as error:
@@ -215,6 +217,9 @@ class IntakeScreen(RetireScreen):
                 yield _row(t("tui.intake.field.name"), Input(id="name", compact=True, max_length=40))
                 yield _row(t("tui.intake.field.phone"), Input(id="phone", compact=True, max_length=20, restrict=r"[0-9 \-+]*"))
                 yield _row(t("tui.intake.field.address"), Input(id="address", compact=True, placeholder=t("tui.intake.placeholder.address")))
+                yield _row(t("tui.intake.field.bank_card"),
+                           Input(id="bank_card", compact=True, max_length=23, restrict=r"[0-9 \-]*",
+                                 placeholder=t("tui.intake.placeholder.bank_card")))
                 yield _row(t("tui.intake.field.hukou"), Input(id="hukou", compact=True))
                 yield _row(t("tui.intake.field.category"),
                            Select([(t(STAFF_CATEGORY.key(c)), c) for c in STAFF_CATEGORIES], value="worker",
@@ -272,6 +277,7 @@ class IntakeScreen(RetireScreen):
             name=self._value("name"),
             phone=self._value("phone"),
             address=self._value("address"),
+            bank_card=self._value("bank_card"),
             hukou=self._value("hukou"),
             category=self._select("category") or "worker",
             female_group=self._select("female_group") or AUTO_GROUP,
@@ -442,7 +448,7 @@ class IntakeScreen(RetireScreen):
         person = data["person"]
         self.filling = True
         try:
-            for wid in ("name", "phone", "address", "hukou"):
+            for wid in ("name", "phone", "address", "bank_card", "hukou"):
                 if person.get(wid):
                     self.query_one(f"#{wid}", Input).value = str(person[wid])
             if person.get("staff_category") in STAFF_CATEGORIES:
