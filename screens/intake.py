@@ -34,6 +34,7 @@ from console.rules.explain import Finding
 from console.rules.idcard import IdCard, parse_id
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
 from console.rules.months import BadMonth, Month
+from console.rules.record_checks import record_checks
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
 from console.services.intake import STAFF_CATEGORIES, TO_CHECK, Applicant, mark_unchecked
 from console.services.person_facts import build_person_facts
@@ -139,7 +140,8 @@ def live_assessment(form: FormData, known: dict[str, Any] | None, today: date) -
     result = assess(person, facts, form.kind, Month.from_date(today), form.received, form.joint_items)
     live.person, live.facts, live.assessment = person, facts, result
     # no case yet, so no pre-review: what the archive and periods would say reads "to be checked", not unmet
-    live.findings = sort_findings(mark_unchecked(result.findings, reviewed=False, has_periods=bool(person.periods),
+    live.findings = sort_findings(mark_unchecked([*result.findings, *record_checks(facts, Month.from_date(today))],
+                                                 reviewed=False, has_periods=bool(person.periods),
                                                  has_records=bool(person.archive_records)))
     return live
 

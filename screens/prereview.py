@@ -27,6 +27,7 @@ from console.rules.birth_date import DOC_KINDS
 from console.rules.eligibility import Assessment, assess
 from console.rules.intervals import KINDS
 from console.rules.months import BadMonth, Month, parse_date
+from console.rules.record_checks import record_checks
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
 from console.services.person_facts import build_person_facts
 from console.settings import load_parameters
@@ -245,8 +246,9 @@ class PrereviewScreen(RetireScreen):
             return
         self.facts, self.assessment = facts, result
         self.query_one("#pre-facts", FactsPanel).show(build_fact_rows(facts, pf, result))
+        checks = record_checks(facts, Month.from_date(self.ctx.today))
         self.query_one("#pre-findings", FindingsList).show(
-            [f for f in result.findings if not f.code.startswith("materials.")])
+            [f for f in [*result.findings, *checks] if not f.code.startswith("materials.")])
         self._show_status()
 
     def _show_status(self) -> None:

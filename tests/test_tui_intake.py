@@ -411,3 +411,19 @@ async def test_bank_card_is_typed_at_intake_luhn_checked_and_saved_on_the_person
     finally:
         db.close()
     assert stored == good
+
+
+async def test_a_statutory_month_long_past_is_warned(demo) -> None:
+    """Bug 17: a woman whose statutory month passed six years ago gets a warning to check the record."""
+    from datetime import date
+
+    from console.rules.idcard import make_id
+
+    path, _ = demo
+    late_woman = make_id("150222", date(1966, 2, 10), 26)  # a worker: 50 in 2016, far before 2026-10
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*late_woman)
+        await settle(app, pilot)
+        panel = text_of(app, "#findings")
+        assert "已过去" in panel and "核对出生日期" in panel

@@ -300,3 +300,19 @@ async def test_stale_save_after_a_confirmation_offers_reload_only(demo) -> None:
         assert isinstance(screen, PrereviewScreen) and not screen.has_unsaved()
     after = stored(path, case_no)
     assert after["confirmed_by"] == "rev1" and after["confirmed_at"]  # the confirmation stands
+
+
+async def test_overlapping_periods_show_a_finding_naming_the_overlap(demo) -> None:
+    """Bug 17: periods overlapping by 36 months no longer read "条件齐备，无缺项": a finding names the
+    overlap and the months counted once."""
+    path, case_no = demo
+    app = make_app(path, case_no)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("tab", "down", "down", "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"1998-01", "enter")
+        await pilot.pause()
+        text = str(app.screen.query_one("#pre-findings", Static).render())
+        assert "1998-01 至 2000-12" in text and "36个月" in text and "只计一次" in text
+        assert t("tui.findings.none") not in text
