@@ -27,7 +27,7 @@ from console.rules.birth_date import DOC_KINDS
 from console.rules.eligibility import Assessment, assess
 from console.rules.intervals import KINDS
 from console.rules.months import BadMonth, Month, parse_date
-from console.rules.record_checks import record_checks
+from console.rules.record_checks import place_name, record_checks
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
 from console.services.person_facts import build_person_facts
 from console.settings import load_parameters
@@ -325,6 +325,7 @@ class PrereviewScreen(RetireScreen):
             p[key] = str(Month.parse(value)) if key in ("from_month", "to_month") else value
             if key == "place":
                 p[key] = value or None
+                self._place_hint(value)
             self._changed()
 
         if key == "kind":
@@ -335,7 +336,19 @@ class PrereviewScreen(RetireScreen):
         elif key == "to_month":
             self.app.push_screen(CellEditModal(title, p["to_month"], lambda v: check_month(v, lower=p["from_month"]), "YYYY-MM"), store)
         else:
-            self.app.push_screen(CellEditModal(title, p.get("place") or "", lambda v: None), store)
+            self.app.push_screen(CellEditModal(title, p.get("place") or "", lambda v: None, t("tui.prereview.place_hint")), store)
+
+    def _place_hint(self, value: str) -> None:
+        """Say what a typed place is: a code is named (150222 = 固阳县), and whether it counts as this county."""
+        if not value:
+            return
+        county = value in load_parameters().county_places
+        name = place_name(value)
+        if value.isdigit() and name is None:
+            self.notify(t("tui.prereview.place_unknown_code", code=value), severity="warning", markup=False)
+            return
+        key = "tui.prereview.place_county" if county else "tui.prereview.place_elsewhere"
+        self.notify(t(key, place=f"{value} = {name}" if name else value), markup=False)
 
     def action_add_row(self) -> None:
         if self.state is None:

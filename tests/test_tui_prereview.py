@@ -316,3 +316,20 @@ async def test_overlapping_periods_show_a_finding_naming_the_overlap(demo) -> No
         text = str(app.screen.query_one("#pre-findings", Static).render())
         assert "1998-01 至 2000-12" in text and "36个月" in text and "只计一次" in text
         assert t("tui.findings.none") not in text
+
+
+async def test_place_cell_hints_the_form_and_names_a_code(demo) -> None:
+    """Bug 17: the place column says which forms it takes and what a code means (150222 = 固阳县, this county)."""
+    path, case_no = demo
+    app = make_app(path, case_no)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("tab", "right", "right", "right", "enter")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, CellEditModal)
+        assert "150222" in str(modal.query_one("Input").placeholder)
+        await pilot.press("ctrl+u", *"150222", "enter")
+        await pilot.pause()
+        shown = [str(n.message) for n in app._notifications]
+        assert any("固阳县" in m and "本县" in m for m in shown), shown

@@ -33,3 +33,14 @@ def record_checks(facts: RetirementFacts, application_month: Month) -> list[Find
             out.append(Finding("rules.check.long_past", "warning",
                                {"month": statutory.statutory_month, "years": late // 12, "months": late % 12}))
     return out
+
+
+def place_name(code: str) -> str | None:
+    """The name of a six-digit division code (GB/T 2260, stdnum's table): 150222 -> 内蒙古自治区包头市固阳县; None if unknown."""
+    if len(code) != 6 or not code.isdigit():
+        return None
+    from stdnum import numdb
+
+    info = {k: v for _part, props in numdb.get("cn/loc").info(code) for k, v in props.items()}
+    county = info.get("county", "").split(",")[-1].split("]")[-1]
+    return "".join((info.get("province", ""), info.get("prefecture", ""), county)) or None
