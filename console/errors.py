@@ -54,7 +54,19 @@ class Refused(RetireError):
 
 
 class PermissionDenied(Refused):
-    """The acting staff member may not do this (unknown login, wrong role or department)."""
+    """The acting staff member may not do this (unknown login, wrong role or department).
+
+    ``role_keys`` (the catalogue keys of the roles that would do) are said in
+    the reader's language as ``{roles}``: a clerk reads 综柜、主管, never the codes.
+    """
+
+    def text(self, lang: str | None = None) -> str:
+        keys = self.params.get("role_keys")
+        if not keys:
+            return super().text(lang)
+        roles = t("identity.role_separator", lang).join(t(key, lang) for key in keys)
+        params = {k: for_display(v) if isinstance(v, str) else v for k, v in self.params.items()}
+        return t(self.key, lang, **{**params, "roles": roles})
 
 
 class StaleVersion(Refused):

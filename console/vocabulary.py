@@ -134,6 +134,9 @@ RATABLE_STATUSES: tuple[str, ...] = ("completed", "delivered")
 OPEN_STATUSES: tuple[str, ...] = ("draft", "awaiting_correction", "accepted", "in_progress")
 """A case that is still being handled: one person has at most one."""
 CLOSED_STATUSES: tuple[str, ...] = tuple(s for s in CASE_STATUS.codes if s not in OPEN_STATUSES)
+RETIRED_STATUSES: tuple[str, ...] = ("completed", "delivered")
+"""A retirement that was decided: the person is retired, a second retirement case is refused
+(a refused or withdrawn case decided nothing and does not block)."""
 DRAFT_STATUSES: tuple[str, ...] = ("draft", "awaiting_correction")
 """Before acceptance: the intake form may still change, the case may be refused."""
 WORKING_STATUSES: tuple[str, ...] = ("accepted", "in_progress")

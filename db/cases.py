@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from console.vocabulary import OPEN_STATUSES, PENDING_TASK_STATUSES, sql_list
+from console.vocabulary import OPEN_STATUSES, PENDING_TASK_STATUSES, RETIRED_STATUSES, sql_list
 from db.clock import now_iso
 from db.persons import _row, _rows
 from db.row_ids import inserted_id
@@ -82,6 +82,16 @@ def open_case_for_person(db: sqlite_utils.Database, person_id: int) -> dict[str,
     row = db.execute(
         f"SELECT id FROM cases WHERE person_id = ? AND status IN ({placeholders}) ORDER BY id DESC LIMIT 1",
         [person_id, *OPEN_STATUSES],
+    ).fetchone()
+    return get(db, int(row[0])) if row else None
+
+
+def retired_case_for_person(db: sqlite_utils.Database, person_id: int) -> dict[str, Any] | None:
+    """The person's finished retirement case (completed or delivered), newest first; None if they never retired."""
+    placeholders = ", ".join("?" for _ in RETIRED_STATUSES)
+    row = db.execute(
+        f"SELECT id FROM cases WHERE person_id = ? AND status IN ({placeholders}) ORDER BY id DESC LIMIT 1",
+        [person_id, *RETIRED_STATUSES],
     ).fetchone()
     return get(db, int(row[0])) if row else None
 

@@ -33,8 +33,9 @@ from console.rules.explain import Finding
 from console.rules.idcard import IdCard, parse_id
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
 from console.rules.months import BadMonth, Month
+from console.rules.record_checks import record_checks
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
-from console.services.intake import STAFF_CATEGORIES, Applicant
+from console.services.intake import STAFF_CATEGORIES, TO_CHECK, Applicant, mark_unchecked
 from console.services.person_facts import build_person_facts
 from console.services.promises import promise_offer
 from console.settings import load_parameters
@@ -68,6 +69,7 @@ class FormData:
     name: str = ""
     phone: str = ""
     address: str = ""
+    bank_card: str = ""
     hukou: str = ""
     category: str = "worker"
     female_group: str = AUTO_GROUP
@@ -84,6 +86,7 @@ class FormData:
             name=self.name.strip(),
             phone=_or_none(self.phone),
             address=_or_none(self.address),
+            bank_card=_or_none(self.bank_card),
             hukou=_or_none(self.hukou),
             staff_category=self.category,
             female_group=None if self.female_group == AUTO_GROUP else self.female_group,
@@ -135,8 +138,24 @@ def live_assessment(form: FormData, known: dict[str, Any] | None, today: date) -
     facts = compute_facts(person, load_parameters(), chosen_month=chosen, decided_on=Month.from_date(today))
     result = assess(person, facts, form.kind, Month.from_date(today), form.received, form.joint_items)
     live.person, live.facts, live.assessment = person, facts, result
-    live.findings = sort_findings(result.findings)
+    # no case yet, so no pre-review: what the archive and periods would say reads "to be checked", not unmet
+    live.findings = sort_findings(mark_unchecked([*result.findings, *record_checks(facts, Month.from_date(today))],
+                                                 reviewed=False, has_periods=bool(person.periods),
+                                                 has_records=bool(person.archive_records)))
     return live
+
+
+def _field_problem(form: FormData) -> tuple[str, str] | None:
+    """The name and phone through the service door's own rules, so the field is named and focused before saving."""
+    from console.errors import BadInput
+    from console.services import door
+
+    for wid, check in (("name", door.person_name), ("phone", door.phone), ("bank_card", door.bank_card)):
+        try:
+            check(getattr(form, wid))
+        except BadInput as error:
+            return wid, error.text()
+    return None
 
 
 @dataclass(frozen=True)
@@ -182,6 +201,8 @@ class IntakeScreen(RetireScreen):
         self.material_codes: tuple[str, ...] = ()
         self.group_touched = False
         self.filling = False
+        self.lookup_error: str | None = None
+        """Why the lookup of ``known_for`` failed (no role to read persons...), shown in place of the wait."""
 
     # -- layout -------------------------------------------------------------------------
 
@@ -197,6 +218,9 @@ class IntakeScreen(RetireScreen):
                 yield _row(t("tui.intake.field.name"), Input(id="name", compact=True, max_length=40))
                 yield _row(t("tui.intake.field.phone"), Input(id="phone", compact=True, max_length=20, restrict=r"[0-9 \-+]*"))
                 yield _row(t("tui.intake.field.address"), Input(id="address", compact=True, placeholder=t("tui.intake.placeholder.address")))
+                yield _row(t("tui.intake.field.bank_card"),
+                           Input(id="bank_card", compact=True, max_length=23, restrict=r"[0-9 \-]*",
+                                 placeholder=t("tui.intake.placeholder.bank_card")))
                 yield _row(t("tui.intake.field.hukou"), Input(id="hukou", compact=True))
                 yield _row(t("tui.intake.field.category"),
                            Select([(t(STAFF_CATEGORY.key(c)), c) for c in STAFF_CATEGORIES], value="worker",
@@ -254,6 +278,7 @@ class IntakeScreen(RetireScreen):
             name=self._value("name"),
             phone=self._value("phone"),
             address=self._value("address"),
+            bank_card=self._value("bank_card"),
             hukou=self._value("hukou"),
             category=self._select("category") or "worker",
             female_group=self._select("female_group") or AUTO_GROUP,
@@ -332,8 +357,13 @@ class IntakeScreen(RetireScreen):
                               periods=len(known["periods"]))
             if known.get("open_case_no"):
                 text += "\n" + t("tui.intake.open_case", case_no=known["open_case_no"])
+            retired = known.get("retired_case")
+            if retired:
+                text += "\n" + t("tui.intake.retired_case", case_no=retired["case_no"], status=t(CASE_STATUS.key(retired["status"])))
         elif self.known_for != card.number:
             text += "\n" + t("tui.intake.looking_up")
+        elif self.lookup_error is not None:
+            text += "\n" + t("tui.intake.lookup_failed", reason=self.lookup_error)
         else:
             text += "\n" + t("tui.intake.person_new")
         info.update(text)
@@ -350,12 +380,15 @@ class IntakeScreen(RetireScreen):
             findings.blank()
             return
         a = live.assessment
-        blocking = [f for f in a.findings if f.severity in BLOCKING]
+        blocking = [f for f in live.findings if f.severity in BLOCKING]
         if a.decision == "accept":
             verdict.update(t("tui.intake.verdict.accept"))
             verdict.add_class("-accept")
         elif a.decision == "manual_review":
             verdict.update(t("tui.intake.verdict.review", n=len(blocking)))
+            verdict.add_class("-review")
+        elif not blocking and any(f.severity == TO_CHECK for f in live.findings):
+            verdict.update(t("tui.intake.verdict.to_check"))
             verdict.add_class("-review")
         elif promise_offer(self.read_form().kind, a):
             verdict.update(t("tui.intake.verdict.promise", n=len(blocking)))
@@ -364,7 +397,7 @@ class IntakeScreen(RetireScreen):
             verdict.update(t("tui.intake.verdict.correct", n=len(blocking)))
             verdict.add_class("-correct")
         facts_panel.show(build_fact_rows(live.facts, live.person, a, LIVE_FACTS))
-        findings.show(a.findings)
+        findings.show(live.findings)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -388,13 +421,25 @@ class IntakeScreen(RetireScreen):
         from console.services.person_records import person_by_id_number
 
         self.call(lambda db, actor: person_by_id_number(db, actor, id_number), lambda data: self._person_found(id_number, data),
-                  group="lookup", exclusive=True)
+                  group="lookup", exclusive=True, on_error=lambda error: self._lookup_failed(id_number, error))
+
+    def _lookup_failed(self, id_number: str, error: BaseException) -> bool:
+        """The lookup was refused or failed: end the wait and say why under the ID number (the form stays usable)."""
+        from screens.widgets.base import error_text
+
+        if parse_id(self._value("id_number")).number != id_number:
+            return True
+        self.known_for, self.known = id_number, None
+        self.lookup_error = error_text(error)
+        self.recompute()
+        return False
 
     def _person_found(self, id_number: str, data: dict[str, Any] | None) -> None:
         if parse_id(self._value("id_number")).number != id_number:
             return
         self.known_for = id_number
         self.known = data
+        self.lookup_error = None
         if data is not None:
             self._fill(data)
         self.recompute()
@@ -404,7 +449,7 @@ class IntakeScreen(RetireScreen):
         person = data["person"]
         self.filling = True
         try:
-            for wid in ("name", "phone", "address", "hukou"):
+            for wid in ("name", "phone", "address", "bank_card", "hukou"):
                 if person.get(wid):
                     self.query_one(f"#{wid}", Input).value = str(person[wid])
             if person.get("staff_category") in STAFF_CATEGORIES:
@@ -432,6 +477,8 @@ class IntakeScreen(RetireScreen):
             problem = ("name", t("intake.no_name"))
         elif self.live.month_error:
             problem = ("chosen_month", self.live.month_error)
+        else:
+            problem = _field_problem(form)
         if problem is not None:
             self.notify(problem[1], severity="error", markup=False)
             self.query_one(f"#{problem[0]}", Input).focus()
@@ -452,10 +499,10 @@ class IntakeScreen(RetireScreen):
         form = self._check_form()
         if form is None or self.busy:
             return
-        a = self.live.assessment
-        items = [f for f in (a.findings if a else []) if f.severity in BLOCKING]
-        if not items:
-            self.notify(t("tui.intake.nothing_to_correct"), severity="warning", markup=False)
+        items = [f for f in self.live.findings if f.severity in (*BLOCKING, TO_CHECK)]
+        if not any(f.severity in BLOCKING for f in items):
+            key = "tui.intake.prereview_first" if items else "tui.intake.nothing_to_correct"
+            self.notify(t(key), severity="warning", markup=False)
             return
         heading = t("tui.intake.confirm_correction", n=len(items))
 

@@ -21,11 +21,13 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 from console.errors import RetireError, StaleVersion
+from console.human_time import human_time
 from console.i18n import t
 from console.rules.birth_date import DOC_KINDS
 from console.rules.eligibility import Assessment, assess
 from console.rules.intervals import KINDS
 from console.rules.months import BadMonth, Month, parse_date
+from console.rules.record_checks import place_name, record_checks
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
 from console.services.person_facts import build_person_facts
 from console.settings import load_parameters
@@ -107,6 +109,13 @@ def _clean_period(r: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- the screen ----------------------------------------------------------------------------------
+
+
+def _stale_text(error: StaleVersion) -> str:
+    """The stale-save sentence with its time as people read it (local, to the minute), not the stored ISO stamp."""
+    if "when" not in error.params:
+        return error_text(error)
+    return type(error)(error.key, **{**error.params, "when": human_time(str(error.params["when"]))}).text()
 
 
 class PrereviewScreen(RetireScreen):
@@ -237,8 +246,9 @@ class PrereviewScreen(RetireScreen):
             return
         self.facts, self.assessment = facts, result
         self.query_one("#pre-facts", FactsPanel).show(build_fact_rows(facts, pf, result))
+        checks = record_checks(facts, Month.from_date(self.ctx.today))
         self.query_one("#pre-findings", FindingsList).show(
-            [f for f in result.findings if not f.code.startswith("materials.")])
+            [f for f in [*result.findings, *checks] if not f.code.startswith("materials.")])
         self._show_status()
 
     def _show_status(self) -> None:
@@ -248,9 +258,9 @@ class PrereviewScreen(RetireScreen):
         if meta is None:
             parts.append(t("tui.prereview.never_saved"))
         elif meta.get("confirmed_at"):
-            parts.append(t("tui.prereview.confirmed_by", who=meta["confirmed_by"], when=meta["confirmed_at"][:16]))
+            parts.append(t("tui.prereview.confirmed_by", who=meta["confirmed_by"], when=human_time(meta["confirmed_at"])))
         else:
-            parts.append(t("tui.prereview.saved_by", who=meta.get("updated_by") or "—", when=(meta.get("updated_at") or "")[:16]))
+            parts.append(t("tui.prereview.saved_by", who=meta.get("updated_by") or "—", when=human_time(meta.get("updated_at"))))
         if self.has_unsaved():
             parts.append(t("tui.prereview.unsaved"))
         status.update("　".join(parts))
@@ -315,6 +325,7 @@ class PrereviewScreen(RetireScreen):
             p[key] = str(Month.parse(value)) if key in ("from_month", "to_month") else value
             if key == "place":
                 p[key] = value or None
+                self._place_hint(value)
             self._changed()
 
         if key == "kind":
@@ -325,7 +336,19 @@ class PrereviewScreen(RetireScreen):
         elif key == "to_month":
             self.app.push_screen(CellEditModal(title, p["to_month"], lambda v: check_month(v, lower=p["from_month"]), "YYYY-MM"), store)
         else:
-            self.app.push_screen(CellEditModal(title, p.get("place") or "", lambda v: None), store)
+            self.app.push_screen(CellEditModal(title, p.get("place") or "", lambda v: None, t("tui.prereview.place_hint")), store)
+
+    def _place_hint(self, value: str) -> None:
+        """Say what a typed place is: a code is named (150222 = 固阳县), and whether it counts as this county."""
+        if not value:
+            return
+        county = value in load_parameters().county_places
+        name = place_name(value)
+        if value.isdigit() and name is None:
+            self.notify(t("tui.prereview.place_unknown_code", code=value), severity="warning", markup=False)
+            return
+        key = "tui.prereview.place_county" if county else "tui.prereview.place_elsewhere"
+        self.notify(t(key, place=f"{value} = {name}" if name else value), markup=False)
 
     def action_add_row(self) -> None:
         if self.state is None:
@@ -375,7 +398,7 @@ class PrereviewScreen(RetireScreen):
                 if value:
                     self._save(value)
 
-            who, when = self.facts_meta["confirmed_by"], self.facts_meta["confirmed_at"][:16]
+            who, when = self.facts_meta["confirmed_by"], human_time(self.facts_meta["confirmed_at"])
             self.app.push_screen(CellEditModal(t("tui.prereview.reason_title", who=who, when=when), "",
                                                lambda v: None if v else t("tui.prereview.required")), reason_given)
             return
@@ -402,15 +425,22 @@ class PrereviewScreen(RetireScreen):
         self.notify(t("tui.prereview.saved", month=result.facts.get("retire_month") or "—"), markup=False)
 
     def stale(self, error: StaleVersion) -> None:
-        """Someone saved first: keep the edits, learn their version, and offer to overwrite."""
-        from console.services.prereview_edits import prereview_state
+        """Someone saved first: keep the edits and learn their version.
 
-        text = error_text(error)
-        self.notify(text, severity="error", timeout=12, markup=False)
+        When that save was a reviewer's confirmation, overwriting it is not offered
+        (say who confirmed and when; offer to reload only: changing confirmed facts
+        takes a reason, asked by the next save).  Otherwise offer to overwrite.
+        """
+        from console.services.prereview_edits import prereview_state
 
         def offer(meta: dict[str, Any] | None) -> None:
             self.facts_meta = meta
             self._show_status()
+            if meta is not None and meta.get("confirmed_at"):
+                self._offer_reload(meta)
+                return
+            text = _stale_text(error)
+            self.notify(text, severity="error", timeout=12, markup=False)
 
             def answered(yes: bool | None) -> None:
                 if yes:
@@ -424,6 +454,18 @@ class PrereviewScreen(RetireScreen):
 
         self.call(lambda db, actor: prereview_state(db, actor, self.case_no)["facts"], offer, group="prereview-save",
                   on_error=unread, holds=True)
+
+    def _offer_reload(self, meta: dict[str, Any]) -> None:
+        """A reviewer confirmed meanwhile: name them and when, offer only to reload their result."""
+        text = t("tui.prereview.stale_confirmed", who=meta.get("confirmed_by") or "—", when=human_time(meta.get("confirmed_at")))
+        self.notify(text, severity="warning", timeout=12, markup=False)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.load()
+
+        self.app.push_screen(ConfirmModal(text + "\n" + t("tui.prereview.reload_confirmed"), yes=t("tui.prereview.reload"),
+                                          no=t("tui.prereview.keep_editing")), answered)
 
     def action_confirm(self) -> None:
         if self.state is None or self.busy:

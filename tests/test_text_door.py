@@ -152,10 +152,13 @@ def test_chosen_month_and_bank_card_digits(db, carol) -> None:
         intake.open_case(db, carol, b, "normal", [], [], today=TODAY)
 
 
-def test_a_mixed_han_latin_name_is_accepted(db, carol) -> None:
-    """Decided: accepted (a rare character is written in pinyin), with a warning at the CLI (below)."""
-    intake.open_case(db, carol, applicant(name="王yan"), "normal", [], [], today=TODAY)
-    assert db.execute("SELECT name FROM persons").fetchone()[0] == "王yan"
+def test_a_mixed_han_latin_name_is_refused(db, carol) -> None:
+    """Issue 14 bug 9 reversed the earlier decision: 王yan is refused with a hint (rare-character input,
+    letters or the middle dot for a foreign or minority name); nothing is stored."""
+    with pytest.raises(BadInput) as info:
+        intake.open_case(db, carol, applicant(name="王yan"), "normal", [], [], today=TODAY)
+    assert info.value.key == "door.mixed_name_refused"
+    assert _count(db, "persons") == 0
 
 
 def test_task_result_and_missing_refuse_forbidden_characters(db, carol) -> None:
@@ -328,11 +331,12 @@ def test_case_new_refuses_bidi_and_zero_width(sh: Shell, name: str) -> None:
     sh.run("carol", "case", "new", "--id", id_number(), "--name", name, code=2)
 
 
-def test_case_new_normalises_the_id_and_warns_of_a_mixed_name(sh: Shell) -> None:
+def test_case_new_normalises_the_id_and_refuses_a_mixed_name(sh: Shell) -> None:
     number = id_number()
-    result = sh.run("carol", "case", "new", "--id", number.translate(FULL_WIDTH), "--name", "王yan", "--json")
+    refused = sh.run("carol", "case", "new", "--id", number.translate(FULL_WIDTH), "--name", "王yan", code=2)
+    assert "王yan" in refused.stderr
+    result = sh.run("carol", "case", "new", "--id", number.translate(FULL_WIDTH), "--name", "王岩", "--json")
     case_no = json.loads(result.stdout)["case_no"]
-    assert "王yan" in result.stderr  # the warning, on stderr: stdout stays pure JSON
     shown = json.loads(sh.run("carol", "case", "show", case_no, "--json").stdout)
     assert shown["person"]["id_number"] == number
     sh.run("carol", "case", "new", "--id", number.translate(ARABIC_INDIC), "--name", "张三", code=2)

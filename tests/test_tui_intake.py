@@ -262,3 +262,157 @@ async def test_accept_on_a_promise_when_only_the_certificate_is_missing(demo) ->
         assert db.execute("SELECT count(*) FROM promises").fetchone()[0] == 0
     finally:
         db.close()
+
+
+async def test_lookup_refused_ends_the_wait_and_names_roles_in_words(demo) -> None:
+    """Bug 7: a login with only the admin role may not read persons; the form must not wait forever,
+    and the refusal names the roles as a clerk says them (综柜), never the codes (clerk)."""
+    from tests.tui_forms_app import _staff
+
+    path, _ = demo
+    db = open_database(path)
+    try:
+        _staff(db, "adm1", "赵管", "admin")
+    finally:
+        db.close()
+    app = make_app(path, login="adm1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*KNOWN_ID)
+        await settle(app, pilot)
+        info = text_of(app, "#id-info")
+        assert t("tui.intake.looking_up") not in info
+        assert "无权" in info and "人社审核" in info
+        assert "hrss_reviewer" not in info and "clerk," not in info
+        shown = [str(n.message) for n in app._notifications]
+        assert shown and all("hrss_reviewer" not in m for m in shown)
+
+
+async def test_a_retired_person_is_named_at_once_and_not_opened_again(demo) -> None:
+    """Bug 8: the person of a delivered case is retired; intake says so under the ID (case number and
+    status), and saving is refused by the rules with the same words, nothing opened."""
+    from tests.tui_forms_app import CASE_ID
+
+    path, info = demo
+    db = open_database(path)
+    try:
+        db.execute("UPDATE cases SET status = 'delivered' WHERE case_no = ?", [info["case_no"]])
+        db.conn.commit()
+    finally:
+        db.close()
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*CASE_ID)
+        await settle(app, pilot)
+        shown = text_of(app, "#id-info")
+        assert info["case_no"] in shown and "已办结退休" in shown and "已送达" in shown
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert any("已办结退休" in str(n.message) and info["case_no"] in str(n.message) for n in app._notifications)
+    db = open_database(path)
+    try:
+        assert db.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
+    finally:
+        db.close()
+
+
+async def test_correction_before_prereview_says_to_be_checked_never_unmet(demo) -> None:
+    """Bug 13: a new applicant has no periods and no archive records yet.  F4 lists the papers to bring,
+    and the contribution minimum and the archive as "待预审核实", never as unmet (0 months, no early record):
+    on screen, in the confirmation and in the issued notice."""
+    from datetime import date
+
+    from console.rules.idcard import make_id
+
+    path, _ = demo
+    new_man = make_id("150222", date(1966, 5, 3), 17)
+    short = "不足最低缴费年限"
+    no_early = t("rules.archive.early_birth_record")
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*new_man, "tab", *"周明")
+        await settle(app, pilot)
+        panel = text_of(app, "#findings")
+        assert "待预审核实" in panel and short not in panel and no_early not in panel
+        await pilot.press("f4")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ListConfirmModal)
+        body = str(modal.query_one("#confirm-body", Static).render())
+        assert t("intake.to_check.contribution") in body and short not in body and no_early not in body
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoticePreview)
+        notice = str(app.screen.query_one("#notice-body", Static).render())
+        assert "待预审核实" in notice and short not in notice and no_early not in notice
+        await pilot.press("escape")
+        await settle(app, pilot)
+
+
+async def test_a_bad_phone_or_mixed_name_is_named_and_focused_before_saving(demo) -> None:
+    """Bug 9: F2 with a 10-digit phone names the phone field (with the expected forms) and keeps the form."""
+    path, _ = demo
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*NEW_WOMAN_ID, "tab", *"赵兰", "tab", *"1390472123")
+        await settle(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert app.screen.focused is app.screen.query_one("#phone", Input)
+        assert any("0472-1234567" in str(n.message) for n in app._notifications)
+        name = app.screen.query_one("#name", Input)
+        name.value = "赵lan"
+        app.screen.query_one("#phone", Input).value = "13904721234"
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert app.screen.focused is name
+        assert any("·" in str(n.message) for n in app._notifications)
+
+
+async def test_bank_card_is_typed_at_intake_luhn_checked_and_saved_on_the_person(demo) -> None:
+    """Action 1: intake has the bank card the one form shows; a mistyped digit (Luhn) is refused under
+    its field, a right one is saved on the person."""
+    from stdnum import luhn
+
+    path, _ = demo
+    body = "621226060212345678"
+    good = body + luhn.calc_check_digit(body)
+    bad = body + str((int(luhn.calc_check_digit(body)) + 1) % 10)
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*NEW_WOMAN_ID, "tab", *"赵兰")
+        await settle(app, pilot)
+        card = app.screen.query_one("#bank_card", Input)
+        card.value = bad
+        await pilot.press("f2")
+        await settle(app, pilot)
+        assert isinstance(app.screen, IntakeScreen) and app.screen.focused is card
+        assert any("校验位" in str(n.message) for n in app._notifications)
+        card.value = good
+        await pilot.press("f2")
+        await settle(app, pilot)
+    assert app.results and app.results[0]
+    db = open_database(path)
+    try:
+        stored = db.execute("SELECT p.bank_card FROM persons p JOIN cases c ON c.person_id = p.id WHERE c.case_no = ?",
+                            [app.results[0]]).fetchone()[0]
+    finally:
+        db.close()
+    assert stored == good
+
+
+async def test_a_statutory_month_long_past_is_warned(demo) -> None:
+    """Bug 17: a woman whose statutory month passed six years ago gets a warning to check the record."""
+    from datetime import date
+
+    from console.rules.idcard import make_id
+
+    path, _ = demo
+    late_woman = make_id("150222", date(1966, 2, 10), 26)  # a worker: 50 in 2016, far before 2026-10
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*late_woman)
+        await settle(app, pilot)
+        panel = text_of(app, "#findings")
+        assert "已过去" in panel and "核对出生日期" in panel

@@ -262,3 +262,74 @@ async def test_a_case_that_cannot_be_loaded_says_why(demo) -> None:
         await pilot.press("escape")
         await pilot.pause()
     assert app.results == [False]
+
+
+async def test_stale_save_after_a_confirmation_offers_reload_only(demo) -> None:
+    """Bug 11: a reviewer confirmed while the clerk edited.  The dialog names the reviewer and the time as
+    people read it (local, 年月日 时:分, no ISO stamp) and offers to reload, never to overwrite the confirmation."""
+    import re
+
+    path, case_no = demo
+    db = open_database(path)
+    try:
+        prereview.record(db, resolve_actor(db, "clerk1"), case_no, periods=None, today=TODAY)
+    finally:
+        db.close()
+    app = make_app(path, case_no)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await shorten_last_period(pilot)
+        db = open_database(path)  # the reviewer confirms the stored result meanwhile
+        try:
+            prereview.confirm(db, resolve_actor(db, "rev1"), case_no)
+        finally:
+            db.close()
+        await pilot.press("s")
+        await settle(app, pilot)
+        modal = app.screen
+        assert isinstance(modal, ConfirmModal)
+        assert "rev1" in modal.question and "确认" in modal.question
+        assert t("tui.prereview.overwrite") not in modal.question
+        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", modal.question)
+        assert not re.search(r"\d{4}-\d\d-\d\dT", modal.question)
+        shown = [str(n.message) for n in app._notifications]
+        assert shown and not any(re.search(r"\d{4}-\d\d-\d\dT", m) for m in shown)
+        await pilot.press("y")  # reload: the confirmed result is shown, the edits are dropped
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, PrereviewScreen) and not screen.has_unsaved()
+    after = stored(path, case_no)
+    assert after["confirmed_by"] == "rev1" and after["confirmed_at"]  # the confirmation stands
+
+
+async def test_overlapping_periods_show_a_finding_naming_the_overlap(demo) -> None:
+    """Bug 17: periods overlapping by 36 months no longer read "条件齐备，无缺项": a finding names the
+    overlap and the months counted once."""
+    path, case_no = demo
+    app = make_app(path, case_no)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("tab", "down", "down", "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"1998-01", "enter")
+        await pilot.pause()
+        text = str(app.screen.query_one("#pre-findings", Static).render())
+        assert "1998-01 至 2000-12" in text and "36个月" in text and "只计一次" in text
+        assert t("tui.findings.none") not in text
+
+
+async def test_place_cell_hints_the_form_and_names_a_code(demo) -> None:
+    """Bug 17: the place column says which forms it takes and what a code means (150222 = 固阳县, this county)."""
+    path, case_no = demo
+    app = make_app(path, case_no)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("tab", "right", "right", "right", "enter")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, CellEditModal)
+        assert "150222" in str(modal.query_one("Input").placeholder)
+        await pilot.press("ctrl+u", *"150222", "enter")
+        await pilot.pause()
+        shown = [str(n.message) for n in app._notifications]
+        assert any("固阳县" in m and "本县" in m for m in shown), shown

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from console.errors import PermissionDenied
-from console.vocabulary import ROLE_DEPARTMENT
+from console.vocabulary import ROLE, ROLE_DEPARTMENT
 from db import staff as staff_db
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
@@ -211,5 +211,6 @@ def require_role(actor: Actor, *roles: str) -> None:
         raise PermissionDenied(
             "identity.role_required",
             login=actor.login,
-            roles=", ".join(roles),
+            roles=list(roles),
+            role_keys=[ROLE.key(r) for r in roles],
         )

@@ -18,6 +18,7 @@ from console.errors import BadInput, Refused
 from console.i18n import t
 from console.names import initials
 from console.rules.eligibility import Assessment, assess
+from console.rules.explain import Finding
 from console.rules.idcard import parse_id
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
 from console.rules.months import Month
@@ -71,6 +72,40 @@ class Decision:
     tasks: list[int] = field(default_factory=list)
 
 
+TO_CHECK = "to_check"
+"""Severity of a condition the pre-review has not checked yet (待预审核实): neither met nor unmet."""
+PERIOD_CODES = ("rules.elig.short_contribution", "rules.elig.transfer_needed", "rules.elig.lump_sum_possible",
+                "rules.elig.extend_contribution", "rules.periods.")
+"""Findings drawn from the contribution periods: unknown until the periods are entered at pre-review."""
+ARCHIVE_CODES = ("rules.archive.", "rules.birth.")
+"""Findings drawn from the archive records: unknown until the archive is read at pre-review."""
+
+
+def mark_unchecked(findings: Iterable[Finding], *, reviewed: bool, has_periods: bool, has_records: bool) -> list[Finding]:
+    """The findings with the conditions nobody has checked yet as ONE ``to_check`` item per subject.
+
+    Before the pre-review, a person with no periods has "0 months" and one with
+    no archive records "no early birth record": not facts about the person but
+    about what was not yet read.  They read "待预审核实" (to be checked at
+    pre-review) on screen and in the correction notice, never as unmet.
+    """
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for f in findings:
+        subject = None
+        if not reviewed and f.severity in ("unmet", "missing", "review", "warning"):
+            if not has_periods and f.code.startswith(PERIOD_CODES):
+                subject = "contribution"
+            elif not has_records and f.code.startswith(ARCHIVE_CODES):
+                subject = "archive"
+        if subject is None:
+            out.append(f)
+        elif subject not in seen:
+            seen.add(subject)
+            out.append(Finding(f"intake.to_check.{subject}", TO_CHECK, {}, f.source))
+    return out
+
+
 def _validate_applicant(a: Applicant, today: date | None = None) -> dict[str, Any]:
     """Every field through the text policy (door), then the rules' checks."""
     number = door.id_number(a.id_number)
@@ -79,7 +114,7 @@ def _validate_applicant(a: Applicant, today: date | None = None) -> dict[str, An
         raise BadInput("intake.bad_id", number=number, reason=t(card.error or "rules.id.format"))
     if not (a.name or "").strip():
         raise BadInput("intake.no_name")
-    name = door.required_text(a.name, "name")
+    name = door.person_name(a.name)
     if a.staff_category not in STAFF_CATEGORIES:
         raise BadInput("intake.bad_category", value=a.staff_category)
     if a.female_group not in (None, "", "female50", "female55"):
@@ -180,6 +215,9 @@ def open_case(
         existing = cases_db.open_case_for_person(db, person_id)
         if existing is not None:
             raise Refused("intake.open_case_exists", case_no=existing["case_no"])
+        retired = cases_db.retired_case_for_person(db, person_id)
+        if retired is not None:  # one retirement per person: a finished one is not opened again
+            raise Refused("intake.already_retired", case_no=retired["case_no"], status=t(CASE_STATUS.key(retired["status"])))
         required = [m.code for m in required_materials(kind, joint, fields["employer_id"] is not None)]
         unknown = [c for c in got if c not in {m.code for m in required_materials(kind, list(JOINT_ITEMS), True)}]
         if unknown:
@@ -232,11 +270,16 @@ def _version(case: dict[str, Any], expected: int | None) -> int:
     return int(case["version"]) if expected is None else int(expected)
 
 
-def _findings_data(result: Assessment) -> list[dict[str, Any]]:
+BLOCKING = ("unmet", "missing")
+
+
+def _findings_data(result: Assessment | list[Finding], severities: tuple[str, ...] = BLOCKING) -> list[dict[str, Any]]:
+    """The findings a notice lists, with their words in both languages."""
+    findings = result.findings if isinstance(result, Assessment) else result
     return [
         {**f.as_dict(), "zh": t(f.code, "zh", **f.params), "en": t(f.code, "en", **f.params)}
-        for f in result.findings
-        if f.severity in ("unmet", "missing")
+        for f in findings
+        if f.severity in severities
     ]
 
 
@@ -322,9 +365,13 @@ def request_correction(
     with transaction(db):
         case = load_case(db, case_no)
         check_state(case, ("draft",), "refuse")
-        _, facts, result = assessment_for(db, case, today)
-        items = _findings_data(result)
-        if result.decision == "accept" or not items:
+        pf, facts, result = assessment_for(db, case, today)
+        findings = mark_unchecked(result.findings, reviewed=facts_db.get(db, case["id"]) is not None,
+                                  has_periods=bool(pf.periods), has_records=bool(pf.archive_records))
+        items = _findings_data(findings, (*BLOCKING, TO_CHECK))
+        if result.decision == "accept" or not any(i["severity"] in BLOCKING for i in items):
+            if any(i["severity"] == TO_CHECK for i in items):
+                raise Refused("intake.prereview_first", case_no=case["case_no"])
             raise Refused("intake.nothing_missing", case_no=case["case_no"])
         number = _issue(db, case, "correction", today, {"findings": items, "facts": facts.as_dict()}, actor)
         pauses = [[a.isoformat(), b.isoformat() if b else None] for a, b in pauses_of(case)]

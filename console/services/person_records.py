@@ -1,5 +1,5 @@
 """A registered person as the intake and pre-review screens read them: the person row, employer,
-archive records, contribution periods and their open case, as plain dicts (safe to hand from a
+archive records, contribution periods, their open case and a finished retirement case, as plain dicts (safe to hand from a
 worker thread to the UI thread)."""
 from __future__ import annotations
 
@@ -22,12 +22,14 @@ def person_record(db: sqlite_utils.Database, person: dict[str, Any]) -> dict[str
     pid = int(person["id"])
     employer = persons_db.get_employer(db, person["employer_id"]) if person.get("employer_id") else None
     open_case = cases_db.open_case_for_person(db, pid)
+    retired = cases_db.retired_case_for_person(db, pid)
     return {
         "person": dict(person),
         "employer": dict(employer) if employer else None,
         "archive_records": persons_db.archive_records(db, pid),
         "periods": persons_db.periods(db, pid),
         "open_case_no": open_case["case_no"] if open_case else None,
+        "retired_case": {"case_no": retired["case_no"], "status": retired["status"]} if retired else None,
     }
 
 

@@ -10,11 +10,12 @@ from textual.widgets import Static
 from console.i18n import t
 from console.rules.explain import Finding
 
-SEVERITY_ORDER = ("unmet", "missing", "review", "warning")
+SEVERITY_ORDER = ("unmet", "missing", "review", "to_check", "warning")
 SEVERITY_STYLE = {
     "unmet": "bold red",
     "missing": "bold dark_orange",
     "review": "bold magenta",
+    "to_check": "bold cyan",
     "warning": "yellow",
 }
 

@@ -43,7 +43,7 @@ import sqlite_utils
 from console.services.importing.errors import Errors, TooManyErrors
 from console.services.importing.limits import ImportLimits
 from console.services.importing.references import PersonRefs, initials_cache
-from console.services.importing.values import Cached, FieldError, clean, text_parser
+from console.services.importing.values import Cached, FieldError, clean, parse_person_name, text_parser
 from db import imports as imports_db
 from db.clock import now_iso
 
@@ -80,6 +80,9 @@ class Plan:
         self.today = today
         self.limits = limits or ImportLimits()
         self.name_text = cached(text_parser("name", self.limits.text_chars), FREE_TEXT_CACHE)
+        limit = self.limits.text_chars
+        self.person_name = cached(lambda raw: parse_person_name(raw, limit), FREE_TEXT_CACHE)
+        """A name a person is registered with: also refused when Han and Latin letters mix (door.name_mix_refused)."""
         self.text = cached(text_parser("text", self.limits.text_chars), FREE_TEXT_CACHE)
         """Free text (addresses, places, notes): every kind has some."""
         self.refs = PersonRefs(today)

@@ -371,7 +371,6 @@ def text_parser(field: str, limit: int = TEXT_LIMIT) -> Callable[[Any], str | Fi
     return parse
 
 
-_PHONE_RE = re.compile(r"^[0-9+()\- ]{5,20}$")
 _CARD_RE = re.compile(r"^\d{12,19}$")
 
 
@@ -385,7 +384,24 @@ def _matching(raw: Any, field: str, pattern: re.Pattern[str], code: str, drop: s
 
 
 def parse_phone(raw: Any) -> str | FieldError:
-    return _matching(raw, "phone", _PHONE_RE, "importer.value.bad_phone")
+    """The window's phone rule (console.services.door.phone_ok), so a file cannot store what a clerk could not type."""
+    from console.services.door import compact_phone, phone_ok
+
+    text = cell_digits(raw, "phone")
+    if isinstance(text, FieldError):
+        return text
+    compact = compact_phone(text)
+    return compact if phone_ok(compact) else error("importer.value.bad_phone")
+
+
+def parse_person_name(raw: Any, limit: int = TEXT_LIMIT) -> str | FieldError:
+    """A person's name: free text, and not Han and Latin letters mixed (the window's rule, door.name_mix_refused)."""
+    from console.services.door import name_mix_refused
+
+    text = parse_text(raw, "name", limit)
+    if isinstance(text, FieldError):
+        return text
+    return error("importer.value.mixed_name") if name_mix_refused(text) else text
 
 
 def parse_bank_card(raw: Any) -> str | FieldError:

@@ -64,7 +64,7 @@ class PersonsPlan(Plan):
             if self.keyed[idx]:
                 self.errors.add_code(line, "id_number", raw, "importer.row.duplicate", first=self.refs.first_line[idx])
             self.keyed[idx] = 1
-        self._req(line, cells, "name", self.name_text)
+        self._req(line, cells, "name", self.person_name)
         sex = self._opt(line, cells, "sex", self.sex)
         if idx is not None and usable(sex) and sex != self.refs.sex(idx):
             self.errors.add_code(line, "sex", cells[self.fields["sex"]], "importer.row.sex_mismatch",
@@ -124,7 +124,7 @@ class PersonsPlan(Plan):
 
     def convert(self, cells: list[Any]) -> tuple[Any, ...]:
         idx = self.refs.accepted(cells[self.fields["id_number"]])
-        name = self._val(cells, "name", self.name_text)
+        name = self._val(cells, "name", self.person_name)
         code = self._val(cells, "employer_code", self.code)
         return (
             self.refs.numbers[idx], name, self.initials(name), self.refs.sex(idx), self.refs.birth_date(idx),
