@@ -196,3 +196,36 @@ def test_facts_and_assessment_of_a_special_work_case() -> None:
     unconfirmed = compute_facts(person, load_parameters(), kind="illness", kind_details=KindDetails())
     b = assess(person, unconfirmed, "illness", Month.parse("2025-09"))
     assert b.decision == "manual_review" and "rules.elig.kind_unconfirmed" in [f.code for f in b.findings]
+
+
+# ------------------------------------------------------------------ the services carry the kind and its details
+
+
+def test_open_case_carries_the_special_work_details_into_the_facts(db, staff) -> None:  # type: ignore[no-untyped-def]
+    from console.services import case_kinds, intake
+    from console.services.prereview import record
+    from db import audit
+    from tests.workflow_helpers import BASIC_MATERIALS, PRE_REVIEW, TODAY, applicant
+
+    clerk = staff("carol", "clerk", "hrss_reviewer")
+    case = intake.open_case(db, clerk, applicant(), "special_work", [], [*BASIC_MATERIALS, "special_work_records"], today=TODAY,
+                            details={"special_work": "underground", "special_years": "9.5"})
+    assert case["kind_details"] == {"special_work": "underground", "special_work_months": 114}
+    result = record(db, clerk, case["case_no"], PRE_REVIEW["archive_records"], PRE_REVIEW["periods"], today=TODAY)
+    assert result.facts["kind"] == "special_work" and result.facts["kind_details"]["special_work_months"] == 114
+    assert result.facts["special_work_months_required"] == 108
+    case_kinds.record_kind_details(db, clerk, case["case_no"], {"special_work": "high_altitude", "special_years": "9.5"})
+    again = record(db, clerk, case["case_no"], PRE_REVIEW["archive_records"], PRE_REVIEW["periods"], today=TODAY)
+    assert "rules.kind.special_years_short" in [f["code"] for f in again.facts["findings"]]
+    assert [r["action"] for r in audit.rows_for_case(db, case["id"])].count("case.kind_details") == 1
+
+
+@pytest.mark.parametrize("details", [{"special_years": "ten"}, {"special_years": "61"}, {"special_work": "mining"}])
+def test_bad_kind_details_are_refused_at_the_door(db, staff, details) -> None:  # type: ignore[no-untyped-def]
+    from console.errors import BadInput
+    from console.services import intake
+    from tests.workflow_helpers import TODAY, applicant
+
+    clerk = staff("carol", "clerk", "hrss_reviewer")
+    with pytest.raises(BadInput):
+        intake.open_case(db, clerk, applicant(), "special_work", today=TODAY, details=details)

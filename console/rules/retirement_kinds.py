@@ -94,9 +94,9 @@ def _conditions(kind: str, details: KindDetails) -> tuple[int | None, list[Findi
         source = SPECIAL_WORK_YEARS[details.special_work].source if details.special_work else next(iter(SPECIAL_WORK_YEARS.values())).source
         work = details.special_work or "-"
         if details.special_work_months is None:
-            return need, [Finding("rules.kind.special_years_unknown", "unmet", {"need": need // 12, "work": work}, source)]
+            return need, [Finding("rules.kind.special_years_unknown", "review", {"need": need // 12, "work": work}, source)]
         if details.special_work_months < need:
-            have = format_age(details.special_work_months)
+            have = f"{details.special_work_months / 12:.1f}".removesuffix(".0")
             return need, [Finding("rules.kind.special_years_short", "unmet", {"have": have, "need": need // 12, "work": work}, source)]
         return need, []
     if kind == "illness" and not details.appraisal_ref:
