@@ -229,3 +229,24 @@ def test_bad_kind_details_are_refused_at_the_door(db, staff, details) -> None:  
     clerk = staff("carol", "clerk", "hrss_reviewer")
     with pytest.raises(BadInput):
         intake.open_case(db, clerk, applicant(), "special_work", today=TODAY, details=details)
+
+
+# ------------------------------------------------------------------ the pipeline flags them early
+
+
+def test_upcoming_names_the_extended_contribution_month(db, staff) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from console.services import upcoming as up
+    from tests.test_upcoming import add_person
+
+    clerk = staff("carol", "clerk", "hrss_reviewer")
+    # a female50 worker born 1976-01: statutory 2026-08 at 50y7m; 138 county months paid by then, minimum 180
+    number = add_person(db, date(1976, 1, 15), 12, periods=[("2015-03", "2026-08", "actual", "150222")])
+    rows = up.list_upcoming(db, clerk, months=3, first="2026-07", today=date(2026, 7, 1))
+    row = next(r for r in rows if r["id_number"] == number)
+    assert (row["statutory_month"], row["short_months"]) == ("2026-08", 42)
+    assert row["extended_month"] == "2030-02"
+    text = up.reminder_text(db, clerk, number, "en")
+    assert "2030-02" in text and "extended contribution" in text
+    assert "2030-02" in up.reminder_text(db, clerk, number, "zh")
