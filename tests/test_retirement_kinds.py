@@ -250,3 +250,13 @@ def test_upcoming_names_the_extended_contribution_month(db, staff) -> None:  # t
     text = up.reminder_text(db, clerk, number, "en")
     assert "2030-02" in text and "extended contribution" in text
     assert "2030-02" in up.reminder_text(db, clerk, number, "zh")
+
+
+def test_each_type_names_its_own_paper_with_the_rule_it_serves() -> None:
+    from console.rules.materials import required_materials
+
+    own = {kind: [m for m in required_materials(kind) if m.kinds == (kind,)] for kind in ("special_work", "illness", "work_injury")}
+    assert {k: [m.code for m in v] for k, v in own.items()} == {
+        "special_work": ["special_work_records"], "illness": ["disability_appraisal"], "work_injury": ["work_injury_appraisal"]}
+    assert "第一条（二）" in own["special_work"][0].source and "津人社局发" in own["special_work"][0].source
+    assert "第一条（三）" in own["illness"][0].source and "工伤保险条例" in own["work_injury"][0].source
