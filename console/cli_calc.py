@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,14 +20,16 @@ from console.errors import BadInput, Refused
 from console.i18n import t
 from console.rules.benefit_start import benefit_start
 from console.rules.contribution_minimum import minimum_contribution
-from console.rules.flexible import check_choice, flexible_window
+from console.rules.flexible import flexible_window
 from console.rules.idcard import parse_id
 from console.rules.intervals import Period, summarise
 from console.rules.months import BadMonth, Month, format_age, parse_age
 from console.rules.parameters import LocalParameters
 from console.rules.pension import MAX_AMOUNT, MAX_INDEX, MAX_MONTHS, divisor_months, estimate_pension
-from console.rules.policy import GROUPS
+from console.rules.policy import GROUPS, SPECIAL_WORK_YEARS
 from console.rules.retirement_age import group_for, statutory_retirement
+from console.rules.retirement_facts import PersonFacts, RetirementFacts, as_statutory, compute_facts
+from console.rules.retirement_kinds import KINDS, KindDetails, kind_retirement
 from console.settings import load_parameters
 from console.text_policy import ascii_digits
 from console.vocabulary import SEX, STAFF_CATEGORY
@@ -71,28 +74,95 @@ def _show(data: dict[str, Any], as_json: bool, explain: list[str] | None = None)
         typer.echo(f"  · {line}")
 
 
+CLI_KINDS = {"normal": "normal", "special_work": "special_work", "illness": "illness", "injury": "work_injury"}
+"""The words ``--kind`` takes, and the case kind each stands for."""
+
+
+def _kind_details(kind: str, special_years: str | None, work: str | None) -> KindDetails:
+    """The retirement type's details from the options; a special-work case needs its years (exit 2 otherwise)."""
+    if work is not None and work not in SPECIAL_WORK_YEARS:
+        raise BadInput("rules.kind.cli_bad_work", value=work, allowed=", ".join(SPECIAL_WORK_YEARS))
+    if kind != "special_work":
+        return KindDetails()
+    if special_years is None:
+        raise BadInput("rules.kind.cli_needs_years")
+    years = _decimal(special_years)
+    if years > 80:
+        raise BadInput("cli.bad_number", value=special_years)
+    return KindDetails(special_work=work, special_work_months=int(years * 12))
+
+
+def _retirement_facts(born: Month, group: str, kind: str, details: KindDetails, contributed: int | None,
+                      insured_before: bool | None, chosen: Month | None) -> RetirementFacts:
+    """The rules engine's facts for the options: one period of ``contributed`` months ending at the statutory month."""
+    sex = "M" if group == "male" else "F"
+    person = PersonFacts(sex=sex, id_birth=born.first_day(), female_group=None if sex == "M" else group,
+                         insured_before_2011_07=insured_before)
+    if contributed:
+        end = statutory_retirement(born, group)
+        if kind in KINDS:
+            end = as_statutory(end, kind_retirement(kind, sex, born, details))
+        last = end.statutory_month
+        person = replace(person, periods=(Period(last.minus(contributed - 1), last, "actual", ""),))
+    return compute_facts(person, load_parameters(), chosen_month=chosen, kind=kind, kind_details=details)
+
+
+NEED_MONTHS = ("short_at_statutory_months", "extended_contribution_month", "one_off_payment_open")
+"""Keys that say nothing (null) without ``--contribution-months``."""
+UNKNOWN_WITHOUT_MONTHS = ("rules.periods.", "rules.flex.early_needs_minimum")
+"""Findings about contributions, which say nothing when ``--contribution-months`` was not given."""
+
+
+def _refusals(facts: RetirementFacts, chosen: Month, months_given: bool) -> list[str]:
+    """Every reason the chosen month cannot be a retirement month (the kind's own conditions included)."""
+    found = facts.findings if facts.kind_rule is not None else (facts.choice.findings if facts.choice else [])
+    ignore = UNKNOWN_WITHOUT_MONTHS[:1] if months_given else UNKNOWN_WITHOUT_MONTHS
+    out = [t(f.code, **f.params) for f in found if f.severity == "unmet" and not f.code.startswith(ignore)]
+    s = facts.statutory
+    if facts.kind_rule is not None and not facts.manual_review and s is not None and chosen < s.statutory_month:
+        out.append(t("rules.kind.before_age", chosen=chosen, month=s.statutory_month))
+    return out
+
+
 @app.command("retirement")
 def retirement(
     birth: Annotated[str, typer.Option("--birth", help="Birth month YYYY-MM (or date YYYY-MM-DD).")],
     group: Annotated[str, typer.Option("--group", help="male | female55 | female50")],
-    retire_at: Annotated[str | None, typer.Option("--retire-at", help="Chosen retirement month YYYY-MM (flexible retirement).")] = None,
+    retire_at: Annotated[str | None, typer.Option(
+        "--retire-at", help="Chosen retirement month YYYY-MM (flexible retirement, or the month extended contribution meets the minimum).")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="normal | special_work | illness | injury")] = "normal",
+    special_years: Annotated[str | None, typer.Option("--special-years", help="Years in special (arduous) work, for --kind special_work.")] = None,
+    work: Annotated[str | None, typer.Option("--work", help="Kind of special work: " + " | ".join(SPECIAL_WORK_YEARS) + " (default: the strictest).")] = None,
+    contribution_months: Annotated[int | None, typer.Option(
+        "--contribution-months", min=0, max=1200,
+        help="Contribution months (deemed included) by the statutory month: shows any shortfall and the extended-contribution month.")] = None,
+    insured_before: Annotated[bool | None, typer.Option(
+        "--insured-before-2011-07/--insured-since-2011-07", help="Insured before 2011-07-01 (one-off payment open)?")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """法定退休年龄、退休时间与弹性区间 / Statutory age, retirement month, flexible window."""
     if group not in GROUPS:
         raise BadInput("cli.bad_group", value=group)
+    if kind not in CLI_KINDS:
+        raise BadInput("rules.kind.cli_bad_kind", value=kind, allowed=", ".join(CLI_KINDS))
     born = _month(birth)
+    case_kind = CLI_KINDS[kind]
+    details = _kind_details(case_kind, special_years, work)
     params = load_parameters()
-    s = statutory_retirement(born, group)
-    window = flexible_window(s)
-    chosen = _month(retire_at) if retire_at else s.statutory_month
-    check = check_choice(s, chosen)
-    if not check.allowed:
-        raise Refused("; ".join(t(f.code, **f.params) for f in check.findings if f.severity == "unmet"))
+    facts = _retirement_facts(born, group, case_kind, details, contribution_months, insured_before, _month(retire_at) if retire_at else None)
+    s = facts.statutory
+    assert s is not None and facts.retire_month is not None  # the birth month is given
+    window = flexible_window(statutory_retirement(born, group))
+    chosen = facts.retire_month
+    refusals = _refusals(facts, chosen, contribution_months is not None)
+    if refusals:
+        raise Refused("; ".join(refusals))
     minimum = minimum_contribution(s.statutory_month, chosen)
     benefit = benefit_start(chosen, rule=params.benefit_start_rule)
-    divisor = divisor_months(chosen.months_since(born))
+    divisor = divisor_months(chosen.months_since(born), chosen)
     unconfirmed = ["benefit_start_rule"] if params.get("benefit_start_rule").unconfirmed else []
+    reasons = [s.reason] + ([] if facts.kind_rule else [window.reason]) + [minimum.reason, benefit.reason, divisor.reason]
+    reasons += [facts.extension.reason] if facts.extension and contribution_months is not None else []
     data: dict[str, Any] = {
         "group": group,
         "birth_month": str(born),
@@ -101,21 +171,29 @@ def retirement(
         "statutory_age_months": s.statutory_age_months,
         "statutory_age": s.statutory_age,
         "statutory_month": str(s.statutory_month),
-        "earliest_month": str(window.earliest),
-        "latest_month": str(window.latest),
+        "earliest_month": None if facts.kind_rule else str(window.earliest),
+        "latest_month": None if facts.kind_rule else str(window.latest),
         "chosen_month": str(chosen),
-        "retire_kind": check.kind,
+        "retire_kind": facts.choice.kind if facts.choice else case_kind,
         "retire_age": format_age(chosen.months_since(born)),
         "min_contribution_months": minimum.months,
         "min_contribution_year": minimum.year,
         "benefit_start_month": str(benefit.month),
         "divisor_months": str(divisor.months),
         "policy_source": s.reason.source,
-        "explanation": [t(r.code, **r.params) for r in (s.reason, window.reason, minimum.reason, benefit.reason, divisor.reason)],
+        "explanation": [t(r.code, **r.params) for r in reasons] + _kind_notes(facts),
         "unconfirmed_parameters": unconfirmed,
-    }
+    } | facts.kind_dict() | ({} if contribution_months is not None else dict.fromkeys(NEED_MONTHS))
     _warn_unconfirmed(params, unconfirmed)
     _show(data, as_json, data["explanation"])
+
+
+def _kind_notes(facts: RetirementFacts) -> list[str]:
+    """The retirement type's findings that do not refuse (review, warnings) and the manual-review flag, in words."""
+    notes = [t(f.code, **f.params) for f in (facts.kind_rule.findings if facts.kind_rule else []) if f.severity != "unmet"]
+    if facts.manual_review:
+        notes.append(t("rules.kind.manual_review", kind=facts.kind))
+    return notes
 
 
 @app.command("pension")

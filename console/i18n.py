@@ -71,6 +71,7 @@ PARAM_TERMS: dict[str, tuple[str, ...]] = {
     "sex": ("terms.sex",),
     "category": ("terms.staff_category",),
     "kind": ("terms.doc_kind", "terms.case_kind"),
+    "work": ("terms.special_work",),
     "field": ("field",),
     "why": ("text.why",),
 }

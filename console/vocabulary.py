@@ -92,6 +92,8 @@ RATING_CHANNEL = _family("rating_channel", "window", "phone", "online", "device"
 """Where a rating was given: at the window (staff record it), by phone, online, or on the rating device."""
 FOLLOWUP_STATUS = _family("followup_status", "open", "called_back", "closed")
 """A bad rating's follow-up: opened, the applicant called back, closed with a remedy."""
+SPECIAL_WORK = _family("special_work", "high_altitude", "heavy_manual", "underground", "high_temperature", "other_harmful")
+"""The kinds of special (arduous) work whose years count towards special-work retirement (console.rules.policy)."""
 
 AUDIT_ACTION = _family(
     "audit_action",
@@ -119,6 +121,7 @@ FAMILIES: tuple[Family, ...] = (
     PROMISE_STATUS, PROMISE_ACTION,
     RATING_LEVEL, RATING_CHANNEL, FOLLOWUP_STATUS,
     AUDIT_ACTION,
+    SPECIAL_WORK,
 )
 """Every family, for the parity and constraint tests and the migration generator."""
 

@@ -76,6 +76,15 @@ def _contribution_findings(person: PersonFacts, facts: RetirementFacts, kind: st
     return findings, counted
 
 
+def _kind_finding(facts: RetirementFacts, kind: str) -> Finding:
+    """Why a case of another retirement type goes to the reviewer: its rule unconfirmed, or its condition to confirm."""
+    rule = facts.kind_rule
+    if rule is None:
+        return Finding("rules.elig.kind_manual", "review", {"kind": kind}, GUOFA_1978)
+    code = "rules.elig.kind_unconfirmed" if rule.manual_review else "rules.elig.kind_reported"
+    return Finding(code, "review", {"kind": kind, "status": rule.status}, rule.source)
+
+
 def assess(
     person: PersonFacts,
     facts: RetirementFacts,
@@ -91,7 +100,7 @@ def assess(
     got = set(received)
     findings: list[Finding] = []
     if kind not in RULES_READY_KINDS:
-        findings.append(Finding("rules.elig.kind_manual", "review", {"kind": kind}, GUOFA_1978))
+        findings.append(_kind_finding(facts, kind))
     if facts.retire_month is None:
         findings.append(Finding("rules.elig.birth_unknown", "unmet", {}))
     elif facts.retire_month > application_month + APPLY_MONTHS_AHEAD and kind in RULES_READY_KINDS:

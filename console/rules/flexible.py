@@ -32,7 +32,7 @@ class ChoiceCheck:
     """Whether a chosen retirement month is allowed, and every reason it is not."""
 
     month: Month
-    kind: str  # "statutory", "early" or "deferred"
+    kind: str  # "statutory", "early", "deferred" or "extended_contribution"
     allowed: bool
     min_contribution_months: int
     findings: list[Finding] = field(default_factory=list)
@@ -56,10 +56,15 @@ def check_choice(
     chosen: Month,
     contribution_months_by_chosen: int | None = None,
     decided_on: Month | None = None,
+    extended_month: Month | None = None,
 ) -> ChoiceCheck:
     """Validate a chosen month: inside the window (never below the original
     age), minimum contribution met by then for early retirement, and the
-    notice / agreement lead times when the decision month is known."""
+    notice / agreement lead times when the decision month is known.
+
+    ``extended_month`` is the month a person short of the minimum at the
+    statutory month meets it by continued payment (延长缴费): retiring then is
+    allowed even beyond the window, as an extended-contribution retirement."""
     window = flexible_window(statutory)
     minimum = minimum_contribution(statutory.statutory_month, chosen)
     findings: list[Finding] = []
@@ -71,7 +76,11 @@ def check_choice(
     if chosen < window.earliest:
         code = "rules.flex.below_original" if chosen < statutory.original_month else "rules.flex.too_early"
         findings.append(Finding(code, "unmet", {"chosen": chosen, "earliest": window.earliest}, NPC_2024_FLEX))
-    if chosen > window.latest:
+    if extended_month is not None and chosen == extended_month and chosen > statutory.statutory_month:
+        kind = "extended_contribution"
+    elif chosen > window.latest and extended_month is not None:
+        findings.append(Finding("rules.flex.too_late_extended", "unmet", {"chosen": chosen, "latest": window.latest, "met": extended_month}, NPC_2024_FLEX))
+    elif chosen > window.latest:
         findings.append(Finding("rules.flex.too_late", "unmet", {"chosen": chosen, "latest": window.latest}, NPC_2024_FLEX))
     if kind == "early" and contribution_months_by_chosen is not None and contribution_months_by_chosen < minimum.months:
         findings.append(

@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from console import vocabulary
-from console.rules.policy import BAORENSHE_2018, COUNTY_PLAN_2022
+from console.rules.policy import (
+    BAORENSHE_2018,
+    COUNTY_PLAN_2022,
+    GUOFA_1978_ILLNESS,
+    GUOFA_1978_INJURY,
+    GUOFA_1978_SPECIAL,
+    TIANJIN_2016_31,
+)
 
 # The vocabulary's lists, under the names the intake, the importer and the tests know them by.
 CASE_KINDS: tuple[str, ...] = vocabulary.CASE_KIND.codes
@@ -33,9 +40,9 @@ MATERIALS: tuple[Material, ...] = (
     Material("personal_commitment", ("lost_archive",), source=BAORENSHE_2018),
     Material("employer_loss_statement", ("lost_archive",), only_with_employer=True, source=BAORENSHE_2018),
     Material("contribution_certificate", ("lost_archive",), source=BAORENSHE_2018),
-    Material("special_work_records", ("special_work",), source="国发〔1978〕104号"),
-    Material("disability_appraisal", ("illness",), source="国发〔1978〕104号"),
-    Material("work_injury_appraisal", ("work_injury",), source="工伤保险条例"),
+    Material("special_work_records", ("special_work",), source=GUOFA_1978_SPECIAL + "；" + TIANJIN_2016_31),
+    Material("disability_appraisal", ("illness",), source=GUOFA_1978_ILLNESS),
+    Material("work_injury_appraisal", ("work_injury",), source=GUOFA_1978_INJURY),
     Material("one_child_certificate", CASE_KINDS, joint_item="health", source="独生子女父母退休奖励（卫健委）"),
 )
 

@@ -85,3 +85,77 @@ def in_force_from() -> date:
     so editing a table here changes it without anyone bumping a number.
     """
     return max([band.effective for band in AGE_BANDS.values()] + [MIN_CONTRIBUTION.effective])
+
+
+# --- other retirement types (DOMAIN.md 6.8) -----------------------------------
+# Status words: "reported" = a published public source applies the rule (not yet
+# confirmed by the Inner Mongolia bureau); "unconfirmed" = no source found, the
+# reviewer decides and the facts say so.
+
+REPORTED = "reported"
+UNCONFIRMED = "unconfirmed"
+GUOFA_1978_SPECIAL = GUOFA_1978 + "第一条（二）（特殊工种：男55周岁、女45周岁）"
+GUOFA_1978_ILLNESS = GUOFA_1978 + "第一条（三）（因病完全丧失劳动能力：男50周岁、女45周岁）"
+GUOFA_1978_INJURY = GUOFA_1978 + "第一条（四）（因工致残完全丧失劳动能力：无年龄条件）；工伤保险条例第三十五条"
+TIANJIN_2016_31 = (
+    "津人社局发〔2016〕31号（天津市特殊工种提前退休资格审核管理暂行办法，重述国家条件："
+    "高空、特别繁重体力劳动累计满10年，井下、高温累计满9年，其他有害身体健康工作累计满8年）"
+)
+SPECIAL_WORK_2025_NOTICES = (
+    "2025年公开的特殊工种退休待遇核定：天津（1970-07出生，2025-09按55岁2个月退休）、苏州（1970-11出生，55岁3个月），"
+    "即按原55周岁人员的延迟办法（每4个月延迟1个月，最多36个月）；内蒙古未经确认"
+)
+
+
+@dataclass(frozen=True)
+class SpecialWorkYears:
+    """Years in one kind of special (arduous) work that qualify for special-work retirement."""
+
+    work: str
+    years: int
+    source: str
+    status: str
+
+
+SPECIAL_WORK_YEARS: dict[str, SpecialWorkYears] = {
+    "high_altitude": SpecialWorkYears("high_altitude", 10, TIANJIN_2016_31, REPORTED),
+    "heavy_manual": SpecialWorkYears("heavy_manual", 10, TIANJIN_2016_31, REPORTED),
+    "underground": SpecialWorkYears("underground", 9, TIANJIN_2016_31, REPORTED),
+    "high_temperature": SpecialWorkYears("high_temperature", 9, TIANJIN_2016_31, REPORTED),
+    "other_harmful": SpecialWorkYears("other_harmful", 8, TIANJIN_2016_31, REPORTED),
+}
+"""Several kinds add up, judged by the strictest kind worked (same source)."""
+
+
+@dataclass(frozen=True)
+class KindAgeRule:
+    """The age of one retirement type for one sex under the 2025 law, with its source and status.
+
+    ``original_age_months`` None: the type has no age condition.  ``band`` None:
+    no published post-2025 treatment, so the original age is shown and the
+    case goes to the reviewer.
+    """
+
+    kind: str
+    sex: str
+    original_age_months: int | None
+    band: AgeBand | None
+    status: str
+    source: str
+    effective: date = date(2025, 1, 1)
+
+
+KIND_AGE_RULES: tuple[KindAgeRule, ...] = (
+    KindAgeRule("special_work", "M", 55 * 12,
+                AgeBand("special_work_male", 55 * 12, Month.of(1970, 1), 4, 36, date(2025, 1, 1), SPECIAL_WORK_2025_NOTICES),
+                REPORTED, SPECIAL_WORK_2025_NOTICES),
+    KindAgeRule("special_work", "F", 45 * 12, None, UNCONFIRMED, GUOFA_1978_SPECIAL),
+    KindAgeRule("illness", "M", 50 * 12, None, UNCONFIRMED, GUOFA_1978_ILLNESS),
+    KindAgeRule("illness", "F", 45 * 12, None, UNCONFIRMED, GUOFA_1978_ILLNESS),
+    KindAgeRule("work_injury", "M", None, None, UNCONFIRMED, GUOFA_1978_INJURY),
+    KindAgeRule("work_injury", "F", None, None, UNCONFIRMED, GUOFA_1978_INJURY),
+)
+
+LUMP_SUM_CUTOFF = date(2011, 7, 1)
+EXTENDED_CONTRIBUTION_SOURCE = NPC_2024 + "所附办法第二条（延长缴费或一次性缴费至最低缴费年限）"
+LUMP_SUM_SOURCE = "人社部令第13号（实施《社会保险法》若干规定）第二条（2011-07-01前参保、延长缴费5年后仍不足的，可一次性缴费）"

@@ -15,7 +15,12 @@ from typing import Any
 from console.rules.archive_completeness import check_archive
 from console.rules.benefit_start import BenefitStart, benefit_start
 from console.rules.birth_date import ArchiveRecord, BirthDecision, decide_birth_date
-from console.rules.contribution_minimum import MinimumContribution, minimum_contribution
+from console.rules.contribution_minimum import (
+    ExtendedContribution,
+    MinimumContribution,
+    extended_contribution,
+    minimum_contribution,
+)
 from console.rules.explain import Finding, Reason
 from console.rules.flexible import ChoiceCheck, FlexibleWindow, check_choice, flexible_window
 from console.rules.intervals import ContributionSummary, Period, months_covered_until, summarise
@@ -23,6 +28,7 @@ from console.rules.months import Month
 from console.rules.parameters import LocalParameters, Parameter, policy_version
 from console.rules.pension import Divisor, PensionEstimate, divisor_months, estimate_pension
 from console.rules.retirement_age import StatutoryRetirement, group_for, statutory_retirement
+from console.rules.retirement_kinds import KINDS, KindDetails, KindRetirement, kind_retirement
 
 
 @dataclass(frozen=True)
@@ -61,13 +67,39 @@ class RetirementFacts:
     pension: PensionEstimate | None = None
     pension_missing: list[str] = field(default_factory=list)
     group_parameter: Parameter | None = None
+    kind: str = "normal"
+    kind_rule: KindRetirement | None = None
+    kind_details: KindDetails | None = None
+    extension: ExtendedContribution | None = None
 
     @property
     def findings(self) -> list[Finding]:
         out = list(self.birth.findings) + list(self.contributions.findings)
         if self.choice is not None:
             out += self.choice.findings
+        if self.kind_rule is not None:
+            out += self.kind_rule.findings
         return out + list(self.completeness)
+
+    @property
+    def manual_review(self) -> bool:
+        """The case's kind has no confirmed rule: the reviewer decides (the facts and the JSON say so)."""
+        return self.kind_rule is not None and self.kind_rule.manual_review
+
+    def kind_dict(self) -> dict[str, Any]:
+        """The retirement type and the extended contribution, as stable JSON keys (README lists them)."""
+        k, e = self.kind_rule, self.extension
+        return {
+            "kind": self.kind,
+            "kind_rule_status": k.status if k else None,
+            "kind_rule_source": k.source if k else None,
+            "kind_details": self.kind_details.as_dict() if self.kind_details else {},
+            "special_work_months_required": k.required_special_months if k else None,
+            "manual_review": self.manual_review,
+            "short_at_statutory_months": e.short_months if e else 0,
+            "extended_contribution_month": str(e.met_month) if e else None,
+            "one_off_payment_open": e.one_off_open if e else None,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able form (stored with the case; keys are stable)."""
@@ -90,7 +122,7 @@ class RetirementFacts:
             "earliest_month": str(w.earliest) if w else None,
             "latest_month": str(w.latest) if w else None,
             "retire_month": str(self.retire_month) if self.retire_month else None,
-            "retire_kind": self.choice.kind if self.choice else None,
+            "retire_kind": self.choice.kind if self.choice else (self.kind if self.kind_rule else None),
             "min_contribution_months": self.minimum.months if self.minimum else None,
             "min_contribution_year": self.minimum.year if self.minimum else None,
             "total_months": c.total_months,
@@ -119,7 +151,7 @@ class RetirementFacts:
             "findings": [f.as_dict() for f in self.findings],
             "reasons": {k: r.as_dict() for k, r in self.reasons().items()},
             "unconfirmed_parameters": self.unconfirmed,
-        }
+        } | self.kind_dict()
 
     def reasons(self) -> dict[str, Reason]:
         """Each fact's explanation, by fact name ("why?" at the counter)."""
@@ -138,6 +170,10 @@ class RetirementFacts:
             out["benefit_start_month"] = self.benefit.reason
         if self.divisor:
             out["divisor_months"] = self.divisor.reason
+        if self.kind_rule:
+            out["kind"] = self.kind_rule.reason
+        if self.extension:
+            out["extended_contribution_month"] = self.extension.reason
         return out
 
 
@@ -148,8 +184,10 @@ def compute_facts(
     approval_month: Month | None = None,
     delay_cause: str = "none",
     decided_on: Month | None = None,
+    kind: str = "normal",
+    kind_details: KindDetails | None = None,
 ) -> RetirementFacts:
-    """Run every rule over one person's data."""
+    """Run every rule over one person's data (for a case of ``kind``, with its details)."""
     group = group_for(person.sex, person.staff_category, person.female_group, params.flexible_worker_female_group)
     group_reason = Reason(
         "rules.group.chosen",
@@ -161,14 +199,19 @@ def compute_facts(
     contributions = summarise(person.periods, params.county_places, params.personal_contribution_start)
     if params.get("personal_contribution_start").unconfirmed and any(p.kind == "deemed" for p in person.periods):
         unconfirmed.append("personal_contribution_start")
-    statutory = window = choice = minimum = benefit = divisor = None
+    statutory = window = choice = minimum = benefit = divisor = kind_rule = extension = None
     retire_month = None
     if birth.birth_date is not None:
         statutory = statutory_retirement(Month.from_date(birth.birth_date), group)
-        window = flexible_window(statutory)
+        if kind in KINDS:
+            kind_rule = kind_retirement(kind, person.sex, statutory.birth, kind_details or KindDetails())
+            statutory = as_statutory(statutory, kind_rule)
+        extension = _extension(person, statutory)
         retire_month = chosen_month or statutory.statutory_month
-        by_then = months_covered_until(list(person.periods), retire_month, actual_only=person.archive_lost)
-        choice = check_choice(statutory, retire_month, by_then, decided_on)
+        if kind_rule is None:  # the flexible window is the normal retirement's; the other types retire on their condition
+            window = flexible_window(statutory)
+            by_then = months_covered_until(list(person.periods), retire_month, actual_only=person.archive_lost)
+            choice = check_choice(statutory, retire_month, by_then, decided_on, extension.met_month if extension else None)
         minimum = minimum_contribution(statutory.statutory_month, retire_month)
         benefit = benefit_start(retire_month, approval_month, delay_cause, params.benefit_start_rule)
         if params.get("benefit_start_rule").unconfirmed:
@@ -199,7 +242,29 @@ def compute_facts(
         pension=pension,
         pension_missing=missing,
         group_parameter=params.group_parameter(person.sex, person.staff_category, person.female_group),
+        kind=kind,
+        kind_rule=kind_rule,
+        kind_details=kind_details,
+        extension=extension,
     )
+
+
+def as_statutory(normal: StatutoryRetirement, rule: KindRetirement) -> StatutoryRetirement:
+    """The retirement type's age in the place of the statutory one (a type with no age keeps the statutory)."""
+    if rule.age_months is None or rule.month is None or rule.original_age_months is None:
+        return normal
+    return StatutoryRetirement(
+        group=normal.group, birth=normal.birth, original_age_months=rule.original_age_months, delay_months=rule.delay_months,
+        statutory_age_months=rule.age_months, statutory_month=rule.month, original_month=normal.birth + rule.original_age_months,
+        reason=rule.reason,
+    )
+
+
+def _extension(person: PersonFacts, statutory: StatutoryRetirement) -> ExtendedContribution | None:
+    """Short of the minimum at the statutory month (every place counted: transfers bring the rest)?"""
+    need = minimum_contribution(statutory.statutory_month, statutory.statutory_month).months
+    counted = months_covered_until(list(person.periods), statutory.statutory_month, actual_only=person.archive_lost)
+    return extended_contribution(statutory.statutory_month, need, counted, person.insured_before_2011_07)
 
 
 def _pension(

@@ -7,7 +7,7 @@ complete; otherwise the applicant gets ONE notice listing everything.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,6 +23,7 @@ from console.rules.idcard import parse_id
 from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
 from console.rules.months import Month
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
+from console.rules.retirement_kinds import KindDetails
 from console.services import door
 from console.services.clocks import calendar_for, due_date, pauses_of
 from console.services.identity import Actor, require_role
@@ -194,8 +195,14 @@ def open_case(
     received: Iterable[str] = (),
     chosen_month: str | None = None,
     today: date | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Register the applicant and open a draft case with the joint items and materials received."""
+    """Register the applicant and open a draft case with the joint items and materials received.
+
+    ``details``: the retirement type's (special work and its years, the
+    appraisal or determination number; ``console.services.case_kinds``),
+    checked here, recorded with the opening and handed back as
+    ``kind_details`` for the pre-review to carry in its facts."""
     require_role(actor, *INTAKE_ROLES)
     if kind not in CASE_KINDS:
         raise BadInput("intake.bad_kind", value=kind, allowed=", ".join(CASE_KINDS))
@@ -204,6 +211,7 @@ def open_case(
         if item not in JOINT_ITEMS:
             raise BadInput("intake.bad_joint_item", value=item, allowed=", ".join(JOINT_ITEMS))
     month = door.month(chosen_month)
+    kind_info = _kind_details(kind, details)
     today = today or date.today()
     fields = _validate_applicant(applicant, today)
     got = sorted(set(received))
@@ -240,22 +248,34 @@ def open_case(
         )
         cases_db.set_materials(db, case_id, required, got)
         audit.append(db, actor.audit_name, "case.open", case_id=case_id, entity="case", entity_id=case_no,
-                     detail={"kind": kind, "joint_items": joint, "received": got, "chosen_month": str(month) if month else None})
-    return load_case(db, case_no)
+                     detail={"kind": kind, "joint_items": joint, "received": got, "chosen_month": str(month) if month else None}
+                     | ({"kind_details": kind_info.as_dict()} if kind_info.as_dict() else {}))
+    return load_case(db, case_no) | {"kind_details": kind_info.as_dict()}
+
+
+def _kind_details(kind: str, details: Mapping[str, Any] | None) -> KindDetails:
+    """The retirement type's details, checked at the door (issue 15; kept apart from the applicant's validation)."""
+    from console.services.case_kinds import kind_details
+
+    return kind_details(kind, details or {})
 
 
 load_case = cases_db.load
 
 
-def assessment_for(db: sqlite_utils.Database, case: dict[str, Any], today: date) -> tuple[PersonFacts, RetirementFacts, Assessment]:
-    """Run the rules over the case as stored (no writes)."""
+def assessment_for(
+    db: sqlite_utils.Database, case: dict[str, Any], today: date, details: KindDetails | None = None,
+) -> tuple[PersonFacts, RetirementFacts, Assessment]:
+    """Run the rules over the case as stored (no writes); a retirement type's details from its stored facts unless given."""
+    from console.services.case_kinds import stored_kind_details
     from console.services.person_facts import person_facts
 
     person = persons_db.get(db, case["person_id"])
     assert person is not None
     pf = person_facts(db, person)
     month = Month.parse(case["chosen_month"]) if case.get("chosen_month") else None
-    facts = compute_facts(pf, load_parameters(), chosen_month=month, decided_on=Month.from_date(today))
+    details = details if details is not None else stored_kind_details(db, case)
+    facts = compute_facts(pf, load_parameters(), chosen_month=month, decided_on=Month.from_date(today), kind=case["kind"], kind_details=details)
     received = [m["code"] for m in cases_db.materials(db, case["id"]) if m["received"]]
     result = assess(pf, facts, case["kind"], Month.from_date(today), received, case["joint_items"])
     return pf, facts, result

@@ -225,7 +225,18 @@ def list_upcoming(
     rows = status_db.upcoming(db, str(start), str(start + (months - 1)), flags, limit)
     for r in rows:
         r["flags"] = flags_of(r)
+        r["extended_month"] = extended_month(r)
     return rows
+
+
+def extended_month(r: dict[str, Any]) -> str | None:
+    """The month continued payment (延长缴费) meets the minimum, for a person short of it that a transfer
+    cannot cover; it may lie beyond the 36-month deferral limit (issue 15).  Counted from the statutory
+    month, one paid month after another: early enough to tell the person before the day."""
+    missing = r["short_months"] - r["outside_months"]
+    if missing <= 0 or not r["statutory_month"]:
+        return None
+    return str(Month.parse(r["statutory_month"]) + missing)
 
 
 def flags_of(r: dict[str, Any]) -> list[str]:
@@ -311,6 +322,8 @@ def reminder_text(db: sqlite_utils.Database, actor: Actor, id_number: str, lang:
     lines.append(t("upcoming.reminder.month", lang, month=s["statutory_month"], earliest=s["earliest_month"], latest=s["latest_month"]))
     if s["short_months"]:
         lines.append(t("upcoming.reminder.short", lang, short=s["short_months"], need=s["min_months"]))
+        if extended_month(s):
+            lines.append(t("upcoming.reminder.extend", lang, month=extended_month(s)))
     if s["outside_months"]:
         lines.append(t("upcoming.reminder.outside", lang, months=s["outside_months"]))
     if s["deemed_months"]:
