@@ -180,3 +180,18 @@ def test_case_show_json_says_why_each_task_was_added(db, db_path, staff, cli_app
     assert "国办发〔2009〕66号" in reasons["hrss.transfer"]["source"]
     assert reasons["hrss.benefit"]["code"] == "task_plan.why.basic"
     assert reasons["medical.transfer"]["code"] == "task_plan.why.joint"
+
+
+def test_the_department_pane_says_beside_the_form_why_the_transfer_is_on_the_case(db, staff) -> None:
+    from rich.console import Console
+
+    from console.services import case_queries
+    from screens.department import one_form
+
+    carol = staff("carol", "clerk", "hrss_reviewer")
+    case_no = _accepted(db, carol, OUTSIDE)
+    console = Console(width=60, record=True)
+    console.print(one_form(case_queries.show(db, carol, case_no, today=TODAY)))
+    text = console.export_text()
+    assert "关系转移" in text and "110101" in text and "跨省养老保险关系转移接续" in text
+    assert "每件必办" not in text  # the basic items need no reason beside the form
