@@ -33,7 +33,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "created_at", "updated_by", "updated_at", "version",
     ),
     "archive_records": ("person_id", "doc_kind", "doc_date", "birth_date_recorded", "altered", "altered_confirmed", "note"),
-    "contribution_periods": ("person_id", "from_month", "to_month", "kind", "place", "base", "evidence"),
+    "contribution_periods": ("person_id", "from_month", "to_month", "kind", "place", "base", "evidence", "arrears"),
     "cases": (
         "id", "case_no", "person_id", "kind", "status", "joint_items", "received_at", "accepted_at", "completed_at",
         "chosen_month", "policy_version", "due_date", "paused_since", "paused_days", "assignee_id",
@@ -42,7 +42,7 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "materials": ("case_id", "code", "received", "note"),
     "tasks": (
         "id", "case_id", "department", "item", "status", "assignee_id", "result", "missing", "due_date",
-        "opened_at", "done_at", "updated_by", "updated_at", "version", "completed_by",
+        "opened_at", "done_at", "updated_by", "updated_at", "version", "completed_by", "reason",
     ),
     "facts": (
         "case_id", "person_id", "computed_at", "policy_version", "data", "confirmed_by", "confirmed_at",

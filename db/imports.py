@@ -83,11 +83,11 @@ ON CONFLICT (id_number) DO NOTHING
 # --- contribution periods ------------------------------------------------------
 
 PERIOD_UPSERT = """
-INSERT INTO contribution_periods (person_id, from_month, to_month, kind, place, base, evidence)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+INSERT INTO contribution_periods (person_id, from_month, to_month, kind, place, base, evidence, arrears)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 0))
 ON CONFLICT (person_id, from_month, to_month, kind) DO UPDATE SET
-    place = COALESCE(?5, place), base = COALESCE(?6, base), evidence = COALESCE(?7, evidence)
-WHERE (place, base, evidence) IS NOT (COALESCE(?5, place), COALESCE(?6, base), COALESCE(?7, evidence))
+    place = COALESCE(?5, place), base = COALESCE(?6, base), evidence = COALESCE(?7, evidence), arrears = COALESCE(?8, arrears)
+WHERE (place, base, evidence, arrears) IS NOT (COALESCE(?5, place), COALESCE(?6, base), COALESCE(?7, evidence), COALESCE(?8, arrears))
 """
 
 
@@ -416,7 +416,7 @@ def insert_new_persons(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...
 
 
 def upsert_periods(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
-    """(person_id, from_month, to_month, kind, place, base, evidence) tuples."""
+    """(person_id, from_month, to_month, kind, place, base, evidence, arrears) tuples (arrears None: keep)."""
     return write_batch(db, PERIOD_UPSERT, batch)
 
 

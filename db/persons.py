@@ -95,9 +95,10 @@ def replace_periods(db: sqlite_utils.Database, person_id: int, rows: Iterable[Ma
     n = 0
     for r in rows:
         db.execute(
-            "INSERT OR IGNORE INTO contribution_periods (person_id, from_month, to_month, kind, place, base, evidence)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [person_id, r["from_month"], r["to_month"], r["kind"], r.get("place"), r.get("base"), r.get("evidence")],
+            "INSERT OR IGNORE INTO contribution_periods (person_id, from_month, to_month, kind, place, base, evidence, arrears)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [person_id, r["from_month"], r["to_month"], r["kind"], r.get("place"), r.get("base"), r.get("evidence"),
+             int(bool(r.get("arrears")))],
         )
         n += 1
     return n

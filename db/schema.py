@@ -489,6 +489,15 @@ service, one rating), five levels, the channel it came by; and the follow-up a
 bad rating (level 1-2) opens for the supervisor, which closes only with a
 callback record and a remedy (the CHECKs hold that even against a script)."""
 
+V12 = """
+ALTER TABLE contribution_periods ADD COLUMN arrears INTEGER NOT NULL DEFAULT 0 CHECK (arrears IN (0, 1));
+ALTER TABLE tasks ADD COLUMN reason TEXT CHECK (reason IS NULL OR json_valid(reason));
+"""
+"""v12: a contribution period the record holds as owed (欠费, 应缴未缴: imported so or a
+gap the hall marks), which puts the arrears back-payment declaration on the case
+(county plan 四（三）); and why a task was added to its case (the task plan's
+reason as JSON: code, params, source), kept as it was at acceptance."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: staff, persons, cases, tasks, notices, audit", V1),
     Migration(2, "case clock pauses and delay cause", V2),
@@ -501,6 +510,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "promises: acceptance on a written promise", V9),
     Migration(10, "code lists: tasks.status", V10, rebuilds=True),
     Migration(11, "service ratings and bad-rating follow-ups", V11),
+    Migration(12, "owed contribution periods; why a task was added", V12),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

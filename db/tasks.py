@@ -19,14 +19,15 @@ FROM tasks t JOIN cases c ON c.id = t.case_id LEFT JOIN staff s ON s.id = t.assi
 
 def insert(
     db: sqlite_utils.Database, case_id: int, department: str, item: str, status: str, due_date: str | None, actor: str,
-    opened_at: str | None = None,
+    opened_at: str | None = None, reason: str | None = None,
 ) -> int:
+    """One task; ``reason`` is why the task plan added it (JSON text: code, params, source)."""
     now = now_iso()
     with known_codes({"department": department, "status": status}):
         cur = db.execute(
-            "INSERT INTO tasks (case_id, department, item, status, due_date, opened_at, updated_by, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [case_id, department, item, status, due_date, (opened_at or now) if status == "open" else None, actor, now],
+            "INSERT INTO tasks (case_id, department, item, status, due_date, opened_at, updated_by, updated_at, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [case_id, department, item, status, due_date, (opened_at or now) if status == "open" else None, actor, now, reason],
         )
     return inserted_id(cur)
 

@@ -35,6 +35,7 @@ from screens.widgets.progress import days_left_cell, plain
 from screens.widgets.task_confirm import TaskConfirm, claim_question, complete_question
 
 NARROW = 100
+AS_NEEDED_WHY = "task_plan.why.as_needed."
 TASK_LIMIT = 200
 
 
@@ -80,6 +81,10 @@ def one_form(case: dict[str, Any]) -> Table:
         months = int(facts.get("total_months") or 0)
         grid.add_row(t("tui.detail.contribution_years"), Text(f"{months // 12}y{months % 12}m"))
     grid.add_row(t("tui.dept.bank"), Text(p.get("bank_card") or ""))
+    for task in case.get("tasks") or []:  # why the HRSS items done as the case needs are on it
+        reason = task.get("reason") or {}
+        if str(reason.get("code", "")).startswith(AS_NEEDED_WHY):
+            grid.add_row(t("tui.item_short." + task["item"]), Text(t(reason["code"], **(reason.get("params") or {}))))
     return grid
 
 

@@ -181,7 +181,8 @@ def test_every_role_department_and_task_of_the_vocabulary_is_in_the_demo(county:
     assert set(DEPARTMENT.codes) - {"hrss"} <= staffed and {"clerk", "hrss_reviewer"} <= staffed
     items = {spec.item for spec in TASK_PLAN}
     assert items <= set(names.TASK_RESULTS) and items <= set(names.RETURN_REASONS)
-    assert {r[0] for r in _rows(path, "SELECT DISTINCT item FROM tasks")} == items
+    # the account item needs the hall's card-bank prefixes (parameters.toml card_bank_prefixes), shipped empty
+    assert {r[0] for r in _rows(path, "SELECT DISTINCT item FROM tasks")} == items - {"hrss.bank_account"}
     assert {r[0] for r in _rows(path, "SELECT DISTINCT department FROM tasks")} == set(DEPARTMENT.codes)
 
 

@@ -29,6 +29,7 @@ EXPECTED_DEFAULTS = {
     "case": 20, "acceptance": 0, "hrss.approval": 10, "hrss.benefit": 10, "hrss.card": 5,
     "hrss.social_management": 5, "medical.transfer": 5, "housing_fund.withdrawal": 5,
     "health.reward": 10, "rating.followup": 15, "due_soon_days": 3,
+    "hrss.arrears": 10, "hrss.transfer": 45, "hrss.bank_account": 5, "hrss.labour_filing": 5,
 }
 
 

@@ -30,6 +30,7 @@ class Material:
     joint_item: str | None = None
     only_with_employer: bool = False
     source: str = COUNTY_PLAN_2022
+    task_item: str | None = None  # needed only by a case holding this task (task_plan: as the case needs)
 
 
 MATERIALS: tuple[Material, ...] = (
@@ -44,6 +45,14 @@ MATERIALS: tuple[Material, ...] = (
     Material("disability_appraisal", ("illness",), source=GUOFA_1978_ILLNESS),
     Material("work_injury_appraisal", ("work_injury",), source=GUOFA_1978_INJURY),
     Material("one_child_certificate", CASE_KINDS, joint_item="health", source="独生子女父母退休奖励（卫健委）"),
+    # The HRSS items of the county plan 四（三）, each needed only when the case holds the task.
+    Material("arrears_declaration_form", CASE_KINDS, task_item="hrss.arrears",
+             source="中华人民共和国社会保险法 第六十三条、第八十六条；固阳县实施方案 四（三）"),
+    Material("transfer_certificate", CASE_KINDS, task_item="hrss.transfer",
+             source="国办发〔2009〕66号 第八条（原参保地出具的参保缴费凭证）"),
+    Material("benefit_account_form", CASE_KINDS, task_item="hrss.bank_account", source="固阳县实施方案 四（三）"),
+    Material("contract_end_certificate", CASE_KINDS, task_item="hrss.labour_filing", only_with_employer=True,
+             source="劳动合同法 第五十条（终止劳动合同的证明）；劳社部发〔2006〕46号"),
 )
 
 
@@ -53,7 +62,7 @@ def required_materials(kind: str, joint_items: tuple[str, ...] | list[str] = (),
         raise ValueError(f"unknown case kind {kind!r}")
     out = []
     for m in MATERIALS:
-        if kind not in m.kinds:
+        if kind not in m.kinds or m.task_item is not None:
             continue
         if m.joint_item is not None and m.joint_item not in joint_items:
             continue
@@ -61,6 +70,16 @@ def required_materials(kind: str, joint_items: tuple[str, ...] | list[str] = (),
             continue
         out.append(m)
     return out
+
+
+def task_materials(item: str) -> list[Material]:
+    """What the applicant or employer brings for a task HRSS handles as the case needs.
+
+    Not part of the intake checklist (``required_materials``): whether the case
+    holds the task is known only from its data, and the window collects these
+    with the one form once the plan names the task.
+    """
+    return [m for m in MATERIALS if m.task_item == item]
 
 
 # --- acceptance on a written promise (容缺受理 / 承诺办) -------------------------

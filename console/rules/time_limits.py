@@ -59,6 +59,14 @@ DEFAULT_LIMITS: dict[str, tuple[int, str]] = {
     "medical.transfer": (5, f"{_HALL}: Medical Insurance Bureau, retiree medical insurance transfer"),
     "housing_fund.withdrawal": (5, f"{_HALL}: Housing Provident Fund Centre, retirement withdrawal (退休提取)"),
     "health.reward": (10, f"{_HALL}: Health Commission, family-planning retirement reward (计生奖励)"),
+    "hrss.arrears": (10, f"{_HALL}: arrears back-payment declaration (社会保险费欠费补缴申报); "
+                         "UNCONFIRMED: no published limit found"),
+    "hrss.transfer": (45, "国办发〔2009〕66号 第八条: the new place reviews and sends its acceptance letter within 15 "
+                          "working days, the old place transfers within 15, the new place completes within 15 of receipt"),
+    "hrss.bank_account": (5, f"{_HALL}: benefit payment account maintenance (定期待遇发放账户维护); "
+                             "UNCONFIRMED: no published limit found"),
+    "hrss.labour_filing": (5, f"{_HALL}: labour employment filing of the ended contract (劳动用工备案); "
+                              "UNCONFIRMED: no published limit for the bureau (劳社部发〔2006〕46号 gives the employer 30 days to file)"),
     "rating.followup": (15, "各地政务服务“好差评”实施办法: a bad rating (差评) is verified, called back and "
                             "remedied within 15 working days; cf. 国务院办公厅关于建立政务服务“好差评”制度提高政务服务水平的意见"
                             "（国办发〔2019〕51号） and GB/T 39734-2020"),

@@ -55,6 +55,7 @@ def show(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | No
             "assignee": task["assignee"], "result": task["result"], "missing": task["missing"],
             "opened_at": task["opened_at"], "done_at": task["done_at"], "version": task["version"],
             "completed_by": task.get("completed_by"),
+            "reason": json.loads(task["reason"]) if task.get("reason") else None,  # why the task plan added it
             "clock": clock_dict(task_clock(task, today, cal)),
         })
     facts = facts_db.get(db, case["id"])

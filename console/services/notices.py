@@ -28,6 +28,7 @@ Public API (the CLI and the TUI call these):
 """
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -40,7 +41,8 @@ from console.documents.template import Template, TemplateError, fill, load_templ
 from console.documents.text_writer import render_text as text_of_model
 from console.errors import BadInput, Refused
 from console.i18n import LANGS, current_lang, normalise_lang, t
-from console.rules.task_plan import tasks_for
+from console.rules.materials import task_materials
+from console.rules.task_plan import SPECS, TaskSpec, plan, tasks_for
 from console.rules.time_limits import limit_for
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import BY_CODE, CASE_READERS
@@ -62,6 +64,7 @@ from db import facts as facts_db
 from db import notices as notices_db
 from db import persons as persons_db
 from db import staff as staff_db
+from db import tasks as tasks_db
 from db.case_numbers import case_id_by_no
 from db.connection import transaction
 
@@ -205,7 +208,7 @@ def _subject(db: sqlite_utils.Database, case: Mapping[str, Any], today: date) ->
         "case": {
             "case_no": case["case_no"], "kind": case["kind"], "received_at": case.get("received_at"),
             "due_date": _promised_date(db, case, today), "joint_items": list(case.get("joint_items") or []),
-            "chosen_month": case.get("chosen_month"),
+            "chosen_month": case.get("chosen_month"), "tasks": _case_tasks(db, case),
         },
         "person": {
             "name": person.get("name"), "id_number": person.get("id_number"), "sex": person.get("sex"),
@@ -214,6 +217,32 @@ def _subject(db: sqlite_utils.Database, case: Mapping[str, Any], today: date) ->
             "employer": employer["name"] if employer else None, "employer_code": employer["credit_code"] if employer else None,
         },
     }
+
+
+def _case_tasks(db: sqlite_utils.Database, case: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The case's tasks and why each is there: the stored ones once accepted, else the plan its data gives."""
+    from console.services.tasks import needs_of
+
+    stored = tasks_db.for_case(db, case["id"])
+    if stored:
+        return [{"item": x["item"], "reason": json.loads(x["reason"]) if x.get("reason") else None} for x in stored]
+    return [{"item": p.spec.item, "reason": p.reason.as_dict()} for p in plan(list(case.get("joint_items") or []), needs_of(db, dict(case)))]
+
+
+def _planned_specs(case: Mapping[str, Any], joint: list[str]) -> list[tuple[TaskSpec, dict[str, Any] | None]]:
+    """The items a document lists: the case's tasks stored with the notice, or (older notices) the basic and joint items."""
+    tasks = case.get("tasks")
+    if tasks is None:
+        return [(spec, None) for spec in tasks_for(joint)]
+    return [(SPECS[x["item"]], x.get("reason")) for x in tasks if x.get("item") in SPECS]
+
+
+def _hrss_item(spec: TaskSpec, reason: Mapping[str, Any] | None, lang: str) -> dict[str, Any]:
+    """A row of the one form's HRSS items: what, why, with which papers, in how many working days."""
+    sep = t("notices.fmt.list_sep", lang)
+    return {"name": t(f"items.{spec.item}", lang), "why": _reason_text(reason, lang) if reason else None,
+            "materials": sep.join(t(f"materials.{m.code}", lang) for m in task_materials(spec.item)) or None,
+            "limit_days": limit_for(spec.item).working_days, "basis": (reason or {}).get("source") or spec.source}
 
 
 def _fact_value(key: str, facts: Mapping[str, Any], lang: str) -> str | None:
@@ -296,7 +325,10 @@ def build_context(kind: str, number: str, data: Mapping[str, Any], lang: str) ->
     joint = list(case.get("joint_items") or data.get("joint_items") or [])
     items: list[dict[str, Any]] = []
     departments: list[dict[str, Any]] = []
-    for spec in tasks_for(joint):
+    hrss_items: list[dict[str, Any]] = []
+    for spec, reason in _planned_specs(case, joint):
+        if spec.when is not None:
+            hrss_items.append(_hrss_item(spec, reason, lang))
         is_joint = spec.joint_item is not None
         name = t(f"joint_items.{spec.joint_item}", lang) if is_joint else t(f"items.{spec.item}", lang)
         entry: dict[str, Any] = {"name": name, "department": t(DEPARTMENT.key(spec.department), lang),
@@ -304,7 +336,7 @@ def build_context(kind: str, number: str, data: Mapping[str, Any], lang: str) ->
         items.append(entry)
         if is_joint:
             departments.append(dict(entry))
-    for seq in (items, departments):
+    for seq in (items, departments, hrss_items):
         for n, entry in enumerate(seq, start=1):
             entry["n"] = n
     findings = []
@@ -337,6 +369,7 @@ def build_context(kind: str, number: str, data: Mapping[str, Any], lang: str) ->
         },
         "items": items,
         "joint": departments,
+        "hrss_items": hrss_items,
         "findings": findings,
         "count": len(findings),
         "missing_count": sum(1 for f in data.get("findings") or [] if f.get("severity") == "missing"),

@@ -81,7 +81,17 @@ def _clean_period(i: int, r: Mapping[str, Any]) -> dict[str, Any]:
         raise BadInput("prereview.period_reversed", line=i, start=start, end=end)
     base = r.get("base")
     return {"from_month": str(start), "to_month": str(end), "kind": kind, "place": door.text(r.get("place"), "place"),
-            "base": door.digits(str(base), "text") if base not in (None, "") else None, "evidence": door.text(r.get("evidence"), "text")}
+            "base": door.digits(str(base), "text") if base not in (None, "") else None, "evidence": door.text(r.get("evidence"), "text"),
+            "arrears": _owed(i, r.get("arrears"))}
+
+
+def _owed(i: int, value: Any) -> int:
+    """A period the record holds as owed (欠费): true/false, 1/0, or absent (paid)."""
+    if value in (None, "", False, 0, "0", "false", "否"):
+        return 0
+    if value in (True, 1, "1", "true", "是"):
+        return 1
+    raise BadInput("prereview.bad_period_arrears", line=i, value=str(value)[:20])
 
 
 def record(

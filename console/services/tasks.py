@@ -12,11 +12,12 @@ import sqlite_utils
 
 from console.errors import NotFound, PermissionDenied, Refused
 from console.i18n import t
-from console.rules.task_plan import SPECS, case_completed, opening_status, opens_when_done, tasks_for
+from console.rules.task_plan import SPECS, CaseNeeds, case_completed, needs_for, opening_status, opens_when_done, plan
 from console.services import door
 from console.services.clocks import calendar_for, due_date
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import CASE_READERS, INTAKE
+from console.settings import load_parameters
 from console.vocabulary import (
     CLAIMABLE_TASK_STATUSES,
     DEPARTMENT,
@@ -26,20 +27,31 @@ from console.vocabulary import (
 from db import audit
 from db import cases as cases_db
 from db import facts as facts_db
+from db import persons as persons_db
 from db import tasks as tasks_db
 from db.clock import now_iso, stamp_on
 from db.connection import transaction
 from db.versioning import update_versioned
 
 
+def needs_of(db: sqlite_utils.Database, case: dict[str, Any]) -> CaseNeeds:
+    """What the applicant's stored record says about the HRSS items done as the case needs."""
+    person = persons_db.get(db, case["person_id"]) or {}
+    return needs_for(persons_db.periods(db, int(case["person_id"])), person.get("bank_card"),
+                     person.get("employer_id") is not None, load_parameters())
+
+
 def create_tasks(db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], today: date) -> list[int]:
-    """Inside the acceptance transaction: one task per basic item and chosen joint item."""
+    """Inside the acceptance transaction: one task per basic item, chosen joint item and HRSS item the
+    case's data calls for, each with the reason it was added."""
     cal = calendar_for(db)
     ids = []
-    for spec in tasks_for(case["joint_items"]):
+    for planned in plan(case["joint_items"], needs_of(db, case)):
+        spec = planned.spec
         status = opening_status(spec)
         due = due_date(spec.item, today, cal) if status == "open" else None
-        ids.append(tasks_db.insert(db, case["id"], spec.department, spec.item, status, due, actor.login, stamp_on(today)))
+        ids.append(tasks_db.insert(db, case["id"], spec.department, spec.item, status, due, actor.login, stamp_on(today),
+                                   planned.reason_json()))
     return ids
 
 

@@ -84,6 +84,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("place", "缴费地", False, ("参保地", "缴费地区")),
         Column("base", "缴费基数", False, ("基数",), json=JSON_NUMBER),
         Column("evidence", "认定依据", False, ("依据",)),
+        Column("arrears", "是否欠费", False, ("欠费", "欠费标志"), json=JSON_FLAG),
     ),
     "cases": (
         Column("case_no", "办件编号", True, ("受理编号", "件号")),

@@ -16,7 +16,7 @@ from console.services.importing.base import ReferringPlan, cached
 from console.services.importing.codes import PERIOD_KIND
 from console.services.importing.errors import Errors
 from console.services.importing.limits import ImportLimits
-from console.services.importing.values import Cached, FieldError, parse_amount, parse_month
+from console.services.importing.values import Cached, FieldError, parse_amount, parse_bool, parse_month
 from db import imports as imports_db
 
 
@@ -32,6 +32,7 @@ class ContributionsPlan(ReferringPlan):
         self.month = Cached(parse_month, text_of=lambda m: m[1])
         self.kind_code = cached(PERIOD_KIND.parse)
         self.amount = cached(parse_amount)
+        self.flag = cached(parse_bool)
         self.i_id = fields["id_number"]
         self.i_from = fields["from_month"]
         self.i_to = fields["to_month"]
@@ -110,7 +111,7 @@ class ContributionsPlan(ReferringPlan):
 
     def _optional_parsers(self) -> list[tuple[str, int, Cached[Any]]]:
         out = []
-        for name, parser in (("place", self.text), ("base", self.amount), ("evidence", self.text)):
+        for name, parser in (("place", self.text), ("base", self.amount), ("evidence", self.text), ("arrears", self.flag)):
             i = self.fields.get(name)
             if i is not None:
                 out.append((name, i, parser))
@@ -152,8 +153,8 @@ class ContributionsPlan(ReferringPlan):
         costs.  Any other file goes through ``convert``.
         """
         parsers: list[Any] = [self.refs, self.month, self.kind_code, self.text, self.amount]
-        if not all(p.canonical for p in parsers):
-            return None
+        if not all(p.canonical for p in parsers) or "arrears" in self.fields:
+            return None  # a file marking owed periods goes through convert (the flag has many spellings)
         return imports_db.period_upsert_by_number_sql(
             {name: self.fields.get(name) for name in ("id_number", "from_month", "to_month", "kind", "place", "base", "evidence")},
             width,
@@ -164,7 +165,7 @@ class ContributionsPlan(ReferringPlan):
         self._dup_fixup(line, cells)
 
     def _make_convert(self) -> Callable[[list[Any]], tuple[Any, ...]]:
-        """Second pass: cells -> (person_id, from, to, kind, place, base, evidence), all from the caches."""
+        """Second pass: cells -> (person_id, from, to, kind, place, base, evidence, arrears), all from the caches."""
         index_get, lookup = self.refs.index.get, self.refs.lookup
         pids = self.refs.person_ids
         mcache_get, mget = self.month.cache.get, self.month.get
@@ -188,7 +189,7 @@ class ContributionsPlan(ReferringPlan):
 
             return value
 
-        place, base, evidence = optional("place"), optional("base"), optional("evidence")
+        place, base, evidence, arrears = optional("place"), optional("base"), optional("evidence"), optional("arrears")
 
         def convert(cells: list[Any]) -> tuple[Any, ...]:
             raw = cells[i_id]
@@ -201,7 +202,8 @@ class ContributionsPlan(ReferringPlan):
             raw_t = cells[i_to]
             t = cast("tuple[int, str]", mcache_get(raw_t) or mget(raw_t))
             raw_k = cells[i_kind]
-            return (pids[cast(int, idx)], f[1], t[1], kcache_get(raw_k) or kget(raw_k), place(cells), base(cells), evidence(cells))
+            return (pids[cast(int, idx)], f[1], t[1], kcache_get(raw_k) or kget(raw_k), place(cells), base(cells), evidence(cells),
+                    arrears(cells))
 
         return convert
 
