@@ -13,7 +13,7 @@ from textual.widgets import Static
 from console.human_time import human_date, human_time, parse_stamp
 from console.i18n import t
 from console.services.promises import promisable_missing
-from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, PROMISE_ACTION, PROMISE_STATUS, TASK_STATUS
+from console.vocabulary import AUDIT_ACTION, CASE_KIND, CASE_STATUS, DEPARTMENT, PROMISE_ACTION, PROMISE_STATUS, TASK_STATUS
 from screens.widgets.base import RetireScreen
 from screens.widgets.hall_app import hall_app
 from screens.widgets.progress import days_left_cell
@@ -32,8 +32,8 @@ def local_day(stamp: str | None) -> str:
 
 def action_words(action: str) -> str:
     """An audit action in words (``case.open`` -> 收件登记); an action without words keeps its code."""
-    label = t(f"tui.action.{action}")
-    return action if label == f"tui.action.{action}" else label
+    label = t(AUDIT_ACTION.key(action))
+    return action if label == AUDIT_ACTION.key(action) else label
 
 
 def clock_text(clock: dict[str, Any] | None, status: str) -> Text:

@@ -42,8 +42,7 @@ class DeliveryScreen(RetireScreen):
     DeliveryScreen #delivery-head { height: 1; background: $boost; padding: 0 1; text-style: bold; }
     DeliveryScreen #delivery-body { height: 1fr; padding: 0 1; }
     DeliveryScreen Grid { grid-size: 2; grid-columns: 12 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto; margin-top: 1; }
-    DeliveryScreen Grid Input { height: 1; border: none; padding: 0 1; background: $surface; }
-    DeliveryScreen Grid Input:focus { border: none; background: $primary 20%; }
+    DeliveryScreen Grid Input { background: $surface; }
     DeliveryScreen Label { color: $text-muted; }
     """
     BINDINGS = [
@@ -66,9 +65,9 @@ class DeliveryScreen(RetireScreen):
             yield Static(id="rating")
             with Grid():
                 yield Label(t("tui.delivery.courier"))
-                yield Input(DEFAULT_COURIER, id="courier")
+                yield Input(DEFAULT_COURIER, id="courier", classes="inline")
                 yield Label(t("tui.delivery.waybill"))
-                yield Input(id="waybill")
+                yield Input(id="waybill", classes="inline")
             yield Static(t("tui.delivery.history"), classes="section-title")
             yield Static(id="history")
 
