@@ -41,6 +41,7 @@ from pathlib import Path
 
 import pytest
 
+from console.i18n import t
 from tests.workflow_helpers import id_number, write_payload
 
 needs_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
@@ -314,7 +315,8 @@ def test_hall_setup_gives_the_file_to_a_service_account_and_the_kernel_says_who_
     refused = h.as_user(h.clerk, "prereview", case_no, "--confirm", extra_env=spoof)
     assert refused.returncode == 1, refused
     assert "Traceback" not in refused.stderr
-    assert h.clerk in refused.stderr and "hrss_reviewer" in refused.stderr, refused.stderr
+    reviewer_words = {t("terms.role.hrss_reviewer", lang) for lang in ("zh", "en")}  # roles in words (issue 14 bug 7)
+    assert h.clerk in refused.stderr and any(w in refused.stderr for w in reviewer_words), refused.stderr
     assert "RETIRE_LOGIN" in refused.stderr  # one line says the override was ignored
     grab = h.as_user(h.clerk, "staff", "grant", h.clerk, "--role", "hrss_reviewer", extra_env=spoof)
     assert grab.returncode == 1 and "Traceback" not in grab.stderr, grab

@@ -41,7 +41,6 @@ def test_assignee_names_who_holds_the_open_tasks_else_the_window_clerk(db, staff
     assert _listed(cli, "carol")[draft]["assignee"] == "clara"  # no task yet: the clerk who registered it
     assert _listed(cli, "carol")[case_no]["assignee"] == "carol"
     ids = task_ids(db, case_no)
-    prereview.confirm(db, carol, case_no)
     tasks.claim(db, clara, ids["hrss.card"])
     assert _listed(cli, "carol")[case_no]["assignee"] == "clara"  # the claimant of the open task, not the registrar
     tasks.claim(db, carol, ids["hrss.approval"])
@@ -56,7 +55,6 @@ def test_a_clerk_cannot_claim_the_approval_and_the_case_names_the_reviewer_who_c
     carol = staff("carol", "clerk", "hrss_reviewer")
     staff("clara", "clerk")
     case_no, _ = accepted_case(db, carol)
-    prereview.confirm(db, carol, case_no)
     approval = task_ids(db, case_no)["hrss.approval"]
     code, out, err = cli("clara", "task", "claim", str(approval))
     assert code == 1 and "审核" in err and "Traceback" not in err
@@ -70,11 +68,12 @@ def test_a_clerk_cannot_claim_the_approval_and_the_case_names_the_reviewer_who_c
 def test_work_lists_and_the_window_acting_on_a_returned_task(db, staff) -> None:
     from console.errors import PermissionDenied, Refused
     from console.services import case_queries
-    from tests.workflow_helpers import audit_actions, ready_case
+    from tests.workflow_helpers import audit_actions, open_case, record_prereview
 
     carol = staff("carol", "clerk", "hrss_reviewer")
     clara = staff("clara", "clerk")
-    saved = ready_case(db, clara, seq=13, name="李四")  # a clerk saved the pre-review; not confirmed
+    saved = open_case(db, clara, seq=13, name="李四")
+    record_prereview(db, clara, saved)  # a clerk saved the pre-review; not confirmed
     assert [r["case_no"] for r in case_queries.awaiting_confirmation(db, carol)] == [saved]
     assert case_queries.awaiting_confirmation(db, carol)[0]["saved_by"] == "clara"
     with pytest.raises(PermissionDenied):

@@ -115,6 +115,9 @@ OWED = {**PRE_REVIEW, "periods": [
 def _accepted(db, clerk, payload) -> str:
     case_no = open_case(db, clerk, joint=("medical",))
     record_prereview(db, clerk, case_no, payload)
+    from console.services import prereview
+
+    prereview.confirm(db, clerk, case_no)  # acceptance waits for the reviewer's confirmation (issue 14 bug 12)
     intake.accept_case(db, clerk, case_no, today=TODAY)
     return case_no
 
@@ -142,9 +145,6 @@ def test_a_case_with_an_owed_period_gets_an_arrears_task(db, staff) -> None:
 
 def _form_cells(db, carol, case_no: str, lang: str) -> str:
     """The one form's table cells as issued (the printed text wraps them inside columns)."""
-    from console.services import prereview
-
-    prereview.confirm(db, carol, case_no)
     notices.issue_document(db, carol, case_no, "joint_form", today=TODAY)
     (data,) = db.execute("SELECT n.data FROM notices n JOIN cases c ON c.id = n.case_id"
                          " WHERE c.case_no = ? AND n.kind = 'joint_form'", [case_no]).fetchone()
