@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -19,19 +20,21 @@ DEFAULT_COURIER = "EMS"
 
 
 def history_table(rows: list[dict[str, Any]]) -> Any:
+    """Every attempt, one row each; the notes (why a parcel came back) on lines of their own below the
+    table, as a column of their own they were squeezed to one glyph wide at 80 columns."""
     if not rows:
         return Text(t("tui.delivery.none"), style="dim")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    for key in ("courier", "waybill", "sent", "delivered", "returned"):
+    for key in ("courier", "waybill", "sent", "outcome"):  # one outcome column: two time columns did not fit 80
         table.add_column(t(f"tui.delivery.{key}"), no_wrap=True)
-    table.add_column(t("tui.delivery.note"), overflow="fold")
+    notes = []
     for d in rows:
-        table.add_row(
-            Text(d.get("courier") or ""), Text(d.get("waybill") or ""), Text(short_time(d.get("sent_at"))),
-            Text(short_time(d.get("delivered_at")), style="green"), Text(short_time(d.get("returned_at")), style="red"),
-            Text(d.get("note") or ""),
-        )
-    return table
+        outcome = (Text(f"{t('tui.delivery.delivered')} {short_time(d['delivered_at'])}", style="green") if d.get("delivered_at")
+                   else Text(f"{t('tui.delivery.returned')} {short_time(d['returned_at'])}", style="red") if d.get("returned_at") else Text(""))
+        table.add_row(Text(d.get("courier") or ""), Text(d.get("waybill") or ""), Text(short_time(d.get("sent_at"))), outcome)
+        if d.get("note"):
+            notes.append(Text(" " + t("tui.delivery.note_line", waybill=d.get("waybill") or "", note=d["note"])))
+    return Group(table, *notes) if notes else table
 
 
 class DeliveryScreen(RetireScreen):

@@ -261,8 +261,9 @@ class DepartmentScreen(RetireScreen):
 
     def _run(self, fn: Any, message_key: str, task: dict[str, Any], clear_input: bool = False) -> None:
         def done(_: Any) -> None:
-            if clear_input:
+            if clear_input:  # the result is saved: back to the list, so the next key is a command again
                 self.query_one("#result", Input).value = ""
+                self.query_one("#tasks", DataTable).focus()
             self.notify(t(message_key, item=t(f"items.{task['item']}")), markup=False)
             self.form_case = None
             self.action_refresh()
