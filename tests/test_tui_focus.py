@@ -50,3 +50,13 @@ async def test_an_unticked_box_draws_no_x(hall: Path) -> None:
         on = box.get_component_rich_style("toggle--button")
         assert off.color == off.bgcolor, "an unticked box must not show its X"
         assert on.color != on.bgcolor, "a ticked box shows its X"
+
+
+def test_department_progress_never_reads_as_cut_text() -> None:
+    """The queue's 部门进度: a department in hand shows ◐, not an ellipsis a clerk takes for a cut cell;
+    a held task has its own mark, never "?"."""
+    from screens.widgets.progress import progress_cell
+
+    cell = progress_cell({"hrss": "claimed", "medical": "open", "housing_fund": "held", "health": "done"}).plain
+    assert "…" not in cell and "?" not in cell
+    assert "◐" in cell and "◌" in cell and "✓" in cell

@@ -1,4 +1,7 @@
-"""Compact cells: department progress (人✓ 医… 积○ 卫✗) and working days left (coloured)."""
+"""Compact cells: department progress (人✓ 医◐ 积○ 卫✗) and working days left (coloured).
+
+In hand is ◐, never "…": a clerk reads an ellipsis as text cut off (issue 14).
+"""
 from __future__ import annotations
 
 from rich.text import Text
@@ -7,7 +10,8 @@ from console.display import clean
 from console.i18n import t
 from console.vocabulary import DEPARTMENT
 
-GLYPHS = {"done": ("✓", "green"), "claimed": ("…", ""), "open": ("…", ""), "waiting": ("○", "dim"), "returned": ("✗", "bold red")}
+GLYPHS = {"done": ("✓", "green"), "claimed": ("◐", ""), "open": ("◐", ""), "waiting": ("○", "dim"), "returned": ("✗", "bold red"),
+          "held": ("◌", "yellow")}
 
 
 def progress_cell(progress: dict[str, str]) -> Text:
