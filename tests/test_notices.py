@@ -410,3 +410,20 @@ def test_cli_errors(cli_app: Any, env: dict[str, str], tmp_path: Path, monkeypat
     assert r.exit_code == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "approval_form.toml" in lines[0] and "Traceback" not in r.stderr
+
+
+def test_correction_before_prereview_lists_what_to_bring_first_and_says_the_rest_is_the_windows(
+        db: sqlite_utils.Database, clerk: Actor) -> None:
+    """Issue 14: a notice issued before the pre-review lists the papers the applicant must bring first;
+    the conditions the window checks itself at pre-review come last, and the notice says they need nothing
+    from the applicant."""
+    applicant = Applicant(id_number=make_id("150222", BORN, 21), name="周明", phone="13800000000",
+                          address="固阳县金山镇1号", bank_card="6222020200000000001")
+    case = intake.open_case(db, clerk, applicant, "normal", [], ["id_card_hukou"], today=TODAY)
+    intake.request_correction(db, clerk, case["case_no"], today=TODAY)
+    paras, tables = docx_text(notices.docx_bytes(db, clerk, case["case_no"], "correction", lang="zh"))
+    kinds = [r[1] for r in tables[0][1:]]
+    to_check = t("notices.severity.to_check", "zh")
+    assert to_check in kinds and kinds[0] != to_check
+    assert kinds == sorted(kinds, key=lambda k: k == to_check)  # every to-check row after every other row
+    assert any("由窗口在档案初审时核实，您无需另行提供" in p for p in paras)

@@ -340,7 +340,9 @@ def build_context(kind: str, number: str, data: Mapping[str, Any], lang: str) ->
         for n, entry in enumerate(seq, start=1):
             entry["n"] = n
     findings = []
-    for n, f in enumerate(data.get("findings") or [], start=1):
+    # what the applicant must supply first; what the window checks itself at pre-review last (issue 14)
+    listed = sorted(data.get("findings") or [], key=lambda f: f.get("severity") == "to_check")
+    for n, f in enumerate(listed, start=1):
         findings.append({
             "n": n, "code": f.get("code"), "text": f.get(lang) or t(f["code"], lang, **(f.get("params") or {})),
             "basis": f.get("source") or None, "category": t(f"notices.severity.{f.get('severity')}", lang),
@@ -374,6 +376,7 @@ def build_context(kind: str, number: str, data: Mapping[str, Any], lang: str) ->
         "count": len(findings),
         "missing_count": sum(1 for f in data.get("findings") or [] if f.get("severity") == "missing"),
         "unmet_count": sum(1 for f in data.get("findings") or [] if f.get("severity") == "unmet"),
+        "to_check_count": sum(1 for f in data.get("findings") or [] if f.get("severity") == "to_check") or None,
         "reason": data.get("reason") or None,
         "pension": _pension(data, lang),
         "prereview": {
