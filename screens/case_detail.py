@@ -31,9 +31,12 @@ def local_day(stamp: str | None) -> str:
 
 
 def action_words(action: str) -> str:
-    """An audit action in words (``case.open`` -> 收件登记); an action without words keeps its code."""
+    """An audit action in words (``case.open`` -> 收件登记): the timeline's short word, else the audit's; else its code."""
     label = t(f"tui.action.{action}")
-    return action if label == f"tui.action.{action}" else label
+    if label != f"tui.action.{action}":
+        return label
+    label = t(f"terms.audit_action.{action}")
+    return action if label == f"terms.audit_action.{action}" else label
 
 
 def clock_text(clock: dict[str, Any] | None, status: str) -> Text:

@@ -66,9 +66,9 @@ class DeliveryScreen(RetireScreen):
             yield Static(id="rating")
             with Grid():
                 yield Label(t("tui.delivery.courier"))
-                yield Input(DEFAULT_COURIER, id="courier")
+                yield Input(DEFAULT_COURIER, id="courier", compact=True)
                 yield Label(t("tui.delivery.waybill"))
-                yield Input(id="waybill")
+                yield Input(id="waybill", compact=True)
             yield Static(t("tui.delivery.history"), classes="section-title")
             yield Static(id="history")
 

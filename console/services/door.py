@@ -74,6 +74,21 @@ def phone(value: object) -> str | None:
     return compact
 
 
+def bank_card(value: object) -> str | None:
+    """A bank card number: 12 to 19 digits (spaces and dashes as typed are dropped); None when empty.
+
+    Intake and the edit after registration both come through here, so a card
+    refused at the window is refused on an edit too.
+    """
+    card = digits(value, "bank_card")
+    if card is None:
+        return None
+    card = card.replace(" ", "").replace("-", "")
+    if not card.isdigit() or not 12 <= len(card) <= 19:
+        raise BadInput("door.bad_bank_card", value=card)
+    return card
+
+
 def mixes_han_and_latin(name: str) -> bool:
     """True for a name written partly in Han characters and partly in Latin letters (王fang).
 

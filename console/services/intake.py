@@ -105,13 +105,7 @@ def _validate_applicant(a: Applicant, today: date | None = None) -> dict[str, An
 
 
 def _bank_card(value: str | None) -> str | None:
-    card = door.digits(value, "bank_card")
-    if card is None:
-        return None
-    card = card.replace(" ", "").replace("-", "")
-    if not card.isdigit() or not 12 <= len(card) <= 19:
-        raise BadInput("door.bad_bank_card", value=card)
-    return card
+    return door.bank_card(value)
 
 
 def _employer_id(db: sqlite_utils.Database, a: Applicant) -> int | None:

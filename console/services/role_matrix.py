@@ -60,6 +60,9 @@ def _joint_department_tasks() -> tuple[UseCase, ...]:
 MATRIX: tuple[UseCase, ...] = (
     UseCase("person.register", "intake.register_applicant", INTAKE, "register or update an applicant"),
     UseCase("case.open", "intake.open_case", INTAKE, "open a case at the window (intake)"),
+    UseCase("person.edit", "case_edits.edit_person", INTAKE, "change an applicant's phone, address or bank card after registration"),
+    UseCase("case.edit", "case_edits.edit_case", INTAKE, "add or remove a joint item (only while its task has not started)"),
+    UseCase("case.withdraw", "case_edits.withdraw_case", INTAKE, "withdraw an open case at the applicant's word (撤回)"),
     UseCase("case.materials", "intake.resume_case", INTAKE, "record the materials brought after a correction notice"),
     UseCase("case.correction", "intake.request_correction", INTAKE, "issue a correction notice (一次性告知)"),
     UseCase("case.refuse", "intake.refuse_case", INTAKE, "refuse a case (不予受理)"),
@@ -83,6 +86,7 @@ MATRIX: tuple[UseCase, ...] = (
     UseCase("delivery.send", "delivery.send", INTAKE, "hand the results to the courier"),
     UseCase("delivery.delivered", "delivery.delivered", INTAKE, "record the delivery"),
     UseCase("delivery.returned", "delivery.returned", INTAKE, "record a returned parcel"),
+    UseCase("delivery.readdress", "delivery.readdress", INTAKE, "re-address a returned parcel and send it again"),
     UseCase("rating.add", "ratings.add", INTAKE, "record the applicant's rating of a finished case (好差评)"),
     UseCase("rating.followups", "ratings.followups", ("supervisor",), "list the follow-ups of bad ratings"),
     UseCase("rating.callback", "ratings.callback", ("supervisor",), "record the callback of a bad rating"),
