@@ -26,10 +26,13 @@ def history_table(rows: list[dict[str, Any]]) -> Any:
         table.add_column(t(f"tui.delivery.{key}"), no_wrap=True)
     table.add_column(t("tui.delivery.note"), overflow="fold")
     for d in rows:
+        note = Text(d.get("address") or "", style="dim")  # each attempt's address: a re-addressed parcel shows both
+        if d.get("note"):
+            note.append("\n" + str(d["note"]), style="")
         table.add_row(
             Text(d.get("courier") or ""), Text(d.get("waybill") or ""), Text(short_time(d.get("sent_at"))),
             Text(short_time(d.get("delivered_at")), style="green"), Text(short_time(d.get("returned_at")), style="red"),
-            Text(d.get("note") or ""),
+            note,
         )
     return table
 
@@ -43,9 +46,12 @@ class DeliveryScreen(RetireScreen):
     DeliveryScreen #delivery-body { height: 1fr; padding: 0 1; }
     DeliveryScreen Grid { grid-size: 2; grid-columns: 12 1fr; grid-rows: 1; grid-gutter: 0 1; height: auto; margin-top: 1; }
     DeliveryScreen Grid Input { height: 1; border: none; padding: 0 1; background: $surface; }
-    DeliveryScreen Grid Input:focus { border: none; background: $primary 20%; }
     DeliveryScreen Label { color: $text-muted; }
     """
+    CSS = """
+    DeliveryScreen Grid Input:focus { border: none; background: $primary 20%; }
+    """
+    """At the app's level (DEFAULT_CSS loses to the shell's ``Input:focus`` border, which left a 1-row input only its top edge)."""
     BINDINGS = [
         Binding("ctrl+s", "send", t("tui.delivery.b_send"), priority=True, id="delivery-send"),
         Binding("ctrl+d", "delivered", t("tui.delivery.b_delivered"), priority=True, id="delivery-delivered"),
@@ -66,9 +72,11 @@ class DeliveryScreen(RetireScreen):
             yield Static(id="rating")
             with Grid():
                 yield Label(t("tui.delivery.courier"))
-                yield Input(DEFAULT_COURIER, id="courier", compact=True)
+                yield Input(DEFAULT_COURIER, id="courier")
                 yield Label(t("tui.delivery.waybill"))
-                yield Input(id="waybill", compact=True)
+                yield Input(id="waybill")
+                yield Label(t("tui.delivery.address"))
+                yield Input(id="send-address")
             yield Static(t("tui.delivery.history"), classes="section-title")
             yield Static(id="history")
 
@@ -78,7 +86,20 @@ class DeliveryScreen(RetireScreen):
         self.action_refresh()
 
     def has_unsaved(self) -> bool:
-        return bool(self.query_one("#waybill", Input).value.strip())
+        return bool(self.query_one("#waybill", Input).value.strip()) or self._address_changed()
+
+    def _last_address(self) -> str:
+        """Where the parcel goes unless the clerk types another: the last attempt's address, else the applicant's."""
+        rows = (self.case or {}).get("deliveries") or []
+        person = (self.case or {}).get("person") or {}
+        return str((rows[-1].get("address") if rows else None) or person.get("address") or "")
+
+    def _address_changed(self) -> bool:
+        return self.case is not None and self.query_one("#send-address", Input).value.strip() != self._last_address()
+
+    def _returned_last(self) -> dict[str, Any] | None:
+        rows = (self.case or {}).get("deliveries") or []
+        return rows[-1] if rows and rows[-1].get("returned_at") else None
 
     def action_refresh(self) -> None:
         from console.services import case_queries
@@ -94,7 +115,10 @@ class DeliveryScreen(RetireScreen):
         return None
 
     def _show(self, case: dict[str, Any]) -> None:
+        fresh = self.case is None or not self._address_changed()
         self.case = case
+        if fresh:
+            self.query_one("#send-address", Input).value = self._last_address()
         person = case["person"]
         head = Text.assemble((case["case_no"], "bold"), "  ", person.get("name") or "", "  ", (t(CASE_STATUS.key(case['status'])), "bold"))
         self.query_one("#delivery-head", Static).update(head)
@@ -137,14 +161,22 @@ class DeliveryScreen(RetireScreen):
 
         courier = self.query_one("#courier", Input).value.strip()
         waybill = self.query_one("#waybill", Input).value.strip()
+        address = self.query_one("#send-address", Input).value.strip()
+        last = self._returned_last()
 
         def sent(row: dict[str, Any]) -> None:
             self.query_one("#waybill", Input).value = ""
             self.notify(t("tui.delivery.sent_ok", courier=row.get("courier", courier), waybill=row.get("waybill", waybill)), markup=False)
             self.action_refresh()
 
+        if last is not None and address != (last.get("address") or ""):  # a returned parcel to a new address: re-addressed
+            then = last.get("version")
+            self.call(lambda db, actor: delivery.readdress(db, actor, self.case_no, address, courier, waybill, expected_version=then),
+                      sent, group="save")
+            return
         version = (self.case or {}).get("version")  # the case as shown: a case changed since is refused, naming who
-        self.call(lambda db, actor: delivery.send(db, actor, self.case_no, courier, waybill, expected_version=version), sent, group="save")
+        self.call(lambda db, actor: delivery.send(db, actor, self.case_no, courier, waybill, address or None, expected_version=version),
+                  sent, group="save")
 
     def action_delivered(self) -> None:
         from console.services import delivery

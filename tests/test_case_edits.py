@@ -166,7 +166,7 @@ def _cli(cli_app, db_path, *args: str) -> Any:
     return result
 
 
-def test_cli_person_edit_and_case_edit(db, db_path, carol, cli_app) -> None:
+def test_cli_person_edit_and_case_edit(db, db_path, carol, cli_app, staff) -> None:
     case_no, _ = accepted_case(db, carol, joint=("medical",))
     result = _cli(cli_app, db_path, "person", "edit", id_number(), "--phone", "13900000001", "--json")
     assert result.exit_code == 0, result.output
@@ -178,9 +178,7 @@ def test_cli_person_edit_and_case_edit(db, db_path, carol, cli_app) -> None:
     ids = task_ids(db, case_no)
     tasks.claim(db, carol, ids["hrss.approval"])
     tasks.complete(db, carol, ids["hrss.approval"], "ok", today=TODAY)
-    tasks.claim(db, carol, task_ids(db, case_no)["hrss.benefit"])
-    db.execute("UPDATE tasks SET status = 'claimed' WHERE item = 'health.reward'")
-    db.conn.commit()
+    tasks.claim(db, staff("hank", "health"), task_ids(db, case_no)["health.reward"])  # the health task has started
     refused = _cli(cli_app, db_path, "case", "edit", case_no, "--joint", "-health")
     assert refused.exit_code == 1 and "can no longer be removed" in refused.stderr
 

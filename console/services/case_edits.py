@@ -66,8 +66,13 @@ def masked(field: str, value: Any) -> Any:
 
 def edit_person(
     db: sqlite_utils.Database, actor: Actor, id_number: str, changes: Mapping[str, str | None], expected_version: int | None = None,
+    case_no: str | None = None,
 ) -> dict[str, Any]:
-    """Change phone, address or bank card of a registered person; ``""`` clears a field, a missing key keeps it."""
+    """Change phone, address or bank card of a registered person; ``""`` clears a field, a missing key keeps it.
+
+    The audit row belongs to ``case_no`` when given (the case the clerk edits
+    from), else to the person's open case, so the case's timeline shows it.
+    """
     require_role(actor, *EDIT_ROLES)
     unknown = [k for k in changes if k not in PERSON_FIELDS]
     if unknown:
@@ -78,15 +83,44 @@ def edit_person(
         person = persons_db.by_id_number(db, number)
         if person is None:
             raise NotFound("case_edits.no_person", id_number=number)
+        case_id = _case_of(db, int(person["id"]), case_no)
         diff = {k: v for k, v in wanted.items() if (person.get(k) or None) != v}
         version = int(person["version"]) if expected_version is None else int(expected_version)
         if diff:
             version = update_versioned(db, "persons", person["id"], version, diff, actor.login)
-            audit.append(db, actor.audit_name, "person.edit", entity="person", entity_id=person["id"], detail={
+            audit.append(db, actor.audit_name, "person.edit", case_id=case_id, entity="person", entity_id=person["id"], detail={
                 "id_number": person["id_number"], "name": person["name"],
                 "before": {k: masked(k, person.get(k)) for k in diff}, "after": {k: masked(k, v) for k, v in diff.items()}})
         fresh = persons_db.get(db, int(person["id"])) or {}
     return {"person": fresh, "changed": sorted(diff), "version": version}
+
+
+def _case_of(db: sqlite_utils.Database, person_id: int, case_no: str | None) -> int | None:
+    if case_no is None:
+        case = cases_db.open_case_for_person(db, person_id)
+        return None if case is None else int(case["id"])
+    case = cases_db.load(db, case_no)
+    if int(case["person_id"]) != person_id:
+        raise BadInput("case_edits.other_person", case_no=case["case_no"])
+    return int(case["id"])
+
+
+def edit_after_registration(
+    db: sqlite_utils.Database, actor: Actor, case_no: str, person_changes: Mapping[str, str | None],
+    add: Iterable[str] = (), remove: Iterable[str] = (), person_version: int | None = None, case_version: int | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The case detail's edit form: the person's fields and the joint items in one transaction (both or neither)."""
+    require_role(actor, *EDIT_ROLES)
+    out: dict[str, Any] = {"changed": [], "joint_items": None}
+    with transaction(db):
+        case = cases_db.load(db, case_no)
+        person = persons_db.get(db, int(case["person_id"])) or {}
+        if person_changes:
+            out["changed"] = edit_person(db, actor, person["id_number"], person_changes, person_version, case["case_no"])["changed"]
+        if add or remove:
+            out["joint_items"] = edit_case(db, actor, case["case_no"], add, remove, case_version, today)["joint_items"]
+    return out
 
 
 def _check_joint(items: Iterable[str]) -> list[str]:
