@@ -234,6 +234,10 @@ def _findings_data(result: Assessment) -> list[dict[str, Any]]:
     ]
 
 
+findings_data = _findings_data
+"""The unmet and missing findings as a notice lists them (the correction notice; its preview)."""
+
+
 def _issue(db: sqlite_utils.Database, case: dict[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor) -> str:
     """Number, render (body + document) and store the notice, inside the caller's transaction."""
     from console.services.notices import issue_notice

@@ -391,6 +391,10 @@ def _complete(db: sqlite_utils.Database, case: Mapping[str, Any], kind: str, num
     return text_of_model(data["document"]["zh"]), data
 
 
+complete_data = _complete
+"""The rendered documents for ``data`` as issuing would make them (the preview's path: console.services.previews)."""
+
+
 def issue_notice(
     db: sqlite_utils.Database, case: Mapping[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor
 ) -> dict[str, Any]:
@@ -426,6 +430,10 @@ def _form_data(db: sqlite_utils.Database, case: Mapping[str, Any]) -> dict[str, 
             "confirmed_at": stored["confirmed_at"], "policy_version": stored["policy_version"],
         },
     }
+
+
+form_data = _form_data
+"""A form's data from the confirmed pre-review (refused in words while it is unconfirmed); previews use it too."""
 
 
 def _latest(db: sqlite_utils.Database, case_id: int, kind: str, number: str | None = None) -> dict[str, Any] | None:

@@ -93,6 +93,8 @@ MATRIX: tuple[UseCase, ...] = (
     UseCase("rating.close", "ratings.close", ("supervisor",), "close a bad rating's follow-up with its remedy"),
     UseCase("notice.issue", "notices.issue_document", ("clerk", "hrss_reviewer", "supervisor"), "issue a form (joint form, approval form)"),
     UseCase("notice.read", "notices.list_notices", CASE_READERS, "list and reprint a case's notices"),
+    UseCase("notice.preview", "previews.preview_text", ("clerk", "hrss_reviewer", "supervisor"),
+            "preview a notice or form without a number (nothing stored)"),
     UseCase("case.show", "case_queries.show", CASE_READERS, "read one case"),
     UseCase("case.list", "case_queries.list_cases", CASE_READERS, "list the queue"),
     UseCase("stats.dashboard", "stats.dashboard", CASE_READERS, "the statistics dashboard"),
