@@ -201,8 +201,11 @@ class NoticesScreen(RetireScreen):
         from screens.widgets.notice_preview import NoticePreview
 
         case_no, lang, today = self.case_no, self.ctx.lang, self.ctx.today
-        self.call(lambda db, actor: previews.preview_text(db, actor, case_no, row.kind, lang=lang, today=today),
-                  lambda text: self.app.push_screen(NoticePreview(t(f"notices.kind.{row.kind}"), t("previews.number"), text)))
+
+        def show(text: str) -> None:
+            self.app.push_screen(NoticePreview(t(f"notices.kind.{row.kind}"), t("previews.number"), text))
+
+        self.call(lambda db, actor: previews.preview_text(db, actor, case_no, row.kind, lang=lang, today=today), show)
 
     def action_issue(self) -> None:
         """Issue the selected form (a new number, on the case's record) after asking; a decision notice is issued by its decision."""
