@@ -233,7 +233,9 @@ class NoticesScreen(RetireScreen):
 
     def default_path(self, row: NoticeRow) -> Path:
         suffix = f"-{row.number}" if row.number and not row.latest else ""
-        return Path("~").expanduser() / f"{self.case_no}-{row.kind.replace('_', '-')}{suffix}.docx"
+        from console.settings import documents_folder
+
+        return documents_folder() / f"{self.case_no}-{row.kind.replace('_', '-')}{suffix}.docx"
 
     def action_write(self) -> None:
         from screens.widgets.prompt import TextPrompt

@@ -66,7 +66,7 @@ async def test_preview_and_docx_of_the_acceptance_notice(hall: Path, tmp_path: P
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, TextPrompt)
-        target = tmp_path / f"{case_no}-acceptance.docx"
+        target = tmp_path / "退休一件事文书" / f"{case_no}-acceptance.docx"  # the hall's documents folder, made on first save
         assert app.screen.query_one(Input).value == str(target)
         await pilot.press("enter")
         await settle(app, pilot)

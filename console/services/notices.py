@@ -180,6 +180,20 @@ def _hall_context(hall: Mapping[str, Any], lang: str) -> dict[str, Any]:
     return out
 
 
+hall_context = _hall_context
+"""The hall's names in ``lang`` as templates name them (``{hall.*}``); the reminder letter uses it too."""
+
+
+def fill_template(kind: str, lang: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """Fill the template ``kind`` (console/templates, or $RETIRE_TEMPLATES) for ``lang``; a broken one is BadInput."""
+    try:
+        model = fill(load_kind_template(kind), lang, context, blank=_blank(lang))
+    except TemplateError as err:
+        raise BadInput("notices.template_error", path=err.path, problem=err.problem) from None
+    model["kind"] = kind
+    return model
+
+
 # ---------------------------------------------------------------- the snapshot and the context
 
 def _promised_date(db: sqlite_utils.Database, case: Mapping[str, Any], today: date) -> str | None:
@@ -587,7 +601,10 @@ def write_file(path: Path, data: bytes, force: bool = False) -> Path:
     A target that exists needs ``force``; a symlink, a device or a FIFO is
     refused (``BadInput``); ``-`` is standard output.
     """
-    from console.safe_files import write_bytes
+    from console.safe_files import is_stdout, write_bytes
+    from console.settings import documents_folder, ensure_folder
 
+    if not is_stdout(path) and Path(path).expanduser().parent == documents_folder():
+        ensure_folder(Path(path).expanduser())  # the hall's documents folder is made on its first save
     write_bytes(path, data, force=force)
     return path
