@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from console.human_time import human_date, human_time, parse_stamp
 from console.i18n import t
+from console.rules.task_plan import TASK_PLAN
 from console.services.promises import promisable_missing
 from console.vocabulary import CASE_KIND, CASE_STATUS, DEPARTMENT, OPEN_STATUSES, PROMISE_ACTION, PROMISE_STATUS, TASK_STATUS
 from screens.widgets.base import RetireScreen
@@ -171,6 +172,27 @@ def delivery_block(case: dict[str, Any]) -> Any:
     return out
 
 
+def _change_summary(action: str, detail: dict[str, Any]) -> str:
+    """An edit's new values and a withdrawal's reason on the timeline (``联系电话 13900000077``; ``联办事项 医保``)."""
+    if action == "case.withdraw":
+        return str(detail.get("reason") or "")
+    after = detail.get("after")
+    if action not in ("person.edit", "case.edit", "delivery.readdress") or not isinstance(after, dict):
+        return ""
+    parts = []
+    for key, value in after.items():
+        if key == "joint_items":
+            value = t("tui.case_edit.sep").join(t(f"tui.item_short.{DEPARTMENT_ITEM.get(v, v)}") for v in value or []) or "—"
+        elif key == "waybill":
+            continue
+        parts.append(f"{t('tui.case_edit.' + key)} {value or '—'}")
+    return t("tui.case_edit.parts_sep").join(parts)
+
+
+DEPARTMENT_ITEM = {spec.joint_item: spec.item for spec in TASK_PLAN if spec.joint_item}
+"""A joint item's task, whose short word the timeline uses for the item itself."""
+
+
 def timeline(case: dict[str, Any]) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="dim", no_wrap=True)
@@ -181,7 +203,8 @@ def timeline(case: dict[str, Any]) -> Table:
         detail = row.get("detail") or {}
         extra = ""
         if isinstance(detail, dict):
-            extra = str(detail.get("notice") or detail.get("result") or detail.get("missing") or detail.get("waybill") or detail.get("note") or "")
+            extra = str(detail.get("notice") or detail.get("result") or detail.get("missing") or detail.get("waybill") or detail.get("note")
+                        or _change_summary(row["action"], detail) or "")
         if row.get("entity") == "task" and row.get("entity_id"):
             label = f"{label} {t('tui.item_short.' + str(row['entity_id']))}"
         table.add_row(short_time(row["at"]), Text(f"{row['actor']}  {label}"), Text(extra))

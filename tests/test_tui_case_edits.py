@@ -47,8 +47,10 @@ async def test_edit_form_is_prefilled_saves_on_ctrl_s_and_the_timeline_says_so(h
         await settle(app, pilot)
         assert app.screen is detail
         assert _phone(hall, case_no) == "13900000077"
-        assert "登记后修改申请人信息" in "\n".join(screen_lines(app)) or any(
-            a["action"] == "person.edit" for a in detail.case["audit"])
+        from screens.case_detail import timeline
+
+        lines = [" ".join(str(c) for c in r) for r in zip(*[col._cells for col in timeline(detail.case).columns], strict=True)]
+        assert any("登记后修改申请人信息" in line and "联系电话 13900000077" in line for line in lines), lines
         row = query_one_value(hall, "SELECT detail FROM audit WHERE action = 'person.edit' ORDER BY id DESC LIMIT 1")
         assert json.loads(str(row))["before"] == {"phone": before}
 
@@ -123,3 +125,27 @@ async def test_a_returned_parcel_is_re_addressed_and_both_attempts_show(hall: Pa
         assert "1100000000011" in text and "1100000000012" in text, text
     assert query_one_value(hall, "SELECT address FROM deliveries ORDER BY id DESC LIMIT 1") == "固阳县金山镇新址8号"
     assert query_one_value(hall, "SELECT count(*) FROM audit WHERE action = 'delivery.readdress'") == 1
+
+
+async def test_a_colleagues_save_first_is_a_stale_warning_naming_them(hall: Path) -> None:
+    """The form saves the version it was opened on: a colleague's edit in between is not overwritten."""
+    case_no = _case(hall, "draft")
+    app = make_app(hall)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(app, pilot, case_no)
+        await pilot.press("m")
+        await pilot.pause()
+        db = open_database(hall, create=False)
+        try:
+            from console.services.case_edits import edit_person
+
+            id_number = str(query_one_value(hall, "SELECT p.id_number FROM persons p JOIN cases c ON c.person_id = p.id"
+                                                  " WHERE c.case_no = ?", (case_no,)))
+            edit_person(db, resolve_actor(db, LOGIN), id_number, {"phone": "13900000055"})
+        finally:
+            db.close()
+        app.screen.query_one("#edit-phone").value = "13900000066"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert _phone(hall, case_no) == "13900000055"
+        assert any(LOGIN in n.message for n in app._notifications), [n.message for n in app._notifications]
