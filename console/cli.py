@@ -48,6 +48,7 @@ COMMAND_MODULES: dict[str, str] = {
     "hall": "cli_hall",
     "archive": "cli_archive",
     "rating": "cli_rating", "stats": "cli_rating",
+    "person": "cli_edit",
 }
 """Which module registers each top-level command (one register(app) per module)."""
 GLOBAL_OPTIONS_WITH_VALUE = ("--db", "--lang")

@@ -655,3 +655,6 @@ def register(app: typer.Typer) -> None:
     from console.cli_promise import register_promises
 
     register_promises(case_app)
+    from console.cli_edit import register_edits
+
+    register_edits(case_app, delivery_app)

@@ -154,13 +154,20 @@ def told(
 def remind(
     id_number: Annotated[str, typer.Argument(help="ID number.")],
     lang: Annotated[str | None, typer.Option("--lang", help="zh or en.")] = None,
+    docx: Annotated[bool, typer.Option("--docx", help="Write the letter as DOCX (default: the hall's documents folder).")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="The DOCX file to write (implies --docx).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """生成提醒告知书文本 / Print the text of a reminder notice."""
-    from console.services.upcoming import reminder_text
+    """生成提醒告知书（文本或 DOCX） / The reminder letter: its text, or a DOCX with --docx."""
+    from console.services.upcoming import reminder_text, write_reminder
 
     db, actor = session()
     from console.display import clean
 
+    if docx or out is not None:
+        path = write_reminder(db, actor, id_number, out, lang or OPTIONS.lang, force=force)
+        typer.echo(t("upcoming.reminder.written", path=str(path)))
+        return
     typer.echo(clean(reminder_text(db, actor, id_number, lang or OPTIONS.lang)))
 
 

@@ -105,3 +105,33 @@ def _hall_setting(name: str, env_var: str) -> str | None:
         value = getattr(hall, name)
         return str(value) if value is not None else None
     return os.environ.get(env_var)
+
+
+DEFAULT_DOCUMENTS_FOLDER = "~/退休一件事文书"
+
+
+def user_home() -> Path:
+    """The home of the person at the keyboard: under ``sudo`` the caller's (``SUDO_USER``), not root's."""
+    import pwd
+
+    sudo_user = os.environ.get("SUDO_USER")
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and sudo_user and sudo_user != "root":
+        try:
+            return Path(pwd.getpwnam(sudo_user).pw_dir)
+        except KeyError:
+            pass
+    return Path.home()
+
+
+def documents_folder() -> Path:
+    """The hall's ``[documents] folder`` (default ``~/退休一件事文书``), ``~`` meaning ``user_home()``; not created here."""
+    folder = str(load_hall().get("documents", {}).get("folder") or DEFAULT_DOCUMENTS_FOLDER)
+    if folder == "~" or folder.startswith("~/"):
+        return user_home() / folder[2:]
+    return Path(folder).expanduser()
+
+
+def ensure_folder(path: Path) -> Path:
+    """Create the folder of a file about to be saved (private to its owner) the first time it is needed."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path

@@ -107,6 +107,13 @@ def set_materials(db: sqlite_utils.Database, case_id: int, required: Iterable[st
         )
 
 
+def drop_unreceived_materials(db: sqlite_utils.Database, case_id: int, keep: Iterable[str]) -> None:
+    """Remove checklist rows no longer required and not handed in (a joint item was taken off)."""
+    codes = sorted(set(keep))
+    marks = ", ".join("?" for _ in codes) or "''"
+    db.execute(f"DELETE FROM materials WHERE case_id = ? AND received = 0 AND code NOT IN ({marks})", [case_id, *codes])
+
+
 def materials(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
     return _rows(db.execute("SELECT code, received, note FROM materials WHERE case_id = ? ORDER BY code", [case_id]))
 

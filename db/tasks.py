@@ -32,6 +32,11 @@ def insert(
     return inserted_id(cur)
 
 
+def delete(db: sqlite_utils.Database, task_id: int) -> None:
+    """Drop a task nobody started (its joint item was taken off the case); the audit row keeps it."""
+    db.execute("DELETE FROM tasks WHERE id = ?", [task_id])
+
+
 def get(db: sqlite_utils.Database, task_id: int) -> dict[str, Any] | None:
     return _row(db.execute(f"{_SELECT} WHERE t.id = ?", [task_id]))
 

@@ -12,8 +12,18 @@ from textual.widgets import Static
 
 from console.human_time import human_date, human_time, parse_stamp
 from console.i18n import t
+from console.rules.task_plan import TASK_PLAN
 from console.services.promises import promisable_missing
-from console.vocabulary import AUDIT_ACTION, CASE_KIND, CASE_STATUS, DEPARTMENT, PROMISE_ACTION, PROMISE_STATUS, TASK_STATUS
+from console.vocabulary import (
+    AUDIT_ACTION,
+    CASE_KIND,
+    CASE_STATUS,
+    DEPARTMENT,
+    OPEN_STATUSES,
+    PROMISE_ACTION,
+    PROMISE_STATUS,
+    TASK_STATUS,
+)
 from screens.widgets.base import RetireScreen
 from screens.widgets.hall_app import hall_app
 from screens.widgets.progress import days_left_cell
@@ -168,6 +178,27 @@ def delivery_block(case: dict[str, Any]) -> Any:
     return out
 
 
+def _change_summary(action: str, detail: dict[str, Any]) -> str:
+    """An edit's new values and a withdrawal's reason on the timeline (``联系电话 13900000077``; ``联办事项 医保``)."""
+    if action == "case.withdraw":
+        return str(detail.get("reason") or "")
+    after = detail.get("after")
+    if action not in ("person.edit", "case.edit", "delivery.readdress") or not isinstance(after, dict):
+        return ""
+    parts = []
+    for key, value in after.items():
+        if key == "joint_items":
+            value = t("tui.case_edit.sep").join(t(f"tui.item_short.{DEPARTMENT_ITEM.get(v, v)}") for v in value or []) or "—"
+        elif key == "waybill":
+            continue
+        parts.append(f"{t('tui.case_edit.' + key)} {value or '—'}")
+    return t("tui.case_edit.parts_sep").join(parts)
+
+
+DEPARTMENT_ITEM = {spec.joint_item: spec.item for spec in TASK_PLAN if spec.joint_item}
+"""A joint item's task, whose short word the timeline uses for the item itself."""
+
+
 def timeline(case: dict[str, Any]) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="dim", no_wrap=True)
@@ -178,7 +209,8 @@ def timeline(case: dict[str, Any]) -> Table:
         detail = row.get("detail") or {}
         extra = ""
         if isinstance(detail, dict):
-            extra = str(detail.get("notice") or detail.get("result") or detail.get("missing") or detail.get("waybill") or detail.get("note") or "")
+            extra = str(detail.get("notice") or detail.get("result") or detail.get("missing") or detail.get("waybill") or detail.get("note")
+                        or _change_summary(row["action"], detail) or "")
         if row.get("entity") == "task" and row.get("entity_id"):
             label = f"{label} {t('tui.item_short.' + str(row['entity_id']))}"
         table.add_row(short_time(row["at"]), Text(f"{row['actor']}  {label}"), Text(extra))
@@ -205,6 +237,8 @@ class CaseDetailScreen(RetireScreen):
         Binding("o", "promise", t("tui.detail.b_promise"), show=False, id="case-promise"),
         Binding("x", "refuse", t("tui.detail.b_refuse"), show=False, id="case-refuse"),
         Binding("h", "paper", t("tui.detail.b_paper"), show=False, id="case-paper"),
+        Binding("m", "edit", t("tui.case_edit.b_edit"), show=False, id="case-edit"),
+        Binding("w", "withdraw", t("tui.case_edit.b_withdraw"), show=False, id="case-withdraw"),
         Binding("f5", "refresh", t("tui.detail.b_refresh"), show=False, id="case-refresh"),
     ]
 
@@ -268,6 +302,8 @@ class CaseDetailScreen(RetireScreen):
             "resume": status == "awaiting_correction",
             "delivery": status in ("completed", "delivered"),
             "tasks": bool(self.case and self.case["tasks"]),
+            "edit": self.case is not None,
+            "withdraw": status in OPEN_STATUSES,
         }
         return allowed.get(action, True)
 
@@ -320,6 +356,59 @@ class CaseDetailScreen(RetireScreen):
                           refused)
 
         question = t("tui.detail.confirm_refuse", case_no=self.case_no, name=self._person_name(), reason=reason)
+        self.app.push_screen(ConfirmModal(question), answer)
+
+    def action_edit(self) -> None:
+        """Phone, address, bank card and joint items after registration: a prefilled form, saved versioned and audited."""
+        from screens.widgets.edit_form import CaseEditModal
+
+        if self.case is None:
+            return
+        self.app.push_screen(CaseEditModal(self.case), self._save_edit)
+
+    def _save_edit(self, changes: dict[str, Any] | None) -> None:
+        from console.services import case_edits
+
+        if not changes:
+            return
+        case = self.case or {}
+        person_version, case_version = case.get("person", {}).get("version"), case.get("version")
+        fields = {k: v for k, v in changes.items() if k in case_edits.PERSON_FIELDS}
+        add, remove = changes.get("add", []), changes.get("remove", [])
+        today = self.ctx.today
+
+        def saved(_: Any) -> None:
+            self.notify(t("tui.case_edit.saved_ok", case_no=self.case_no), markup=False)
+            self.action_refresh()
+
+        self.call(lambda db, actor: case_edits.edit_after_registration(
+            db, actor, self.case_no, fields, add, remove, person_version, case_version, today), saved, group="save")
+
+    def action_withdraw(self) -> None:
+        """撤回: the applicant's reason first (it goes in the case file), then a confirmation; the case ends."""
+        from screens.widgets.prompt import TextPrompt
+
+        def reason_given(reason: str | None) -> None:
+            if reason:
+                self._confirm_withdrawal(reason)
+
+        self.app.push_screen(TextPrompt(t("tui.case_edit.withdraw_reason", case_no=self.case_no)), reason_given)
+
+    def _confirm_withdrawal(self, reason: str) -> None:
+        from console.services import case_edits
+        from screens.widgets.confirm import ConfirmModal
+
+        version = (self.case or {}).get("version")
+
+        def withdrawn(_: Any) -> None:
+            self.notify(t("tui.case_edit.withdrawn_ok", case_no=self.case_no), markup=False)
+            self.action_refresh()
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.call(lambda db, actor: case_edits.withdraw_case(db, actor, self.case_no, reason, version), withdrawn, group="save")
+
+        question = t("tui.case_edit.confirm_withdraw", case_no=self.case_no, name=self._person_name(), reason=reason)
         self.app.push_screen(ConfirmModal(question), answer)
 
     def action_promise(self) -> None:

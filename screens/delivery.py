@@ -32,6 +32,8 @@ def history_table(rows: list[dict[str, Any]]) -> Any:
         outcome = (Text(f"{t('tui.delivery.delivered')} {short_time(d['delivered_at'])}", style="green") if d.get("delivered_at")
                    else Text(f"{t('tui.delivery.returned')} {short_time(d['returned_at'])}", style="red") if d.get("returned_at") else Text(""))
         table.add_row(Text(d.get("courier") or ""), Text(d.get("waybill") or ""), Text(short_time(d.get("sent_at"))), outcome)
+        if d.get("address"):  # each attempt's address: a re-addressed parcel shows both
+            notes.append(Text(" " + t("tui.delivery.address_line", waybill=d.get("waybill") or "", address=d["address"]), style="dim"))
         if d.get("note"):
             notes.append(Text(" " + t("tui.delivery.note_line", waybill=d.get("waybill") or "", note=d["note"])))
     return Group(table, *notes) if notes else table
@@ -71,6 +73,8 @@ class DeliveryScreen(RetireScreen):
                 yield Input(DEFAULT_COURIER, id="courier", classes="inline")
                 yield Label(t("tui.delivery.waybill"))
                 yield Input(id="waybill", classes="inline")
+                yield Label(t("tui.delivery.address"))
+                yield Input(id="send-address", classes="inline")
             yield Static(t("tui.delivery.history"), classes="section-title")
             yield Static(id="history")
 
@@ -80,7 +84,20 @@ class DeliveryScreen(RetireScreen):
         self.action_refresh()
 
     def has_unsaved(self) -> bool:
-        return bool(self.query_one("#waybill", Input).value.strip())
+        return bool(self.query_one("#waybill", Input).value.strip()) or self._address_changed()
+
+    def _last_address(self) -> str:
+        """Where the parcel goes unless the clerk types another: the last attempt's address, else the applicant's."""
+        rows = (self.case or {}).get("deliveries") or []
+        person = (self.case or {}).get("person") or {}
+        return str((rows[-1].get("address") if rows else None) or person.get("address") or "")
+
+    def _address_changed(self) -> bool:
+        return self.case is not None and self.query_one("#send-address", Input).value.strip() != self._last_address()
+
+    def _returned_last(self) -> dict[str, Any] | None:
+        rows = (self.case or {}).get("deliveries") or []
+        return rows[-1] if rows and rows[-1].get("returned_at") else None
 
     def action_refresh(self) -> None:
         from console.services import case_queries
@@ -96,7 +113,10 @@ class DeliveryScreen(RetireScreen):
         return None
 
     def _show(self, case: dict[str, Any]) -> None:
+        fresh = self.case is None or not self._address_changed()
         self.case = case
+        if fresh:
+            self.query_one("#send-address", Input).value = self._last_address()
         person = case["person"]
         head = Text.assemble((case["case_no"], "bold"), "  ", person.get("name") or "", "  ", (t(CASE_STATUS.key(case['status'])), "bold"))
         self.query_one("#delivery-head", Static).update(head)
@@ -139,14 +159,22 @@ class DeliveryScreen(RetireScreen):
 
         courier = self.query_one("#courier", Input).value.strip()
         waybill = self.query_one("#waybill", Input).value.strip()
+        address = self.query_one("#send-address", Input).value.strip()
+        last = self._returned_last()
 
         def sent(row: dict[str, Any]) -> None:
             self.query_one("#waybill", Input).value = ""
             self.notify(t("tui.delivery.sent_ok", courier=row.get("courier", courier), waybill=row.get("waybill", waybill)), markup=False)
             self.action_refresh()
 
+        if last is not None and address != (last.get("address") or ""):  # a returned parcel to a new address: re-addressed
+            then = last.get("version")
+            self.call(lambda db, actor: delivery.readdress(db, actor, self.case_no, address, courier, waybill, expected_version=then),
+                      sent, group="save")
+            return
         version = (self.case or {}).get("version")  # the case as shown: a case changed since is refused, naming who
-        self.call(lambda db, actor: delivery.send(db, actor, self.case_no, courier, waybill, expected_version=version), sent, group="save")
+        self.call(lambda db, actor: delivery.send(db, actor, self.case_no, courier, waybill, address or None, expected_version=version),
+                  sent, group="save")
 
     def action_delivered(self) -> None:
         from console.services import delivery

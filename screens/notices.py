@@ -25,6 +25,8 @@ from console.vocabulary import CASE_STATUS
 from screens.widgets.base import RetireScreen
 
 FORM_KINDS = ("joint_form", "approval_form")
+PREVIEW_ONLY = ("acceptance", "correction")
+"""Decision notices a draft may preview; they are issued by the decision itself (case detail a / c)."""
 FORM_STATUSES = ("accepted", "in_progress", "completed", "delivered")
 
 
@@ -61,6 +63,9 @@ def notice_rows(case: dict[str, Any], issued: list[dict[str, Any]]) -> tuple[lis
         if kind not in last_of:
             rows.append(NoticeRow(kind, None))
             allowed[kind] = ready
+    if case.get("status") == "draft":
+        for kind in PREVIEW_ONLY:
+            rows.append(NoticeRow(kind, None))
     return rows, allowed
 
 
@@ -75,6 +80,7 @@ class NoticesScreen(RetireScreen):
     """
     BINDINGS = [
         Binding("enter", "preview", t("tui.notices.b_preview"), id="notices-preview"),
+        Binding("i", "issue", t("tui.notices.b_issue"), show=False, id="notices-issue"),  # the hint line names it
         Binding("w", "write", t("tui.notices.b_write"), id="notices-write"),
         Binding("f5", "refresh", t("tui.notices.b_refresh"), show=False, id="notices-refresh"),
     ]
@@ -124,6 +130,9 @@ class NoticesScreen(RetireScreen):
             if row.number:
                 state = Text(t("tui.notices.issued", who=row.issued_by or ""), style="green" if row.latest else "dim")
                 cells = [kind, Text(row.number, style="bold"), Text((row.issued_at or "")[:10]), state]
+            elif row.kind in PREVIEW_ONLY:
+                state = Text(t("tui.notices.preview_only"), style="dim")
+                cells = [kind, Text("—", style="dim"), Text(""), state]
             else:
                 ok = self.allowed.get(row.kind, False)
                 state = Text(t("tui.notices.can_issue" if ok else "tui.notices.cannot_issue"), style="yellow" if ok else "dim")
@@ -161,10 +170,14 @@ class NoticesScreen(RetireScreen):
         self.action_preview()
 
     def action_preview(self) -> None:
+        """An issued notice as issued; one not issued yet as it would be, marked and unnumbered (nothing stored)."""
         from console.services import notices
 
         row = self.selected()
         if row is None:
+            return
+        if row.number is None:
+            self._preview_unissued(row)
             return
         case_no, lang, number = self.case_no, self.ctx.lang, self._number_arg(row)
 
@@ -183,11 +196,46 @@ class NoticesScreen(RetireScreen):
 
         self._issue_first(row, lambda: self.call(fetch, show))
 
+    def _preview_unissued(self, row: NoticeRow) -> None:
+        from console.services import previews
+        from screens.widgets.notice_preview import NoticePreview
+
+        case_no, lang, today = self.case_no, self.ctx.lang, self.ctx.today
+
+        def show(text: str) -> None:
+            self.app.push_screen(NoticePreview(t(f"notices.kind.{row.kind}"), t("previews.number"), text))
+
+        self.call(lambda db, actor: previews.preview_text(db, actor, case_no, row.kind, lang=lang, today=today), show)
+
+    def action_issue(self) -> None:
+        """Issue the selected form (a new number, on the case's record) after asking; a decision notice is issued by its decision."""
+        from console.services import notices
+
+        row = self.selected()
+        if row is None:
+            return
+        if row.number is not None:
+            self.notify(t("tui.notices.already_issued", number=row.number), markup=False)
+            return
+        if row.kind in PREVIEW_ONLY:
+            self.notify(t("tui.notices.issued_by_decision", kind=t(f"notices.kind.{row.kind}")), markup=False)
+            return
+        case_no, today = self.case_no, self.ctx.today
+
+        def issued(notice: dict[str, Any]) -> None:
+            self.notify(t("tui.notices.issued_ok", kind=t(f"notices.kind.{row.kind}"), number=notice.get("number", "")), markup=False)
+            self.action_refresh()
+
+        self._issue_first(row, lambda: self.call(
+            lambda db, actor: notices.issue_document(db, actor, case_no, row.kind, today=today), issued))
+
     # -- DOCX ------------------------------------------------------------------
 
     def default_path(self, row: NoticeRow) -> Path:
         suffix = f"-{row.number}" if row.number and not row.latest else ""
-        return Path("~").expanduser() / f"{self.case_no}-{row.kind.replace('_', '-')}{suffix}.docx"
+        from console.settings import documents_folder
+
+        return documents_folder() / f"{self.case_no}-{row.kind.replace('_', '-')}{suffix}.docx"
 
     def action_write(self) -> None:
         from screens.widgets.prompt import TextPrompt

@@ -56,7 +56,10 @@ def flag_tags(row: dict[str, Any]) -> Text:
 
 
 def default_export_path(first: str) -> Path:
-    return Path("~").expanduser() / f"即将退休-{first}.xlsx"
+    """In the hall's documents folder (``[documents] folder``), made on the first save; the dialog takes another."""
+    from console.settings import documents_folder
+
+    return documents_folder() / f"即将退休-{first}.xlsx"
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class UpcomingScreen(RetireScreen):
         Binding("t", "told", t("tui.upcoming.b_told"), id="up-told"),
         Binding("r", "remind", t("tui.upcoming.b_remind"), id="up-remind"),
         Binding("e", "export", t("tui.upcoming.b_export"), id="up-export"),
+        Binding("w", "write_reminder", t("tui.upcoming.b_write_reminder"), show=False, id="up-write-reminder"),
         Binding("f", "cycle_flag", t("tui.upcoming.b_flag"), id="up-flag"),
         Binding("left_square_bracket", "shift(-1)", t("tui.upcoming.b_prev_month"), show=False, key_display="[", id="up-prev"),
         Binding("right_square_bracket", "shift(1)", t("tui.upcoming.b_next_month"), show=False, key_display="]", id="up-next"),
@@ -397,6 +401,41 @@ class UpcomingScreen(RetireScreen):
             self.app.push_screen(NoticePreview(t("tui.upcoming.remind_title", name=name), None, text))
 
         self.call(lambda db, actor: reminder_text(db, actor, id_number, lang), show)
+
+    def action_write_reminder(self) -> None:
+        """The reminder letter as DOCX: the save dialog shows the hall's documents folder and takes another path."""
+        from console.services.upcoming import reminder_path
+        from screens.widgets.prompt import TextPrompt
+
+        row = self.selected()
+        if row is None:
+            return
+        id_number, lang = row["id_number"], self.ctx.lang
+
+        def chosen(text: str | None) -> None:
+            if not text:
+                return
+            path = Path(text).expanduser()
+            if path.suffix.lower() != ".docx":
+                self.notify(t("tui.notices.bad_suffix", path=str(path)), severity="error", markup=False)
+                return
+            if path.exists():
+                from screens.widgets.confirm import ConfirmModal
+
+                self.app.push_screen(ConfirmModal(t("tui.notices.overwrite", path=str(path))),
+                                     lambda yes: self._write_reminder(id_number, path, lang, True) if yes else None)
+                return
+            self._write_reminder(id_number, path, lang, False)
+
+        default = reminder_path(id_number, row["name"])
+        self.app.push_screen(TextPrompt(t("tui.upcoming.reminder_path", name=row["name"]), value=str(default)), chosen)
+
+    def _write_reminder(self, id_number: str, path: Path, lang: str, force: bool) -> None:
+        from console.services.upcoming import write_reminder
+
+        today = self.ctx.today
+        self.call(lambda db, actor: write_reminder(db, actor, id_number, path, lang, force=force, today=today),
+                  lambda out: self.notify(t("upcoming.reminder.written", path=str(out)), markup=False, timeout=8))
 
     def action_export(self) -> None:
         from screens.widgets.prompt import TextPrompt

@@ -154,3 +154,40 @@ def test_prereview_all(world) -> None:
     result = sh.run("prereview", code=2)
     assert "--all" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     sh.run("prereview", "--json", code=2)
+
+
+def test_remind_as_docx_goes_to_the_halls_documents_folder(world, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Action 7: the reminder letter as DOCX; by default in ~/退休一件事文书 of the person running it, made on first save."""
+    import docx
+
+    sh, p = world
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    folder = tmp_path / "退休一件事文书"
+    assert not folder.exists()
+    result = sh.run("upcoming", "remind", p["short2030"], "--docx", "--lang", "en")
+    written = list(folder.glob("*.docx"))
+    assert len(written) == 1 and str(written[0]) in result.stdout
+    text = "\n".join(par.text for par in docx.Document(str(written[0])).paragraphs)
+    assert "Retirement Reminder" in text and "2030-02" in text
+    sh.run("upcoming", "remind", p["short2030"], "--docx", code=2)  # the file exists: not overwritten without --force
+    chosen = tmp_path / "elsewhere.docx"
+    sh.run("upcoming", "remind", p["short2030"], "--out", str(chosen))
+    assert chosen.exists()
+
+
+def test_documents_folder_under_sudo_is_the_callers_not_roots(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import pwd
+
+    from console.settings import documents_folder
+
+    me = pwd.getpwuid(os.getuid())
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setenv("HOME", "/root")
+    monkeypatch.setenv("SUDO_USER", me.pw_name)
+    if me.pw_name == "root":
+        others = [u for u in pwd.getpwall() if u.pw_uid >= 1000 and u.pw_dir.startswith("/home")] or [u for u in pwd.getpwall() if u.pw_uid > 0]
+        monkeypatch.setenv("SUDO_USER", others[0].pw_name)
+        me = others[0]
+    assert documents_folder() == Path(me.pw_dir) / "退休一件事文书"

@@ -24,6 +24,7 @@ from console.errors import PermissionDenied
 from console.services import (
     audit_log,
     case_archive,
+    case_edits,
     case_queries,
     delivery,
     exporter,
@@ -33,6 +34,7 @@ from console.services import (
     person_records,
     prereview,
     prereview_edits,
+    previews,
     promises,
     ratings,
     staff,
@@ -132,6 +134,11 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Hall:
             intake.accept_case(db, clerk, h.cases[stage], today=TODAY)
             _finish_hrss(db, reviewer, h.cases[stage])
         delivery.send(db, clerk, h.cases["sent"], "EMS", "1100000000001")
+        h.cases["returned"] = ready_case(db, clerk, seq=37, joint=())  # a parcel that came back, to re-address
+        intake.accept_case(db, clerk, h.cases["returned"], today=TODAY)
+        _finish_hrss(db, reviewer, h.cases["returned"])
+        delivery.send(db, clerk, h.cases["returned"], "EMS", "1100000000003")
+        delivery.returned(db, clerk, h.cases["returned"], "查无此人")
         # missing only the only-child certificate: one to accept on a promise, one accepted so
         h.cases["promisable"] = ready_case(db, clerk, seq=27, joint=("health",))
         h.cases["promised"] = ready_case(db, clerk, seq=29, joint=("health",))
@@ -240,9 +247,15 @@ CALLS: dict[str, tuple[Call, Prepare | None]] = {
     "delivery.send": (lambda c: delivery.send(c.db, c.actor, c.hall.cases["completed"], "EMS", "1100000000002"), None),
     "delivery.delivered": (lambda c: delivery.delivered(c.db, c.actor, c.hall.cases["sent"]), None),
     "delivery.returned": (lambda c: delivery.returned(c.db, c.actor, c.hall.cases["sent"], "地址不详"), None),
+    "delivery.readdress": (lambda c: delivery.readdress(c.db, c.actor, c.hall.cases["returned"], "固阳县金山镇9号", "EMS",
+                                                        "1100000000004"), None),
+    "person.edit": (lambda c: case_edits.edit_person(c.db, c.actor, c.hall.person, {"phone": "13900000009"}), None),
+    "case.edit": (lambda c: case_edits.edit_case(c.db, c.actor, c.hall.cases["accepted"], remove=["health"], today=TODAY), None),
+    "case.withdraw": (lambda c: case_edits.withdraw_case(c.db, c.actor, c.hall.cases["ready"], "申请人撤回"), None),
     "notice.issue": (lambda c: notices.issue_document(c.db, c.actor, c.hall.cases["accepted"], "approval_form", today=TODAY), None),
     "notice.read": (lambda c: (notices.list_notices(c.db, c.actor, c.hall.cases["accepted"]),
                                notices.get_notice(c.db, c.actor, c.hall.cases["accepted"], "acceptance")), None),
+    "notice.preview": (lambda c: previews.preview_text(c.db, c.actor, c.hall.cases["accepted"], "approval_form", today=TODAY), None),
     "case.show": (lambda c: case_queries.show(c.db, c.actor, c.hall.cases["accepted"], today=TODAY), None),
     "case.list": (lambda c: case_queries.list_cases(c.db, c.actor, _filter(), today=TODAY), None),
     "stats.dashboard": (lambda c: stats.dashboard(c.db, c.actor, today=TODAY), None),

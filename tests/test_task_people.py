@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from console.services import prereview, tasks
+from console.services import tasks
 from tests.workflow_helpers import TODAY, accepted_case, open_case, task_ids
 
 

@@ -66,7 +66,7 @@ async def test_preview_and_docx_of_the_acceptance_notice(hall: Path, tmp_path: P
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, TextPrompt)
-        target = tmp_path / f"{case_no}-acceptance.docx"
+        target = tmp_path / "退休一件事文书" / f"{case_no}-acceptance.docx"  # the hall's documents folder, made on first save
         assert app.screen.query_one(Input).value == str(target)
         await pilot.press("enter")
         await settle(app, pilot)
@@ -83,34 +83,58 @@ async def test_preview_and_docx_of_the_acceptance_notice(hall: Path, tmp_path: P
         assert app.screen is screen
 
 
-async def test_form_on_demand_is_issued_after_asking(hall: Path) -> None:
+def _counts(hall: Path) -> tuple[object, ...]:
+    """Notices, their number counters and audit rows: a preview adds to none of them."""
+    return (query_one_value(hall, "SELECT count(*) FROM notices"),
+            query_one_value(hall, "SELECT group_concat(last, ',') FROM (SELECT * FROM notice_counters ORDER BY 1, 2)"),
+            query_one_value(hall, "SELECT count(*) FROM audit"))
+
+
+async def test_form_not_issued_previews_unnumbered_and_issues_only_after_asking(hall: Path) -> None:
+    """Action 7: Enter shows the form as it would be, marked （预览，未编号）, writing nothing; i issues after a yes."""
     case_no = str(query_one_value(hall, ACCEPTED))
+    before = _counts(hall)
     app = make_app(hall)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _notices(app, pilot, case_no)
         screen.query_one(DataTable).move_cursor(row=_row_of(screen, "joint_form"))
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
         await settle(app, pilot)
         assert isinstance(app.screen, NoticePreview)
-        number = _notice_number(hall, case_no, "joint_form")
-        assert number and app.screen.number == number and str(number) in app.screen.text
+        assert app.screen.number == "（预览，未编号）" and "（预览，未编号）" in app.screen.text
         await pilot.press("escape")
         await settle(app, pilot)
+        assert _counts(hall) == before and _notice_number(hall, case_no, "joint_form") is None
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert _notice_number(hall, case_no, "joint_form") is None
+        await pilot.press("i", "y")
+        await settle(app, pilot)
+        number = _notice_number(hall, case_no, "joint_form")
+        assert number and app.screen is screen
         issued = [r for r in screen.rows if r.kind == "joint_form"]
         assert len(issued) == 1 and issued[0].number == number
 
 
-async def test_draft_case_form_shows_the_service_refusal(hall: Path) -> None:
+async def test_draft_previews_its_acceptance_and_its_form_issue_shows_the_service_refusal(hall: Path) -> None:
     case_no = str(query_one_value(hall, "SELECT case_no FROM cases WHERE status = 'draft' ORDER BY id LIMIT 1"))
     app = make_app(hall)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _notices(app, pilot, case_no)
         assert screen.allowed == {"joint_form": False, "approval_form": False}
+        before = _counts(hall)
+        screen.query_one(DataTable).move_cursor(row=_row_of(screen, "acceptance"))
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, NoticePreview) and "（预览，未编号）" in app.screen.text
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert _counts(hall) == before
         screen.query_one(DataTable).move_cursor(row=_row_of(screen, "approval_form"))
-        await pilot.press("enter", "y")
+        await pilot.press("i", "y")
         await settle(app, pilot)
         assert app.screen is screen
         expected = t("notices.case_not_accepted", case_no=case_no, status=t(CASE_STATUS.key("draft")))

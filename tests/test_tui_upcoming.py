@@ -182,7 +182,7 @@ async def test_export_writes_a_workbook(hall: Path, tmp_path: Path, monkeypatch:
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, TextPrompt)
-        default = tmp_path / "即将退休-2026-03.xlsx"
+        default = tmp_path / "退休一件事文书" / "即将退休-2026-03.xlsx"  # the hall's documents folder
         assert app.screen.query_one(Input).value == str(default)
         await pilot.press("enter")
         await settle(app, pilot)
@@ -214,3 +214,33 @@ def test_snapshot_upcoming(hall: Path, snap_compare, size) -> None:  # type: ign
         await pilot.pause(0.2)
 
     assert snap_compare(make_app(hall), terminal_size=size, run_before=run_before)
+
+
+async def test_reminder_letter_as_docx_in_the_documents_folder(hall: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Action 7: w writes the reminder letter as DOCX; the dialog shows the hall's documents folder and takes another path."""
+    import docx
+
+    from screens.widgets.prompt import TextPrompt
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("SUDO_USER", raising=False)
+    app = make_app(hall)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot)
+        person = screen.rows[0]
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, TextPrompt)
+        default = Path(app.screen.query_one(Input).value)
+        assert default.parent == tmp_path / "退休一件事文书" and not default.parent.exists()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert default.exists() and app.screen is screen
+        text = "\n".join(p.text for p in docx.Document(str(default)).paragraphs)
+        assert "退休提醒告知书" in text and person["name"] in text
+        await pilot.press("w")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(tmp_path / "别处.docx")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert (tmp_path / "别处.docx").exists()

@@ -83,6 +83,7 @@ def show(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | No
             "birth_date_id": person.get("birth_date_id"), "phone": person.get("phone"), "address": person.get("address"),
             "hukou": person.get("hukou"), "staff_category": person.get("staff_category"), "female_group": person.get("female_group"),
             "archive_lost": bool(person.get("archive_lost")), "bank_card": person.get("bank_card"),
+            "version": person.get("version"),
             "employer": {"credit_code": employer["credit_code"], "name": employer["name"]} if employer else None,
         },
         "materials": [{"code": m["code"], "received": bool(m["received"]), "note": m["note"]} for m in cases_db.materials(db, case["id"])],

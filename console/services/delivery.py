@@ -94,3 +94,36 @@ def returned(db: sqlite_utils.Database, actor: Actor, case_no: str, note: str, e
         update_versioned(db, "deliveries", last["id"], _delivery_version(last, expected_version), {"returned_at": now_iso(), "note": note}, actor.login)
         audit.append(db, actor.audit_name, "delivery.returned", case_id=case["id"], entity="delivery", entity_id=last["id"], detail={"note": note})
     return deliveries_db.latest(db, case["id"]) or {}
+
+
+def readdress(
+    db: sqlite_utils.Database, actor: Actor, case_no: str, address: str, courier: str, waybill: str,
+    note: str | None = None, expected_version: int | None = None,
+) -> dict[str, Any]:
+    """A returned parcel goes out again to a new address with a new waybill; the first attempt stays in the history.
+
+    ``note`` records the return in the same step when the parcel is still
+    marked on its way (the clerk holds it in hand).  ``expected_version`` is
+    the last DELIVERY's version the caller read.
+    """
+    require_role(actor, *DELIVERY_ROLES)
+    if not (address or "").strip():
+        raise BadInput("delivery.address_required")
+    new_address = door.required_text(address, "address")
+    with transaction(db):
+        case = load_case(db, case_no)
+        last = deliveries_db.latest(db, case["id"])
+        if last is not None and expected_version is not None:
+            check_version(db, "deliveries", last["id"], expected_version)
+        if last is not None and not last["returned_at"] and not last["delivered_at"] and (note or "").strip():
+            returned(db, actor, case_no, note or "", int(last["version"]))
+            last = deliveries_db.latest(db, case["id"])
+        if last is None or not last["returned_at"]:
+            raise Refused("delivery.not_returned", case_no=case["case_no"])
+        if new_address == (last["address"] or ""):
+            raise BadInput("delivery.same_address", address=new_address)
+        sent = send(db, actor, case_no, courier, waybill, new_address, int(case["version"]))
+        audit.append(db, actor.audit_name, "delivery.readdress", case_id=case["id"], entity="delivery", entity_id=sent["id"],
+                     detail={"before": {"address": last["address"], "waybill": last["waybill"]},
+                             "after": {"address": new_address, "waybill": sent["waybill"]}})
+    return sent

@@ -126,7 +126,10 @@ def mixes_han_and_latin(name: str) -> bool:
 
 def bank_card(value: object) -> str | None:
     """A bank card as the window takes it: 12 to 19 digits (spaces and dashes between groups dropped) whose
-    Luhn check digit is right, so a slip of one digit is caught before the pension account is wrong; None when empty."""
+    Luhn check digit is right, so a slip of one digit is caught before the pension account is wrong; None when empty.
+
+    Intake and the edit after registration both come through here, so a card refused at the window is
+    refused on an edit too."""
     from stdnum import luhn
 
     card = digits(value, "bank_card")

@@ -141,6 +141,8 @@ def _validate_applicant(a: Applicant, today: date | None = None) -> dict[str, An
 
 
 def _bank_card(value: str | None) -> str | None:
+    """12 to 19 digits: the window (screens/intake.py) and an edit also check the Luhn digit (door.bank_card);
+    a card from a script or an older roster is taken as its digits (rosters hold cards that fail it)."""
     card = door.digits(value, "bank_card")
     if card is None:
         return None
@@ -301,6 +303,10 @@ def _findings_data(result: Assessment | list[Finding], severities: tuple[str, ..
         for f in findings
         if f.severity in severities
     ]
+
+
+findings_data = _findings_data
+"""The unmet and missing findings as a notice lists them (the correction notice; its preview)."""
 
 
 def _issue(db: sqlite_utils.Database, case: dict[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor) -> str:

@@ -183,6 +183,20 @@ def _hall_context(hall: Mapping[str, Any], lang: str) -> dict[str, Any]:
     return out
 
 
+hall_context = _hall_context
+"""The hall's names in ``lang`` as templates name them (``{hall.*}``); the reminder letter uses it too."""
+
+
+def fill_template(kind: str, lang: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """Fill the template ``kind`` (console/templates, or $RETIRE_TEMPLATES) for ``lang``; a broken one is BadInput."""
+    try:
+        model = fill(load_kind_template(kind), lang, context, blank=_blank(lang))
+    except TemplateError as err:
+        raise BadInput("notices.template_error", path=err.path, problem=err.problem) from None
+    model["kind"] = kind
+    return model
+
+
 # ---------------------------------------------------------------- the snapshot and the context
 
 def _promised_date(db: sqlite_utils.Database, case: Mapping[str, Any], today: date) -> str | None:
@@ -427,6 +441,10 @@ def _complete(db: sqlite_utils.Database, case: Mapping[str, Any], kind: str, num
     return text_of_model(data["document"]["zh"]), data
 
 
+complete_data = _complete
+"""The rendered documents for ``data`` as issuing would make them (the preview's path: console.services.previews)."""
+
+
 def issue_notice(
     db: sqlite_utils.Database, case: Mapping[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor
 ) -> dict[str, Any]:
@@ -462,6 +480,10 @@ def _form_data(db: sqlite_utils.Database, case: Mapping[str, Any]) -> dict[str, 
             "confirmed_at": stored["confirmed_at"], "policy_version": stored["policy_version"],
         },
     }
+
+
+form_data = _form_data
+"""A form's data from the confirmed pre-review (refused in words while it is unconfirmed); previews use it too."""
 
 
 def _latest(db: sqlite_utils.Database, case_id: int, kind: str, number: str | None = None) -> dict[str, Any] | None:
@@ -615,7 +637,10 @@ def write_file(path: Path, data: bytes, force: bool = False) -> Path:
     A target that exists needs ``force``; a symlink, a device or a FIFO is
     refused (``BadInput``); ``-`` is standard output.
     """
-    from console.safe_files import write_bytes
+    from console.safe_files import is_stdout, write_bytes
+    from console.settings import documents_folder, ensure_folder
 
+    if not is_stdout(path) and Path(path).expanduser().parent == documents_folder():
+        ensure_folder(Path(path).expanduser())  # the hall's documents folder is made on its first save
     write_bytes(path, data, force=force)
     return path

@@ -23,6 +23,7 @@ from console.rules.eligibility import Assessment
 from console.rules.materials import HOLD, WITHDRAW, material_of, promise_rule
 from console.rules.task_plan import opens_when_done
 from console.services import intake
+from console.services.case_edits import hold_pending_tasks
 from console.services.clocks import calendar_for, due_date, promise_clock
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import BY_CODE
@@ -213,12 +214,7 @@ def enforce(db: sqlite_utils.Database, actor: Actor, today: date | None = None, 
                         held.append({"id": task["id"], "status": task["status"]})
             elif case["status"] in WORKING_STATUSES:
                 update_versioned(db, "cases", case["id"], case["version"], {"status": "withdrawn", "completed_at": now_iso()}, actor.login)
-                for task in tasks_db.for_case(db, case["id"]):
-                    if task["status"] in HOLDABLE_TASK_STATUSES:
-                        fresh = tasks_db.get(db, task["id"])
-                        assert fresh is not None
-                        update_versioned(db, "tasks", task["id"], fresh["version"], {"status": "held"}, actor.login)
-                        held.append({"id": task["id"], "status": task["status"]})
+                held = hold_pending_tasks(db, actor, case["id"])  # as a withdrawal at the applicant's word does
             promises_db.set_status(db, promise["id"], "enforced", actor.login, held)
             if promise["on_expiry"] == WITHDRAW:  # nothing is left to wait for on a withdrawn case
                 for other in promises_db.for_case(db, case["id"]):

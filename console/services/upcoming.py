@@ -309,8 +309,8 @@ def start_prereview(db: sqlite_utils.Database, actor: Actor, id_number: str, tod
     return open_case(db, actor, applicant, "lost_archive" if person["archive_lost"] else "normal", today=today)
 
 
-def reminder_text(db: sqlite_utils.Database, actor: Actor, id_number: str, lang: str | None = None) -> str:
-    """The text of a reminder notice (告知提醒) for one person on the list."""
+def reminder_lines(db: sqlite_utils.Database, actor: Actor, id_number: str, lang: str | None = None) -> tuple[str, list[str]]:
+    """The greeting and the lines of a reminder notice (告知提醒) for one person on the list."""
     require_role(actor, *LIST_ROLES)
     person = _person(db, id_number)
     recompute(db, None, everyone=False)
@@ -318,8 +318,8 @@ def reminder_text(db: sqlite_utils.Database, actor: Actor, id_number: str, lang:
     if s is None:
         raise NotFound("upcoming.no_person", id_number=id_number)
     hall = load_hall()["hall"]
-    lines = [t("upcoming.reminder.greeting", lang, name=person["name"])]
-    lines.append(t("upcoming.reminder.month", lang, month=s["statutory_month"], earliest=s["earliest_month"], latest=s["latest_month"]))
+    greeting = t("upcoming.reminder.greeting", lang, name=person["name"])
+    lines = [t("upcoming.reminder.month", lang, month=s["statutory_month"], earliest=s["earliest_month"], latest=s["latest_month"])]
     if s["short_months"]:
         lines.append(t("upcoming.reminder.short", lang, short=s["short_months"], need=s["min_months"]))
         if extended_month(s):
@@ -334,7 +334,54 @@ def reminder_text(db: sqlite_utils.Database, actor: Actor, id_number: str, lang:
         lines.append(t("upcoming.reminder.lost", lang))
     lines.append(t("upcoming.reminder.bring", lang))
     lines.append(t("upcoming.reminder.contact", lang, window=hall["window"], address=hall["address"], phone=hall["phone"]))
-    return "\n".join(lines)
+    return greeting, lines
+
+
+def reminder_text(db: sqlite_utils.Database, actor: Actor, id_number: str, lang: str | None = None) -> str:
+    """The text of a reminder notice (告知提醒) for one person on the list."""
+    greeting, lines = reminder_lines(db, actor, id_number, lang)
+    return "\n".join([greeting, *lines])
+
+
+def reminder_docx(db: sqlite_utils.Database, actor: Actor, id_number: str, lang: str | None = None,
+                  today: date | None = None) -> bytes:
+    """The reminder letter as DOCX (console/templates/reminder.toml): the same lines as the text, dated, unnumbered."""
+    from datetime import datetime, time
+
+    from console.documents.docx_writer import render_docx
+    from console.i18n import current_lang, normalise_lang
+    from console.services import notices
+
+    lang = normalise_lang(lang) if lang else current_lang()
+    today = today or date.today()
+    greeting, lines = reminder_lines(db, actor, id_number, lang)
+    hall = dict(load_hall()["hall"])
+    context = {"hall": notices.hall_context(hall, lang), "issued_date": notices.fmt_date(today, lang), "number": "",
+               "greeting": greeting, "lines": [{"text": line} for line in lines]}
+    model = notices.fill_template("reminder", lang, context)
+    author = hall.get("department" if lang == "zh" else "department_en") or hall.get("department", "")
+    return render_docx(model, datetime.combine(today, time(9, 0)), author=author)
+
+
+def reminder_path(id_number: str, name: str) -> Path:
+    """Where the reminder letter is saved unless the clerk names another file: the hall's documents folder."""
+    from console.settings import documents_folder
+
+    return documents_folder() / t("upcoming.reminder.file", name=name, tail=id_number[-4:])
+
+
+def write_reminder(db: sqlite_utils.Database, actor: Actor, id_number: str, path: Path | None = None, lang: str | None = None,
+                   force: bool = False, today: date | None = None) -> Path:
+    """Write the reminder DOCX (default: ``reminder_path`` in the documents folder, created on first save)."""
+    from console.safe_files import check_target, write_bytes
+    from console.settings import ensure_folder
+
+    person = _person(db, door.id_number(id_number))
+    target = Path(path).expanduser() if path is not None else reminder_path(person["id_number"], person["name"])
+    check_target(target, force=force)
+    data = reminder_docx(db, actor, id_number, lang, today)
+    write_bytes(ensure_folder(target), data, force=force)
+    return target
 
 
 def flag_text(flags: Iterable[str]) -> str:
@@ -354,6 +401,10 @@ def export_rows(rows: list[dict[str, Any]], path: Path | str, force: bool = Fals
     """
     from console.display import sheet_text
     from console.safe_files import atomic_writer
+    from console.settings import documents_folder, ensure_folder
+
+    if Path(path).expanduser().parent == documents_folder():
+        ensure_folder(Path(path).expanduser())  # the hall's documents folder is made on its first save
 
     path = Path(path)
     header = [t(f"upcoming.col.{c}") for c in EXPORT_COLUMNS]
