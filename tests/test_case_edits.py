@@ -42,15 +42,15 @@ def _person(db, seq: int = 11) -> dict[str, Any]:
 def test_edit_person_changes_phone_and_bank_card_with_before_and_after(db, carol) -> None:
     open_case(db, carol)
     before = _person(db)
-    out = case_edits.edit_person(db, carol, id_number(), {"phone": "13900000001", "bank_card": "6222 0200 0000 0000 123",
+    out = case_edits.edit_person(db, carol, id_number(), {"phone": "13900000001", "bank_card": "6222 0200 0000 0000 125",
                                                           "address": before["address"]}, before["version"])
     assert out["changed"] == ["bank_card", "phone"] and out["version"] == before["version"] + 1
     after = _person(db)
-    assert after["phone"] == "13900000001" and after["bank_card"] == "6222020000000000123"
+    assert after["phone"] == "13900000001" and after["bank_card"] == "6222020000000000125"
     detail = _audit_detail(db, "person.edit")
     assert detail["before"] == {"phone": "13800000000", "bank_card": None}
     assert detail["after"]["phone"] == "13900000001"
-    assert detail["after"]["bank_card"].endswith("0123") and "622202" not in detail["after"]["bank_card"]
+    assert detail["after"]["bank_card"].endswith("0125") and "622202" not in detail["after"]["bank_card"]
 
 
 def test_edit_person_uses_the_intake_validators_and_refuses_a_stale_version(db, carol) -> None:
@@ -193,3 +193,10 @@ def test_cli_withdraw_and_readdress(db, db_path, carol, cli_app, completed) -> N
     assert result.exit_code == 0, result.output
     shown = json.loads(_cli(cli_app, db_path, "case", "show", completed, "--json").stdout)
     assert [d["waybill"] for d in shown["deliveries"]] == ["1100000000001", "1100000000002"]
+
+
+def test_an_edit_checks_the_cards_luhn_digit_as_the_window_does(db, carol) -> None:
+    """A one-digit slip in a bank card is caught on an edit too (the pension would go to a wrong account)."""
+    with pytest.raises(BadInput) as info:
+        case_edits.edit_person(db, carol, id_number(), {"bank_card": "6222020000000000123"})
+    assert info.value.key == "door.bad_bank_card_luhn"
