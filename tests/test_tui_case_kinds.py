@@ -12,6 +12,7 @@ from console.rules.idcard import make_id
 from db.connection import open_database
 from screens.intake import IntakeScreen
 from screens.widgets.facts_panel import FactsPanel
+from screens.widgets.findings import FindingsList
 from tests.tui_forms_app import NEW_WOMAN_ID, FormsApp, build_demo_db, context
 
 pytestmark = pytest.mark.usefixtures("zh_console")
@@ -127,3 +128,53 @@ async def test_a_woman_short_of_the_minimum_sees_the_extended_month(demo: Path) 
         assert rows["extension"] == f"差{extension.short_months}月，{extension.met_month}满足"
         assert str(extension.met_month) > "2026-08"  # later than her statutory month
         assert rows["one_off"] == "待查参保时间"
+
+
+# ------------------------------------------------------------------ the pre-review corrects a draft's details
+
+
+def _special_draft(path: Path) -> str:
+    """A draft special-work case with 9 years of high-altitude work (10 needed)."""
+    from console.services import intake
+    from console.services.identity import resolve_actor
+    from tests.tui_forms_app import TODAY
+
+    db = open_database(path)
+    try:
+        case = intake.open_case(db, resolve_actor(db, "clerk1"),
+                                intake.Applicant(SPECIAL_MAN, "李井", phone="13904721235", address="固阳县金山镇1号"),
+                                "special_work", today=TODAY, details={"special_work": "high_altitude", "special_years": "9"})
+        return str(case["case_no"])
+    finally:
+        db.close()
+
+
+async def test_the_reviewer_corrects_the_years_and_the_facts_follow(demo: Path) -> None:
+    from screens.prereview import PrereviewScreen
+    from screens.widgets.choice import ChoiceModal
+    from screens.widgets.prompt import TextPrompt
+
+    case_no = _special_draft(demo)
+    app = FormsApp(lambda: PrereviewScreen(context(demo), case_no))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        panel = app.screen.query_one("#pre-facts", FactsPanel)
+        assert panel.row("statutory_age").value.plain == "55岁2个月"
+        kind = panel.row("kind")
+        assert kind is not None and "特殊工种累计9年，不足10年" in kind.explanation
+        assert "rules.kind.special_years_short" in [f.code for f in app.screen.query_one("#pre-findings", FindingsList).findings]
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChoiceModal)
+        await pilot.press("enter")  # high-altitude work stays chosen
+        await settle(app, pilot)
+        assert isinstance(app.screen, TextPrompt)
+        assert app.screen.query_one(Input).value == "9"
+        await pilot.press("ctrl+u", *"11", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PrereviewScreen)
+        assert any("已保存" in str(n.message) for n in app._notifications)
+        kind_after = app.screen.query_one("#pre-facts", FactsPanel).row("kind")
+        assert kind_after is not None and "不足" not in kind_after.explanation
+        assert "rules.kind.special_years_short" not in [f.code for f in app.screen.query_one("#pre-findings", FindingsList).findings]
+    assert stored_details(demo, "李井") == {"special_work": "high_altitude", "special_work_months": 132}
