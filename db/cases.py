@@ -45,6 +45,8 @@ def insert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> 
     data = {**fields, "created_by": actor, "updated_by": actor, "created_at": now, "updated_at": now}
     if "joint_items" in data and not isinstance(data["joint_items"], str):
         data["joint_items"] = json.dumps(list(data["joint_items"]))
+    if "kind_details" in data and not isinstance(data["kind_details"], str):
+        data["kind_details"] = json.dumps(dict(data["kind_details"]), ensure_ascii=False, sort_keys=True)
     cols = list(data)
     with known_codes(data):
         cur = db.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", list(data.values()))
@@ -55,7 +57,16 @@ def get(db: sqlite_utils.Database, case_id: int) -> dict[str, Any] | None:
     row = _row(db.execute("SELECT * FROM cases WHERE id = ?", [case_id]))
     if row is not None:
         row["joint_items"] = json.loads(row["joint_items"] or "[]")
+        row["kind_details"] = json.loads(row.get("kind_details") or "{}")
     return row
+
+
+def set_kind_details(db: sqlite_utils.Database, case_id: int, details: Mapping[str, Any], actor: str) -> None:
+    """Replace the case's retirement-type details (a JSON object; V13), a new version of the case."""
+    db.execute(
+        "UPDATE cases SET kind_details = ?, updated_by = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+        [json.dumps(dict(details), ensure_ascii=False, sort_keys=True), actor, now_iso(), case_id],
+    )
 
 
 def by_no(db: sqlite_utils.Database, case_no: str) -> dict[str, Any] | None:

@@ -498,6 +498,22 @@ gap the hall marks), which puts the arrears back-payment declaration on the case
 (county plan 四（三）); and why a task was added to its case (the task plan's
 reason as JSON: code, params, source), kept as it was at acceptance."""
 
+V13 = """
+ALTER TABLE cases ADD COLUMN kind_details TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(kind_details) AND json_type(kind_details) = 'object');
+UPDATE cases SET kind_details = (
+    SELECT json_extract(a.detail, '$.kind_details') FROM audit a
+     WHERE a.case_id = cases.id AND a.action IN ('case.open', 'case.kind_details')
+       AND json_type(a.detail, '$.kind_details') = 'object'
+     ORDER BY a.id DESC LIMIT 1)
+ WHERE EXISTS (
+    SELECT 1 FROM audit a
+     WHERE a.case_id = cases.id AND a.action IN ('case.open', 'case.kind_details')
+       AND json_type(a.detail, '$.kind_details') = 'object');
+"""
+"""v13: a case's retirement-type details (the special work and its months, the appraisal
+or determination number) on the case itself, as a JSON object; a hall at V12 kept them
+only in the audited opening or correction, so the last such row is copied in here."""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema: staff, persons, cases, tasks, notices, audit", V1),
     Migration(2, "case clock pauses and delay cause", V2),
@@ -511,6 +527,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "code lists: tasks.status", V10, rebuilds=True),
     Migration(11, "service ratings and bad-rating follow-ups", V11),
     Migration(12, "owed contribution periods; why a task was added", V12),
+    Migration(13, "retirement-type details on the case", V13),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -35,11 +35,12 @@ from console.rules.materials import CASE_KINDS, JOINT_ITEMS, required_materials
 from console.rules.months import BadMonth, Month
 from console.rules.record_checks import record_checks
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
+from console.rules.retirement_kinds import KindDetails
 from console.services.intake import STAFF_CATEGORIES, TO_CHECK, Applicant, mark_unchecked
 from console.services.person_facts import build_person_facts
 from console.services.promises import promise_offer
 from console.settings import load_parameters
-from console.vocabulary import AGE_GROUP, CASE_KIND, CASE_STATUS, SEX, STAFF_CATEGORY
+from console.vocabulary import AGE_GROUP, CASE_KIND, CASE_STATUS, SEX, SPECIAL_WORK, STAFF_CATEGORY
 from screens.context import AppContext
 from screens.widgets.base import RetireScreen
 from screens.widgets.facts_panel import FactsPanel, build_fact_rows
@@ -50,10 +51,12 @@ from screens.widgets.notice_preview import (
     render_notice,
 )
 
-LIVE_FACTS = ("group", "statutory_age", "retire_month", "window", "benefit", "total", "completeness")
+LIVE_FACTS = ("group", "kind", "statutory_age", "retire_month", "window", "benefit", "total", "extension", "one_off", "completeness")
 BLOCKING = ("unmet", "missing")
 AUTO_GROUP = "auto"
 WIDE = 120
+KIND_FIELDS = {"special_work": ("special_work", "special_years"), "illness": ("appraisal_ref",), "work_injury": ("determination_ref",)}
+"""The retirement type's own fields, shown only for a case of that kind (issue 15)."""
 
 
 def _or_none(text: str) -> str | None:
@@ -79,6 +82,14 @@ class FormData:
     chosen_month: str = ""
     joint_items: tuple[str, ...] = ()
     received: tuple[str, ...] = ()
+    special_work: str = ""
+    special_years: str = ""
+    appraisal_ref: str = ""
+    determination_ref: str = ""
+
+    def details(self) -> dict[str, str]:
+        """The kind's own fields as typed, for ``open_case(details=...)`` (the service checks them)."""
+        return {f: getattr(self, f) for f in KIND_FIELDS.get(self.kind, ())}
 
     def applicant(self) -> Applicant:
         return Applicant(
@@ -105,7 +116,19 @@ class Live:
     facts: RetirementFacts | None = None
     assessment: Assessment | None = None
     month_error: str | None = None
+    details_error: str | None = None
     findings: list[Finding] = field(default_factory=list)
+
+
+def kind_details_of(form: FormData) -> tuple[KindDetails, str | None]:
+    """The kind's details as the service would read them, or empty details and why the typing is refused."""
+    from console.errors import BadInput
+    from console.services.case_kinds import kind_details
+
+    try:
+        return kind_details(form.kind, form.details()), None
+    except BadInput as error:
+        return KindDetails(), error.text()
 
 
 def live_assessment(form: FormData, known: dict[str, Any] | None, today: date) -> Live:
@@ -122,6 +145,7 @@ def live_assessment(form: FormData, known: dict[str, Any] | None, today: date) -
             chosen = Month.parse(form.chosen_month.strip())
         except BadMonth:
             live.month_error = t("tui.intake.bad_month", value=form.chosen_month.strip())
+    details, live.details_error = kind_details_of(form)
     if not card.valid:
         return live
     stored = known or {}
@@ -135,7 +159,8 @@ def live_assessment(form: FormData, known: dict[str, Any] | None, today: date) -
     }
     person = replace(build_person_facts(typed, stored.get("archive_records", []), stored.get("periods", [])),
                      has_employer=bool(form.employer_code.strip()))
-    facts = compute_facts(person, load_parameters(), chosen_month=chosen, decided_on=Month.from_date(today))
+    facts = compute_facts(person, load_parameters(), chosen_month=chosen, decided_on=Month.from_date(today),
+                          kind=form.kind, kind_details=details)
     result = assess(person, facts, form.kind, Month.from_date(today), form.received, form.joint_items)
     live.person, live.facts, live.assessment = person, facts, result
     # no case yet, so no pre-review: what the archive and periods would say reads "to be checked", not unmet
@@ -237,6 +262,7 @@ class IntakeScreen(RetireScreen):
                 yield _row(t("tui.intake.field.employer_name"), Input(id="employer_name", compact=True))
                 yield _row(t("tui.intake.field.kind"),
                            Select([(t(CASE_KIND.key(k)), k) for k in CASE_KINDS], value="normal", allow_blank=False, id="kind", compact=True))
+                yield from self._kind_rows()
                 yield _row(t("tui.intake.field.chosen_month"),
                            Input(id="chosen_month", compact=True, max_length=7, restrict=r"[0-9\-]*",
                                  placeholder=t("tui.intake.placeholder.chosen_month")))
@@ -252,6 +278,21 @@ class IntakeScreen(RetireScreen):
                 yield Static(t("tui.intake.findings_title"), id="findings-title", markup=False)
                 yield FindingsList(id="findings")
         yield from self.bottom()
+
+    def _kind_rows(self) -> ComposeResult:
+        """The retirement type's fields (special work and its years, the appraisal, the determination), hidden until chosen."""
+        works = [(t(SPECIAL_WORK.key(w)), w) for w in SPECIAL_WORK.codes]
+        yield _row(t("tui.intake.field.special_work"),
+                   Select(works, prompt=t("tui.intake.placeholder.special_work"), id="special_work", compact=True),
+                   row_id="special_work-row")
+        yield _row(t("tui.intake.field.special_years"),
+                   Input(id="special_years", compact=True, max_length=5, restrict=r"[0-9.]*",
+                         placeholder=t("tui.intake.placeholder.special_years")), row_id="special_years-row")
+        yield _row(t("tui.intake.field.appraisal_ref"), Input(id="appraisal_ref", compact=True, max_length=40,
+                   placeholder=t("tui.intake.placeholder.appraisal_ref")), row_id="appraisal_ref-row")
+        yield _row(t("tui.intake.field.determination_ref"), Input(id="determination_ref", compact=True, max_length=40,
+                   placeholder=t("tui.intake.placeholder.determination_ref")), row_id="determination_ref-row")
+        yield Static("", id="kind-note", classes="note -error", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -288,6 +329,10 @@ class IntakeScreen(RetireScreen):
             chosen_month=self._value("chosen_month"),
             joint_items=tuple(i for i in JOINT_ITEMS if self.query_one(f"#joint-{i}", Checkbox).value),
             received=tuple(sorted(self.query_one("#materials", SelectionList).selected)),
+            special_work=self._select("special_work"),
+            special_years=self._value("special_years"),
+            appraisal_ref=self._value("appraisal_ref"),
+            determination_ref=self._value("determination_ref"),
         )
 
     def has_unsaved(self) -> bool:
@@ -313,6 +358,7 @@ class IntakeScreen(RetireScreen):
         known = self.known if self.known_for == parse_id(form.id_number).number else None
         self.live = live = live_assessment(form, known, self.ctx.today)
         self._show_id(live.card, known)
+        self._show_kind_fields(form, live)
         female = live.card is not None and live.card.valid and live.card.sex == "F"
         self.query_one("#female-row").set_class(not female, "-hidden")
         note = self.query_one("#group-note", Static)
@@ -336,6 +382,16 @@ class IntakeScreen(RetireScreen):
         else:
             month_note.update(t("tui.intake.month_hint_none"))
         self._show_verdict(live)
+
+    def _show_kind_fields(self, form: FormData, live: Live) -> None:
+        """Only the chosen kind's own fields show; a refused entry is said under them."""
+        shown = KIND_FIELDS.get(form.kind, ())
+        for fields in KIND_FIELDS.values():
+            for name in fields:
+                self.query_one(f"#{name}-row").set_class(name not in shown, "-hidden")
+        note = self.query_one("#kind-note", Static)
+        note.update(live.details_error or "")
+        note.set_class(live.details_error is None, "-hidden")
 
     def _show_id(self, card: IdCard | None, known: dict[str, Any] | None) -> None:
         info = self.query_one("#id-info", Static)
@@ -384,6 +440,9 @@ class IntakeScreen(RetireScreen):
         if a.decision == "accept":
             verdict.update(t("tui.intake.verdict.accept"))
             verdict.add_class("-accept")
+        elif live.facts.manual_review:
+            verdict.update(t("tui.intake.verdict.kind_manual"))
+            verdict.add_class("-review")
         elif a.decision == "manual_review":
             verdict.update(t("tui.intake.verdict.review", n=len(blocking)))
             verdict.add_class("-review")
@@ -477,6 +536,8 @@ class IntakeScreen(RetireScreen):
             problem = ("name", t("intake.no_name"))
         elif self.live.month_error:
             problem = ("chosen_month", self.live.month_error)
+        elif self.live.details_error:
+            problem = ("special_years", self.live.details_error)
         else:
             problem = _field_problem(form)
         if problem is not None:
@@ -547,7 +608,7 @@ class IntakeScreen(RetireScreen):
 
         def decide_and_render(db: Any, actor: Any) -> Decided:
             result = open_and_decide(db, actor, form.applicant(), form.kind, form.joint_items, form.received,
-                                     form.chosen_month.strip() or None, decide, today)
+                                     form.chosen_month.strip() or None, decide, today, form.details())
             if result.decision is None:
                 return Decided(result.case_no, result.status, None, None, "")
             kind = {"accept": "acceptance", "promise": "promise"}.get(decide or "", "correction")

@@ -29,9 +29,10 @@ from console.rules.intervals import KINDS
 from console.rules.months import BadMonth, Month, parse_date
 from console.rules.record_checks import place_name, record_checks
 from console.rules.retirement_facts import PersonFacts, RetirementFacts, compute_facts
+from console.rules.retirement_kinds import KindDetails
 from console.services.person_facts import build_person_facts
 from console.settings import load_parameters
-from console.vocabulary import CASE_KIND, CASE_STATUS, PERIOD_KIND, SEX
+from console.vocabulary import CASE_KIND, CASE_STATUS, DRAFT_STATUSES, PERIOD_KIND, SEX, SPECIAL_WORK
 from screens.context import AppContext
 from screens.widgets.base import RetireScreen, error_text
 from screens.widgets.cell_edit import CellEditModal
@@ -39,8 +40,11 @@ from screens.widgets.choice import ChoiceModal
 from screens.widgets.confirm import ConfirmModal
 from screens.widgets.facts_panel import FactsPanel, build_fact_rows
 from screens.widgets.findings import FindingsList
+from screens.widgets.prompt import TextPrompt
 
 WIDE = 120
+DETAIL_KINDS = {"special_work": "special_work", "illness": "appraisal_ref", "work_injury": "determination_ref"}
+"""The kinds whose details the reviewer may correct on a draft, and the field a one-field kind asks for."""
 RECORD_COLUMNS = ("doc_kind", "doc_date", "birth_date_recorded", "altered", "altered_confirmed")
 PERIOD_COLUMNS = ("from_month", "to_month", "kind", "place", "months")
 COLUMN_CELLS = {"doc_kind": 8, "doc_date": 10, "birth_date_recorded": 10, "altered": 4, "altered_confirmed": 4,
@@ -87,7 +91,10 @@ def live_facts(state: dict[str, Any], records: list[dict[str, Any]], periods: li
     case = state["case"]
     pf = build_person_facts(state["person"], records, periods)
     chosen = Month.parse(case["chosen_month"]) if case.get("chosen_month") else None
-    facts = compute_facts(pf, load_parameters(), chosen_month=chosen, decided_on=Month.from_date(today))
+    from console.services.case_kinds import stored_kind_details
+
+    facts = compute_facts(pf, load_parameters(), chosen_month=chosen, decided_on=Month.from_date(today),
+                          kind=case["kind"], kind_details=stored_kind_details(case))
     result = assess(pf, facts, case["kind"], Month.from_date(today), state.get("received", []), case.get("joint_items", []))
     return pf, facts, result
 
@@ -129,6 +136,7 @@ class PrereviewScreen(RetireScreen):
         Binding("d", "delete_row", t("tui.prereview.key.delete"), id="delete-row"),
         Binding("s", "save", t("tui.prereview.key.save"), id="save"),
         Binding("c", "confirm", t("tui.prereview.key.confirm"), id="confirm"),
+        Binding("k", "kind_details", t("tui.prereview.key.kind_details"), id="kind-details"),
         Binding("escape", "back", t("tui.prereview.key.leave"), id="back"),
     ]
 
@@ -203,6 +211,7 @@ class PrereviewScreen(RetireScreen):
               kind=t(CASE_KIND.key(case['kind'])), status=t(CASE_STATUS.key(case['status']))))
         self.refresh_tables()
         self.recompute()
+        self.refresh_bindings()  # k follows the case's kind and status
 
     # -- display ------------------------------------------------------------------------------------
 
@@ -268,6 +277,52 @@ class PrereviewScreen(RetireScreen):
 
     def _changed(self) -> None:
         self.refresh_tables()
+        self.recompute()
+
+    # -- the retirement type's details ----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """k (the kind's details) only for a draft of a kind that has them."""
+        if action == "kind_details":
+            case = (self.state or {}).get("case") or {}
+            return case.get("kind") in DETAIL_KINDS and case.get("status") in DRAFT_STATUSES
+        return True
+
+    def action_kind_details(self) -> None:
+        """Correct the special work and its years, the appraisal or the determination number (record_kind_details)."""
+        case = (self.state or {}).get("case") or {}
+        kind, stored = case.get("kind"), case.get("kind_details") or {}
+        if kind not in DETAIL_KINDS or self.busy:
+            return
+        if kind != "special_work":
+            field = DETAIL_KINDS[kind]
+            self.app.push_screen(TextPrompt(t(f"tui.prereview.kind.{field}"), value=str(stored.get(field) or "")),
+                                 lambda v: self._record_kind_details({field: v}) if v else None)
+            return
+
+        def years(work: str | None) -> None:
+            if not work:
+                return
+            months = stored.get("special_work_months")
+            value = "" if months is None else f"{int(months) / 12:g}"
+            self.app.push_screen(TextPrompt(t("tui.prereview.kind.special_years", work=t(SPECIAL_WORK.key(work))), value=value),
+                                 lambda v: self._record_kind_details({"special_work": work, "special_years": v}) if v else None)
+
+        works = [(w, t(SPECIAL_WORK.key(w))) for w in SPECIAL_WORK.codes]
+        self.app.push_screen(ChoiceModal(t("tui.prereview.kind.special_work"), works, str(stored.get("special_work") or "")), years)
+
+    def _record_kind_details(self, values: dict[str, str]) -> None:
+        from console.services.case_kinds import record_kind_details
+
+        self.call(lambda db, actor: record_kind_details(db, actor, self.case_no, values), self._kind_details_recorded,
+                  group="kind-details", holds=True)
+
+    def _kind_details_recorded(self, details: KindDetails) -> None:
+        """Stored and audited: the facts on screen follow at once (the rows being edited stay as they are)."""
+        if self.state is not None:
+            self.state["case"]["kind_details"] = details.as_dict()
+        self.changed_anything = True
+        self.notify(t("tui.prereview.kind.recorded"), markup=False)
         self.recompute()
 
     # -- editing ------------------------------------------------------------------------------------

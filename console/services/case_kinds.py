@@ -1,15 +1,14 @@
 """A case's retirement type and its details (special work and its years, the appraisal, the injury determination).
 
 The intake takes them with the case (``intake.open_case(details=...)``); a
-reviewer may correct them on a draft (``record_kind_details``).  Until the
-cases table has a column for them (a later migration), the audited record of
-the opening or of the last correction is where they are read back from, and
-the pre-review's facts carry a copy (``kind_details``).  The values pass the
-same door as everything typed at the window.
+reviewer may correct them on a draft (``record_kind_details``).  They are kept
+on the case (``cases.kind_details``, migration V13, which copied in what halls
+at V12 had recorded only in the audit), each write audited, and the
+pre-review's facts carry a copy (``kind_details``).  The values pass the same
+door as everything typed at the window.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -65,17 +64,10 @@ def kind_details(kind: str, values: Mapping[str, Any]) -> KindDetails:
     )
 
 
-DETAIL_ACTIONS = ("case.open", "case.kind_details")
-"""The audited actions that record a case's kind details, the last one wins."""
-
-
-def stored_kind_details(db: sqlite_utils.Database, case: Mapping[str, Any]) -> KindDetails:
-    """The details last recorded for the case (none recorded: empty details)."""
-    stored: dict[str, Any] = {}
-    for row in audit.rows_for_case(db, int(case["id"])):
-        if row["action"] in DETAIL_ACTIONS and row["detail"]:
-            stored = json.loads(row["detail"]).get("kind_details") or {}
-    return kind_details(str(case["kind"]), stored)
+def stored_kind_details(case: Mapping[str, Any]) -> KindDetails:
+    """The details the case row holds (V13; none recorded: empty details), read as its kind reads them."""
+    stored = case.get("kind_details") or {}
+    return kind_details(str(case["kind"]), stored if isinstance(stored, Mapping) else {})
 
 
 def record_kind_details(db: sqlite_utils.Database, actor: Actor, case_no: str, values: Mapping[str, Any]) -> KindDetails:
@@ -86,6 +78,7 @@ def record_kind_details(db: sqlite_utils.Database, actor: Actor, case_no: str, v
         if case["status"] not in DRAFT_STATUSES:
             raise Refused("rules.kind.details_after_acceptance", case_no=case_no)
         details = kind_details(str(case["kind"]), values)
+        cases_db.set_kind_details(db, int(case["id"]), details.as_dict(), actor.login)
         audit.append(db, actor.audit_name, "case.kind_details", case_id=case["id"], entity="case", entity_id=case["case_no"],
                      detail={"kind": case["kind"], "kind_details": details.as_dict()})
     return details

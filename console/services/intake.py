@@ -203,8 +203,8 @@ def open_case(
 
     ``details``: the retirement type's (special work and its years, the
     appraisal or determination number; ``console.services.case_kinds``),
-    checked here, recorded with the opening and handed back as
-    ``kind_details`` for the pre-review to carry in its facts."""
+    checked here, stored on the case (``kind_details``, V13) and in the audited
+    opening, for the pre-review to carry in its facts."""
     require_role(actor, *INTAKE_ROLES)
     if kind not in CASE_KINDS:
         raise BadInput("intake.bad_kind", value=kind, allowed=", ".join(CASE_KINDS))
@@ -245,6 +245,7 @@ def open_case(
                 "received_at": received_at,
                 "chosen_month": str(month) if month else None,
                 "due_date": due_date("case", today, calendar_for(db)),
+                "kind_details": kind_info.as_dict(),
             },
             actor.login,
         )
@@ -252,7 +253,7 @@ def open_case(
         audit.append(db, actor.audit_name, "case.open", case_id=case_id, entity="case", entity_id=case_no,
                      detail={"kind": kind, "joint_items": joint, "received": got, "chosen_month": str(month) if month else None}
                      | ({"kind_details": kind_info.as_dict()} if kind_info.as_dict() else {}))
-    return load_case(db, case_no) | {"kind_details": kind_info.as_dict()}
+    return load_case(db, case_no)
 
 
 def _kind_details(kind: str, details: Mapping[str, Any] | None) -> KindDetails:
@@ -276,7 +277,7 @@ def assessment_for(
     assert person is not None
     pf = person_facts(db, person)
     month = Month.parse(case["chosen_month"]) if case.get("chosen_month") else None
-    details = details if details is not None else stored_kind_details(db, case)
+    details = details if details is not None else stored_kind_details(case)
     facts = compute_facts(pf, load_parameters(), chosen_month=month, decided_on=Month.from_date(today), kind=case["kind"], kind_details=details)
     received = [m["code"] for m in cases_db.materials(db, case["id"]) if m["received"]]
     result = assess(pf, facts, case["kind"], Month.from_date(today), received, case["joint_items"])

@@ -32,7 +32,7 @@ def prereview_state(db: sqlite_utils.Database, actor: Actor, case_no: str) -> di
     assert person is not None
     data = person_record(db, person)
     stored = facts_db.get(db, case["id"])
-    data["case"] = {k: case[k] for k in ("case_no", "status", "kind", "chosen_month", "joint_items", "version")}
+    data["case"] = {k: case[k] for k in ("case_no", "status", "kind", "chosen_month", "joint_items", "version", "kind_details")}
     data["received"] = [m["code"] for m in cases_db.materials(db, case["id"]) if m["received"]]
     data["facts"] = None if stored is None else {
         "version": stored["version"],

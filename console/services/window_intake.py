@@ -5,10 +5,10 @@ form and retry (the case is not left half-opened as a draft).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.errors import Refused
 from console.services import intake, promises
@@ -40,15 +40,17 @@ def open_and_decide(
     chosen_month: str | None,
     decide: str | None,
     today: date,
+    details: Mapping[str, Any] | None = None,
 ) -> WindowDecision:
     """Open a case and, in the same transaction, accept it or issue the correction notice.
 
     ``decide`` is None (keep the draft), "accept", "promise" (accept on a written
     promise for every missing paper that may be promised) or "correction".  A refusal by
     the rules rolls the whole thing back, so the clerk can fix the form and retry.
+    ``details``: the retirement type's (``intake.open_case``).
     """
     with transaction(db):
-        case = intake.open_case(db, actor, applicant, kind, joint_items, received, chosen_month, today)
+        case = intake.open_case(db, actor, applicant, kind, joint_items, received, chosen_month, today, details)
         if decide is None:
             return WindowDecision(case["case_no"], case["status"], None)
         if decide == "accept":

@@ -25,8 +25,11 @@ LABEL_CELLS = 9
 BAR_CELLS = 10
 ALL_FACTS = (
     "birth", "id_check", "group", "statutory_age", "retire_month", "benefit", "window",
-    "service_start", "contribution_start", "deemed", "total", "gaps", "overlaps", "completeness", "divisor", "pension",
+    "kind", "service_start", "contribution_start", "deemed", "total", "extension", "one_off", "gaps", "overlaps", "completeness",
+    "divisor", "pension",
 )
+"""A key names a row only when the case has it: "kind" for a retirement type with its own rule,
+"extension" and "one_off" when the minimum is not met by the statutory month."""
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,30 @@ def build_fact_rows(
         lacking = "、".join(t(f"tui.facts.pension_input.{name}") for name in facts.pension_missing)
         rows["pension"] = FactRow("pension", t("tui.facts.label.pension"), _plain(t("tui.facts.pension_none"), "dim"),
                                   t("tui.facts.pension_missing", inputs=lacking), t("tui.facts.pension_source"))
+    rows.update(_kind_rows(facts))
     return [rows[k] for k in keys if k in rows]
+
+
+def _kind_rows(facts: RetirementFacts) -> dict[str, FactRow]:
+    """The retirement type's rule (its status and source; unconfirmed: manual review) and the extended contribution."""
+    rows: dict[str, FactRow] = {}
+    k = facts.kind_rule
+    if k is not None:
+        why, _ = _reason(k.reason)
+        lines = [why, t("tui.facts.kind_manual_review") if k.manual_review else t("tui.facts.kind_reported_why")]
+        if k.required_special_months is not None:
+            lines.append(t("tui.facts.kind_special_need", years=k.required_special_months // 12))
+        lines += [t(f.code, **f.params) for f in k.findings]
+        value = _plain(t(f"tui.facts.kind_status.{k.status}"), "bold yellow" if k.manual_review else "cyan")
+        rows["kind"] = FactRow("kind", t("tui.facts.label.kind"), value, "\n".join(lines), k.source)
+    e = facts.extension
+    if e is not None:
+        why, src = _reason(e.reason)
+        rows["extension"] = FactRow("extension", t("tui.facts.label.extension"),
+                                    _plain(t("tui.facts.extension_value", short=e.short_months, met=e.met_month), "yellow"), why, src)
+        state = {None: "unknown", True: "open", False: "closed"}[e.one_off_open]
+        rows["one_off"] = FactRow("one_off", t("tui.facts.label.one_off"), _plain(t(f"tui.facts.one_off.{state}")), why, src)
+    return rows
 
 
 def _prompt(row: FactRow) -> Text:
