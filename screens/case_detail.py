@@ -74,7 +74,7 @@ def summary(case: dict[str, Any]) -> Table:
         dates += f"   {t('tui.detail.completed')} {local_day(case['completed_at'])}"
     grid.add_row(t("tui.detail.received"), Text(dates))
     grid.add_row(t("tui.detail.clock"), clock_text(case.get("clock"), case["status"]))
-    joint = "、".join(t(f"joint_items.{j}") for j in case.get("joint_items") or []) or t("tui.detail.none")
+    joint = t("tui.app.list_sep").join(t(f"joint_items.{j}") for j in case.get("joint_items") or []) or t("tui.detail.none")
     grid.add_row(t("tui.detail.joint"), Text(joint))
     mats = Text()
     for m in case.get("materials") or []:
@@ -335,7 +335,7 @@ class CaseDetailScreen(RetireScreen):
                 return
             from screens.widgets.confirm import ConfirmModal
 
-            names = "、".join(t(f"tui.material_short.{c}") for c in codes)
+            names = t("tui.app.list_sep").join(t(f"tui.material_short.{c}") for c in codes)
 
             def accepted(outcome: Any) -> None:
                 self.notify(t("tui.detail.promise_ok", case_no=outcome.decision.case_no, letter=outcome.letter_number), markup=False)
@@ -378,7 +378,7 @@ class CaseDetailScreen(RetireScreen):
             if yes:
                 self.call(record, recorded)
 
-        names = "、".join(t(f"tui.material_short.{c}") for c in codes)
+        names = t("tui.app.list_sep").join(t(f"tui.material_short.{c}") for c in codes)
         self.app.push_screen(ConfirmModal(t("tui.detail.confirm_paper", case_no=self.case_no, materials=names)), answer)
 
     def action_correct(self) -> None:
