@@ -66,7 +66,8 @@ def summary(case: dict[str, Any]) -> Table:
     p = case["person"]
     grid = _grid()
     grid.add_row(t("tui.detail.applicant"), Text.assemble((p.get("name") or "", "bold"), f"  {t('tui.detail.id_number')} {p.get('id_number') or ''}"))
-    grid.add_row(t("tui.detail.kind"), Text(f"{t(CASE_KIND.key(case['kind']))}   {t('tui.detail.status')}: {t(CASE_STATUS.key(case['status']))}"))
+    status = t("tui.app.label", label=t("tui.detail.status")) + t(CASE_STATUS.key(case["status"]))
+    grid.add_row(t("tui.detail.kind"), Text(f"{t(CASE_KIND.key(case['kind']))}   {status}"))
     dates = local_day(case["received_at"])
     if case.get("accepted_at"):
         dates += f"   {t('tui.detail.accepted')} {local_day(case['accepted_at'])}"
@@ -145,7 +146,8 @@ def prereview_block(case: dict[str, Any]) -> Any:
     status = (t("tui.detail.prereview_confirmed", who=pre["confirmed_by"], when=short_time(pre["confirmed_at"]))
               if pre.get("confirmed_at") else t("tui.detail.prereview_unconfirmed"))
     grid.add_row("", Text(status, style="green" if pre.get("confirmed_at") else "yellow"))
-    grid.add_row(t("tui.detail.statutory_month"), Text(f"{facts.get('statutory_month', '')}  ({facts.get('statutory_age', '')})"))
+    statutory = t("tui.detail.statutory_value", month=facts.get("statutory_month", ""), age=facts.get("statutory_age", ""))
+    grid.add_row(t("tui.detail.statutory_month"), Text(statutory))  # the age in words: 60岁3个月, never the code 60y3m
     grid.add_row(t("tui.detail.benefit_month"), Text(str(facts.get("benefit_start_month", ""))))
     months = int(facts.get("total_months") or 0)
     grid.add_row(t("tui.detail.contribution_years"), Text(f"{months // 12}y{months % 12}m"))
