@@ -150,7 +150,7 @@ def prereview_block(case: dict[str, Any]) -> Any:
     grid.add_row(t("tui.detail.statutory_month"), Text(statutory))  # the age in words: 60岁3个月, never the code 60y3m
     grid.add_row(t("tui.detail.benefit_month"), Text(str(facts.get("benefit_start_month", ""))))
     months = int(facts.get("total_months") or 0)
-    grid.add_row(t("tui.detail.contribution_years"), Text(f"{months // 12}y{months % 12}m"))
+    grid.add_row(t("tui.detail.contribution_years"), Text(t("tui.detail.years_months", years=months // 12, months=months % 12)))
     return grid
 
 

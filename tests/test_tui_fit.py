@@ -27,7 +27,7 @@ from tests.tui_matrix import SCREENS, build_app, english_screens
 
 SIZE = (80, 24)
 HAN_OR_CJK_PUNCT = re.compile(r"[、，。（）：；「」\u4e00-\u9fff]")
-AGE_CODE = re.compile(r"\b\d{2}y\d{1,2}m\b")
+AGE_CODE = re.compile(r"\b\d{1,2}y\d{1,2}m\b")
 
 
 def plain_of(renderable: Any) -> list[str]:
@@ -187,3 +187,13 @@ def test_fact_labels_fit_their_column(lang: str) -> None:
     labels = {k: v for k, v in catalogue(lang).items() if k.startswith("tui.facts.label.")}
     assert labels
     assert {k: v for k, v in labels.items() if cell_len(v) > LABEL_CELLS - 1} == {}
+
+
+async def test_case_detail_counts_years_in_words(hall: Path) -> None:
+    """At 120x40 the detail also shows the contribution years: 15年4个月 in Chinese, never the code 15y4m."""
+    app = build_app(hall, "zh")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await SCREENS["case_detail"](pilot)
+        text = "\n".join("".join(row) for row in screen_grid(app.screen))
+        assert "缴费年限" in text
+        assert age_codes(app) == []

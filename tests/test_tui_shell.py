@@ -146,6 +146,7 @@ OPENERS: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "PrereviewScreen": ("draft", ("p",)),
     "NoticesScreen": ("draft", ("n",)),
     "DeliveryScreen": ("completed", ("e",)),
+    "WorkListScreen": (None, ("m",)),
 }
 
 
