@@ -285,4 +285,4 @@ class RetireApp(App[None]):
             if yes:
                 self.exit()
 
-        self.push_screen(ConfirmModal(t("tui.app.quit_unsaved", screens="、".join(unsaved))), answer)
+        self.push_screen(ConfirmModal(t("tui.app.quit_unsaved", screens=t("tui.app.list_sep").join(unsaved))), answer)

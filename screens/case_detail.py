@@ -76,7 +76,8 @@ def summary(case: dict[str, Any]) -> Table:
     p = case["person"]
     grid = _grid()
     grid.add_row(t("tui.detail.applicant"), Text.assemble((p.get("name") or "", "bold"), f"  {t('tui.detail.id_number')} {p.get('id_number') or ''}"))
-    grid.add_row(t("tui.detail.kind"), Text(f"{t(CASE_KIND.key(case['kind']))}   {t('tui.detail.status')}: {t(CASE_STATUS.key(case['status']))}"))
+    status = t("tui.app.label", label=t("tui.detail.status")) + t(CASE_STATUS.key(case["status"]))
+    grid.add_row(t("tui.detail.kind"), Text(f"{t(CASE_KIND.key(case['kind']))}   {status}"))
     dates = local_day(case["received_at"])
     if case.get("accepted_at"):
         dates += f"   {t('tui.detail.accepted')} {local_day(case['accepted_at'])}"
@@ -84,7 +85,7 @@ def summary(case: dict[str, Any]) -> Table:
         dates += f"   {t('tui.detail.completed')} {local_day(case['completed_at'])}"
     grid.add_row(t("tui.detail.received"), Text(dates))
     grid.add_row(t("tui.detail.clock"), clock_text(case.get("clock"), case["status"]))
-    joint = "、".join(t(f"joint_items.{j}") for j in case.get("joint_items") or []) or t("tui.detail.none")
+    joint = t("tui.app.list_sep").join(t(f"joint_items.{j}") for j in case.get("joint_items") or []) or t("tui.detail.none")
     grid.add_row(t("tui.detail.joint"), Text(joint))
     mats = Text()
     for m in case.get("materials") or []:
@@ -155,10 +156,11 @@ def prereview_block(case: dict[str, Any]) -> Any:
     status = (t("tui.detail.prereview_confirmed", who=pre["confirmed_by"], when=short_time(pre["confirmed_at"]))
               if pre.get("confirmed_at") else t("tui.detail.prereview_unconfirmed"))
     grid.add_row("", Text(status, style="green" if pre.get("confirmed_at") else "yellow"))
-    grid.add_row(t("tui.detail.statutory_month"), Text(f"{facts.get('statutory_month', '')}  ({facts.get('statutory_age', '')})"))
+    statutory = t("tui.detail.statutory_value", month=facts.get("statutory_month", ""), age=facts.get("statutory_age", ""))
+    grid.add_row(t("tui.detail.statutory_month"), Text(statutory))  # the age in words: 60岁3个月, never the code 60y3m
     grid.add_row(t("tui.detail.benefit_month"), Text(str(facts.get("benefit_start_month", ""))))
     months = int(facts.get("total_months") or 0)
-    grid.add_row(t("tui.detail.contribution_years"), Text(f"{months // 12}y{months % 12}m"))
+    grid.add_row(t("tui.detail.contribution_years"), Text(t("tui.detail.years_months", years=months // 12, months=months % 12)))
     return grid
 
 
@@ -424,7 +426,7 @@ class CaseDetailScreen(RetireScreen):
                 return
             from screens.widgets.confirm import ConfirmModal
 
-            names = "、".join(t(f"tui.material_short.{c}") for c in codes)
+            names = t("tui.app.list_sep").join(t(f"tui.material_short.{c}") for c in codes)
 
             def accepted(outcome: Any) -> None:
                 self.notify(t("tui.detail.promise_ok", case_no=outcome.decision.case_no, letter=outcome.letter_number), markup=False)
@@ -467,7 +469,7 @@ class CaseDetailScreen(RetireScreen):
             if yes:
                 self.call(record, recorded)
 
-        names = "、".join(t(f"tui.material_short.{c}") for c in codes)
+        names = t("tui.app.list_sep").join(t(f"tui.material_short.{c}") for c in codes)
         self.app.push_screen(ConfirmModal(t("tui.detail.confirm_paper", case_no=self.case_no, materials=names)), answer)
 
     def action_correct(self) -> None:

@@ -120,7 +120,7 @@ class DeliveryScreen(RetireScreen):
         person = case["person"]
         head = Text.assemble((case["case_no"], "bold"), "  ", person.get("name") or "", "  ", (t(CASE_STATUS.key(case['status'])), "bold"))
         self.query_one("#delivery-head", Static).update(head)
-        address = Text.assemble((t("tui.delivery.address") + "：", "dim"), person.get("address") or "", "  ", person.get("phone") or "")
+        address = Text.assemble((t("tui.app.label", label=t("tui.delivery.address")), "dim"), person.get("address") or "", "  ", person.get("phone") or "")
         if case["status"] not in ("completed", "delivered"):
             address.append("\n" + t("tui.delivery.not_completed", status=t(CASE_STATUS.key(case['status']))), style="bold yellow")
         self.query_one("#address", Static).update(address)

@@ -208,7 +208,7 @@ class PrereviewScreen(RetireScreen):
         sex = t(SEX.key(person['sex']))
         self.query_one("#pre-title", Static).update(
             t("tui.prereview.title_full", case_no=self.case_no, name=person["name"], sex=sex, birth=person.get("birth_date_id") or "—",
-              kind=t(CASE_KIND.key(case['kind'])), status=t(CASE_STATUS.key(case['status']))))
+              kind=t(CASE_KIND.key(case['kind'])), kind_short=t(CASE_KIND.short_key(case['kind'])), status=t(CASE_STATUS.key(case['status']))))
         self.refresh_tables()
         self.recompute()
         self.refresh_bindings()  # k follows the case's kind and status

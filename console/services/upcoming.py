@@ -386,7 +386,7 @@ def write_reminder(db: sqlite_utils.Database, actor: Actor, id_number: str, path
 
 def flag_text(flags: Iterable[str]) -> str:
     """'缴费不足、未初审' for a row's flags."""
-    return "、".join(t(f"upcoming.flag.{f}") for f in flags)
+    return t("upcoming.flag_sep").join(t(f"upcoming.flag.{f}") for f in flags)
 
 
 def export_rows(rows: list[dict[str, Any]], path: Path | str, force: bool = False) -> Path:

@@ -197,7 +197,7 @@ def build_fact_rows(
         rows["pension"] = FactRow("pension", t("tui.facts.label.pension"), _plain(t("tui.facts.pension_value", total=p.total)), p_why,
                                   t("tui.facts.pension_source"))
     else:
-        lacking = "、".join(t(f"tui.facts.pension_input.{name}") for name in facts.pension_missing)
+        lacking = t("tui.app.list_sep").join(t(f"tui.facts.pension_input.{name}") for name in facts.pension_missing)
         rows["pension"] = FactRow("pension", t("tui.facts.label.pension"), _plain(t("tui.facts.pension_none"), "dim"),
                                   t("tui.facts.pension_missing", inputs=lacking), t("tui.facts.pension_source"))
     rows.update(_kind_rows(facts))
@@ -255,7 +255,7 @@ class ExplainModal(ModalScreen[None]):
         self.row = row
 
     def compose(self) -> ComposeResult:
-        title = Text(f"{self.row.label}：", style="bold")
+        title = Text(t("tui.app.label", label=self.row.label), style="bold")
         title.append_text(self.row.value)
         with VerticalScroll():
             yield Static(title, id="explain-title")
