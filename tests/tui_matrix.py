@@ -135,6 +135,8 @@ SCREENS: dict[str, RunBefore] = {
     "messages": message_log,
     "case_detail": on_case("in_progress"),
     "refuse_prompt": on_case("draft", "x"),
+    "case_edit": on_case("draft", "m"),
+    "withdraw_prompt": on_case("draft", "w"),
     "prereview": on_case("draft", "p"),
     "notices": on_case("delivered", "n"),
     "delivery": on_case("completed", "e"),
