@@ -111,7 +111,6 @@ AUDIT_ACTION = _family(
     "import.persons", "import.employers", "import.archive", "import.contributions", "import.cases", "import.ratings",
     "export.unmasked", "export.raw",
     "db.backup", "db.restore",
-    "person.edit", "case.edit", "case.withdraw", "delivery.readdress", "task.paper_arrived", "task.applicant_told",
 )
 """What an audit row records (``audit.action``): tests/test_cli_audit_words.py finds every code the
 code base writes and holds it to this list; words in ``[terms.audit_action]``.  No CHECK: an older

@@ -78,6 +78,7 @@ RACE_REFUSALS = {
     "delivery.already_sent",
     "delivery.none_open",
     "prereview.already_confirmed",
+    "intake.prereview_not_confirmed",  # a colleague changed the pre-review after its confirmation: acceptance waits again
     "prereview.closed",
     "prereview.reason_required",
 }
