@@ -72,6 +72,7 @@ AUDIT_ACTION = {
 RACE_REFUSALS = {
     "intake.wrong_state",
     "intake.nothing_missing",
+    "intake.prereview_first",  # a case just opened: its correction notice waits for the pre-review (issue 14 bug 13)
     "tasks.wrong_state",
     "tasks.held_by_other",  # a colleague claimed it first: taking over must be said, never silent
     "delivery.not_completed",
