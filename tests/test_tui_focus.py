@@ -60,3 +60,18 @@ def test_department_progress_never_reads_as_cut_text() -> None:
     cell = progress_cell({"hrss": "claimed", "medical": "open", "housing_fund": "held", "health": "done"}).plain
     assert "…" not in cell and "?" not in cell
     assert "◐" in cell and "◌" in cell and "✓" in cell
+
+
+def test_a_numbered_finding_never_leaves_its_number_alone_on_a_line() -> None:
+    """F4's confirmation lists findings numbered; a long one used to wrap as "1." on one line, the text below."""
+    from rich.console import Console
+
+    from console.rules.explain import Finding
+    from screens.widgets.findings import render_findings
+
+    long = Finding("rules.elig.short_contribution", "unmet", {"have": 138, "need": 180, "short": 42}, None)
+    console = Console(width=70, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(render_findings([long, long], numbered=True))
+    lines = [line.strip() for line in console.export_text().splitlines()]
+    assert len(lines) >= 4, lines  # each item is long enough to wrap at 70 columns
+    assert not any(line in ("1.", "2.") for line in lines), lines

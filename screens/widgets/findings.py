@@ -50,7 +50,7 @@ def render_findings(items: Iterable[Finding | Mapping[str, Any]], numbered: bool
         if n > 1:
             out.append("\n")
         if numbered:
-            out.append(f"{n}. ")
+            out.append(f"{n}.")  # glued to the tag: a long item folds instead of leaving "1." on a line of its own
         # the tag is glued to the text so that narrow panels fold the line instead of orphaning the tag
         out.append(t("tui.findings.tag", severity=t(f"severity.{f.severity}")), style=SEVERITY_STYLE.get(f.severity, ""))
         out.append(finding_text(f))
