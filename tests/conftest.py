@@ -21,6 +21,19 @@ from db.connection import open_database, transaction
 from db.schema import migrate
 
 
+@pytest.fixture(autouse=True)
+def _language_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with the language its environment gives (zh unless RETIRE_LANG says otherwise).
+
+    ``retire tui --lang en`` run in-process (CliRunner) sets the language for the
+    rest of the process; without this a later test in the same worker renders in
+    English and a screen module first imported then keeps English key labels.
+    """
+    from console import i18n
+
+    monkeypatch.setattr(i18n, "_current", None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Personal audit keys and anchor logs (user_config_dir) go to a tmp dir, never to ~/.config.
