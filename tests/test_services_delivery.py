@@ -107,3 +107,17 @@ def test_delivery_roles(db, carol, staff, completed, roles) -> None:
         delivery.delivered(db, other, completed)
     with pytest.raises(PermissionDenied):
         delivery.returned(db, other, completed, "x")
+
+
+def test_no_address_anywhere_is_refused_before_anything_is_written(db, carol, completed) -> None:
+    """A person registered without an address: the parcel would go nowhere, so the send asks for one."""
+    person_id = case_row(db, completed)["person_id"]
+    with db.conn:
+        db.execute("UPDATE persons SET address = '  ' WHERE id = ?", [person_id])
+    before = audit_count(db)
+    with pytest.raises(Refused) as info:
+        delivery.send(db, carol, completed, "EMS", "E1")
+    assert info.value.key == "delivery.no_address" and info.value.params["case_no"] == completed
+    assert audit_count(db) == before
+    row = delivery.send(db, carol, completed, "EMS", "E1", address="固阳县金山镇3号")
+    assert row["address"] == "固阳县金山镇3号"
