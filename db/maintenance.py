@@ -21,6 +21,17 @@ def open_readonly(path: Path) -> HallDatabase:
     return HallDatabase(conn, execute_plugins=False)
 
 
+def schema_version_of(db: Database) -> int | None:
+    """The schema version of a file opened with ``open_readonly``, or None when it is no SQLite database.
+
+    The catch of ``sqlite3.DatabaseError`` lives here, in db/, so that services never import sqlite3.
+    """
+    try:
+        return current_version(db)
+    except sqlite3.DatabaseError:
+        return None
+
+
 def backup_to(db: Database, target: Path) -> None:
     """SQLite's online backup: a consistent copy while others keep writing."""
     dest = sqlite3.connect(str(target))

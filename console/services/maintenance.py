@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sqlite3
 import stat
 import tempfile
 from dataclasses import dataclass, field
@@ -173,11 +172,8 @@ def check_backup(source: Path) -> dict[str, Any]:
         raise BadInput("maintenance.no_backup", path=str(source))
     copy = m.open_readonly(source)
     try:
-        try:
-            version = current_version(copy)
-        except sqlite3.DatabaseError:
-            raise BadInput("maintenance.not_backup", path=str(source)) from None
-        if version == 0:
+        version = m.schema_version_of(copy)
+        if version is None or version == 0:
             raise BadInput("maintenance.not_backup", path=str(source))
         if version > SCHEMA_VERSION:
             raise Refused("db.schema_newer", found=version, known=SCHEMA_VERSION)
