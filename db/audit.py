@@ -76,7 +76,7 @@ from db.audit_key import AuditKey
 from db.clock import wall_now_iso
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 GENESIS = "0" * 64
 SCHEME = "hmac-sha256/1"
@@ -244,7 +244,7 @@ class ChainState:
                 and keyed_from == head + 1 and head >= 0 and bool(self.db_id))
 
 
-def read_state(db: sqlite_utils.Database) -> ChainState:
+def read_state(db: Database) -> ChainState:
     """The chain's record as stored now (inside the caller's transaction, if any)."""
     marks = ",".join("?" for _ in _META)
     try:
@@ -254,7 +254,7 @@ def read_state(db: sqlite_utils.Database) -> ChainState:
     return ChainState({str(k): (None if v is None else str(v)) for k, v in rows})
 
 
-def _put(db: sqlite_utils.Database, key: str, value: str) -> None:
+def _put(db: Database, key: str, value: str) -> None:
     from db import hall_meta
 
     hall_meta.put(db, key, value)
@@ -262,7 +262,7 @@ def _put(db: sqlite_utils.Database, key: str, value: str) -> None:
 
 # -- finding the key -----------------------------------------------------------
 
-def key_for(db: sqlite_utils.Database, state: ChainState) -> AuditKey:
+def key_for(db: Database, state: ChainState) -> AuditKey:
     """The key this keyed chain was sealed with, from a trusted place; exit 3 when there is none.
 
     Tried: the caller's explicit key, else the hall's key file, else the
@@ -301,7 +301,7 @@ def key_for(db: sqlite_utils.Database, state: ChainState) -> AuditKey:
     raise EnvironmentFailure("audit.key_missing", path=str(expected))
 
 
-def find_key(db: sqlite_utils.Database, state: ChainState) -> tuple[AuditKey | None, str | None]:
+def find_key(db: Database, state: ChainState) -> tuple[AuditKey | None, str | None]:
     """(key, None), or (None, "mismatch") when keys exist but none matches the seal.
 
     Missing or unreadable keys raise ``EnvironmentFailure`` (exit 3):
@@ -315,7 +315,7 @@ def find_key(db: sqlite_utils.Database, state: ChainState) -> tuple[AuditKey | N
         raise
 
 
-def _mismatched_key(db: sqlite_utils.Database, state: ChainState) -> AuditKey | None:
+def _mismatched_key(db: Database, state: ChainState) -> AuditKey | None:
     """The key found in the usual place (explicit, hall, personal) even though its seal does not match."""
     explicit = audit_key.explicit_key(db)
     if explicit is not None:
@@ -331,12 +331,12 @@ def _mismatched_key(db: sqlite_utils.Database, state: ChainState) -> AuditKey | 
 
 # -- writing ------------------------------------------------------------------
 
-def _last(db: sqlite_utils.Database) -> tuple[int, str | None]:
+def _last(db: Database) -> tuple[int, str | None]:
     row = db.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     return (int(row[0]), str(row[1])) if row else (0, None)
 
 
-def _start_keyed(db: sqlite_utils.Database, *, create_hall_key: bool) -> tuple[ChainState, AuditKey]:
+def _start_keyed(db: Database, *, create_hall_key: bool) -> tuple[ChainState, AuditKey]:
     """Continue the chain under the key (first keyed write): verify the legacy chain once, record its head.
 
     Runs in the caller's transaction.  A broken legacy chain is refused:
@@ -377,14 +377,14 @@ _POSITION_SQL = (
 )
 
 
-def _position(db: sqlite_utils.Database) -> tuple[ChainState, AuditKey, Callable[[str], str], int, str]:
+def _position(db: Database) -> tuple[ChainState, AuditKey, Callable[[str], str], int, str]:
     """(state, key, mac, id, prev) for the next row, in the caller's transaction.
 
     One query per row in the common case: the seal, read with the last row,
     says whether the record found before still stands (a rolled-back keying
     leaves no seal, so it is never trusted from memory).
     """
-    if not db.conn.in_transaction:
+    if not db.in_transaction:
         raise RuntimeError("audit rows must be written inside db.connection.transaction()")
     try:
         seal, last_id, last_hash = db.execute(_POSITION_SQL).fetchone()
@@ -407,14 +407,14 @@ def _position(db: sqlite_utils.Database) -> tuple[ChainState, AuditKey, Callable
     return state, key, mac, last_id + 1, str(last_hash) if last_id else state.legacy_head_hash
 
 
-def forget_keys(db: sqlite_utils.Database) -> None:
+def forget_keys(db: Database) -> None:
     """Drop the keys this connection remembers (the next write or check looks for the key file again)."""
     for name in (_KEY_CACHE, _WRITER_CACHE):
         if hasattr(db, name):
             delattr(db, name)
 
 
-def ensure_keyed(db: sqlite_utils.Database, *, create_hall_key: bool = True) -> tuple[ChainState, AuditKey]:
+def ensure_keyed(db: Database, *, create_hall_key: bool = True) -> tuple[ChainState, AuditKey]:
     """Key the chain now if it is not yet (``retire init``), creating the key if missing; idempotent."""
     from db.connection import transaction
 
@@ -441,13 +441,13 @@ _NAMES = [c.strip() for c in _COLUMNS.split(",")]
 INSERT_SQL = f"INSERT INTO audit ({_COLUMNS}) VALUES ({', '.join('?' for _ in _NAMES)})"
 
 
-def append(db: sqlite_utils.Database, actor: str, action: str, **subject: Unpack[Subject]) -> int:
+def append(db: Database, actor: str, action: str, **subject: Unpack[Subject]) -> int:
     """Write one audit row in the open transaction; returns its id.
 
     Pass ``case_id`` for every change that belongs to a case, task changes
     included: ``rows_for_case`` finds rows by it.
     """
-    if not db.conn.in_transaction:
+    if not db.in_transaction:
         raise RuntimeError("audit.append must run inside db.connection.transaction()")
     # the REAL write time, never db.clock.simulated() (demo): keep it so
     row = ChainCursor(db).link(wall_now_iso(), actor, action, **subject)
@@ -466,7 +466,7 @@ class ChainCursor:
 
     __slots__ = ("_mac", "next_id", "prev")
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         _, _, self._mac, self.next_id, self.prev = _position(db)
 
     def link(
@@ -497,13 +497,13 @@ def _as_dict(row: tuple[Any, ...]) -> dict[str, Any]:
     return dict(zip(_NAMES, row, strict=True))
 
 
-def rows_for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
+def rows_for_case(db: Database, case_id: int) -> list[dict[str, Any]]:
     """The case's audit rows, oldest first (``detail`` still JSON text)."""
     cursor = db.execute(f"SELECT {_COLUMNS} FROM audit WHERE case_id = ? ORDER BY id", [case_id])
     return [_as_dict(row) for row in cursor.fetchall()]
 
 
-def recent_rows(db: sqlite_utils.Database, limit: int, before: int | None = None) -> list[dict[str, Any]]:
+def recent_rows(db: Database, limit: int, before: int | None = None) -> list[dict[str, Any]]:
     """The last ``limit`` rows (below id ``before`` if given), oldest first."""
     if before is None:
         cursor = db.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY id DESC LIMIT ?", [limit])
@@ -512,17 +512,17 @@ def recent_rows(db: sqlite_utils.Database, limit: int, before: int | None = None
     return [_as_dict(row) for row in reversed(cursor.fetchall())]
 
 
-def row_value(db: sqlite_utils.Database, row_id: int) -> str | None:
+def row_value(db: Database, row_id: int) -> str | None:
     """The stored value (``hash``) of row ``row_id``, or None when there is no such row."""
     row = db.execute("SELECT hash FROM audit WHERE id = ?", [row_id]).fetchone()
     return None if row is None else str(row[0])
 
 
-def count_rows(db: sqlite_utils.Database) -> int:
+def count_rows(db: Database) -> int:
     return int(db.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
 
 
-def head(db: sqlite_utils.Database) -> tuple[int, str]:
+def head(db: Database) -> tuple[int, str]:
     """(id, value) of the last row; (0, legacy head or GENESIS) on an empty table."""
     last_id, last_hash = _last(db)
     return (last_id, last_hash) if last_hash is not None else (0, read_state(db).legacy_head_hash)
@@ -560,7 +560,7 @@ class ChainCheck:
         return self.problem is None
 
 
-def _rows(db: sqlite_utils.Database, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
+def _rows(db: Database, batch: int = 5000) -> Iterator[tuple[Any, ...]]:
     cursor = db.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY id")
     while True:
         chunk = cursor.fetchmany(batch)
@@ -586,7 +586,7 @@ class _Tail:
     last_value: str
 
 
-def _walk(db: sqlite_utils.Database, key: bytes | None, keyed_from: int | None, legacy_head_hash: str) -> _Break | _Tail:
+def _walk(db: Database, key: bytes | None, keyed_from: int | None, legacy_head_hash: str) -> _Break | _Tail:
     """Walk every row: the first bad row, else the last row."""
     mac = mac_function(key) if key is not None else None
     sha = hashlib.sha256
@@ -615,7 +615,7 @@ def _walk(db: sqlite_utils.Database, key: bytes | None, keyed_from: int | None, 
     return _Tail(expected - 1, prev)
 
 
-def _sequence(db: sqlite_utils.Database) -> int | None:
+def _sequence(db: Database) -> int | None:
     try:
         row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
     except Exception:  # no AUTOINCREMENT table at all
@@ -623,7 +623,7 @@ def _sequence(db: sqlite_utils.Database) -> int | None:
     return None if row is None else int(row[0])
 
 
-def check_legacy(db: sqlite_utils.Database) -> ChainCheck | None:
+def check_legacy(db: Database) -> ChainCheck | None:
     """The first break of a chain not keyed yet (SHA-256 links, contiguous ids), or None."""
     walked = _walk(db, None, None, GENESIS)
     if isinstance(walked, _Tail):
@@ -632,7 +632,7 @@ def check_legacy(db: sqlite_utils.Database) -> ChainCheck | None:
                       key={}, problem=walked.problem, bad_id=walked.bad_id, params=walked.params)
 
 
-def check_chain(db: sqlite_utils.Database) -> ChainCheck:
+def check_chain(db: Database) -> ChainCheck:
     """Verify every row against the key, contiguous ids, the recorded legacy head and the tail.
 
     Raises ``EnvironmentFailure`` (exit 3) when the chain is keyed and no key
@@ -676,7 +676,7 @@ def check_chain(db: sqlite_utils.Database) -> ChainCheck:
     return ChainCheck(head_id=last_id, head_value=last_value, key=described, **base)
 
 
-def verify_chain(db: sqlite_utils.Database) -> int | None:
+def verify_chain(db: Database) -> int | None:
     """The id of the first row that does not hold, or None (``check_chain`` tells more).
 
     A chain not keyed yet is judged by its SHA-256 links alone here; the

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from console.errors import EnvironmentFailure
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 KEY_BYTES = 32
 APP_NAME = "retire"
@@ -103,7 +103,7 @@ def _hall_settings() -> HallAudit | None:
     )
 
 
-def database_path(db: sqlite_utils.Database) -> Path | None:
+def database_path(db: Database) -> Path | None:
     """The main file of this connection (None for an in-memory database)."""
     for row in db.execute("PRAGMA database_list").fetchall():
         if row[1] == "main":
@@ -120,7 +120,7 @@ def _same_file(a: Path | None, b: Path | None) -> bool:
         return False
 
 
-def hall_for(db: sqlite_utils.Database) -> HallAudit | None:
+def hall_for(db: Database) -> HallAudit | None:
     """The hall's settings when ``db`` is the installed hall's database, else None."""
     hall = _hall_settings()
     if hall is None or hall.key_path is None:
@@ -130,7 +130,7 @@ def hall_for(db: sqlite_utils.Database) -> HallAudit | None:
     return hall
 
 
-def default_key_path(db: sqlite_utils.Database, db_id: str) -> tuple[Path, str]:
+def default_key_path(db: Database, db_id: str) -> tuple[Path, str]:
     """(path, source) of the key ``db`` should use: the hall's, else the personal one."""
     hall = hall_for(db)
     if hall is not None and hall.key_path is not None:
@@ -138,7 +138,7 @@ def default_key_path(db: sqlite_utils.Database, db_id: str) -> tuple[Path, str]:
     return personal_key_path(db_id), "personal"
 
 
-def default_anchor_path(db: sqlite_utils.Database, db_id: str) -> Path:
+def default_anchor_path(db: Database, db_id: str) -> Path:
     """The anchor log: the hall's anchor directory, else next to the personal key."""
     hall = hall_for(db)
     if hall is not None:
@@ -149,7 +149,7 @@ def default_anchor_path(db: sqlite_utils.Database, db_id: str) -> Path:
     return personal_anchor_path(db_id)
 
 
-def candidate_paths(db: sqlite_utils.Database, db_id: str | None) -> list[tuple[Path, str]]:
+def candidate_paths(db: Database, db_id: str | None) -> list[tuple[Path, str]]:
     """Every trusted place this database's key may be, most specific first."""
     out: list[tuple[Path, str]] = []
     hall = _hall_settings()
@@ -162,7 +162,7 @@ def candidate_paths(db: sqlite_utils.Database, db_id: str | None) -> list[tuple[
 
 # -- explicit keys ------------------------------------------------------------
 
-def use_key(db: sqlite_utils.Database, key: bytes | str | os.PathLike[str]) -> AuditKey:
+def use_key(db: Database, key: bytes | str | os.PathLike[str]) -> AuditKey:
     """Make this connection use ``key`` (bytes, or a key file) instead of looking for one."""
     if isinstance(key, bytes):
         value = AuditKey(_checked(key, None), None, "explicit")
@@ -172,7 +172,7 @@ def use_key(db: sqlite_utils.Database, key: bytes | str | os.PathLike[str]) -> A
     return value
 
 
-def explicit_key(db: sqlite_utils.Database) -> AuditKey | None:
+def explicit_key(db: Database) -> AuditKey | None:
     return getattr(db, _EXPLICIT_ATTR, None)
 
 

@@ -7,12 +7,13 @@ writes.  The triggers of schema v3 still fire (their cost is part of a load).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from db.bulk import insert_sql
-from db.connection import transaction
+from db.connection import sqlite_connection, transaction
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 PERSON_COLUMNS = (
     "id", "id_number", "name", "name_initials", "sex", "birth_date_id", "phone", "address",
@@ -30,35 +31,35 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 """The columns a benchmark row of each table holds, in order."""
 
 
-def insert(db: sqlite_utils.Database, table: str, rows: Iterable[Sequence[Any]]) -> None:
+def insert(db: Database, table: str, rows: Iterable[Sequence[Any]]) -> None:
     """Rows of ``table`` in ``COLUMNS[table]`` order, one transaction (the SQL of ``db.bulk.insert_sql``)."""
     with transaction(db):
-        db.conn.executemany(insert_sql(table, COLUMNS[table]), rows)
+        db.executemany(insert_sql(table, COLUMNS[table]), rows)
 
 
-def fast_load_pragmas(db: sqlite_utils.Database) -> None:
+def fast_load_pragmas(db: Database) -> None:
     """For a throw-away benchmark file only: no fsync while loading."""
-    db.conn.execute("PRAGMA synchronous=OFF")
-    db.conn.execute("PRAGMA cache_size=-200000")
+    sqlite_connection(db).execute("PRAGMA synchronous=OFF")
+    sqlite_connection(db).execute("PRAGMA cache_size=-200000")
 
 
-def checkpoint(db: sqlite_utils.Database) -> None:
+def checkpoint(db: Database) -> None:
     """Fold the WAL back into the main file and analyse (so a rerun starts from a small, planned file)."""
-    db.conn.execute("ANALYZE")
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    sqlite_connection(db).execute("ANALYZE")
+    sqlite_connection(db).execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def counts(db: sqlite_utils.Database) -> dict[str, int]:
+def counts(db: Database) -> dict[str, int]:
     return {t: int(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
             for t in ("persons", "contribution_periods", "archive_records", "person_status")}
 
 
-def in_months(db: sqlite_utils.Database, first: str, last: str) -> int:
+def in_months(db: Database, first: str, last: str) -> int:
     """Persons whose stored statutory month is in [first, last] (the size of the list, before exclusions)."""
     return int(db.execute("SELECT count(*) FROM person_status WHERE statutory_month BETWEEN ? AND ?", [first, last]).fetchone()[0])
 
 
-def explain(db: sqlite_utils.Database, sql: str, args: Sequence[Any]) -> list[str]:
+def explain(db: Database, sql: str, args: Sequence[Any]) -> list[str]:
     return [str(r[-1]) for r in db.execute("EXPLAIN QUERY PLAN " + sql, list(args)).fetchall()]
 
 
@@ -66,7 +67,7 @@ PROPOSED_POLICY_INDEX = "CREATE INDEX IF NOT EXISTS person_status_policy ON pers
 """The index proposed for a migration: lets person_status.has_other_policies answer with two seeks."""
 
 
-def set_policy_index(db: sqlite_utils.Database, present: bool) -> None:
+def set_policy_index(db: Database, present: bool) -> None:
     """Add or drop the proposed index on the benchmark file (to measure the list both ways)."""
     with transaction(db):
         db.execute(PROPOSED_POLICY_INDEX if present else "DROP INDEX IF EXISTS person_status_policy")

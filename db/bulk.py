@@ -20,11 +20,14 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Unpack
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Unpack
 
 from db import audit as audit_chain
+from db.connection import sqlite_connection
+from db.hall_database import HallDatabase
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "persons": (
@@ -64,15 +67,15 @@ def insert_sql(table: str, columns: Sequence[str] | None = None) -> str:
     return f"INSERT INTO [{table}] ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
 
 
-def insert_rows(db: sqlite_utils.Database, table: str, rows: Iterable[Sequence[Any]]) -> int:
+def insert_rows(db: Database, table: str, rows: Iterable[Sequence[Any]]) -> int:
     """executemany ``rows`` (tuples in TABLE_COLUMNS order) into ``table``; returns the count."""
-    if not db.conn.in_transaction:
+    if not db.in_transaction:
         raise RuntimeError("bulk inserts must run inside db.connection.transaction()")
-    cursor = db.conn.executemany(insert_sql(table), rows)
+    cursor = db.executemany(insert_sql(table), rows)
     return cursor.rowcount
 
 
-def open_loader(path: Path) -> sqlite_utils.Database:
+def open_loader(path: Path) -> HallDatabase:
     """A connection for one big load, usable from a writer thread (``BackgroundWrites``).
 
     Same settings as ``db.connection.open_database`` (busy timeout, foreign
@@ -86,7 +89,7 @@ def open_loader(path: Path) -> sqlite_utils.Database:
     conn.execute(f"PRAGMA busy_timeout={timeout_ms}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
-    return sqlite_utils.Database(conn, execute_plugins=False)
+    return HallDatabase(conn, execute_plugins=False)
 
 
 class BackgroundWrites:
@@ -98,8 +101,8 @@ class BackgroundWrites:
     must not touch the connection.
     """
 
-    def __init__(self, db: sqlite_utils.Database, depth: int = 6) -> None:
-        self.conn = db.conn
+    def __init__(self, db: Database, depth: int = 6) -> None:
+        self.conn = sqlite_connection(db)  # the writer thread uses the raw connection: SQLite releases the GIL there
         self.queue: queue.Queue[tuple[str, list[Sequence[Any]]] | None] = queue.Queue(maxsize=depth)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
@@ -134,14 +137,14 @@ class BackgroundWrites:
             raise error
 
 
-def tune_for_load(db: sqlite_utils.Database) -> None:
+def tune_for_load(db: Database) -> None:
     """Connection settings for a big load (a larger page cache, temp data in memory)."""
     db.execute("PRAGMA cache_size = -200000")
     db.execute("PRAGMA temp_store = MEMORY")
 
 
 @contextmanager
-def rollback_journal(db: sqlite_utils.Database) -> Iterator[bool]:
+def rollback_journal(db: Database) -> Iterator[bool]:
     """Load a NEW file through a rollback journal instead of the WAL, then go back to WAL.
 
     A big first load through the WAL writes every page twice (WAL, then the
@@ -150,7 +153,7 @@ def rollback_journal(db: sqlite_utils.Database) -> Iterator[bool]:
     (another connection), the load simply runs in WAL mode.  Yields whether
     the switch happened.  Must be entered outside any transaction.
     """
-    if db.conn.in_transaction:
+    if db.in_transaction:
         raise RuntimeError("rollback_journal must be entered outside a transaction")
     try:
         mode = db.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
@@ -160,11 +163,11 @@ def rollback_journal(db: sqlite_utils.Database) -> Iterator[bool]:
     try:
         yield switched
     finally:
-        if switched and not db.conn.in_transaction:
+        if switched and not db.in_transaction:
             db.execute("PRAGMA journal_mode = WAL").fetchone()
 
 
-def secondary_indexes(db: sqlite_utils.Database, tables: Sequence[str]) -> list[tuple[str, str]]:
+def secondary_indexes(db: Database, tables: Sequence[str]) -> list[tuple[str, str]]:
     """(name, CREATE INDEX sql) of the explicit indexes on ``tables`` (not the automatic ones)."""
     marks = ", ".join("?" for _ in tables)
     rows = db.execute(
@@ -174,37 +177,37 @@ def secondary_indexes(db: sqlite_utils.Database, tables: Sequence[str]) -> list[
     return [(r[0], r[1]) for r in rows]
 
 
-def drop_indexes(db: sqlite_utils.Database, indexes: Sequence[tuple[str, str]]) -> None:
+def drop_indexes(db: Database, indexes: Sequence[tuple[str, str]]) -> None:
     """Drop indexes for the duration of a load (inside the load's transaction; see ``create_indexes``)."""
     for name, _ in indexes:
         db.execute(f"DROP INDEX [{name}]")
 
 
-def create_indexes(db: sqlite_utils.Database, indexes: Sequence[tuple[str, str]]) -> None:
+def create_indexes(db: Database, indexes: Sequence[tuple[str, str]]) -> None:
     """Re-create indexes dropped by ``drop_indexes`` (same SQL as the schema made them with)."""
     for _, sql in indexes:
         db.execute(sql)
 
 
-def next_ids(db: sqlite_utils.Database) -> dict[str, int]:
+def next_ids(db: Database) -> dict[str, int]:
     """The next free id of each table whose ids the bulk writer assigns."""
     return {t: int(db.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM [{t}]").fetchone()[0]) for t in ID_TABLES}
 
 
-def count_cases(db: sqlite_utils.Database) -> int:
+def count_cases(db: Database) -> int:
     """How many cases the file holds (the demo refuses to mix with a hall's real ones)."""
     return int(db.execute("SELECT count(*) FROM cases").fetchone()[0])
 
 
-def id_numbers(db: sqlite_utils.Database) -> set[str]:
+def id_numbers(db: Database) -> set[str]:
     """Every stored ID number (to keep generated people distinct from stored ones)."""
     return {r[0] for r in db.execute("SELECT id_number FROM persons").fetchall()}
 
 
-def ensure_employers(db: sqlite_utils.Database, employers: Iterable[tuple[str, str]]) -> dict[str, int]:
+def ensure_employers(db: Database, employers: Iterable[tuple[str, str]]) -> dict[str, int]:
     """Insert the (credit code, name) pairs not stored yet; returns code -> id for all of them."""
     pairs = dict(employers)
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO employers (credit_code, name) VALUES (?, ?) ON CONFLICT (credit_code) DO NOTHING", list(pairs.items())
     )
     out: dict[str, int] = {}
@@ -214,12 +217,12 @@ def ensure_employers(db: sqlite_utils.Database, employers: Iterable[tuple[str, s
     return out
 
 
-def _counter(db: sqlite_utils.Database, table: str, series: str, name: str, year: int) -> int:
+def _counter(db: Database, table: str, series: str, name: str, year: int) -> int:
     row = db.execute(f"SELECT last FROM {table} WHERE {series} = ? AND year = ?", [name, year]).fetchone()
     return int(row[0]) if row else 0
 
 
-def _raise_counter(db: sqlite_utils.Database, table: str, series: str, name: str, year: int, last: int) -> None:
+def _raise_counter(db: Database, table: str, series: str, name: str, year: int, last: int) -> None:
     db.execute(
         f"INSERT INTO {table} ({series}, year, last) VALUES (?, ?, ?)"
         f" ON CONFLICT ({series}, year) DO UPDATE SET last = MAX(last, excluded.last)",
@@ -227,22 +230,22 @@ def _raise_counter(db: sqlite_utils.Database, table: str, series: str, name: str
     )
 
 
-def case_counter(db: sqlite_utils.Database, prefix: str, year: int) -> int:
+def case_counter(db: Database, prefix: str, year: int) -> int:
     """The last case number handed out in ``prefix``/``year`` (0 if none)."""
     return _counter(db, "case_counters", "prefix", prefix, year)
 
 
-def set_case_counter(db: sqlite_utils.Database, prefix: str, year: int, last: int) -> None:
+def set_case_counter(db: Database, prefix: str, year: int, last: int) -> None:
     """Record that case numbers up to ``last`` are taken (never moves the counter back)."""
     _raise_counter(db, "case_counters", "prefix", prefix, year, last)
 
 
-def notice_counter(db: sqlite_utils.Database, kind: str, year: int) -> int:
+def notice_counter(db: Database, kind: str, year: int) -> int:
     """The last sequence number of ``kind`` notices in ``year`` (0 if none)."""
     return _counter(db, "notice_counters", "kind", kind, year)
 
 
-def set_notice_counter(db: sqlite_utils.Database, kind: str, year: int, last: int) -> None:
+def set_notice_counter(db: Database, kind: str, year: int, last: int) -> None:
     """Record that notice numbers up to ``last`` are taken (never moves the counter back)."""
     _raise_counter(db, "notice_counters", "kind", kind, year, last)
 
@@ -257,10 +260,10 @@ class AuditWriter:
     without the key refuses before writing anything.
     """
 
-    def __init__(self, db: sqlite_utils.Database, batch: int = 20_000, submit: Callable[[str, list[Sequence[Any]]], None] | None = None) -> None:
-        if not db.conn.in_transaction:
+    def __init__(self, db: Database, batch: int = 20_000, submit: Callable[[str, list[Sequence[Any]]], None] | None = None) -> None:
+        if not db.in_transaction:
             raise RuntimeError("AuditWriter must run inside db.connection.transaction()")
-        self.submit = submit or db.conn.executemany
+        self.submit = submit or db.executemany
         self.batch = batch
         self.cursor = audit_chain.ChainCursor(db)
         self.rows: list[Sequence[Any]] = []
@@ -297,11 +300,11 @@ class Writer:
     violations: quadratic once the load drops the child indexes.)
     """
 
-    def __init__(self, db: sqlite_utils.Database, batch: int = BATCH * 4, submit: Callable[[str, list[Sequence[Any]]], None] | None = None) -> None:
-        if not db.conn.in_transaction:
+    def __init__(self, db: Database, batch: int = BATCH * 4, submit: Callable[[str, list[Sequence[Any]]], None] | None = None) -> None:
+        if not db.in_transaction:
             raise RuntimeError("Writer must run inside db.connection.transaction()")
         self.db = db
-        self.submit = submit or db.conn.executemany
+        self.submit = submit or db.executemany
         self.batch = batch
         self.buffers: dict[str, list[Sequence[Any]]] = {t: [] for t in TABLE_COLUMNS}
         self.counts: dict[str, int] = {t: 0 for t in TABLE_COLUMNS}

@@ -4,14 +4,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 
-def overrides(db: sqlite_utils.Database) -> dict[str, str]:
+def overrides(db: Database) -> dict[str, str]:
     return {r[0]: r[1] for r in db.execute("SELECT day, kind FROM holiday_overrides").fetchall()}
 
 
-def set_override(db: sqlite_utils.Database, day: str, kind: str, note: str | None) -> None:
+def set_override(db: Database, day: str, kind: str, note: str | None) -> None:
     db.execute(
         "INSERT INTO holiday_overrides (day, kind, note) VALUES (?, ?, ?)"
         " ON CONFLICT (day) DO UPDATE SET kind = excluded.kind, note = excluded.note",
@@ -19,5 +19,5 @@ def set_override(db: sqlite_utils.Database, day: str, kind: str, note: str | Non
     )
 
 
-def delete_override(db: sqlite_utils.Database, day: str) -> int:
+def delete_override(db: Database, day: str) -> int:
     return db.execute("DELETE FROM holiday_overrides WHERE day = ?", [day]).rowcount

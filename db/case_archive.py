@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 from db.persons import _rows
 
 if TYPE_CHECKING:  # annotations only
-    import sqlite_utils
+    from db.engine import Database
 
 
-def delivered_between(db: sqlite_utils.Database, first: str, last: str) -> list[str]:
+def delivered_between(db: Database, first: str, last: str) -> list[str]:
     """Case numbers whose results were delivered on a day from ``first`` to ``last`` (ISO dates, inclusive), in order.
 
     The day is the local date the delivery was recorded with (the stored
@@ -32,18 +32,18 @@ def delivered_between(db: sqlite_utils.Database, first: str, last: str) -> list[
     return [str(row[0]) for row in cursor.fetchall()]
 
 
-def raw_notices(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
+def raw_notices(db: Database, case_id: int) -> list[dict[str, Any]]:
     """The case's notice rows as stored (``data`` still its JSON text), oldest first."""
     return _rows(db.execute("SELECT * FROM notices WHERE case_id = ? ORDER BY id", [case_id]))
 
 
-def raw_facts(db: sqlite_utils.Database, case_id: int) -> dict[str, Any] | None:
+def raw_facts(db: Database, case_id: int) -> dict[str, Any] | None:
     """The case's stored pre-review row (``data`` still its JSON text), or None."""
     rows = _rows(db.execute("SELECT * FROM facts WHERE case_id = ?", [case_id]))
     return rows[0] if rows else None
 
 
-def audit_rows_by_id(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[str, Any]]:
+def audit_rows_by_id(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
     """The audit rows with these ids as the database holds them now (a missing id is absent)."""
     out: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 500):
@@ -57,7 +57,7 @@ def audit_rows_by_id(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dic
     return out
 
 
-def case_id_of(db: sqlite_utils.Database, case_no: str) -> int | None:
+def case_id_of(db: Database, case_no: str) -> int | None:
     """The id of the case numbered ``case_no`` exactly, or None (a verifier need not be allowed to read cases)."""
     row = db.execute("SELECT id FROM cases WHERE case_no = ?", [case_no]).fetchone()
     return None if row is None else int(row[0])

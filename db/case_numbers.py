@@ -13,7 +13,7 @@ from console.errors import BadInput, NotFound
 from db.counters import bump
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 DEFAULT_PREFIX = "GY"
 CASE_NO_RE = re.compile(r"^([A-Z]{1,8})-(\d{4})-(\d{6,})$")
@@ -23,7 +23,7 @@ def format_case_no(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year:04d}-{number:06d}"
 
 
-def allocate_case_no(db: sqlite_utils.Database, year: int, prefix: str = DEFAULT_PREFIX) -> str:
+def allocate_case_no(db: Database, year: int, prefix: str = DEFAULT_PREFIX) -> str:
     """The next case number of ``prefix``/``year``; must run inside a transaction."""
     return format_case_no(prefix, year, bump(db, "case_counters", {"prefix": prefix, "year": year}, "allocate_case_no"))
 
@@ -40,7 +40,7 @@ def normalise_case_no(text: str) -> str:
     raise BadInput("db.bad_case_no", value=text)
 
 
-def case_id_by_no(db: sqlite_utils.Database, case_no: str) -> int:
+def case_id_by_no(db: Database, case_no: str) -> int:
     """The id of the case with this number; BadInput if malformed, NotFound if absent."""
     normal = normalise_case_no(case_no)
     row = db.execute("SELECT id FROM cases WHERE case_no = ?", [normal]).fetchone()

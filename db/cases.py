@@ -13,7 +13,7 @@ from db.row_ids import inserted_id
 from db.schema_codes import known_codes
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 SORTABLE = {
     "case_no": "c.case_no",
@@ -40,7 +40,7 @@ class CaseFilter:
     kinds: tuple[str, ...] = ()
 
 
-def insert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> int:
+def insert(db: Database, fields: Mapping[str, Any], actor: str) -> int:
     now = now_iso()
     data = {**fields, "created_by": actor, "updated_by": actor, "created_at": now, "updated_at": now}
     if "joint_items" in data and not isinstance(data["joint_items"], str):
@@ -53,7 +53,7 @@ def insert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> 
     return inserted_id(cur)
 
 
-def get(db: sqlite_utils.Database, case_id: int) -> dict[str, Any] | None:
+def get(db: Database, case_id: int) -> dict[str, Any] | None:
     row = _row(db.execute("SELECT * FROM cases WHERE id = ?", [case_id]))
     if row is not None:
         row["joint_items"] = json.loads(row["joint_items"] or "[]")
@@ -61,7 +61,7 @@ def get(db: sqlite_utils.Database, case_id: int) -> dict[str, Any] | None:
     return row
 
 
-def set_kind_details(db: sqlite_utils.Database, case_id: int, details: Mapping[str, Any], actor: str) -> None:
+def set_kind_details(db: Database, case_id: int, details: Mapping[str, Any], actor: str) -> None:
     """Replace the case's retirement-type details (a JSON object; V13), a new version of the case."""
     db.execute(
         "UPDATE cases SET kind_details = ?, updated_by = ?, updated_at = ?, version = version + 1 WHERE id = ?",
@@ -69,12 +69,12 @@ def set_kind_details(db: sqlite_utils.Database, case_id: int, details: Mapping[s
     )
 
 
-def by_no(db: sqlite_utils.Database, case_no: str) -> dict[str, Any] | None:
+def by_no(db: Database, case_no: str) -> dict[str, Any] | None:
     row = db.execute("SELECT id FROM cases WHERE case_no = ?", [case_no]).fetchone()
     return get(db, int(row[0])) if row else None
 
 
-def load(db: sqlite_utils.Database, case_no: str) -> dict[str, Any]:
+def load(db: Database, case_no: str) -> dict[str, Any]:
     """The case with this number (a hurried 'gy-2026-123' is accepted); BadInput / NotFound otherwise."""
     from console.errors import NotFound
     from console.text_policy import ascii_digits
@@ -87,7 +87,7 @@ def load(db: sqlite_utils.Database, case_no: str) -> dict[str, Any]:
     return case
 
 
-def open_case_for_person(db: sqlite_utils.Database, person_id: int) -> dict[str, Any] | None:
+def open_case_for_person(db: Database, person_id: int) -> dict[str, Any] | None:
     """A person has at most one open case: the one-window promise is one case per retirement."""
     placeholders = ", ".join("?" for _ in OPEN_STATUSES)
     row = db.execute(
@@ -97,7 +97,7 @@ def open_case_for_person(db: sqlite_utils.Database, person_id: int) -> dict[str,
     return get(db, int(row[0])) if row else None
 
 
-def retired_case_for_person(db: sqlite_utils.Database, person_id: int) -> dict[str, Any] | None:
+def retired_case_for_person(db: Database, person_id: int) -> dict[str, Any] | None:
     """The person's finished retirement case (completed or delivered), newest first; None if they never retired."""
     placeholders = ", ".join("?" for _ in RETIRED_STATUSES)
     row = db.execute(
@@ -107,7 +107,7 @@ def retired_case_for_person(db: sqlite_utils.Database, person_id: int) -> dict[s
     return get(db, int(row[0])) if row else None
 
 
-def set_materials(db: sqlite_utils.Database, case_id: int, required: Iterable[str], received: Iterable[str]) -> None:
+def set_materials(db: Database, case_id: int, required: Iterable[str], received: Iterable[str]) -> None:
     """Record the checklist: every required code, ticked if received (received extras kept too)."""
     got = set(received)
     for code in sorted(set(required) | got):
@@ -118,14 +118,14 @@ def set_materials(db: sqlite_utils.Database, case_id: int, required: Iterable[st
         )
 
 
-def drop_unreceived_materials(db: sqlite_utils.Database, case_id: int, keep: Iterable[str]) -> None:
+def drop_unreceived_materials(db: Database, case_id: int, keep: Iterable[str]) -> None:
     """Remove checklist rows no longer required and not handed in (a joint item was taken off)."""
     codes = sorted(set(keep))
     marks = ", ".join("?" for _ in codes) or "''"
     db.execute(f"DELETE FROM materials WHERE case_id = ? AND received = 0 AND code NOT IN ({marks})", [case_id, *codes])
 
 
-def materials(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
+def materials(db: Database, case_id: int) -> list[dict[str, Any]]:
     return _rows(db.execute("SELECT code, received, note FROM materials WHERE case_id = ? ORDER BY code", [case_id]))
 
 
@@ -212,7 +212,7 @@ def _due_order(direction: str) -> str:
 
 
 def list_cases(
-    db: sqlite_utils.Database, f: CaseFilter, *, order: str = "received", descending: bool = True, limit: int = 50, offset: int = 0
+    db: Database, f: CaseFilter, *, order: str = "received", descending: bool = True, limit: int = 50, offset: int = 0
 ) -> list[dict[str, Any]]:
     """One page of rows in the requested order.
 
@@ -238,17 +238,17 @@ def list_cases(
     return rows
 
 
-def count_cases(db: sqlite_utils.Database, f: CaseFilter) -> int:
+def count_cases(db: Database, f: CaseFilter) -> int:
     where, args = _where(f)
     join = " JOIN persons p ON p.id = c.person_id" if f.text else ""
     return int(db.execute(f"SELECT count(*) FROM cases c{join}{where}", args).fetchone()[0])
 
 
-def counts_by_status(db: sqlite_utils.Database) -> dict[str, int]:
+def counts_by_status(db: Database) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in db.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall()}
 
 
-def awaiting_confirmation(db: sqlite_utils.Database, limit: int = 200) -> list[dict[str, Any]]:
+def awaiting_confirmation(db: Database, limit: int = 200) -> list[dict[str, Any]]:
     """Open cases whose pre-review was saved and not yet confirmed by a reviewer, oldest save first."""
     return _rows(db.execute(
         "SELECT c.id, c.case_no, c.status, c.kind, p.name, f.updated_by AS saved_by, f.updated_at AS saved_at, f.version"

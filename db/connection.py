@@ -37,10 +37,12 @@ from db.connection_state import busy_timeout_ms, lock_listeners, note_opened
 from db.location import default_db_path
 from db.read_connection import ReadConnection
 
-if TYPE_CHECKING:  # writes get a sqlite_utils.Database, imported when one is opened
-    import sqlite_utils
+if TYPE_CHECKING:  # writes get a HallDatabase (sqlite-utils), imported when one is opened
+    from db.engine import Database
+    from db.hall_database import HallDatabase
 
 _Conn = TypeVar("_Conn", bound=sqlite3.Connection)
+_Db = TypeVar("_Db", bound="Database")  # transaction() hands back what it was given
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 PRIVATE_MODE = 0o600
@@ -131,7 +133,7 @@ def _reason(exc: BaseException) -> str:
     return str(exc)
 
 
-def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
+def open_database(path: Path, *, create: bool = True) -> HallDatabase:
     """Open (and if allowed create) the database file with the hall's settings.
 
     Without ``create``: ``NotFound`` for a missing file, ``BadInput('db.not_hall')``
@@ -141,11 +143,11 @@ def open_database(path: Path, *, create: bool = True) -> sqlite_utils.Database:
     then refuses it).  A disk that is full, read-only or failing is an
     ``EnvironmentFailure`` (exit 3) in both modes.
     """
-    import sqlite_utils
+    from db.hall_database import HallDatabase
 
     conn = _connect(path, create, sqlite3.Connection)
     try:
-        return sqlite_utils.Database(conn, execute_plugins=False)
+        return HallDatabase(conn, execute_plugins=False)
     except BaseException:
         conn.close()
         raise
@@ -216,13 +218,27 @@ def _connect(path: Path, create: bool, factory: type[_Conn]) -> _Conn:
     return conn
 
 
-def in_transaction(db: sqlite_utils.Database) -> bool:
+def in_transaction(db: Database) -> bool:
     """Whether a transaction is open on this connection (audit/counters require one)."""
-    return db.conn.in_transaction
+    return db.in_transaction
+
+
+def sqlite_connection(db: Database) -> sqlite3.Connection:
+    """The ``sqlite3.Connection`` under ``db``, for the few places that truly need SQLite.
+
+    The backup API, ``total_changes``, PRAGMAs, the bulk writer's thread: what
+    ``db.engine.Database`` does not offer because PostgreSQL has no twin.
+    Asking here (rather than reading ``db.conn``) keeps those places findable;
+    any other engine is refused with ``TypeError``.
+    """
+    conn = getattr(db, "conn", None)
+    if isinstance(conn, sqlite3.Connection):
+        return conn
+    raise TypeError(f"a {db.engine} database has no sqlite3 connection")
 
 
 @contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def transaction(db: _Db) -> Iterator[_Db]:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
 
     Nested use joins the outer transaction through a savepoint, so a use-case
@@ -230,33 +246,32 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     methods (insert, upsert, execute) see the open transaction and do not
     commit on their own; tests/test_db_schema.py holds that to account.
     """
-    conn = db.conn
-    if conn.in_transaction:
+    if db.in_transaction:
         name = f"sp_{secrets.token_hex(8)}"
-        conn.execute(f"SAVEPOINT {name}")
+        db.execute(f"SAVEPOINT {name}")
         try:
             yield db
         except BaseException:
-            if conn.in_transaction:
-                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                conn.execute(f"RELEASE SAVEPOINT {name}")
+            if db.in_transaction:
+                db.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                db.execute(f"RELEASE SAVEPOINT {name}")
             raise
         else:
-            conn.execute(f"RELEASE SAVEPOINT {name}")
+            db.execute(f"RELEASE SAVEPOINT {name}")
         return
-    conn.execute("BEGIN IMMEDIATE")
+    db.execute("BEGIN IMMEDIATE")
     try:
         for listener in lock_listeners():
             listener(db)
         yield db
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
     else:
         try:
-            conn.execute("COMMIT")
+            db.execute("COMMIT")
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # a listener gets the sqlite_utils.Database whose transaction took the lock
-    import sqlite_utils
+if TYPE_CHECKING:  # a listener gets the Database whose transaction took the lock
+    from db.engine import Database
 
-LockListener = Callable[["sqlite_utils.Database"], None]
+LockListener = Callable[["Database"], None]
 
 BUSY_TIMEOUT_MS = 15000
 """How long a writer waits for the lock before "database is busy" (exit 3)."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only
-    import sqlite_utils
+    from db.engine import Database
 
 
-def bump(db: sqlite_utils.Database, table: str, series: dict[str, Any], caller: str) -> int:
+def bump(db: Database, table: str, series: dict[str, Any], caller: str) -> int:
     """The next number of the series ``series`` (its key columns and values) in ``table``, from 1.
 
     ``table`` has the series' columns as its primary key and a ``last``
@@ -21,7 +21,7 @@ def bump(db: sqlite_utils.Database, table: str, series: dict[str, Any], caller: 
     transaction the number would be taken at once, even if the caller then
     failed: that is a bug of the caller (``RuntimeError``).
     """
-    if not db.conn.in_transaction:
+    if not db.in_transaction:
         raise RuntimeError(f"{caller} must run inside db.connection.transaction()")
     columns = ", ".join(series)
     marks = ", ".join("?" for _ in series)

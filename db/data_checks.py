@@ -6,7 +6,11 @@ scan per table, so ``retire doctor`` stays a few queries on a county's file.
 """
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from db.engine import Database
+
 
 # table -> columns of free text (no control, bidi or zero-width characters)
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -27,7 +31,7 @@ DIGIT_COLUMNS: dict[str, dict[str, str]] = {
 }
 
 
-def policy_breaks(db: sqlite_utils.Database, table: str, patterns: dict[str, str], limit: int) -> tuple[int, list[tuple[int, list[str]]]]:
+def policy_breaks(db: Database, table: str, patterns: dict[str, str], limit: int) -> tuple[int, list[tuple[int, list[str]]]]:
     """(how many rows of ``table`` match any column's GLOB pattern, the first ``limit`` as (id, [columns]))."""
     known = {row[1] for row in db.execute(f"PRAGMA table_info([{table}])").fetchall()}
     if not known:
@@ -45,7 +49,7 @@ def policy_breaks(db: sqlite_utils.Database, table: str, patterns: dict[str, str
     return count, [(int(r[0]), [c for c, hit in zip(columns, r[1:], strict=True) if hit]) for r in rows]
 
 
-def invalid_utf8(db: sqlite_utils.Database, table: str, columns: list[str], limit: int) -> tuple[int, list[tuple[int, list[str]]]]:
+def invalid_utf8(db: Database, table: str, columns: list[str], limit: int) -> tuple[int, list[tuple[int, list[str]]]]:
     """Rows of ``table`` whose text in ``columns`` is not valid UTF-8 (bytes put in by another tool).
 
     Read as blobs: the ordinary text path would fail on the first such row

@@ -10,16 +10,17 @@ them when no filter is given).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from db.cases import ASSIGNEE_SQL, CaseFilter, _where
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 CHUNK = 2000
 
 
-def _stream(db: sqlite_utils.Database, sql: str, args: list[Any]) -> Iterator[dict[str, Any]]:
+def _stream(db: Database, sql: str, args: list[Any]) -> Iterator[dict[str, Any]]:
     cursor = db.execute(sql, args)
     names = [d[0] for d in cursor.description]
     while True:
@@ -44,7 +45,7 @@ FROM cases c JOIN persons p ON p.id = c.person_id
 """
 
 
-def iter_cases(db: sqlite_utils.Database, f: CaseFilter) -> Iterator[dict[str, Any]]:
+def iter_cases(db: Database, f: CaseFilter) -> Iterator[dict[str, Any]]:
     where, args = _where(f)
     return _stream(db, f"{CASES_SQL}{where} ORDER BY c.received_at, c.id", args)
 
@@ -57,7 +58,7 @@ LEFT JOIN staff s ON s.id = t.assignee_id
 """
 
 
-def iter_tasks(db: sqlite_utils.Database, f: CaseFilter) -> Iterator[dict[str, Any]]:
+def iter_tasks(db: Database, f: CaseFilter) -> Iterator[dict[str, Any]]:
     """Tasks of the selected cases; with a department filter, only that department's tasks."""
     where, args = _where(f)
     if f.department:
@@ -81,7 +82,7 @@ FROM persons x LEFT JOIN employers e ON e.id = x.employer_id
 """
 
 
-def iter_persons(db: sqlite_utils.Database, f: CaseFilter) -> Iterator[dict[str, Any]]:
+def iter_persons(db: Database, f: CaseFilter) -> Iterator[dict[str, Any]]:
     where, args = _persons_of_cases(f)
     return _stream(db, f"{PERSONS_SQL}{where} ORDER BY x.id", args)
 
@@ -92,6 +93,6 @@ FROM contribution_periods k JOIN persons x ON x.id = k.person_id
 """
 
 
-def iter_periods(db: sqlite_utils.Database, f: CaseFilter) -> Iterator[dict[str, Any]]:
+def iter_periods(db: Database, f: CaseFilter) -> Iterator[dict[str, Any]]:
     where, args = _persons_of_cases(f)
     return _stream(db, f"{PERIODS_SQL}{where} ORDER BY k.person_id, k.from_month, k.id", args)

@@ -8,17 +8,17 @@ from db.clock import now_iso
 from db.persons import _row
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 
-def get(db: sqlite_utils.Database, case_id: int) -> dict[str, Any] | None:
+def get(db: Database, case_id: int) -> dict[str, Any] | None:
     row = _row(db.execute("SELECT * FROM facts WHERE case_id = ?", [case_id]))
     if row is not None:
         row["data"] = json.loads(row["data"] or "{}")
     return row
 
 
-def store(db: sqlite_utils.Database, case_id: int, person_id: int, policy_version: str, data: dict[str, Any], actor: str) -> None:
+def store(db: Database, case_id: int, person_id: int, policy_version: str, data: dict[str, Any], actor: str) -> None:
     """Replace the computed facts; a recomputation clears any confirmation."""
     now = now_iso()
     db.execute(
@@ -31,7 +31,7 @@ def store(db: sqlite_utils.Database, case_id: int, person_id: int, policy_versio
     )
 
 
-def confirm(db: sqlite_utils.Database, case_id: int, actor: str) -> None:
+def confirm(db: Database, case_id: int, actor: str) -> None:
     now = now_iso()
     db.execute(
         "UPDATE facts SET confirmed_by = ?, confirmed_at = ?, version = version + 1, updated_by = ?, updated_at = ? WHERE case_id = ?",

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 from db.clock import now_iso
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 DEMO_KEY = "hall_kind"
 DEMO_VALUE = "demo"
 
 
-def get(db: sqlite_utils.Database, key: str) -> str | None:
+def get(db: Database, key: str) -> str | None:
     """The value stored under ``key``, or None (also on a schema older than v7)."""
     try:
         row = db.execute("SELECT value FROM hall_meta WHERE key = ?", [key]).fetchone()
@@ -26,7 +26,7 @@ def get(db: sqlite_utils.Database, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def put(db: sqlite_utils.Database, key: str, value: str) -> None:
+def put(db: Database, key: str, value: str) -> None:
     """Store ``value`` under ``key`` in the caller's transaction."""
     db.execute(
         "INSERT INTO hall_meta (key, value, set_at) VALUES (?, ?, ?)"
@@ -35,6 +35,6 @@ def put(db: sqlite_utils.Database, key: str, value: str) -> None:
     )
 
 
-def is_demo(db: sqlite_utils.Database) -> bool:
+def is_demo(db: Database) -> bool:
     """True only for a file marked as a demo hall when it was created."""
     return get(db, DEMO_KEY) == DEMO_VALUE

@@ -25,9 +25,13 @@ import sqlite3
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
+from db.connection import sqlite_connection
+
+if TYPE_CHECKING:
+    from db.engine import Database
+
 
 LOOKUP_CHUNK = 500
 """Keys per ``IN (...)`` lookup: well under SQLite's 32,766 variables, big enough to be cheap."""
@@ -225,17 +229,17 @@ class RowKeys:
         self.run_hi: list[int] = []
         self.needed: set[int] = set()
         """Blocks an unordered key fell into: copied into the key table before the GROUP BY."""
-        self.db: sqlite_utils.Database | None = None
+        self.db: Database | None = None
         self.rows = 0
         self._temp_store: int | None = None
         marks = ", ".join("?" for _ in range(2 + len(extra)))
         self._insert = f"INSERT INTO temp.{self.name} VALUES ({marks})"
 
     # --- the first pass --------------------------------------------------------
-    def open(self, db: sqlite_utils.Database) -> None:
+    def open(self, db: Database) -> None:
         """Create the (empty) tables; temp data goes to a file for as long as they exist."""
         self.db = db
-        conn = db.conn
+        conn = sqlite_connection(db)
         if not conn.in_transaction and _temp_in_memory(conn):
             self._temp_store = int(conn.execute("PRAGMA temp_store").fetchone()[0])
             conn.execute("PRAGMA temp_store = FILE")  # (drops the temp tables: ours are not made yet)
@@ -292,7 +296,7 @@ class RowKeys:
     def _conn(self) -> sqlite3.Connection:
         """The connection ``open`` was given (using the keys before ``open`` or after ``close`` is a bug)."""
         assert self.db is not None, "RowKeys.open(db) first"
-        return self.db.conn
+        return sqlite_connection(self.db)
 
     def _write(self, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
         conn = self._conn()
@@ -358,7 +362,7 @@ class RowKeys:
         del self.run_lines[:]
         if db is None:
             return
-        conn = db.conn
+        conn = sqlite_connection(db)
         try:
             for table in (self.name, self.runs):
                 conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
@@ -371,18 +375,18 @@ class RowKeys:
 
 # --- helpers -----------------------------------------------------------------------
 
-def total_changes(db: sqlite_utils.Database) -> int:
+def total_changes(db: Database) -> int:
     """Rows inserted, updated or deleted on this connection so far (for per-batch counting)."""
-    return int(db.conn.total_changes)
+    return int(sqlite_connection(db).total_changes)
 
 
-def count_rows(db: sqlite_utils.Database, table: str) -> int:
+def count_rows(db: Database, table: str) -> int:
     if table not in ("persons", "employers", "cases", "archive_records", "contribution_periods", "ratings"):
         raise ValueError(f"not an import table: {table}")
     return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
-def write_batch(db: sqlite_utils.Database, sql: str, batch: Sequence[Sequence[Any]]) -> int:
+def write_batch(db: Database, sql: str, batch: Sequence[Sequence[Any]]) -> int:
     """``executemany`` one batch; returns the rows its statements changed (inserted + updated).
 
     The cursor's ``rowcount`` (the sum of ``sqlite3_changes()`` over the
@@ -392,49 +396,49 @@ def write_batch(db: sqlite_utils.Database, sql: str, batch: Sequence[Sequence[An
     """
     if not batch:
         return 0
-    return max(int(db.conn.executemany(sql, batch).rowcount), 0)
+    return max(int(db.executemany(sql, batch).rowcount), 0)
 
 
-def upsert_employers(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
+def upsert_employers(db: Database, batch: Sequence[tuple[Any, ...]]) -> int:
     """(credit_code, name, address, phone) tuples."""
     return write_batch(db, EMPLOYER_UPSERT, batch)
 
 
-def insert_new_employers(db: sqlite_utils.Database, batch: Sequence[tuple[str, str]]) -> int:
+def insert_new_employers(db: Database, batch: Sequence[tuple[str, str]]) -> int:
     """(credit_code, name): employers named in a persons file and not yet registered."""
     return write_batch(db, EMPLOYER_INSERT_NEW, batch)
 
 
-def upsert_persons(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
+def upsert_persons(db: Database, batch: Sequence[tuple[Any, ...]]) -> int:
     """PERSON_COLUMNS + (timestamp, actor) tuples."""
     return write_batch(db, PERSON_UPSERT, batch)
 
 
-def insert_new_persons(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
+def insert_new_persons(db: Database, batch: Sequence[tuple[Any, ...]]) -> int:
     """(id_number, name, name_initials, sex, birth_date_id, timestamp, actor) tuples."""
     return write_batch(db, PERSON_INSERT_NEW, batch)
 
 
-def upsert_periods(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
+def upsert_periods(db: Database, batch: Sequence[tuple[Any, ...]]) -> int:
     """(person_id, from_month, to_month, kind, place, base, evidence, arrears) tuples (arrears None: keep)."""
     return write_batch(db, PERIOD_UPSERT, batch)
 
 
-def upsert_archive_records(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> tuple[int, int]:
+def upsert_archive_records(db: Database, batch: Sequence[tuple[Any, ...]]) -> tuple[int, int]:
     """(person_id, doc_kind, doc_date, birth_date_recorded, altered, altered_confirmed, note); (inserted, updated)."""
     updated = write_batch(db, ARCHIVE_UPDATE, batch)
     inserted = write_batch(db, ARCHIVE_INSERT, batch)
     return inserted, updated
 
 
-def upsert_cases(db: sqlite_utils.Database, batch: Sequence[tuple[Any, ...]]) -> int:
+def upsert_cases(db: Database, batch: Sequence[tuple[Any, ...]]) -> int:
     """CASE_COLUMNS + (timestamp, actor) tuples."""
     return write_batch(db, CASE_UPSERT, batch)
 
 
-def bump_case_counters(db: sqlite_utils.Database, highest: Iterable[tuple[str, int, int]]) -> None:
+def bump_case_counters(db: Database, highest: Iterable[tuple[str, int, int]]) -> None:
     """(prefix, year, highest number imported) for every series the file used."""
-    db.conn.executemany(CASE_COUNTER_BUMP, list(highest))
+    db.executemany(CASE_COUNTER_BUMP, list(highest))
 
 
 def _chunks(keys: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
@@ -446,7 +450,7 @@ JSON_CHUNK = 50_000
 """Keys per ``json_each`` lookup: one statement for tens of thousands of keys, parsed in C."""
 
 
-def _rows_by_json_keys(db: sqlite_utils.Database, sql: str, keys: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+def _rows_by_json_keys(db: Database, sql: str, keys: Sequence[str]) -> Iterator[tuple[Any, ...]]:
     """The rows ``sql`` (one ``json_each(?)`` placeholder) finds for ``keys``, chunk by chunk, streamed."""
     for chunk in _chunks(keys, JSON_CHUNK):
         yield from db.execute(sql, [json.dumps(list(chunk))])
@@ -456,23 +460,23 @@ _PERSONS_BY_NUMBER = "SELECT p.id_number, p.id, p.name FROM json_each(?) j JOIN 
 _EMPLOYERS_BY_CODE = "SELECT e.credit_code, e.id, e.name FROM json_each(?) j JOIN employers e ON e.credit_code = j.value"
 
 
-def persons_by_number(db: sqlite_utils.Database, numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
+def persons_by_number(db: Database, numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
     """id_number -> (person id, name) for the numbers that are registered."""
     return {number: (int(pid), name) for number, pid, name in _rows_by_json_keys(db, _PERSONS_BY_NUMBER, numbers)}
 
 
-def iter_persons_by_number(db: sqlite_utils.Database, numbers: Sequence[str]) -> Iterator[tuple[str, int, str]]:
+def iter_persons_by_number(db: Database, numbers: Sequence[str]) -> Iterator[tuple[str, int, str]]:
     """(id_number, person id, name) of the registered numbers, streamed (no list of every row)."""
     for number, pid, name in _rows_by_json_keys(db, _PERSONS_BY_NUMBER, numbers):
         yield number, int(pid), name
 
 
-def employers_by_code(db: sqlite_utils.Database, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
+def employers_by_code(db: Database, codes: Sequence[str]) -> dict[str, tuple[int, str]]:
     """credit_code -> (employer id, name) for the codes that are registered."""
     return {code: (int(eid), name) for code, eid, name in _rows_by_json_keys(db, _EMPLOYERS_BY_CODE, codes)}
 
 
-def cases_by_number(db: sqlite_utils.Database, case_nos: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+def cases_by_number(db: Database, case_nos: Sequence[str]) -> dict[str, tuple[Any, ...]]:
     """case_no -> (the person's id_number, status, accepted_at, completed_at, acceptance_notice_no)
     for the cases that exist."""
     out: dict[str, tuple[Any, ...]] = {}
@@ -487,7 +491,7 @@ def cases_by_number(db: sqlite_utils.Database, case_nos: Sequence[str]) -> dict[
     return out
 
 
-def open_cases_by_person(db: sqlite_utils.Database, numbers: Sequence[str], open_statuses: Sequence[str]) -> dict[str, list[str]]:
+def open_cases_by_person(db: Database, numbers: Sequence[str], open_statuses: Sequence[str]) -> dict[str, list[str]]:
     """id_number -> case numbers of that person's open cases (one open case per person is the rule)."""
     out: dict[str, list[str]] = {}
     states = ", ".join("?" for _ in open_statuses)

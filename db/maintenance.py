@@ -3,26 +3,40 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.vocabulary import FINISHED_STATUSES, WORKING_STATUSES, sql_list
 from db import audit
+from db.connection import sqlite_connection
+from db.hall_database import HallDatabase
 from db.schema import SCHEMA_VERSION, current_version
 
+if TYPE_CHECKING:
+    from db.engine import Database
 
-def open_readonly(path: Path) -> sqlite_utils.Database:
+
+def open_readonly(path: Path) -> HallDatabase:
     """Open a backup for checking without changing a byte of it (no WAL switch, no -shm)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
-    return sqlite_utils.Database(conn, execute_plugins=False)
+    return HallDatabase(conn, execute_plugins=False)
 
 
-def backup_to(db: sqlite_utils.Database, target: Path) -> None:
+def schema_version_of(db: Database) -> int | None:
+    """The schema version of a file opened with ``open_readonly``, or None when it is no SQLite database.
+
+    The catch of ``sqlite3.DatabaseError`` lives here, in db/, so that services never import sqlite3.
+    """
+    try:
+        return current_version(db)
+    except sqlite3.DatabaseError:
+        return None
+
+
+def backup_to(db: Database, target: Path) -> None:
     """SQLite's online backup: a consistent copy while others keep writing."""
     dest = sqlite3.connect(str(target))
     try:
-        db.conn.backup(dest, pages=4096)
+        sqlite_connection(db).backup(dest, pages=4096)
     finally:
         dest.close()
 
@@ -39,16 +53,16 @@ def restore_from(source: Path, target: Path) -> None:
         dest.close()
 
 
-def integrity(db: sqlite_utils.Database) -> list[str]:
+def integrity(db: Database) -> list[str]:
     rows = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
     return [] if rows == ["ok"] else rows
 
 
-def foreign_key_problems(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
+def foreign_key_problems(db: Database) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in db.execute("PRAGMA foreign_key_check").fetchall()]
 
 
-def orphans(db: sqlite_utils.Database) -> dict[str, int]:
+def orphans(db: Database) -> dict[str, int]:
     """Rows that the workflow should never leave behind, counted by kind."""
     checks = {
         "accepted_case_without_tasks": "SELECT count(*) FROM cases c WHERE c.status IN (" + sql_list((*WORKING_STATUSES, *FINISHED_STATUSES)) + ")"
@@ -63,7 +77,7 @@ def orphans(db: sqlite_utils.Database) -> dict[str, int]:
     return {name: int(db.execute(sql).fetchone()[0]) for name, sql in checks.items()}
 
 
-def file_facts(db: sqlite_utils.Database, path: Path) -> dict[str, Any]:
+def file_facts(db: Database, path: Path) -> dict[str, Any]:
     wal = Path(str(path) + "-wal")
     page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
     pages = int(db.execute("PRAGMA page_count").fetchone()[0])

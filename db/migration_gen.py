@@ -24,12 +24,15 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from console import vocabulary
 from console.vocabulary import Family
+from db.hall_database import HallDatabase
 from db.schema import MIGRATIONS, migrate
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 CHECKED_COLUMNS: dict[tuple[str, str], Family] = {
     ("cases", "kind"): vocabulary.CASE_KIND,
@@ -64,14 +67,14 @@ class Change:
     want: tuple[str, ...]
 
 
-def fresh_database() -> sqlite_utils.Database:
+def fresh_database() -> HallDatabase:
     """An in-memory database built by every migration there is."""
-    db = sqlite_utils.Database(memory=True)
+    db = HallDatabase(memory=True)
     migrate(db)
     return db
 
 
-def table_sql(db: sqlite_utils.Database, table: str) -> str:
+def table_sql(db: Database, table: str) -> str:
     row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()
     if row is None:
         raise KeyError(table)
@@ -83,7 +86,7 @@ def check_lists(sql: str) -> dict[str, tuple[str, ...]]:
     return {m.group(1): tuple(c.replace("''", "'") for c in _CODE.findall(m.group(2))) for m in _CHECK.finditer(sql)}
 
 
-def changes(db: sqlite_utils.Database) -> list[Change]:
+def changes(db: Database) -> list[Change]:
     """The checked columns whose CHECK accepts other codes than the vocabulary has, in table order.
 
     The codes are compared as sets: reordering a family (its display order) needs no
@@ -109,7 +112,7 @@ def _with_codes(sql: str, column: str, codes: tuple[str, ...]) -> str:
     return _CHECK.sub(swap, sql)
 
 
-def rebuild_sql(db: sqlite_utils.Database, found: list[Change], version: int) -> str:
+def rebuild_sql(db: Database, found: list[Change], version: int) -> str:
     """The literal SQL of the migration that gives each changed column its new CHECK list."""
     tables = list(dict.fromkeys(c.table for c in found))
     words = re.compile(r"\b(" + "|".join(map(re.escape, tables)) + r")\b")

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from db.counters import bump
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 
-def next_notice_seq(db: sqlite_utils.Database, kind: str, year: int) -> int:
+def next_notice_seq(db: Database, kind: str, year: int) -> int:
     """The next sequence number for notices of ``kind`` in ``year``; must run inside a transaction."""
     return bump(db, "notice_counters", {"kind": kind, "year": year}, "next_notice_seq")

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.vocabulary import FINISHED_STATUSES, sql_list
 from db.persons import _rows
 from db.row_ids import inserted_id
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 STATUS_COLUMNS = (
     "person_id", "grp", "birth_month", "birth_source", "statutory_month", "earliest_month", "latest_month",
@@ -40,7 +41,7 @@ def _grouped(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[int, list[tuple[
 Inputs = list[tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]]
 
 
-def read_batch(db: sqlite_utils.Database, after: int, size: int, only_missing: bool = False) -> Inputs:
+def read_batch(db: Database, after: int, size: int, only_missing: bool = False) -> Inputs:
     """(person, archive rows, period rows) of the next ``size`` persons with id > ``after`` (all, or those without status).
 
     Meant to run inside the transaction that writes their rows: what is
@@ -51,7 +52,7 @@ def read_batch(db: sqlite_utils.Database, after: int, size: int, only_missing: b
     merge join over three ordered result sets, not a query per person.
     """
     missing = " AND NOT EXISTS (SELECT 1 FROM person_status s WHERE s.person_id = persons.id)" if only_missing else ""
-    persons = db.conn.execute(f"SELECT {_PERSON_COLS} FROM persons WHERE id > ?{missing} ORDER BY id LIMIT ?", [after, size]).fetchall()
+    persons = db.execute(f"SELECT {_PERSON_COLS} FROM persons WHERE id > ?{missing} ORDER BY id LIMIT ?", [after, size]).fetchall()
     if not persons:
         return []
     lo, hi = persons[0][0], persons[-1][0]
@@ -60,10 +61,10 @@ def read_batch(db: sqlite_utils.Database, after: int, size: int, only_missing: b
     else:  # a few stale persons spread over the county: look each one up
         where, args = "person_id IN (SELECT value FROM json_each(?))", [json.dumps([p[0] for p in persons])]
     # fetchall: no statement outlives the batch (an open one would pin the snapshot again)
-    archive = _grouped(db.conn.execute(
+    archive = _grouped(db.execute(
         "SELECT person_id, doc_kind, doc_date, birth_date_recorded, altered, altered_confirmed"
         f" FROM archive_records WHERE {where} ORDER BY person_id, id", args).fetchall())
-    periods = _grouped(db.conn.execute(
+    periods = _grouped(db.execute(
         f"SELECT person_id, from_month, to_month, kind, place FROM contribution_periods WHERE {where} ORDER BY person_id, from_month, id", args).fetchall())
     out: Inputs = []
     next_a = next(archive, None)
@@ -80,7 +81,7 @@ def read_batch(db: sqlite_utils.Database, after: int, size: int, only_missing: b
     return out
 
 
-def count_persons(db: sqlite_utils.Database, only_missing: bool = False) -> int:
+def count_persons(db: Database, only_missing: bool = False) -> int:
     if not only_missing:
         return int(db.execute("SELECT count(*) FROM persons").fetchone()[0])
     # Fast path (the list asks this on every call): person_id is the primary key and
@@ -92,7 +93,7 @@ def count_persons(db: sqlite_utils.Database, only_missing: bool = False) -> int:
     return int(db.execute("SELECT count(*) FROM persons WHERE id NOT IN (SELECT person_id FROM person_status)").fetchone()[0])
 
 
-def has_other_policies(db: sqlite_utils.Database, policy_version: str) -> bool:
+def has_other_policies(db: Database, policy_version: str) -> bool:
     """Whether any row was computed under another policy version (read-only; no write lock).
 
     Written as two ranges so that an index on policy_version, if there is one,
@@ -104,14 +105,14 @@ def has_other_policies(db: sqlite_utils.Database, policy_version: str) -> bool:
     return row is not None
 
 
-def drop_other_policies(db: sqlite_utils.Database, policy_version: str) -> int:
+def drop_other_policies(db: Database, policy_version: str) -> int:
     """Forget rows computed under another policy version (they are recomputed)."""
     return db.execute("DELETE FROM person_status WHERE policy_version != ?", [policy_version]).rowcount
 
 
-def write(db: sqlite_utils.Database, rows: Sequence[Sequence[Any]]) -> None:
+def write(db: Database, rows: Sequence[Sequence[Any]]) -> None:
     placeholders = ", ".join("?" for _ in STATUS_COLUMNS)
-    db.conn.executemany(f"INSERT OR REPLACE INTO person_status ({', '.join(STATUS_COLUMNS)}) VALUES ({placeholders})", rows)
+    db.executemany(f"INSERT OR REPLACE INTO person_status ({', '.join(STATUS_COLUMNS)}) VALUES ({placeholders})", rows)
 
 
 _UPCOMING = """
@@ -134,7 +135,7 @@ FLAG_SQL = {
 }
 
 
-def upcoming(db: sqlite_utils.Database, first: str, last: str, flags: Iterable[str] = (), limit: int | None = None) -> list[dict[str, Any]]:
+def upcoming(db: Database, first: str, last: str, flags: Iterable[str] = (), limit: int | None = None) -> list[dict[str, Any]]:
     """Persons whose statutory month falls in [first, last], all given flags holding."""
     sql = _UPCOMING + "".join(f" AND {FLAG_SQL[f]}" for f in flags) + " ORDER BY s.statutory_month, p.name, p.id"
     args: list[Any] = [first, last]
@@ -144,16 +145,16 @@ def upcoming(db: sqlite_utils.Database, first: str, last: str, flags: Iterable[s
     return _rows(db.execute(sql, args))
 
 
-def add_contact(db: sqlite_utils.Database, person_id: int, at: str, channel: str, note: str | None, staff_id: int) -> int:
+def add_contact(db: Database, person_id: int, at: str, channel: str, note: str | None, staff_id: int) -> int:
     cur = db.execute("INSERT INTO contacts (person_id, at, channel, note, staff_id) VALUES (?, ?, ?, ?, ?)", [person_id, at, channel, note, staff_id])
     return inserted_id(cur)
 
 
-def contacts(db: sqlite_utils.Database, person_id: int) -> list[dict[str, Any]]:
+def contacts(db: Database, person_id: int) -> list[dict[str, Any]]:
     return _rows(db.execute(
         "SELECT k.at, k.channel, k.note, s.login FROM contacts k LEFT JOIN staff s ON s.id = k.staff_id WHERE k.person_id = ? ORDER BY k.at", [person_id]))
 
 
-def status_for(db: sqlite_utils.Database, person_id: int) -> dict[str, Any] | None:
+def status_for(db: Database, person_id: int) -> dict[str, Any] | None:
     rows = _rows(db.execute("SELECT * FROM person_status WHERE person_id = ?", [person_id]))
     return rows[0] if rows else None

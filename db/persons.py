@@ -8,7 +8,7 @@ from db.clock import now_iso
 from db.row_ids import inserted_id
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 PERSON_FIELDS = (
     "id_number", "name", "name_initials", "sex", "birth_date_id", "hukou", "phone", "address",
@@ -28,21 +28,21 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
-def get(db: sqlite_utils.Database, person_id: int) -> dict[str, Any] | None:
+def get(db: Database, person_id: int) -> dict[str, Any] | None:
     return _row(db.execute("SELECT * FROM persons WHERE id = ?", [person_id]))
 
 
-def by_id_number(db: sqlite_utils.Database, id_number: str) -> dict[str, Any] | None:
+def by_id_number(db: Database, id_number: str) -> dict[str, Any] | None:
     return _row(db.execute("SELECT * FROM persons WHERE id_number = ?", [id_number]))
 
 
-def upsert(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> tuple[int, bool]:
+def upsert(db: Database, fields: Mapping[str, Any], actor: str) -> tuple[int, bool]:
     """Insert a person or update the given fields of the one with that ID number; (id, created)."""
     person_id, created, _ = upsert_changes(db, fields, actor)
     return person_id, created
 
 
-def upsert_changes(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: str) -> tuple[int, bool, dict[str, Any]]:
+def upsert_changes(db: Database, fields: Mapping[str, Any], actor: str) -> tuple[int, bool, dict[str, Any]]:
     """Like ``upsert``, also returning the fields that changed (for the audit row)."""
     data = {k: fields[k] for k in PERSON_FIELDS if k in fields}
     existing = by_id_number(db, data["id_number"])
@@ -64,17 +64,17 @@ def upsert_changes(db: sqlite_utils.Database, fields: Mapping[str, Any], actor: 
     return int(existing["id"]), False, changes
 
 
-def archive_records(db: sqlite_utils.Database, person_id: int) -> list[dict[str, Any]]:
+def archive_records(db: Database, person_id: int) -> list[dict[str, Any]]:
     return _rows(db.execute("SELECT * FROM archive_records WHERE person_id = ? ORDER BY id", [person_id]))
 
 
-def periods(db: sqlite_utils.Database, person_id: int) -> list[dict[str, Any]]:
+def periods(db: Database, person_id: int) -> list[dict[str, Any]]:
     return _rows(
         db.execute("SELECT * FROM contribution_periods WHERE person_id = ? ORDER BY from_month, id", [person_id])
     )
 
 
-def replace_archive_records(db: sqlite_utils.Database, person_id: int, records: Iterable[Mapping[str, Any]]) -> int:
+def replace_archive_records(db: Database, person_id: int, records: Iterable[Mapping[str, Any]]) -> int:
     """Replace the person's archive records with ``records`` (a pre-review re-reads the whole archive)."""
     db.execute("DELETE FROM archive_records WHERE person_id = ?", [person_id])
     n = 0
@@ -89,7 +89,7 @@ def replace_archive_records(db: sqlite_utils.Database, person_id: int, records: 
     return n
 
 
-def replace_periods(db: sqlite_utils.Database, person_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
+def replace_periods(db: Database, person_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
     """Replace the person's contribution periods (duplicates in ``rows`` collapse)."""
     db.execute("DELETE FROM contribution_periods WHERE person_id = ?", [person_id])
     n = 0
@@ -104,15 +104,15 @@ def replace_periods(db: sqlite_utils.Database, person_id: int, rows: Iterable[Ma
     return n
 
 
-def employer_by_code(db: sqlite_utils.Database, credit_code: str) -> dict[str, Any] | None:
+def employer_by_code(db: Database, credit_code: str) -> dict[str, Any] | None:
     return _row(db.execute("SELECT * FROM employers WHERE credit_code = ?", [credit_code]))
 
 
-def get_employer(db: sqlite_utils.Database, employer_id: int) -> dict[str, Any] | None:
+def get_employer(db: Database, employer_id: int) -> dict[str, Any] | None:
     return _row(db.execute("SELECT * FROM employers WHERE id = ?", [employer_id]))
 
 
-def upsert_employer(db: sqlite_utils.Database, credit_code: str, name: str, address: str | None = None, phone: str | None = None) -> int:
+def upsert_employer(db: Database, credit_code: str, name: str, address: str | None = None, phone: str | None = None) -> int:
     row = db.execute(
         "INSERT INTO employers (credit_code, name, address, phone) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name,"

@@ -10,7 +10,7 @@ from db.row_ids import inserted_id
 from db.schema_codes import known_codes
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 _SELECT = """
 SELECT p.*, c.case_no, c.kind AS case_kind, c.status AS case_status, pe.name AS person_name, pe.id_number
@@ -19,7 +19,7 @@ FROM promises p JOIN cases c ON c.id = p.case_id JOIN persons pe ON pe.id = c.pe
 
 
 def insert(
-    db: sqlite_utils.Database, case_id: int, material: str, joint_item: str | None, promised_on: str,
+    db: Database, case_id: int, material: str, joint_item: str | None, promised_on: str,
     deadline: str, limit_days: int, on_expiry: str, notice_no: str | None, actor: str,
 ) -> int:
     now = now_iso()
@@ -32,16 +32,16 @@ def insert(
     return inserted_id(cur)
 
 
-def for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
+def for_case(db: Database, case_id: int) -> list[dict[str, Any]]:
     return [_decode(r) for r in _rows(db.execute(f"{_SELECT} WHERE p.case_id = ? ORDER BY p.id", [case_id]))]
 
 
-def open_for_case(db: sqlite_utils.Database, case_id: int, material: str) -> dict[str, Any] | None:
+def open_for_case(db: Database, case_id: int, material: str) -> dict[str, Any] | None:
     row = _row(db.execute(f"{_SELECT} WHERE p.case_id = ? AND p.material = ? AND p.status = 'open'", [case_id, material]))
     return _decode(row) if row else None
 
 
-def list_promises(db: sqlite_utils.Database, statuses: tuple[str, ...] = ("open",), due_before: str | None = None) -> list[dict[str, Any]]:
+def list_promises(db: Database, statuses: tuple[str, ...] = ("open",), due_before: str | None = None) -> list[dict[str, Any]]:
     """Promises in these statuses, oldest deadline first; ``due_before``: only deadlines before that day."""
     clauses, args = [], []
     if statuses:
@@ -54,7 +54,7 @@ def list_promises(db: sqlite_utils.Database, statuses: tuple[str, ...] = ("open"
     return [_decode(r) for r in _rows(db.execute(f"{_SELECT}{where} ORDER BY p.deadline, p.id", args))]
 
 
-def set_status(db: sqlite_utils.Database, promise_id: int, status: str, actor: str, held_tasks: list[dict[str, Any]] | None = None) -> None:
+def set_status(db: Database, promise_id: int, status: str, actor: str, held_tasks: list[dict[str, Any]] | None = None) -> None:
     """Close a promise (fulfilled or enforced), noting who and when and which tasks it held."""
     now = now_iso()
     with known_codes({"status": status}):

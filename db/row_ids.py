@@ -1,10 +1,13 @@
 """The id of the row an INSERT just made, as an ``int`` the type checker can trust."""
 from __future__ import annotations
 
-import sqlite3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from db.engine import Cursor
 
 
-def inserted_id(cursor: sqlite3.Cursor) -> int:
+def inserted_id(cursor: Cursor) -> int:
     """The rowid of the row the INSERT on ``cursor`` made.
 
     sqlite3 types ``lastrowid`` as ``int | None`` (None on a cursor that ran

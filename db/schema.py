@@ -23,7 +23,8 @@ from db.clock import now_iso
 from db.connection import transaction
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
+    from db.hall_database import HallDatabase  # migrations use sqlite-utils (table_names, transforms)
 
 
 @dataclass(frozen=True)
@@ -540,7 +541,7 @@ CREATE TABLE IF NOT EXISTS schema_version (
 """
 
 
-def current_version(db: sqlite_utils.Database | sqlite3.Connection) -> int:
+def current_version(db: Database | sqlite3.Connection) -> int:
     """The highest applied migration, 0 for a fresh (or foreign) file (a read-only connection will do)."""
     exists = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
@@ -551,7 +552,7 @@ def current_version(db: sqlite_utils.Database | sqlite3.Connection) -> int:
     return int(row[0] or 0)
 
 
-def _check_ours(db: sqlite_utils.Database) -> None:
+def _check_ours(db: HallDatabase) -> None:
     """Refuse to add our tables to some other application's database."""
     if current_version(db) == 0:
         others = [n for n in db.table_names() if not n.startswith("sqlite_") and n != "schema_version"]
@@ -577,7 +578,7 @@ def statements(script: str) -> Iterator[str]:
         yield rest
 
 
-def _apply(db: sqlite_utils.Database, migration: Migration) -> bool:
+def _apply(db: HallDatabase, migration: Migration) -> bool:
     """Apply one migration in one transaction; False when it was already there."""
     with transaction(db):
         db.execute(_VERSION_TABLE)
@@ -596,7 +597,7 @@ def _apply(db: sqlite_utils.Database, migration: Migration) -> bool:
     return True
 
 
-def migrate(db: sqlite_utils.Database) -> list[int]:
+def migrate(db: HallDatabase) -> list[int]:
     """Apply the missing migrations; returns the versions applied (empty when up to date).
 
     A migration that rebuilds tables runs with foreign keys off (dropping a table

@@ -9,7 +9,7 @@ from db.row_ids import inserted_id
 from db.schema_codes import known_codes
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 _SELECT = """
 SELECT t.*, c.case_no, s.login AS assignee
@@ -18,7 +18,7 @@ FROM tasks t JOIN cases c ON c.id = t.case_id LEFT JOIN staff s ON s.id = t.assi
 
 
 def insert(
-    db: sqlite_utils.Database, case_id: int, department: str, item: str, status: str, due_date: str | None, actor: str,
+    db: Database, case_id: int, department: str, item: str, status: str, due_date: str | None, actor: str,
     opened_at: str | None = None, reason: str | None = None,
 ) -> int:
     """One task; ``reason`` is why the task plan added it (JSON text: code, params, source)."""
@@ -32,21 +32,21 @@ def insert(
     return inserted_id(cur)
 
 
-def delete(db: sqlite_utils.Database, task_id: int) -> None:
+def delete(db: Database, task_id: int) -> None:
     """Drop a task nobody started (its joint item was taken off the case); the audit row keeps it."""
     db.execute("DELETE FROM tasks WHERE id = ?", [task_id])
 
 
-def get(db: sqlite_utils.Database, task_id: int) -> dict[str, Any] | None:
+def get(db: Database, task_id: int) -> dict[str, Any] | None:
     return _row(db.execute(f"{_SELECT} WHERE t.id = ?", [task_id]))
 
 
-def for_case(db: sqlite_utils.Database, case_id: int) -> list[dict[str, Any]]:
+def for_case(db: Database, case_id: int) -> list[dict[str, Any]]:
     return _rows(db.execute(f"{_SELECT} WHERE t.case_id = ? ORDER BY t.id", [case_id]))
 
 
 def list_tasks(
-    db: sqlite_utils.Database, department: str | None = None, statuses: tuple[str, ...] = (), limit: int = 200, offset: int = 0,
+    db: Database, department: str | None = None, statuses: tuple[str, ...] = (), limit: int = 200, offset: int = 0,
     assignee_id: int | None = None,
 ) -> list[dict[str, Any]]:
     clauses: list[str] = []

@@ -8,12 +8,13 @@ it holds across processes without holding a lock while a clerk types.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import NotFound, StaleVersion
 from db.clock import now_iso
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 # table -> key column; only these tables carry version/updated_by/updated_at
 VERSIONED_TABLES: dict[str, str] = {
@@ -28,12 +29,12 @@ VERSIONED_TABLES: dict[str, str] = {
 _MANAGED = frozenset({"version", "updated_by", "updated_at"})
 
 
-def _columns(db: sqlite_utils.Database, table: str) -> frozenset[str]:
+def _columns(db: Database, table: str) -> frozenset[str]:
     return frozenset(row[1] for row in db.execute(f"PRAGMA table_info([{table}])").fetchall())
 
 
 def update_versioned(
-    db: sqlite_utils.Database,
+    db: Database,
     table: str,
     pk: int,
     expected_version: int,
@@ -78,7 +79,7 @@ def update_versioned(
     )
 
 
-def check_version(db: sqlite_utils.Database, table: str, pk: int, expected_version: int) -> None:
+def check_version(db: Database, table: str, pk: int, expected_version: int) -> None:
     """Refuse (StaleVersion naming who and when) unless the row is still at ``expected_version``.
 
     For a use-case that acts on a row without writing it (a delivery sent for

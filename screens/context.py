@@ -12,11 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from console.services.identity import Actor, resolve_actor
 from console.services.store import open_store
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 @dataclass
@@ -37,7 +39,7 @@ class AppContext:
         return self.today_override or date.today()
 
     @contextmanager
-    def open(self) -> Iterator[tuple[sqlite_utils.Database, Actor]]:
+    def open(self) -> Iterator[tuple[Database, Actor]]:
         """A connection and the actor, for one unit of work in the current thread."""
         db = open_store(self.db_path)
         try:

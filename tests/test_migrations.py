@@ -67,9 +67,10 @@ def test_versions_are_consecutive() -> None:
 def test_migration_is_one_transaction(tmp_path: Path) -> None:
     """A migration that fails half-way leaves the file at the previous whole version."""
     from db import schema
+    from db.hall_database import HallDatabase  # what open_database returns: transaction() asks it in_transaction
 
     broken = schema.Migration(SCHEMA_VERSION + 1, "broken", "CREATE TABLE half (x INTEGER) STRICT;\nSELECT no_such_function();\n")
-    db = sqlite_utils.Database(tmp_path / "a.db")
+    db = HallDatabase(tmp_path / "a.db")
     migrate(db)
     original = schema.MIGRATIONS
     schema.MIGRATIONS = (*original, broken)

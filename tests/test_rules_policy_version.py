@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 
 from console.rules import policy
 from console.rules.months import Month
@@ -28,6 +27,7 @@ from console.rules.retirement_facts import PersonFacts, compute_facts
 from console.rules.table_digest import canonical, module_tables, national_version, rules_modules, tables_digest
 from console.services import case_queries
 from console.settings import load_parameters
+from db.hall_database import HallDatabase
 from tests.workflow_helpers import accepted_case, ready_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,7 +159,7 @@ def test_every_rules_module_has_a_canonical_form() -> None:
     assert "SCHEDULES" in tables["cn_schedule"] and "DEFAULT_LIMITS" in tables["time_limits"]
 
 
-def test_the_version_is_shown_with_the_case_and_its_facts(db: sqlite_utils.Database, staff: Callable[..., Any], fresh_version: None) -> None:
+def test_the_version_is_shown_with_the_case_and_its_facts(db: HallDatabase, staff: Callable[..., Any], fresh_version: None) -> None:
     """`retire case show` names the version a case was decided with; a later table edit leaves it alone."""
     clerk = staff("carol", "clerk", "hrss_reviewer")
     decided, _ = accepted_case(db, clerk)

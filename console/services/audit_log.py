@@ -25,9 +25,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, EnvironmentFailure, PermissionDenied, Refused
 from console.i18n import t
@@ -37,6 +35,9 @@ from db import audit, audit_key
 from db.audit import GENESIS, ChainCheck
 from db.case_numbers import case_id_by_no
 from db.clock import wall_now_iso
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 TRAIL_ROLES = ("auditor", "supervisor")
 ANCHOR_ROLES = ("auditor", "admin")
@@ -51,14 +52,14 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def case_history(db: sqlite_utils.Database, actor: Actor, case_no: str) -> list[dict[str, Any]]:
+def case_history(db: Database, actor: Actor, case_no: str) -> list[dict[str, Any]]:
     """The audit rows of one case, oldest first, ``detail`` decoded (any active staff)."""
     del actor
     case_id = case_id_by_no(db, case_no)
     return [_decoded(row) for row in audit.rows_for_case(db, case_id)]
 
 
-def trail(db: sqlite_utils.Database, actor: Actor, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
+def trail(db: Database, actor: Actor, limit: int = 50, before: int | None = None) -> list[dict[str, Any]]:
     """The last ``limit`` rows of the whole trail (below id ``before``), oldest first: auditor or supervisor."""
     require_role(actor, *TRAIL_ROLES)
     if limit < 1 or limit > 10_000:
@@ -146,7 +147,7 @@ def anchor_problem_text(check: AnchorCheck) -> str:
              **check.params)
 
 
-def _chain_key(db: sqlite_utils.Database) -> audit_key.AuditKey | None:
+def _chain_key(db: Database) -> audit_key.AuditKey | None:
     state = audit.read_state(db)
     if not state.keyed:
         return None
@@ -154,7 +155,7 @@ def _chain_key(db: sqlite_utils.Database) -> audit_key.AuditKey | None:
     return None if trouble else key
 
 
-def default_anchor_log(db: sqlite_utils.Database) -> Path | None:
+def default_anchor_log(db: Database) -> Path | None:
     """The anchor log of this database: the hall's; else next to the personal key (None before keying)."""
     state = audit.read_state(db)
     if audit_key.hall_for(db) is not None:
@@ -196,7 +197,7 @@ def _split(data: bytes) -> list[str]:
     return text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
 
 
-def check_anchors(db: sqlite_utils.Database, chain: ChainCheck, path: Path | None = None) -> AnchorCheck:
+def check_anchors(db: Database, chain: ChainCheck, path: Path | None = None) -> AnchorCheck:
     """Every anchor in the log (default: this database's) against the key and the rows now stored."""
     state = audit.read_state(db)
     path = path if path is not None else default_anchor_log(db)
@@ -251,27 +252,27 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def check(db: sqlite_utils.Database, anchors: Path | None = None) -> ChainReport:
+def check(db: Database, anchors: Path | None = None) -> ChainReport:
     """Chain, then anchors (no role check: callers check; the doctor is an admin's, cron's or root's)."""
     chain = audit.check_chain(db)
     anchor_check = check_anchors(db, chain, anchors) if chain.ok or chain.problem == "not_keyed" else AnchorCheck(None)
     return ChainReport(chain, anchor_check)
 
 
-def verify(db: sqlite_utils.Database, actor: Actor, anchors: Path | None = None) -> ChainReport:
+def verify(db: Database, actor: Actor, anchors: Path | None = None) -> ChainReport:
     """Check every row against the key and every anchor: auditor or supervisor."""
     require_role(actor, *TRAIL_ROLES)
     return check(db, anchors)
 
 
-def use_explicit_key(db: sqlite_utils.Database, key_file: Path) -> None:
+def use_explicit_key(db: Database, key_file: Path) -> None:
     """Verify with a key named on the command line: root only (anyone else could name a key they forged)."""
     if os.geteuid() != 0:
         raise PermissionDenied("audit_chain.key_option_root")
     audit_key.use_key(db, key_file)
 
 
-def doctor_checks(db: sqlite_utils.Database) -> list[tuple[str, bool, str]]:
+def doctor_checks(db: Database) -> list[tuple[str, bool, str]]:
     """The doctor's audit checks: (name, ok, detail) for audit_key, audit_chain, audit_anchors."""
     state = audit.read_state(db)
     try:
@@ -359,7 +360,7 @@ def _open_log(path: Path) -> int:
     return fd
 
 
-def _refuse_own_files(db: sqlite_utils.Database, path: Path, key: audit_key.AuditKey) -> None:
+def _refuse_own_files(db: Database, path: Path, key: audit_key.AuditKey) -> None:
     """Never append to the database, its journals, or the key (an anchor there would break the hall)."""
     db_path = audit_key.database_path(db)
     target = Path(os.path.abspath(path))
@@ -385,7 +386,7 @@ def _read_fd(fd: int) -> bytes:
         offset += len(chunk)
 
 
-def anchor(db: sqlite_utils.Database, actor: Actor | None, target: Path | None = None) -> dict[str, Any]:
+def anchor(db: Database, actor: Actor | None, target: Path | None = None) -> dict[str, Any]:
     """Append the head of a chain that holds to the anchor log; returns the line written.
 
     ``actor`` None means root (the nightly job).  A chain that does not hold

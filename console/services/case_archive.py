@@ -46,9 +46,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, Refused
 from console.hall_config import protected_target
@@ -68,6 +66,9 @@ from db import tasks as tasks_db
 from db.clock import wall_now_iso
 from db.connection import transaction
 from db.schema import current_version
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 ARCHIVE_ROLES = BY_CODE["archive.make"].roles
 VERIFY_ROLES = BY_CODE["archive.verify"].roles
@@ -125,7 +126,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _ensure_forms(db: sqlite_utils.Database, actor: Actor, case: Mapping[str, Any]) -> None:
+def _ensure_forms(db: Database, actor: Actor, case: Mapping[str, Any]) -> None:
     """Issue the joint form and the approval form if a finished case has none yet (the file must hold them)."""
     if case["status"] not in FINISHED_STATUSES:
         return
@@ -135,7 +136,7 @@ def _ensure_forms(db: sqlite_utils.Database, actor: Actor, case: Mapping[str, An
             notices.issue_document(db, actor, case["case_no"], kind)
 
 
-def _notice_files(db: sqlite_utils.Database, actor: Actor, case: Mapping[str, Any]) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
+def _notice_files(db: Database, actor: Actor, case: Mapping[str, Any]) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
     files: dict[str, bytes] = {}
     listed: list[dict[str, Any]] = []
     for n, raw in enumerate(archive_db.raw_notices(db, case["id"]), start=1):
@@ -170,7 +171,7 @@ def _facts_text(data: Mapping[str, Any], row: Mapping[str, Any], lang: str) -> s
     return "\n".join(lines) + "\n"
 
 
-def _audit_file(db: sqlite_utils.Database, case_id: int) -> tuple[bytes, list[dict[str, Any]]]:
+def _audit_file(db: Database, case_id: int) -> tuple[bytes, list[dict[str, Any]]]:
     state = audit.read_state(db)
     keyed_from = state.keyed_from if state.keyed else None
     rows = []
@@ -186,7 +187,7 @@ def _audit_file(db: sqlite_utils.Database, case_id: int) -> tuple[bytes, list[di
     return _json({"chain": chain, "rows": rows}), rows
 
 
-def build_package(db: sqlite_utils.Database, actor: Actor, case_no: str) -> tuple[dict[str, bytes], dict[str, Any]]:
+def build_package(db: Database, actor: Actor, case_no: str) -> tuple[dict[str, bytes], dict[str, Any]]:
     """Every file of the case's package (name -> bytes) and its manifest (not yet among the files)."""
     require_role(actor, *ARCHIVE_ROLES)
     case = cases_db.load(db, case_no)
@@ -318,7 +319,7 @@ def _write_zip(files: Mapping[str, bytes], made_at: str) -> bytes:
 
 
 def archive_case(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, out_dir: Path, *, as_zip: bool = False, force: bool = False,
+    db: Database, actor: Actor, case_no: str, out_dir: Path, *, as_zip: bool = False, force: bool = False,
 ) -> ArchiveResult:
     """Write the case's package into ``out_dir`` (a folder, or ``<case>.zip``) and audit it."""
     require_role(actor, *ARCHIVE_ROLES)
@@ -343,7 +344,7 @@ def archive_case(
 
 
 def archive_delivered(
-    db: sqlite_utils.Database, actor: Actor, first: date, last: date, out_dir: Path, *, as_zip: bool = False,
+    db: Database, actor: Actor, first: date, last: date, out_dir: Path, *, as_zip: bool = False,
     force: bool = False, progress: Callable[[int, int], None] | None = None,
 ) -> list[ArchiveResult]:
     """One package for every case delivered from ``first`` to ``last``; every target is checked before any is written."""
@@ -390,7 +391,7 @@ def _read_package(path: Path) -> dict[str, bytes | None]:
     return files
 
 
-def verify_package(db: sqlite_utils.Database, actor: Actor, path: Path) -> list[Problem]:
+def verify_package(db: Database, actor: Actor, path: Path) -> list[Problem]:
     """Every problem with the package at ``path`` (empty: it verifies)."""
     require_role(actor, *VERIFY_ROLES)
     files = _read_package(Path(path).expanduser())
@@ -419,7 +420,7 @@ def verify_package(db: sqlite_utils.Database, actor: Actor, path: Path) -> list[
     return problems
 
 
-def _manifest_recorded(db: sqlite_utils.Database, manifest: Mapping[str, Any], digest: str) -> bool:
+def _manifest_recorded(db: Database, manifest: Mapping[str, Any], digest: str) -> bool:
     """True when a ``case.archive`` audit row of the manifest's case names this manifest's SHA-256.
 
     The manifest vouches for every other file; this row vouches for the
@@ -437,7 +438,7 @@ def _manifest_recorded(db: sqlite_utils.Database, manifest: Mapping[str, Any], d
     return False
 
 
-def _verify_audit(db: sqlite_utils.Database, raw: bytes | None) -> list[Problem]:
+def _verify_audit(db: Database, raw: bytes | None) -> list[Problem]:
     """The package's audit rows against the database's rows of the same ids, and the database's chain."""
     if raw is None:
         return []  # named already as a missing file

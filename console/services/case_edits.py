@@ -18,9 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, NotFound, Refused
 from console.i18n import t
@@ -39,6 +37,9 @@ from db import tasks as tasks_db
 from db.clock import now_iso, stamp_on
 from db.connection import transaction
 from db.versioning import update_versioned
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 EDIT_ROLES = BY_CODE["person.edit"].roles
 CASE_EDIT_ROLES = BY_CODE["case.edit"].roles
@@ -65,7 +66,7 @@ def masked(field: str, value: Any) -> Any:
 
 
 def edit_person(
-    db: sqlite_utils.Database, actor: Actor, id_number: str, changes: Mapping[str, str | None], expected_version: int | None = None,
+    db: Database, actor: Actor, id_number: str, changes: Mapping[str, str | None], expected_version: int | None = None,
     case_no: str | None = None,
 ) -> dict[str, Any]:
     """Change phone, address or bank card of a registered person; ``""`` clears a field, a missing key keeps it.
@@ -95,7 +96,7 @@ def edit_person(
     return {"person": fresh, "changed": sorted(diff), "version": version}
 
 
-def _case_of(db: sqlite_utils.Database, person_id: int, case_no: str | None) -> int | None:
+def _case_of(db: Database, person_id: int, case_no: str | None) -> int | None:
     if case_no is None:
         case = cases_db.open_case_for_person(db, person_id)
         return None if case is None else int(case["id"])
@@ -106,7 +107,7 @@ def _case_of(db: sqlite_utils.Database, person_id: int, case_no: str | None) -> 
 
 
 def edit_after_registration(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, person_changes: Mapping[str, str | None],
+    db: Database, actor: Actor, case_no: str, person_changes: Mapping[str, str | None],
     add: Iterable[str] = (), remove: Iterable[str] = (), person_version: int | None = None, case_version: int | None = None,
     today: date | None = None,
 ) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def _joint_specs(item: str) -> list[TaskSpec]:
     return [s for s in tasks_for([item]) if s.joint_item == item]
 
 
-def _drop_tasks(db: sqlite_utils.Database, case: dict[str, Any], item: str) -> list[int]:
+def _drop_tasks(db: Database, case: dict[str, Any], item: str) -> list[int]:
     """The item's tasks, refused in words if one has started (claimed, returned, done, held)."""
     mine = [task for task in tasks_db.for_case(db, case["id"]) if getattr(SPECS.get(task["item"]), "joint_item", None) == item]
     started = [task for task in mine if task["status"] not in NOT_STARTED]
@@ -147,7 +148,7 @@ def _drop_tasks(db: sqlite_utils.Database, case: dict[str, Any], item: str) -> l
     return [int(task["id"]) for task in mine]
 
 
-def _add_tasks(db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], item: str, today: date) -> list[int]:
+def _add_tasks(db: Database, actor: Actor, case: dict[str, Any], item: str, today: date) -> list[int]:
     """The item's tasks on an accepted case: open if what they wait for is done, else waiting."""
     done = {task["item"] for task in tasks_db.for_case(db, case["id"]) if task["status"] == "done"}
     ids = []
@@ -158,7 +159,7 @@ def _add_tasks(db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], it
     return ids
 
 
-def _materials_for(db: sqlite_utils.Database, case: dict[str, Any], joint: list[str]) -> None:
+def _materials_for(db: Database, case: dict[str, Any], joint: list[str]) -> None:
     """The checklist follows the joint items: new papers to bring, dropped ones not received removed."""
     person = persons_db.get(db, case["person_id"]) or {}
     required = [m.code for m in required_materials(case["kind"], joint, person.get("employer_id") is not None)]
@@ -167,7 +168,7 @@ def _materials_for(db: sqlite_utils.Database, case: dict[str, Any], joint: list[
 
 
 def edit_case(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, add: Iterable[str] = (), remove: Iterable[str] = (),
+    db: Database, actor: Actor, case_no: str, add: Iterable[str] = (), remove: Iterable[str] = (),
     expected_version: int | None = None, today: date | None = None,
 ) -> dict[str, Any]:
     """Add or remove joint items of an open case; after acceptance an added item gets its task."""
@@ -201,7 +202,7 @@ def edit_case(
     return {"case_no": case["case_no"], "joint_items": after, "version": version, "tasks_added": added, "tasks_removed": removed}
 
 
-def hold_pending_tasks(db: sqlite_utils.Database, actor: Actor, case_id: int) -> list[dict[str, Any]]:
+def hold_pending_tasks(db: Database, actor: Actor, case_id: int) -> list[dict[str, Any]]:
     """Hold every task still to do (as an unmet promise's withdrawal does); returns each with the status it had."""
     held = []
     for task in tasks_db.for_case(db, case_id):
@@ -212,7 +213,7 @@ def hold_pending_tasks(db: sqlite_utils.Database, actor: Actor, case_id: int) ->
 
 
 def withdraw_case(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, reason: str, expected_version: int | None = None,
+    db: Database, actor: Actor, case_no: str, reason: str, expected_version: int | None = None,
 ) -> dict[str, Any]:
     """The applicant withdraws (撤回): an open case ends as withdrawn, its tasks held, its promises closed."""
     require_role(actor, *WITHDRAW_ROLES)

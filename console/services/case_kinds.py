@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, Refused
 from console.rules.retirement_kinds import KINDS, KindDetails
@@ -24,6 +22,9 @@ from console.vocabulary import DRAFT_STATUSES, SPECIAL_WORK
 from db import audit
 from db import cases as cases_db
 from db.connection import transaction
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 MAX_SPECIAL_YEARS = 60
 
@@ -70,7 +71,7 @@ def stored_kind_details(case: Mapping[str, Any]) -> KindDetails:
     return kind_details(str(case["kind"]), stored if isinstance(stored, Mapping) else {})
 
 
-def record_kind_details(db: sqlite_utils.Database, actor: Actor, case_no: str, values: Mapping[str, Any]) -> KindDetails:
+def record_kind_details(db: Database, actor: Actor, case_no: str, values: Mapping[str, Any]) -> KindDetails:
     """Correct a draft case's kind details (the years, the numbers), audited; the next pre-review uses them."""
     require_role(actor, *BY_CODE["case.open"].roles)
     with transaction(db):

@@ -22,7 +22,7 @@ from db.cases import CaseFilter
 from db.cases import load as load_case
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 DUE_SOON_DAYS = limit_for("due_soon_days").working_days
 
@@ -40,7 +40,7 @@ def clock_dict(state: ClockState | None) -> dict[str, Any] | None:
     }
 
 
-def show(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | None = None) -> dict[str, Any]:
+def show(db: Database, actor: Actor, case_no: str, today: date | None = None) -> dict[str, Any]:
     """Everything about one case: person, materials, tasks with clocks, facts, notices, delivery, audit."""
     require_role(actor, *CASE_READERS)  # every role but the auditor (docs/roles.md)
     today = today or date.today()
@@ -115,7 +115,7 @@ def build_filter(
     received_to: str | None = None,
     text: str | None = None,
     today: date | None = None,
-    db: sqlite_utils.Database | None = None,
+    db: Database | None = None,
 ) -> CaseFilter:
     """The filter the queue, ``case list`` and exports share."""
     today = today or date.today()
@@ -135,7 +135,7 @@ def build_filter(
 
 
 def list_cases(
-    db: sqlite_utils.Database, actor: Actor, f: CaseFilter, *, order: str = "received", descending: bool = True,
+    db: Database, actor: Actor, f: CaseFilter, *, order: str = "received", descending: bool = True,
     limit: int = 50, offset: int = 0, today: date | None = None, masked: bool = False,
 ) -> list[dict[str, Any]]:
     """One page of the queue, each row with its clock."""
@@ -171,11 +171,11 @@ def _progress(raw: str | None) -> dict[str, str]:
     return out
 
 
-def count(db: sqlite_utils.Database, f: CaseFilter) -> int:
+def count(db: Database, f: CaseFilter) -> int:
     return cases_db.count_cases(db, f)
 
 
-def awaiting_confirmation(db: sqlite_utils.Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
+def awaiting_confirmation(db: Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
     """待我确认的预审: pre-reviews saved by a clerk that a reviewer has still to confirm (reviewers only)."""
     require_role(actor, "hrss_reviewer")
     return cases_db.awaiting_confirmation(db, limit=limit)

@@ -12,14 +12,14 @@ from console.vocabulary import CLOSED_STATUSES
 from db import calendar as calendar_db
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 CASE_ITEM = "case"
 DONE_CASE_STATUSES = CLOSED_STATUSES
 """A case whose clock has stopped: every closed status (console.vocabulary)."""
 
 
-def calendar_for(db: sqlite_utils.Database) -> WorkCalendar:
+def calendar_for(db: Database) -> WorkCalendar:
     """The working-day calendar with the hall's overrides (one per override set:
     building a year's table costs milliseconds, a queue asks many times)."""
     return _calendar(tuple(sorted(calendar_db.overrides(db).items())))

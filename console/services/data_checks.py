@@ -13,12 +13,14 @@ normal use-cases, which normalise at the door.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from console.text_chars import BIDI as _BIDI  # the policy's own sets, so both say the same
 from console.text_chars import ZERO_WIDTH as _ZERO_WIDTH
 from db import data_checks as checks_db
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 FIRST_IDS = 5
 
@@ -63,7 +65,7 @@ class PolicyReport:
                                                 for t in self.tables]}
 
 
-def stored_policy_breaks(db: sqlite_utils.Database, first: int = FIRST_IDS) -> PolicyReport:
+def stored_policy_breaks(db: Database, first: int = FIRST_IDS) -> PolicyReport:
     """Every table's rows whose text or numbers break the policy, counted, with the first few ids."""
     report = PolicyReport()
     tables = sorted(set(checks_db.TEXT_COLUMNS) | set(checks_db.DIGIT_COLUMNS))

@@ -1,9 +1,7 @@
 """Courier delivery of the results (快递送达): sent, delivered, returned."""
 from __future__ import annotations
 
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, Refused
 from console.i18n import t
@@ -19,11 +17,14 @@ from db.clock import now_iso
 from db.connection import transaction
 from db.versioning import check_version, update_versioned
 
+if TYPE_CHECKING:
+    from db.engine import Database
+
 DELIVERY_ROLES = BY_CODE["delivery.send"].roles
 
 
 def send(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, courier: str, waybill: str, address: str | None = None,
+    db: Database, actor: Actor, case_no: str, courier: str, waybill: str, address: str | None = None,
     expected_version: int | None = None,
 ) -> dict[str, Any]:
     """Hand the results to the courier (the case must be completed).
@@ -56,7 +57,7 @@ def send(
     return deliveries_db.latest(db, case["id"]) or {}
 
 
-def _open_delivery(db: sqlite_utils.Database, case: dict[str, Any], expected_version: int | None = None) -> dict[str, Any]:
+def _open_delivery(db: Database, case: dict[str, Any], expected_version: int | None = None) -> dict[str, Any]:
     last = deliveries_db.latest(db, case["id"])
     if last is not None and expected_version is not None and int(last["version"]) != int(expected_version):
         # a colleague recorded it first (delivered, returned): say who and when, not "nothing open"
@@ -71,7 +72,7 @@ def _delivery_version(last: dict[str, Any], expected: int | None) -> int:
     return int(last["version"]) if expected is None else int(expected)
 
 
-def delivered(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_version: int | None = None) -> dict[str, Any]:
+def delivered(db: Database, actor: Actor, case_no: str, expected_version: int | None = None) -> dict[str, Any]:
     """The courier confirms delivery: the case is closed as delivered."""
     require_role(actor, *DELIVERY_ROLES)
     with transaction(db):
@@ -84,7 +85,7 @@ def delivered(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_ve
     return deliveries_db.latest(db, case["id"]) or {}
 
 
-def returned(db: sqlite_utils.Database, actor: Actor, case_no: str, note: str, expected_version: int | None = None) -> dict[str, Any]:
+def returned(db: Database, actor: Actor, case_no: str, note: str, expected_version: int | None = None) -> dict[str, Any]:
     """The parcel came back (wrong address, refused): noted; the case stays completed for a new send."""
     require_role(actor, *DELIVERY_ROLES)
     if not (note or "").strip():
@@ -99,7 +100,7 @@ def returned(db: sqlite_utils.Database, actor: Actor, case_no: str, note: str, e
 
 
 def readdress(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, address: str, courier: str, waybill: str,
+    db: Database, actor: Actor, case_no: str, address: str, courier: str, waybill: str,
     note: str | None = None, expected_version: int | None = None,
 ) -> dict[str, Any]:
     """A returned parcel goes out again to a new address with a new waybill; the first attempt stays in the history.

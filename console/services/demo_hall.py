@@ -9,11 +9,13 @@ of it is touched.
 from __future__ import annotations
 
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from console.errors import Refused
 from db import demo_hall, hall_meta
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 def check_target(path: Path) -> demo_hall.Probe:
@@ -24,6 +26,6 @@ def check_target(path: Path) -> demo_hall.Probe:
     return found
 
 
-def is_demo_hall(db: sqlite_utils.Database) -> bool:
+def is_demo_hall(db: Database) -> bool:
     """True only for a hall marked as a demo when it was made (the TUI's title says 演示)."""
     return hall_meta.is_demo(db)

@@ -31,9 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
-
-import sqlite_utils
+from typing import IO, TYPE_CHECKING, Any
 
 from console.display import clean, json_safe, sheet_text
 from console.errors import BadInput, PermissionDenied
@@ -46,6 +44,9 @@ from db import audit
 from db import exports as exports_db
 from db.cases import CaseFilter
 from db.connection import transaction
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 EXPORT_KINDS = ("cases", "tasks", "persons", "contributions")
 FORMATS = ("csv", "jsonl", "xlsx")
@@ -105,7 +106,7 @@ def mask_card(number: str | None) -> str | None:
     return "*" * max(len(number) - 4, 0) + number[-4:]
 
 
-def _rows(db: sqlite_utils.Database, kind: str, f: CaseFilter, masked: bool, today: date) -> Iterator[dict[str, Any]]:
+def _rows(db: Database, kind: str, f: CaseFilter, masked: bool, today: date) -> Iterator[dict[str, Any]]:
     if kind == "cases":
         from console.services.clocks import calendar_for, queue_clock
 
@@ -193,7 +194,7 @@ class _Writer:
             self._book.save(self._fh)
 
 
-def _audit_flags(db: sqlite_utils.Database, actor: Actor, kind: str, fmt: str, out: str, filters: dict[str, Any],
+def _audit_flags(db: Database, actor: Actor, kind: str, fmt: str, out: str, filters: dict[str, Any],
                  unmasked: bool, raw: bool) -> int | None:
     """One audit row per risky option, written before the first row goes out; the id of the first."""
     first = None
@@ -216,7 +217,7 @@ def _is_terminal(stream: Any) -> bool:
 
 
 def export(
-    db: sqlite_utils.Database,
+    db: Database,
     actor: Actor,
     kind: str,
     f: CaseFilter,

@@ -38,7 +38,7 @@ from console.vocabulary import ROLE, ROLE_DEPARTMENT
 from db import staff as staff_db
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 LOGIN_ENV = "RETIRE_LOGIN"
 
@@ -108,13 +108,13 @@ def requested_login() -> str:
     return os.environ.get(LOGIN_ENV, "").strip() or caller_login()
 
 
-def _override_allowed(db: sqlite_utils.Database, caller_uid: int) -> bool:
+def _override_allowed(db: Database, caller_uid: int) -> bool:
     from db.hall_meta import is_demo
 
     return caller_uid == 0 or is_demo(db)
 
 
-def acting(db: sqlite_utils.Database) -> tuple[str, str | None]:
+def acting(db: Database) -> tuple[str, str | None]:
     """``(login acted for, OS login behind it or None)`` for this process on ``db``."""
     login, uid = caller()
     wanted = os.environ.get(LOGIN_ENV, "").strip()
@@ -123,12 +123,12 @@ def acting(db: sqlite_utils.Database) -> tuple[str, str | None]:
     return login, None
 
 
-def acting_login(db: sqlite_utils.Database) -> str:
+def acting_login(db: Database) -> str:
     """The login this process acts for on ``db`` (RETIRE_LOGIN only where it is honoured)."""
     return acting(db)[0]
 
 
-def override_ignored(db: sqlite_utils.Database) -> str | None:
+def override_ignored(db: Database) -> str | None:
     """The RETIRE_LOGIN value that ``resolve_actor(db)`` ignored, if any (for a warning line)."""
     login, uid = caller()
     wanted = os.environ.get(LOGIN_ENV, "").strip()
@@ -183,7 +183,7 @@ def actor_from_row(row: Mapping[str, Any], os_login: str | None = None) -> Actor
     )
 
 
-def resolve_actor(db: sqlite_utils.Database, login: str | None = None) -> Actor:
+def resolve_actor(db: Database, login: str | None = None) -> Actor:
     """The active staff member acting on ``db``; refused when unknown or disabled.
 
     Without ``login``: the kernel's caller, or the login RETIRE_LOGIN asks

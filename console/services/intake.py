@@ -10,9 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, Refused
 from console.i18n import t
@@ -38,6 +36,9 @@ from db.case_numbers import allocate_case_no
 from db.clock import now_iso
 from db.connection import transaction
 from db.versioning import update_versioned
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 INTAKE_ROLES = BY_CODE["case.open"].roles
 STAFF_CATEGORIES = STAFF_CATEGORY.codes
@@ -152,7 +153,7 @@ def _bank_card(value: str | None) -> str | None:
     return card
 
 
-def _employer_id(db: sqlite_utils.Database, a: Applicant) -> int | None:
+def _employer_id(db: Database, a: Applicant) -> int | None:
     if not a.employer_code:
         return None
     from stdnum.cn import uscc
@@ -169,14 +170,14 @@ def _employer_id(db: sqlite_utils.Database, a: Applicant) -> int | None:
     return persons_db.upsert_employer(db, code, employer_name)
 
 
-def _audit_person(db: sqlite_utils.Database, actor: Actor, person_id: int, created: bool, fields: dict[str, Any], changes: dict[str, Any]) -> None:
+def _audit_person(db: Database, actor: Actor, person_id: int, created: bool, fields: dict[str, Any], changes: dict[str, Any]) -> None:
     detail: dict[str, Any] = {"id_number": fields["id_number"], "name": fields["name"]}
     if not created:
         detail["changed"] = sorted(changes)
     audit.append(db, actor.audit_name, "person.register" if created else "person.update", entity="person", entity_id=person_id, detail=detail)
 
 
-def register_applicant(db: sqlite_utils.Database, actor: Actor, applicant: Applicant) -> int:
+def register_applicant(db: Database, actor: Actor, applicant: Applicant) -> int:
     """Create or update the insured person (ID number is the key); returns the person id."""
     require_role(actor, *INTAKE_ROLES)
     fields = _validate_applicant(applicant)
@@ -189,7 +190,7 @@ def register_applicant(db: sqlite_utils.Database, actor: Actor, applicant: Appli
 
 
 def open_case(
-    db: sqlite_utils.Database,
+    db: Database,
     actor: Actor,
     applicant: Applicant,
     kind: str = "normal",
@@ -267,7 +268,7 @@ load_case = cases_db.load
 
 
 def assessment_for(
-    db: sqlite_utils.Database, case: dict[str, Any], today: date, details: KindDetails | None = None,
+    db: Database, case: dict[str, Any], today: date, details: KindDetails | None = None,
 ) -> tuple[PersonFacts, RetirementFacts, Assessment]:
     """Run the rules over the case as stored (no writes); a retirement type's details from its stored facts unless given."""
     from console.services.case_kinds import stored_kind_details
@@ -310,19 +311,19 @@ findings_data = _findings_data
 """The unmet and missing findings as a notice lists them (the correction notice; its preview)."""
 
 
-def _issue(db: sqlite_utils.Database, case: dict[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor) -> str:
+def _issue(db: Database, case: dict[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor) -> str:
     """Number, render (body + document) and store the notice, inside the caller's transaction."""
     from console.services.notices import issue_notice
 
     return str(issue_notice(db, case, kind, today, data, actor)["number"])
 
 
-def letter(db: sqlite_utils.Database, case: dict[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor) -> str:
+def letter(db: Database, case: dict[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor) -> str:
     """Issue a numbered notice of ``kind`` on the case inside the caller's transaction; returns its number."""
     return _issue(db, case, kind, today, data, actor)
 
 
-def accept_case(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_version: int | None = None, today: date | None = None) -> Decision:
+def accept_case(db: Database, actor: Actor, case_no: str, expected_version: int | None = None, today: date | None = None) -> Decision:
     """Accept an eligible, complete application: acceptance notice, department tasks, the clock runs."""
     require_role(actor, *INTAKE_ROLES)
     today = today or date.today()
@@ -339,13 +340,13 @@ def accept_case(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_
     return Decision(case["case_no"], "accepted", version, result, number, task_ids)
 
 
-def prereview_confirmed(db: sqlite_utils.Database, case_id: int) -> bool:
+def prereview_confirmed(db: Database, case_id: int) -> bool:
     """Whether a reviewer has confirmed the case's current pre-review facts (a recomputation clears it)."""
     stored = facts_db.get(db, case_id)
     return stored is not None and bool(stored["confirmed_at"])
 
 
-def require_confirmed_prereview(db: sqlite_utils.Database, case: dict[str, Any]) -> None:
+def require_confirmed_prereview(db: Database, case: dict[str, Any]) -> None:
     """Acceptance starts the departments' work on the facts: refuse it until a reviewer confirmed them.
 
     Found only at approval before (issue 14, bug 12), after the applicant had
@@ -356,7 +357,7 @@ def require_confirmed_prereview(db: sqlite_utils.Database, case: dict[str, Any])
 
 
 def accept_assessed(
-    db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], facts: RetirementFacts,
+    db: Database, actor: Actor, case: dict[str, Any], facts: RetirementFacts,
     expected_version: int | None, today: date, promised: Iterable[str] = (),
 ) -> tuple[str, int, list[int]]:
     """Inside the caller's transaction, once the decision is made: notice, status, tasks, audit.
@@ -384,7 +385,7 @@ def accept_assessed(
 
 
 def request_correction(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, expected_version: int | None = None, today: date | None = None
+    db: Database, actor: Actor, case_no: str, expected_version: int | None = None, today: date | None = None
 ) -> Decision:
     """Do not accept yet: issue the one-time correction notice listing EVERYTHING; the clock pauses."""
     require_role(actor, *INTAKE_ROLES)
@@ -414,7 +415,7 @@ def request_correction(
 
 
 def resume_case(
-    db: sqlite_utils.Database,
+    db: Database,
     actor: Actor,
     case_no: str,
     received: Iterable[str] = (),
@@ -457,7 +458,7 @@ def resume_case(
 
 
 def refuse_case(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, reason: str | None = None, expected_version: int | None = None, today: date | None = None
+    db: Database, actor: Actor, case_no: str, reason: str | None = None, expected_version: int | None = None, today: date | None = None
 ) -> Decision:
     """Refuse for good (不予受理): the conditions cannot be met by bringing papers (e.g. age not reached)."""
     require_role(actor, *INTAKE_ROLES)

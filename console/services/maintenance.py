@@ -9,14 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sqlite3
 import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, Refused
 from console.faults import pid_alive
@@ -26,6 +23,9 @@ from db import audit
 from db import maintenance as m
 from db.connection import open_database, transaction
 from db.schema import SCHEMA_VERSION, current_version
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 WAL_WARN_BYTES = 256 * 1024 * 1024
 
@@ -48,7 +48,7 @@ class DoctorReport:
         return all(c.ok for c in self.checks)
 
 
-def backup(db: sqlite_utils.Database, actor: Actor, target: Path, force: bool = False) -> dict[str, Any]:
+def backup(db: Database, actor: Actor, target: Path, force: bool = False) -> dict[str, Any]:
     """Write a consistent copy to ``target`` and verify it; the copy is never written through a planted name.
 
     SQLite's online backup writes to a path, so it writes into a fresh
@@ -172,11 +172,8 @@ def check_backup(source: Path) -> dict[str, Any]:
         raise BadInput("maintenance.no_backup", path=str(source))
     copy = m.open_readonly(source)
     try:
-        try:
-            version = current_version(copy)
-        except sqlite3.DatabaseError:
-            raise BadInput("maintenance.not_backup", path=str(source)) from None
-        if version == 0:
+        version = m.schema_version_of(copy)
+        if version is None or version == 0:
             raise BadInput("maintenance.not_backup", path=str(source))
         if version > SCHEMA_VERSION:
             raise Refused("db.schema_newer", found=version, known=SCHEMA_VERSION)
@@ -217,7 +214,7 @@ def _refuse_demo_over_real(source: Path, db_path: Path) -> None:
         raise Refused("maintenance.restore_demo_over_real", source=str(source), path=str(db_path))
 
 
-def doctor(db: sqlite_utils.Database, path: Path) -> DoctorReport:
+def doctor(db: Database, path: Path) -> DoctorReport:
     """Every health check, each named; ok only when all pass."""
     report = DoctorReport(str(path))
     problems = m.integrity(db)
@@ -238,7 +235,7 @@ def doctor(db: sqlite_utils.Database, path: Path) -> DoctorReport:
     return report
 
 
-def _stored_text_check(db: sqlite_utils.Database) -> Check:
+def _stored_text_check(db: Database) -> Check:
     """Rows stored before the text policy (or by SQL) that break it: a warning naming them, not a failure."""
     from console.i18n import t
     from console.services.data_checks import stored_policy_breaks

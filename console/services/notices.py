@@ -33,9 +33,7 @@ import os
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.documents.template import Template, TemplateError, fill, load_template
 from console.documents.text_writer import render_text as text_of_model
@@ -67,6 +65,9 @@ from db import staff as staff_db
 from db import tasks as tasks_db
 from db.case_numbers import case_id_by_no
 from db.connection import transaction
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 KINDS = ("acceptance", "correction", "refusal", "promise", "joint_form", "approval_form")
 DECISION_KINDS = ("acceptance", "correction", "refusal", "promise")
@@ -199,7 +200,7 @@ def fill_template(kind: str, lang: str, context: Mapping[str, Any]) -> dict[str,
 
 # ---------------------------------------------------------------- the snapshot and the context
 
-def _promised_date(db: sqlite_utils.Database, case: Mapping[str, Any], today: date) -> str | None:
+def _promised_date(db: Database, case: Mapping[str, Any], today: date) -> str | None:
     """The case's due date; when none is stored (e.g. right after a correction pause) ask the clock."""
     if case.get("due_date"):
         return str(case["due_date"])
@@ -214,7 +215,7 @@ def _promised_date(db: sqlite_utils.Database, case: Mapping[str, Any], today: da
     return state.due_date.isoformat()
 
 
-def _subject(db: sqlite_utils.Database, case: Mapping[str, Any], today: date) -> dict[str, Any]:
+def _subject(db: Database, case: Mapping[str, Any], today: date) -> dict[str, Any]:
     """Case and applicant as they stand at issue time (stored with the notice)."""
     person = persons_db.get(db, case["person_id"]) or {}
     employer = persons_db.get_employer(db, person["employer_id"]) if person.get("employer_id") else None
@@ -233,7 +234,7 @@ def _subject(db: sqlite_utils.Database, case: Mapping[str, Any], today: date) ->
     }
 
 
-def _case_tasks(db: sqlite_utils.Database, case: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _case_tasks(db: Database, case: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The case's tasks and why each is there: the stored ones once accepted, else the plan its data gives."""
     from console.services.tasks import needs_of
 
@@ -426,11 +427,11 @@ def build_documents(kind: str, number: str, data: Mapping[str, Any]) -> dict[str
 
 # ---------------------------------------------------------------- issuing
 
-def _store_rendering(db: sqlite_utils.Database, notice_id: int, body: str, data: Mapping[str, Any]) -> None:
+def _store_rendering(db: Database, notice_id: int, body: str, data: Mapping[str, Any]) -> None:
     notices_db.store_rendering(db, notice_id, body, dict(data))
 
 
-def _complete(db: sqlite_utils.Database, case: Mapping[str, Any], kind: str, number: str, issued_on: date, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _complete(db: Database, case: Mapping[str, Any], kind: str, number: str, issued_on: date, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Add the snapshot and the rendered documents to ``data``; returns (zh body, data)."""
     data = dict(data)
     data.setdefault("issued_on", issued_on.isoformat())
@@ -446,7 +447,7 @@ complete_data = _complete
 
 
 def issue_notice(
-    db: sqlite_utils.Database, case: Mapping[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor
+    db: Database, case: Mapping[str, Any], kind: str, today: date, data: dict[str, Any], actor: Actor
 ) -> dict[str, Any]:
     """Number, render and store one notice; must run inside the caller's transaction.
 
@@ -462,12 +463,12 @@ def issue_notice(
     return {**notice, "body": body}
 
 
-def _load_case(db: sqlite_utils.Database, case_no: str) -> dict[str, Any]:
+def _load_case(db: Database, case_no: str) -> dict[str, Any]:
     """The case by number, straight from db/ (not through intake: intake issues notices, so that would be a cycle)."""
     return cases_db.load(db, case_no)
 
 
-def _form_data(db: sqlite_utils.Database, case: Mapping[str, Any]) -> dict[str, Any]:
+def _form_data(db: Database, case: Mapping[str, Any]) -> dict[str, Any]:
     stored = facts_db.get(db, case["id"])
     if stored is None or not stored.get("confirmed_at"):
         raise Refused("notices.prereview_unconfirmed", case_no=case["case_no"])
@@ -486,13 +487,13 @@ form_data = _form_data
 """A form's data from the confirmed pre-review (refused in words while it is unconfirmed); previews use it too."""
 
 
-def _latest(db: sqlite_utils.Database, case_id: int, kind: str, number: str | None = None) -> dict[str, Any] | None:
+def _latest(db: Database, case_id: int, kind: str, number: str | None = None) -> dict[str, Any] | None:
     rows = [n for n in notices_db.for_case(db, case_id) if n["kind"] == kind and (number is None or n["number"] == number)]
     return rows[-1] if rows else None
 
 
 def issue_document(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, kind: str, reissue: bool = False, today: date | None = None
+    db: Database, actor: Actor, case_no: str, kind: str, reissue: bool = False, today: date | None = None
 ) -> dict[str, Any]:
     """Issue a form (joint_form / approval_form) from the confirmed pre-review, or return the stored one.
 
@@ -521,7 +522,7 @@ def issue_document(
 
 # ---------------------------------------------------------------- reading and printing
 
-def list_notices(db: sqlite_utils.Database, actor: Actor, case_no: str) -> list[dict[str, Any]]:
+def list_notices(db: Database, actor: Actor, case_no: str) -> list[dict[str, Any]]:
     """Every notice of the case, oldest first (no bodies)."""
     require_role(actor, *CASE_READERS)  # every role but the auditor (docs/roles.md)
     case = _load_case(db, case_no)
@@ -532,7 +533,7 @@ def list_notices(db: sqlite_utils.Database, actor: Actor, case_no: str) -> list[
     ]
 
 
-def _backfill(db: sqlite_utils.Database, actor: Actor, notice: dict[str, Any]) -> dict[str, Any]:
+def _backfill(db: Database, actor: Actor, notice: dict[str, Any]) -> dict[str, Any]:
     """A notice stored before rendering existed (empty body): render it once from its data and keep that."""
     with transaction(db):
         case = cases_db.get(db, notice["case_id"])
@@ -548,7 +549,7 @@ def _backfill(db: sqlite_utils.Database, actor: Actor, notice: dict[str, Any]) -
 
 
 def get_notice(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, kind: str, number: str | None = None, reissue: bool = False
+    db: Database, actor: Actor, case_no: str, kind: str, number: str | None = None, reissue: bool = False
 ) -> dict[str, Any]:
     """The stored notice to print: the latest of ``kind`` (or the one numbered ``number``).
 
@@ -604,7 +605,7 @@ def notice_docx(notice: Mapping[str, Any], lang: str | None = None) -> bytes:
 
 
 def render_text(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, kind: str, lang: str | None = None, number: str | None = None,
+    db: Database, actor: Actor, case_no: str, kind: str, lang: str | None = None, number: str | None = None,
     reissue: bool = False,
 ) -> str:
     """The notice as plain text (zh default follows the current language)."""
@@ -612,14 +613,14 @@ def render_text(
 
 
 def docx_bytes(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, kind: str, lang: str | None = None, number: str | None = None,
+    db: Database, actor: Actor, case_no: str, kind: str, lang: str | None = None, number: str | None = None,
     reissue: bool = False,
 ) -> bytes:
     return notice_docx(get_notice(db, actor, case_no, kind, number, reissue), lang)
 
 
 def write_docx(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, kind: str, path: Path | str, lang: str | None = None,
+    db: Database, actor: Actor, case_no: str, kind: str, path: Path | str, lang: str | None = None,
     number: str | None = None, reissue: bool = False, force: bool = False,
 ) -> Path:
     """Write the notice as DOCX to ``path``; returns the path.  An existing file needs ``force``."""

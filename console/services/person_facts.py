@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput
 from console.rules.birth_date import ArchiveRecord
@@ -21,6 +19,9 @@ from console.rules.months import BadMonth, Month
 from console.rules.retirement_facts import PersonFacts
 from console.text_policy import for_display
 from db import persons as persons_db
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 Row = Mapping[str, Any]
 
@@ -103,7 +104,7 @@ def build_person_facts(person: Row, archive_rows: Iterable[Row], period_rows: It
                        reason=for_display(str(exc))) from None
 
 
-def person_facts(db: sqlite_utils.Database, person: Row) -> PersonFacts:
+def person_facts(db: Database, person: Row) -> PersonFacts:
     """Everything the rules need of one stored person (its archive and periods read from the store)."""
     pid = int(person["id"])
     return build_person_facts(person, persons_db.archive_records(db, pid), persons_db.periods(db, pid))

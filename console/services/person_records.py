@@ -12,12 +12,12 @@ from db import cases as cases_db
 from db import persons as persons_db
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    from db.engine import Database
 
 READ_ROLES = BY_CODE["person.lookup"].roles
 
 
-def person_record(db: sqlite_utils.Database, person: dict[str, Any]) -> dict[str, Any]:
+def person_record(db: Database, person: dict[str, Any]) -> dict[str, Any]:
     """``person`` (a stored row) with their employer, archive records, periods and open case number."""
     pid = int(person["id"])
     employer = persons_db.get_employer(db, person["employer_id"]) if person.get("employer_id") else None
@@ -33,7 +33,7 @@ def person_record(db: sqlite_utils.Database, person: dict[str, Any]) -> dict[str
     }
 
 
-def person_by_id_number(db: sqlite_utils.Database, actor: Actor, id_number: str) -> dict[str, Any] | None:
+def person_by_id_number(db: Database, actor: Actor, id_number: str) -> dict[str, Any] | None:
     """The registered person with this ID number, their employer, archive, periods and open case; None if unknown."""
     require_role(actor, *READ_ROLES)
     person = persons_db.by_id_number(db, door.id_number(id_number))

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, Refused, StaleVersion
 from console.i18n import t
@@ -27,6 +25,9 @@ from db import audit
 from db import facts as facts_db
 from db import persons as persons_db
 from db.connection import transaction
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 RECORD_ROLES = BY_CODE["prereview.record"].roles
 CONFIRM_ROLES = ("hrss_reviewer",)
@@ -95,7 +96,7 @@ def _owed(i: int, value: Any) -> int:
 
 
 def record(
-    db: sqlite_utils.Database,
+    db: Database,
     actor: Actor,
     case_no: str,
     archive_records: Iterable[Mapping[str, Any]] | None = None,
@@ -146,7 +147,7 @@ def _check_facts_version(stored: dict[str, Any] | None, case: dict[str, Any], ex
                            who=(stored or {}).get("updated_by") or "?", when=(stored or {}).get("updated_at") or "?")
 
 
-def confirm(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_version: int | None = None) -> PrereviewResult:
+def confirm(db: Database, actor: Actor, case_no: str, expected_version: int | None = None) -> PrereviewResult:
     """A reviewer confirms the stored facts (what the approval will use).
 
     ``expected_version`` is the version of the facts the reviewer read: facts
@@ -169,7 +170,7 @@ def confirm(db: sqlite_utils.Database, actor: Actor, case_no: str, expected_vers
     return PrereviewResult(case["case_no"], stored["data"], {}, True, int(stored["version"]) + 1)
 
 
-def preview(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | None = None) -> PrereviewResult:
+def preview(db: Database, actor: Actor, case_no: str, today: date | None = None) -> PrereviewResult:
     """Compute without storing (what the screen shows while rows are edited)."""
     require_role(actor, *RECORD_ROLES)
     case = load_case(db, case_no)

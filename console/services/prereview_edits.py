@@ -21,10 +21,10 @@ from db import persons as persons_db
 from db.connection import transaction
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    from db.engine import Database
 
 
-def prereview_state(db: sqlite_utils.Database, actor: Actor, case_no: str) -> dict[str, Any]:
+def prereview_state(db: Database, actor: Actor, case_no: str) -> dict[str, Any]:
     """Everything the pre-review screen edits and checks, as stored now."""
     require_role(actor, *READ_ROLES)
     case = intake.load_case(db, case_no)
@@ -47,7 +47,7 @@ def prereview_state(db: sqlite_utils.Database, actor: Actor, case_no: str) -> di
 
 
 def save_prereview(
-    db: sqlite_utils.Database,
+    db: Database,
     actor: Actor,
     case_no: str,
     archive_records: list[Mapping[str, Any]],
@@ -76,7 +76,7 @@ def save_prereview(
 
 
 def confirm_prereview(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, expected_facts_version: int | None = None,
+    db: Database, actor: Actor, case_no: str, expected_facts_version: int | None = None,
 ) -> tuple[prereview.PrereviewResult, dict[str, Any]]:
     """Confirm the stored facts the screen showed (``expected_facts_version``); returns the result and the facts' new metadata."""
     result = prereview.confirm(db, actor, case_no, expected_facts_version)

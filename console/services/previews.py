@@ -10,9 +10,7 @@ audit row (tests/test_previews.py counts them).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.documents.text_writer import render_text as text_of_model
 from console.errors import Refused
@@ -22,12 +20,15 @@ from console.services.identity import Actor, require_role
 from console.services.role_matrix import BY_CODE
 from db import cases as cases_db
 
+if TYPE_CHECKING:
+    from db.engine import Database
+
 PREVIEW_KINDS = ("acceptance", "correction", *notices.FORM_KINDS)
 """What can be previewed: the decisions taken at the window and the two forms (a refusal needs its reason first)."""
 PREVIEW_ROLES = BY_CODE["notice.preview"].roles
 
 
-def _decision_data(db: sqlite_utils.Database, case: dict[str, Any], kind: str, today: date) -> dict[str, Any]:
+def _decision_data(db: Database, case: dict[str, Any], kind: str, today: date) -> dict[str, Any]:
     """What the decision would put on the notice (the same assessment intake runs when it decides)."""
     _, facts, result = intake.assessment_for(db, case, today)
     if kind == "acceptance":
@@ -35,7 +36,7 @@ def _decision_data(db: sqlite_utils.Database, case: dict[str, Any], kind: str, t
     return {"findings": intake.findings_data(result), "facts": facts.as_dict()}
 
 
-def preview_model(db: sqlite_utils.Database, actor: Actor, case_no: str, kind: str, lang: str | None = None,
+def preview_model(db: Database, actor: Actor, case_no: str, kind: str, lang: str | None = None,
                   today: date | None = None) -> dict[str, Any]:
     """The document model in ``lang`` with the preview mark for a number; read-only."""
     require_role(actor, *PREVIEW_ROLES)
@@ -51,7 +52,7 @@ def preview_model(db: sqlite_utils.Database, actor: Actor, case_no: str, kind: s
     return model
 
 
-def preview_text(db: sqlite_utils.Database, actor: Actor, case_no: str, kind: str, lang: str | None = None,
+def preview_text(db: Database, actor: Actor, case_no: str, kind: str, lang: str | None = None,
                  today: date | None = None) -> str:
     """The preview as plain text (the notices screen shows it)."""
     return text_of_model(preview_model(db, actor, case_no, kind, lang, today))

@@ -13,9 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, Refused
 from console.i18n import t
@@ -35,6 +33,9 @@ from db import tasks as tasks_db
 from db.clock import now_iso, stamp_on
 from db.connection import transaction
 from db.versioning import update_versioned
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 ACCEPT_ROLES = BY_CODE["promise.accept"].roles
 PAPER_ROLES = BY_CODE["promise.paper"].roles
@@ -57,7 +58,7 @@ def promisable_missing(kind: str, missing: Iterable[str]) -> tuple[list[str], li
     return [c for c in codes if promise_rule(kind, c)], [c for c in codes if not promise_rule(kind, c)]
 
 
-def offer(db: sqlite_utils.Database, case: dict[str, Any], today: date) -> list[str]:
+def offer(db: Database, case: dict[str, Any], today: date) -> list[str]:
     """The papers a draft case could be accepted on a promise for; [] when that is not on offer.
 
     On offer only when the rules would accept the case but for missing papers,
@@ -69,7 +70,7 @@ def offer(db: sqlite_utils.Database, case: dict[str, Any], today: date) -> list[
     return promise_offer(case["kind"], result)
 
 
-def offer_for(db: sqlite_utils.Database, actor: Actor, case_no: str, today: date | None = None) -> list[str]:
+def offer_for(db: Database, actor: Actor, case_no: str, today: date | None = None) -> list[str]:
     """``offer`` by case number, for a screen about to ask (a reader may ask; accepting needs the intake roles)."""
     require_role(actor, *LIST_ROLES)
     return offer(db, intake.load_case(db, case_no), today or date.today())
@@ -84,7 +85,7 @@ def promise_offer(kind: str, result: Assessment) -> list[str]:
 
 
 def accept_on_promise(
-    db: sqlite_utils.Database, actor: Actor, case_no: str, codes: Iterable[str],
+    db: Database, actor: Actor, case_no: str, codes: Iterable[str],
     expected_version: int | None = None, today: date | None = None,
 ) -> PromiseDecision:
     """Accept a draft case whose only missing papers are promised: acceptance + promise letter, one transaction."""
@@ -132,7 +133,7 @@ def accept_on_promise(
     return PromiseDecision(intake.Decision(case["case_no"], "accepted", version, result, number, task_ids), letter, wanted)
 
 
-def paper_arrived(db: sqlite_utils.Database, actor: Actor, case_no: str, code: str, today: date | None = None) -> dict[str, Any]:
+def paper_arrived(db: Database, actor: Actor, case_no: str, code: str, today: date | None = None) -> dict[str, Any]:
     """The promised paper was handed in: tick it, close the promise, release any task it held."""
     require_role(actor, *PAPER_ROLES)
     today = today or date.today()
@@ -152,7 +153,7 @@ def paper_arrived(db: sqlite_utils.Database, actor: Actor, case_no: str, code: s
     return {"case_no": case["case_no"], "material": code, "released": released}
 
 
-def _release(db: sqlite_utils.Database, actor: Actor, held: list[dict[str, Any]], today: date) -> list[int]:
+def _release(db: Database, actor: Actor, held: list[dict[str, Any]], today: date) -> list[int]:
     """Give each held task back the status it had; one that was waiting opens if what it waited for got done meanwhile."""
     out = []
     for entry in held:
@@ -172,7 +173,7 @@ def _release(db: sqlite_utils.Database, actor: Actor, held: list[dict[str, Any]]
 
 
 def list_promises(
-    db: sqlite_utils.Database, actor: Actor, expired: bool = False, today: date | None = None, case_no: str | None = None,
+    db: Database, actor: Actor, expired: bool = False, today: date | None = None, case_no: str | None = None,
 ) -> list[dict[str, Any]]:
     """Open promises (or, with ``expired``, those past their deadline), each with its clock and colour."""
     require_role(actor, *LIST_ROLES)
@@ -191,7 +192,7 @@ def list_promises(
     return out
 
 
-def enforce(db: sqlite_utils.Database, actor: Actor, today: date | None = None, case_no: str | None = None) -> list[dict[str, Any]]:
+def enforce(db: Database, actor: Actor, today: date | None = None, case_no: str | None = None) -> list[dict[str, Any]]:
     """Apply the rule of every open promise past its deadline (or of one case's): hold or withdraw, audited."""
     require_role(actor, *ENFORCE_ROLES)
     today = today or date.today()

@@ -13,9 +13,7 @@ remedy.  Every change is audited.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, NotFound, Refused
 from console.i18n import t
@@ -30,6 +28,9 @@ from db import ratings as ratings_db
 from db.clock import now_iso
 from db.connection import transaction
 from db.versioning import update_versioned
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 RATING_ROLES = BY_CODE["rating.add"].roles
 FOLLOWUP_ROLES = BY_CODE["rating.followups"].roles
@@ -54,13 +55,13 @@ def parse_channel(value: object) -> str:
     return code
 
 
-def followup_due(db: sqlite_utils.Database, opened_on: date) -> str:
+def followup_due(db: Database, opened_on: date) -> str:
     """The day a follow-up opened on ``opened_on`` is due: 15 working days later (the start day not counted)."""
     due, _provisional = calendar_for(db).add_working_days(opened_on, limit_days(FOLLOWUP_ITEM))
     return due.isoformat()
 
 
-def open_followup(db: sqlite_utils.Database, actor_login: str, rating_id: int, case_id: int, rated_at: str) -> int:
+def open_followup(db: Database, actor_login: str, rating_id: int, case_id: int, rated_at: str) -> int:
     """Open the follow-up of a bad rating (inside the caller's transaction); audited."""
     opened_on = date.fromisoformat(rated_at[:10])
     due = followup_due(db, opened_on)
@@ -75,7 +76,7 @@ def check_ratable(case: dict[str, Any]) -> None:
         raise Refused("rating.not_finished", case_no=case["case_no"], status=t(CASE_STATUS.key(case["status"])))
 
 
-def add(db: sqlite_utils.Database, actor: Actor, case_no: str, level: object, channel: object = "window",
+def add(db: Database, actor: Actor, case_no: str, level: object, channel: object = "window",
         comment: str | None = None) -> dict[str, Any]:
     """Record the applicant's rating of a finished case; a bad one opens the supervisor's follow-up."""
     require_role(actor, *RATING_ROLES)
@@ -96,7 +97,7 @@ def add(db: sqlite_utils.Database, actor: Actor, case_no: str, level: object, ch
     return rating_of(db, case["id"])
 
 
-def rating_of(db: sqlite_utils.Database, case_id: int) -> dict[str, Any]:
+def rating_of(db: Database, case_id: int) -> dict[str, Any]:
     """The case's rating and, for a bad one, its follow-up."""
     rating = ratings_db.for_case(db, case_id) or {}
     if rating:
@@ -104,14 +105,14 @@ def rating_of(db: sqlite_utils.Database, case_id: int) -> dict[str, Any]:
     return rating
 
 
-def case_rating(db: sqlite_utils.Database, actor: Actor, case_no: str) -> dict[str, Any]:
+def case_rating(db: Database, actor: Actor, case_no: str) -> dict[str, Any]:
     """The rating of one case ({} when it has none): for the delivery screen and ``case show``."""
     require_role(actor, *BY_CODE["case.show"].roles)
     case = cases_db.load(db, case_no)
     return rating_of(db, case["id"])
 
 
-def followups(db: sqlite_utils.Database, actor: Actor, *, include_closed: bool = False,
+def followups(db: Database, actor: Actor, *, include_closed: bool = False,
               today: date | None = None) -> list[dict[str, Any]]:
     """The supervisor's list: open and called-back follow-ups, the earliest due first, each with the
     working days left (negative: overdue) so the late ones stand out."""
@@ -127,14 +128,14 @@ def followups(db: sqlite_utils.Database, actor: Actor, *, include_closed: bool =
     return rows
 
 
-def _load_followup(db: sqlite_utils.Database, followup_id: int) -> dict[str, Any]:
+def _load_followup(db: Database, followup_id: int) -> dict[str, Any]:
     row = ratings_db.followup(db, int(followup_id))
     if row is None:
         raise NotFound("rating.followup_not_found", id=followup_id)
     return row
 
 
-def callback(db: sqlite_utils.Database, actor: Actor, followup_id: int, note: str) -> dict[str, Any]:
+def callback(db: Database, actor: Actor, followup_id: int, note: str) -> dict[str, Any]:
     """Record the call back to the applicant (what they said); needed before the follow-up can close."""
     require_role(actor, *BY_CODE["rating.callback"].roles)
     if not (note or "").strip():
@@ -152,7 +153,7 @@ def callback(db: sqlite_utils.Database, actor: Actor, followup_id: int, note: st
     return _load_followup(db, followup_id)
 
 
-def close(db: sqlite_utils.Database, actor: Actor, followup_id: int, remedy: str) -> dict[str, Any]:
+def close(db: Database, actor: Actor, followup_id: int, remedy: str) -> dict[str, Any]:
     """Close a follow-up with the remedy; refused until the applicant has been called back."""
     require_role(actor, *BY_CODE["rating.close"].roles)
     if not (remedy or "").strip():

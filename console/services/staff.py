@@ -21,9 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, NotFound, PermissionDenied, Refused
 from console.services.identity import Actor, acting_login, require_role
@@ -33,6 +31,9 @@ from db import staff as staff_db
 from db.connection import open_database, transaction
 from db.location import resolve_db_path
 from db.schema import ROLES, current_version, migrate
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 LOGIN_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")
 
@@ -66,7 +67,7 @@ def _refuse_own(actor: Actor, login: str) -> None:
 
 
 def add_staff(
-    db: sqlite_utils.Database, actor: Actor, login: str, name: str, roles: Iterable[str]
+    db: Database, actor: Actor, login: str, name: str, roles: Iterable[str]
 ) -> dict[str, Any]:
     """Admin only: create an active staff member with ``roles``; returns the row.
 
@@ -92,13 +93,13 @@ def add_staff(
     return row
 
 
-def list_staff(db: sqlite_utils.Database, actor: Actor, *, include_inactive: bool = True) -> list[dict[str, Any]]:
+def list_staff(db: Database, actor: Actor, *, include_inactive: bool = True) -> list[dict[str, Any]]:
     """Every staff member (any active staff may see who is who)."""
     del actor  # resolving the actor already proved an active staff member
     return staff_db.list_all(db, include_inactive=include_inactive)
 
 
-def disable_staff(db: sqlite_utils.Database, actor: Actor, login: str) -> dict[str, Any]:
+def disable_staff(db: Database, actor: Actor, login: str) -> dict[str, Any]:
     """Admin only: disable a login (kept for the audit log); refuses to remove the last admin."""
     require_role(actor, "admin")
     login = _check_login(login)
@@ -117,7 +118,7 @@ def disable_staff(db: sqlite_utils.Database, actor: Actor, login: str) -> dict[s
     return out
 
 
-def change_roles(db: sqlite_utils.Database, actor: Actor, login: str, grant: Iterable[str] = (), revoke: Iterable[str] = ()) -> dict[str, Any]:
+def change_roles(db: Database, actor: Actor, login: str, grant: Iterable[str] = (), revoke: Iterable[str] = ()) -> dict[str, Any]:
     """Admin only: give or take roles of ANOTHER login.
 
     An admin's own roles are changed by another admin (a small hall's first
@@ -157,7 +158,7 @@ class InitResult:
     admin_login: str | None
 
 
-def bootstrap_admin(db: sqlite_utils.Database, login: str | None = None) -> str | None:
+def bootstrap_admin(db: Database, login: str | None = None) -> str | None:
     """If nobody is on staff yet, make ``login`` (default: the current login) admin.
 
     The first person to initialise a hall's database is trusted: they own

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from console.services.clocks import calendar_for
 from console.services.identity import Actor, require_role
 from console.services.role_matrix import CASE_READERS
 from db import ratings as ratings_db
 from db import stats as stats_db
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 SAMPLE = 2000
 
@@ -67,7 +69,7 @@ class RatingFigures:
                 "by_department": {d: group(g) for d, g in self.by_department.items()}}
 
 
-def rating_figures(db: sqlite_utils.Database, since_month: str) -> RatingFigures:
+def rating_figures(db: Database, since_month: str) -> RatingFigures:
     """Ratings as the dashboard and ``retire stats --json`` show them (months from ``since_month`` on)."""
     total, satisfied = ratings_db.totals(db)
     counts = ratings_db.followup_counts(db)
@@ -89,7 +91,7 @@ def _month_start(day: date, back: int = 0) -> date:
     return date(year, month, 1)
 
 
-def dashboard(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> Dashboard:
+def dashboard(db: Database, actor: Actor, today: date | None = None) -> Dashboard:
     """Counts by status, overdue per department, average working days to completion, month on month."""
     require_role(actor, *CASE_READERS)  # every role but the auditor (docs/roles.md)
     today = today or date.today()

@@ -34,10 +34,10 @@ from db.read_connection import ReadConnection
 from db.schema import SCHEMA_VERSION, current_version, migrate
 
 if TYPE_CHECKING:  # annotations only: a read runs on plain sqlite3 (db/read_connection.py)
-    import sqlite_utils
+    from db.engine import Database
 
 
-def open_store(explicit: Path | None = None, *, create: bool = False, allow_older: bool = False) -> sqlite_utils.Database:
+def open_store(explicit: Path | None = None, *, create: bool = False, allow_older: bool = False) -> Database:
     """The database at ``explicit`` / $RETIRE_DB / the per-user default, at the current schema.
 
     ``create=False`` (every command but ``retire init`` and the demo) turns
@@ -67,7 +67,7 @@ def open_reader(explicit: Path | None = None) -> ReadConnection:
     return conn
 
 
-def _check_version(db: sqlite_utils.Database | ReadConnection, path: Path, *, create: bool, allow_older: bool) -> bool:
+def _check_version(db: Database | ReadConnection, path: Path, *, create: bool, allow_older: bool) -> bool:
     """Refuse a schema this opener may not use; True when ``create`` and the hall must be migrated."""
     version = current_version(db)
     if version > SCHEMA_VERSION:

@@ -6,9 +6,7 @@ not only hidden in the UI).  The case completes when every task is done.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import NotFound, PermissionDenied, Refused
 from console.i18n import t
@@ -33,15 +31,18 @@ from db.clock import now_iso, stamp_on
 from db.connection import transaction
 from db.versioning import update_versioned
 
+if TYPE_CHECKING:
+    from db.engine import Database
 
-def needs_of(db: sqlite_utils.Database, case: dict[str, Any]) -> CaseNeeds:
+
+def needs_of(db: Database, case: dict[str, Any]) -> CaseNeeds:
     """What the applicant's stored record says about the HRSS items done as the case needs."""
     person = persons_db.get(db, case["person_id"]) or {}
     return needs_for(persons_db.periods(db, int(case["person_id"])), person.get("bank_card"),
                      person.get("employer_id") is not None, load_parameters())
 
 
-def create_tasks(db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], today: date) -> list[int]:
+def create_tasks(db: Database, actor: Actor, case: dict[str, Any], today: date) -> list[int]:
     """Inside the acceptance transaction: one task per basic item, chosen joint item and HRSS item the
     case's data calls for, each with the reason it was added."""
     cal = calendar_for(db)
@@ -55,7 +56,7 @@ def create_tasks(db: sqlite_utils.Database, actor: Actor, case: dict[str, Any], 
     return ids
 
 
-def _load(db: sqlite_utils.Database, task_id: int) -> dict[str, Any]:
+def _load(db: Database, task_id: int) -> dict[str, Any]:
     task = tasks_db.get(db, task_id)
     if task is None:
         raise NotFound("tasks.not_found", id=task_id)
@@ -102,7 +103,7 @@ def _check_holder(actor: Actor, task: dict[str, Any], take_over: bool) -> str | 
     return str(task["assignee"] or "?")
 
 
-def claim(db: sqlite_utils.Database, actor: Actor, task_id: int, expected_version: int | None = None) -> dict[str, Any]:
+def claim(db: Database, actor: Actor, task_id: int, expected_version: int | None = None) -> dict[str, Any]:
     """Take an open (or returned) task of one's own department.
 
     A task someone else has claimed is refused naming them (never re-assigned:
@@ -128,7 +129,7 @@ def claim(db: sqlite_utils.Database, actor: Actor, task_id: int, expected_versio
     return _load(db, task_id)
 
 
-def _open_followers(db: sqlite_utils.Database, actor: Actor, case_id: int, done_item: str, today: date) -> list[int]:
+def _open_followers(db: Database, actor: Actor, case_id: int, done_item: str, today: date) -> list[int]:
     cal = calendar_for(db)
     opened = []
     for other in tasks_db.for_case(db, case_id):
@@ -142,14 +143,14 @@ def _open_followers(db: sqlite_utils.Database, actor: Actor, case_id: int, done_
     return opened
 
 
-def _take_over(db: sqlite_utils.Database, actor: Actor, task: dict[str, Any], previous: str | None, action: str) -> None:
+def _take_over(db: Database, actor: Actor, task: dict[str, Any], previous: str | None, action: str) -> None:
     if previous is not None:
         audit.append(db, actor.audit_name, "task.take_over", case_id=task["case_id"], task_id=task["id"], entity="task", entity_id=task["item"],
                      detail={"from": previous, "to": actor.login, "for": action})
 
 
 def complete(
-    db: sqlite_utils.Database, actor: Actor, task_id: int, result: str, expected_version: int | None = None, today: date | None = None,
+    db: Database, actor: Actor, task_id: int, result: str, expected_version: int | None = None, today: date | None = None,
     take_over: bool = False,
 ) -> dict[str, Any]:
     """Finish a claimed task with its result; opens the tasks it gated; completes the case when all are done.
@@ -190,7 +191,7 @@ def complete(
 
 
 def return_task(
-    db: sqlite_utils.Database, actor: Actor, task_id: int, missing: str, expected_version: int | None = None, take_over: bool = False,
+    db: Database, actor: Actor, task_id: int, missing: str, expected_version: int | None = None, take_over: bool = False,
 ) -> dict[str, Any]:
     """Send a task back naming what is missing (the window collects it; then it is claimed again).
 
@@ -212,7 +213,7 @@ def return_task(
     return _load(db, task_id)
 
 
-def list_for(db: sqlite_utils.Database, actor: Actor, department: str | None = None, statuses: tuple[str, ...] = (), limit: int = 200) -> list[dict[str, Any]]:
+def list_for(db: Database, actor: Actor, department: str | None = None, statuses: tuple[str, ...] = (), limit: int = 200) -> list[dict[str, Any]]:
     """Tasks of a department (default: the actor's own, if exactly one)."""
     require_role(actor, *CASE_READERS)  # every role but the auditor (docs/roles.md)
     if department is None and len(actor.departments) == 1:
@@ -220,19 +221,19 @@ def list_for(db: sqlite_utils.Database, actor: Actor, department: str | None = N
     return tasks_db.list_tasks(db, department, statuses, limit=limit)
 
 
-def mine(db: sqlite_utils.Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
+def mine(db: Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
     """我的待办: the tasks the actor has claimed and not yet finished, the most urgent first."""
     require_role(actor, *CASE_READERS)
     return tasks_db.list_tasks(db, statuses=("claimed",), assignee_id=actor.staff_id, limit=limit)
 
 
-def returned_to_window(db: sqlite_utils.Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
+def returned_to_window(db: Database, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
     """退回窗口的事项: tasks a department sent back naming missing papers, for the window to collect."""
     require_role(actor, *CASE_READERS)
     return tasks_db.list_tasks(db, statuses=("returned",), limit=limit)
 
 
-def _returned_task(db: sqlite_utils.Database, actor: Actor, task_id: int, expected: int | None) -> tuple[dict[str, Any], int]:
+def _returned_task(db: Database, actor: Actor, task_id: int, expected: int | None) -> tuple[dict[str, Any], int]:
     """A returned task the window may act on (intake roles), with the version the caller read."""
     require_role(actor, *INTAKE)
     task = _load(db, task_id)
@@ -242,7 +243,7 @@ def _returned_task(db: sqlite_utils.Database, actor: Actor, task_id: int, expect
 
 
 def paper_arrived(
-    db: sqlite_utils.Database, actor: Actor, task_id: int, paper: str, expected_version: int | None = None,
+    db: Database, actor: Actor, task_id: int, paper: str, expected_version: int | None = None,
 ) -> dict[str, Any]:
     """The window received what a department asked for: the task opens again for its department.
 
@@ -260,7 +261,7 @@ def paper_arrived(
 
 
 def applicant_told(
-    db: sqlite_utils.Database, actor: Actor, task_id: int, how: str, expected_version: int | None = None,
+    db: Database, actor: Actor, task_id: int, how: str, expected_version: int | None = None,
 ) -> dict[str, Any]:
     """The window told the applicant what a department still needs (how: phone, in person, ...); audited.
 

@@ -12,9 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput, NotFound
 from console.i18n import t
@@ -36,6 +34,9 @@ from db import person_status as status_db
 from db import persons as persons_db
 from db.clock import now_iso
 from db.connection import transaction
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 FLAGS = tuple(status_db.FLAG_SQL)
 BATCH = 1000  # persons per transaction: a clerk's save waits for at most one batch
@@ -136,7 +137,7 @@ class RecomputeResult:
     listed by ``retire doctor``; everyone else is computed."""
 
 
-def recompute(db: sqlite_utils.Database, actor: Actor | None, everyone: bool = True, progress: Progress | None = None) -> RecomputeResult:
+def recompute(db: Database, actor: Actor | None, everyone: bool = True, progress: Progress | None = None) -> RecomputeResult:
     """Recompute the status of everyone (or only those without a current row), in batches.
 
     Each batch is read, computed and written in one transaction: an
@@ -202,7 +203,7 @@ def _rows_of(inputs: list[Any], params: LocalParameters, version: str, now: str,
 
 
 def list_upcoming(
-    db: sqlite_utils.Database,
+    db: Database,
     actor: Actor,
     months: int = 6,
     first: str | None = None,
@@ -257,14 +258,14 @@ def flags_of(r: dict[str, Any]) -> list[str]:
     return out
 
 
-def _person(db: sqlite_utils.Database, id_number: str) -> dict[str, Any]:
+def _person(db: Database, id_number: str) -> dict[str, Any]:
     person = persons_db.by_id_number(db, door.id_number(id_number))
     if person is None:
         raise NotFound("upcoming.no_person", id_number=id_number)
     return person
 
 
-def record_contact(db: sqlite_utils.Database, actor: Actor, id_number: str, channel: str, note: str | None = None, on: date | None = None) -> dict[str, Any]:
+def record_contact(db: Database, actor: Actor, id_number: str, channel: str, note: str | None = None, on: date | None = None) -> dict[str, Any]:
     """Record that the person was told (date, channel, note)."""
     require_role(actor, "clerk", "hrss_reviewer", "supervisor")
     if channel not in CONTACT_CHANNELS:
@@ -290,7 +291,7 @@ def _passes(check: Callable[[Any], Any], value: Any) -> Any:
         return None
 
 
-def start_prereview(db: sqlite_utils.Database, actor: Actor, id_number: str, today: date | None = None) -> dict[str, Any]:
+def start_prereview(db: Database, actor: Actor, id_number: str, today: date | None = None) -> dict[str, Any]:
     """Open a draft case for the person so the archive pre-review can start before the day."""
     from console.services.intake import INTAKE_ROLES, Applicant, open_case
 
@@ -309,7 +310,7 @@ def start_prereview(db: sqlite_utils.Database, actor: Actor, id_number: str, tod
     return open_case(db, actor, applicant, "lost_archive" if person["archive_lost"] else "normal", today=today)
 
 
-def reminder_lines(db: sqlite_utils.Database, actor: Actor, id_number: str, lang: str | None = None) -> tuple[str, list[str]]:
+def reminder_lines(db: Database, actor: Actor, id_number: str, lang: str | None = None) -> tuple[str, list[str]]:
     """The greeting and the lines of a reminder notice (告知提醒) for one person on the list."""
     require_role(actor, *LIST_ROLES)
     person = _person(db, id_number)
@@ -337,13 +338,13 @@ def reminder_lines(db: sqlite_utils.Database, actor: Actor, id_number: str, lang
     return greeting, lines
 
 
-def reminder_text(db: sqlite_utils.Database, actor: Actor, id_number: str, lang: str | None = None) -> str:
+def reminder_text(db: Database, actor: Actor, id_number: str, lang: str | None = None) -> str:
     """The text of a reminder notice (告知提醒) for one person on the list."""
     greeting, lines = reminder_lines(db, actor, id_number, lang)
     return "\n".join([greeting, *lines])
 
 
-def reminder_docx(db: sqlite_utils.Database, actor: Actor, id_number: str, lang: str | None = None,
+def reminder_docx(db: Database, actor: Actor, id_number: str, lang: str | None = None,
                   today: date | None = None) -> bytes:
     """The reminder letter as DOCX (console/templates/reminder.toml): the same lines as the text, dated, unnumbered."""
     from datetime import datetime, time
@@ -370,7 +371,7 @@ def reminder_path(id_number: str, name: str) -> Path:
     return documents_folder() / t("upcoming.reminder.file", name=name, tail=id_number[-4:])
 
 
-def write_reminder(db: sqlite_utils.Database, actor: Actor, id_number: str, path: Path | None = None, lang: str | None = None,
+def write_reminder(db: Database, actor: Actor, id_number: str, path: Path | None = None, lang: str | None = None,
                    force: bool = False, today: date | None = None) -> Path:
     """Write the reminder DOCX (default: ``reminder_path`` in the documents folder, created on first save)."""
     from console.safe_files import check_target, write_bytes

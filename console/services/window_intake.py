@@ -16,7 +16,7 @@ from console.services.identity import Actor
 from db.connection import transaction
 
 if TYPE_CHECKING:
-    import sqlite_utils
+    from db.engine import Database
 
 
 @dataclass
@@ -31,7 +31,7 @@ class WindowDecision:
 
 
 def open_and_decide(
-    db: sqlite_utils.Database,
+    db: Database,
     actor: Actor,
     applicant: intake.Applicant,
     kind: str,

@@ -36,9 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import closing
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.services.importing.errors import Errors, TooManyErrors
 from console.services.importing.limits import ImportLimits
@@ -46,6 +44,9 @@ from console.services.importing.references import PersonRefs, initials_cache
 from console.services.importing.values import Cached, FieldError, clean, parse_person_name, text_parser
 from db import imports as imports_db
 from db.clock import now_iso
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 FREE_TEXT_CACHE = 5_000
 """Names, phones, addresses are mostly unique: remembering them would cost memory for nothing."""
@@ -93,7 +94,7 @@ class Plan:
         self.actor = ""
         self.now = ""
 
-    def open(self, db: sqlite_utils.Database) -> None:
+    def open(self, db: Database) -> None:
         """Before pass 1: the scratch table for the rows' keys (``close`` drops it)."""
         self.keys.open(db)
 
@@ -107,7 +108,7 @@ class Plan:
     def check(self, line: int, cells: list[Any]) -> None:
         raise NotImplementedError
 
-    def finish(self, db: sqlite_utils.Database) -> bool:
+    def finish(self, db: Database) -> bool:
         return self._find_duplicates()
 
     def fixup(self, line: int, cells: list[Any]) -> None:
@@ -132,7 +133,7 @@ class Plan:
             self.errors.add_code(line, field, cells[self.fields[field]], "importer.row.duplicate", first=first)
 
     # pass 2 -------------------------------------------------------------
-    def prepare(self, db: sqlite_utils.Database, actor: str, *, convert: bool = True) -> None:
+    def prepare(self, db: Database, actor: str, *, convert: bool = True) -> None:
         """Write what must exist first; ``convert`` False: rows go in raw (``raw_cells_sql``), no id maps needed."""
         self.actor = actor
         self.now = now_iso()
@@ -140,14 +141,14 @@ class Plan:
     def convert(self, cells: list[Any]) -> tuple[Any, ...]:
         raise NotImplementedError
 
-    def write(self, db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> None:
+    def write(self, db: Database, batch: list[tuple[Any, ...]]) -> None:
         raise NotImplementedError
 
     def raw_cells_sql(self, width: int) -> str | None:
         """An upsert taking the file's cells unconverted, when that is safe (see ContributionsPlan)."""
         return None
 
-    def write_raw(self, db: sqlite_utils.Database, sql: str, batch: list[list[str]]) -> None:
+    def write_raw(self, db: Database, sql: str, batch: list[list[str]]) -> None:
         self._count(self.table, updated=imports_db.write_batch(db, sql, batch))
 
     # helpers --------------------------------------------------------------
@@ -235,12 +236,12 @@ class ReferringPlan(Plan):
 
     uses_persons = True
 
-    def finish(self, db: sqlite_utils.Database) -> bool:
+    def finish(self, db: Database) -> bool:
         self.refs.finish(db, defined_by_rows=False)
         duplicates = self._find_duplicates()
         return bool(self.refs.bad or self.refs.name_mismatch or duplicates)
 
-    def prepare(self, db: sqlite_utils.Database, actor: str, *, convert: bool = True) -> None:
+    def prepare(self, db: Database, actor: str, *, convert: bool = True) -> None:
         super().prepare(db, actor)
         if self.refs.names:
             created = self.refs.write_new(db, actor, initials_cache())

@@ -12,14 +12,15 @@ from array import array
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.services.importing.identifiers import compact_id, id_format_error, id_problem, well_formed
 from console.services.importing.values import FieldError, error
 from db import imports as imports_db
 from db.clock import now_iso
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 class PersonRefs:
@@ -114,7 +115,7 @@ class PersonRefs:
             return error("importer.row.name_conflict", other=seen[0], first=seen[1])
         return None
 
-    def finish(self, db: sqlite_utils.Database, *, defined_by_rows: bool) -> None:
+    def finish(self, db: Database, *, defined_by_rows: bool) -> None:
         """Settle every number: registered (fine), new and valid (needs a defining row), or invalid.
 
         Only a flag per person is kept (and the registered name where the
@@ -148,7 +149,7 @@ class PersonRefs:
         n = self.numbers[idx]
         return f"{n[6:10]}-{n[10:12]}-{n[12:14]}"
 
-    def write_new(self, db: sqlite_utils.Database, actor: str, initials: Callable[[str], str]) -> int:
+    def write_new(self, db: Database, actor: str, initials: Callable[[str], str]) -> int:
         """Insert the persons only this file knows (from rows carrying a name); then map index -> id."""
         now = now_iso()
         batch: list[tuple[Any, ...]] = []
@@ -164,7 +165,7 @@ class PersonRefs:
             created += imports_db.insert_new_persons(db, batch)
         return created
 
-    def map_ids(self, db: sqlite_utils.Database) -> None:
+    def map_ids(self, db: Database) -> None:
         """index -> person id, for ``convert`` (an array: 8 bytes a person)."""
         ids = array("q", bytes(8 * len(self.numbers)))
         by_number = self.by_number

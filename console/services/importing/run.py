@@ -36,9 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.errors import BadInput
 from console.i18n import t
@@ -62,6 +60,9 @@ from console.text_policy import for_display
 from db import audit
 from db import imports as imports_db
 from db.connection import transaction
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 IMPORT_ROLES = ("clerk", "supervisor", "admin")
 BATCH = 5000
@@ -158,7 +159,7 @@ def _pass(source: Source, kind: str, make_step: Callable[[dict[str, int]], Calla
     return header, fields, rows
 
 
-def _validate(db: sqlite_utils.Database, source: Source, kind: str, today: date, progress: Progress | None) -> _Validated:
+def _validate(db: Database, source: Source, kind: str, today: date, progress: Progress | None) -> _Validated:
     """Pass 1 (+ the fix-up pass when a reference or duplicate needs every line named).
 
     The file is read with ONE encoding (``source.encoding``): a byte it cannot
@@ -260,7 +261,7 @@ def _tables(plan: Plan) -> list[str]:
 
 
 def run_import(
-    db: sqlite_utils.Database,
+    db: Database,
     actor: Actor,
     kind: str,
     path: Path | str,
@@ -315,7 +316,7 @@ def run_import(
         source.cleanup()
 
 
-def _write(db: sqlite_utils.Database, actor: Actor, source: Source, validated: _Validated, report: ImportReport,
+def _write(db: Database, actor: Actor, source: Source, validated: _Validated, report: ImportReport,
            rejects_path: Path | None, progress: Progress | None, batch_size: int) -> None:
     """Pass 2: one transaction for the whole file, its audit row included."""
     plan = validated.plan

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.services.importing.base import BAD, ReferringPlan, cached
 from console.services.importing.codes import DOC_KIND, DOC_KIND_NUMBER
@@ -12,6 +10,9 @@ from console.services.importing.errors import Errors
 from console.services.importing.limits import ImportLimits
 from console.services.importing.values import parse_bool, parse_date
 from db import imports as imports_db
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 class ArchivePlan(ReferringPlan):
@@ -52,6 +53,6 @@ class ArchivePlan(ReferringPlan):
             self._val(cells, "altered_confirmed", self.flag), self._val(cells, "note", self.text),
         )
 
-    def write(self, db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> None:
+    def write(self, db: Database, batch: list[tuple[Any, ...]]) -> None:
         inserted, updated = imports_db.upsert_archive_records(db, batch)
         self._count("archive_records", inserted, updated)

@@ -9,9 +9,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import closing
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.services.importing.base import BAD, ReferringPlan, cached
 from console.services.importing.codes import CASE_KIND, CASE_STATUS, parse_joint
@@ -22,6 +20,9 @@ from console.services.importing.values import Cached, FieldError, error, parse_d
 from console.vocabulary import CASE_STATUS as STATUSES
 from console.vocabulary import OPEN_STATUSES
 from db import imports as imports_db
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 WORKFLOW_FIELDS = ("accepted_at", "completed_at", "acceptance_notice_no")
 """Written by acceptance and completion only: an import may repeat the stored value, never set or change it."""
@@ -100,7 +101,7 @@ class CasesPlan(ReferringPlan):
         self.keys.add(case_no, line, idx, 1 if idx is not None and status in OPEN_STATUSES else 0,
                       STATUSES.codes.index(given) if isinstance(given, str) else -1, *marks)
 
-    def finish(self, db: sqlite_utils.Database) -> bool:
+    def finish(self, db: Database) -> bool:
         """Duplicates, then the rules on each case number's FIRST row, in file order (a repeat is only a repeat)."""
         self.refs.finish(db, defined_by_rows=False)
         add = self.errors.add_code
@@ -131,7 +132,7 @@ class CasesPlan(ReferringPlan):
                     add(line, "case_no", case_no, "importer.row.open_case_in_db", other=other_no)
         return bool(self.refs.bad or self.refs.name_mismatch or self.conflicts)
 
-    def _other_person(self, db: sqlite_utils.Database, firsts: list[tuple[Any, ...]]) -> None:
+    def _other_person(self, db: Database, firsts: list[tuple[Any, ...]]) -> None:
         """A case number already registered for somebody else than the person of its first row;
         a status the workflow would not have reached (see ``IMPORT_STATUSES``); an acceptance or
         completion date or an acceptance notice number the workflow did not write."""
@@ -167,7 +168,7 @@ class CasesPlan(ReferringPlan):
         if hit is not None and hit[0] == line:
             self.errors.add(line, "case_no", case_no, hit[1])
 
-    def prepare(self, db: sqlite_utils.Database, actor: str, *, convert: bool = True) -> None:
+    def prepare(self, db: Database, actor: str, *, convert: bool = True) -> None:
         from console.services.clocks import calendar_for
 
         super().prepare(db, actor, convert=convert)
@@ -202,5 +203,5 @@ class CasesPlan(ReferringPlan):
             due, self._val(cells, "acceptance_notice_no", self.text), self.now, self.actor,
         )
 
-    def write(self, db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> None:
+    def write(self, db: Database, batch: list[tuple[Any, ...]]) -> None:
         self._count("cases", updated=imports_db.upsert_cases(db, batch))

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any, cast
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, cast
 
 from console.services.importing.base import ReferringPlan, cached
 from console.services.importing.codes import PERIOD_KIND
@@ -18,6 +16,9 @@ from console.services.importing.errors import Errors
 from console.services.importing.limits import ImportLimits
 from console.services.importing.values import Cached, FieldError, parse_amount, parse_bool, parse_month
 from db import imports as imports_db
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 class ContributionsPlan(ReferringPlan):
@@ -207,11 +208,11 @@ class ContributionsPlan(ReferringPlan):
 
         return convert
 
-    def prepare(self, db: sqlite_utils.Database, actor: str, *, convert: bool = True) -> None:
+    def prepare(self, db: Database, actor: str, *, convert: bool = True) -> None:
         super().prepare(db, actor, convert=convert)
         if convert:
             # as for check above: the bound closure replaces the method for this instance
             self.convert = self._make_convert()  # type: ignore[method-assign, assignment]
 
-    def write(self, db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> None:
+    def write(self, db: Database, batch: list[tuple[Any, ...]]) -> None:
         self._count("contribution_periods", updated=imports_db.upsert_periods(db, batch))

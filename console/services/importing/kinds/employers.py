@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.services.importing.base import BAD, FREE_TEXT_CACHE, Plan, cached
 from console.services.importing.errors import Errors
@@ -12,6 +10,9 @@ from console.services.importing.identifiers import parse_credit_code
 from console.services.importing.limits import ImportLimits
 from console.services.importing.values import parse_phone
 from db import imports as imports_db
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 class EmployersPlan(Plan):
@@ -39,5 +40,5 @@ class EmployersPlan(Plan):
         return (self._val(cells, "credit_code", self.code), self._val(cells, "name", self.text),
                 self._val(cells, "address", self.text), self._val(cells, "phone", self.phone))
 
-    def write(self, db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> None:
+    def write(self, db: Database, batch: list[tuple[Any, ...]]) -> None:
         self._count("employers", updated=imports_db.upsert_employers(db, batch))

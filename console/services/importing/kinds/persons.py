@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.services.importing.base import BAD, FREE_TEXT_CACHE, Plan, cached, usable
 from console.services.importing.codes import FEMALE_GROUP, SEX, STAFF_CATEGORY
@@ -28,6 +26,9 @@ from console.services.importing.values import (
     parse_phone,
 )
 from db import imports as imports_db
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 
 class PersonsPlan(Plan):
@@ -98,7 +99,7 @@ class PersonsPlan(Plan):
         elif usable(employer_name):
             self.errors.add_code(line, "employer_name", employer_name, "importer.row.employer_name_without_code")
 
-    def finish(self, db: sqlite_utils.Database) -> bool:
+    def finish(self, db: Database) -> bool:
         self.refs.finish(db, defined_by_rows=True)
         for idx, problem in self.refs.bad.items():
             self.errors.add(self.refs.first_line[idx], "id_number", self.refs.numbers[idx], problem)
@@ -114,7 +115,7 @@ class PersonsPlan(Plan):
         if code in self.employer_bad:
             self.errors.add_code(line, "employer_code", cells[i], "importer.row.unknown_employer")
 
-    def prepare(self, db: sqlite_utils.Database, actor: str, *, convert: bool = True) -> None:
+    def prepare(self, db: Database, actor: str, *, convert: bool = True) -> None:
         super().prepare(db, actor)
         self.initials = initials_cache()
         new = [(code, named[0]) for code, named in self.employers.items() if named is not None]
@@ -137,5 +138,5 @@ class PersonsPlan(Plan):
             self.now, self.actor,
         )
 
-    def write(self, db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> None:
+    def write(self, db: Database, batch: list[tuple[Any, ...]]) -> None:
         self._count("persons", updated=imports_db.upsert_persons(db, batch))

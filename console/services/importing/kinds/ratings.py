@@ -14,9 +14,7 @@ from __future__ import annotations
 import hashlib
 from contextlib import closing
 from datetime import date
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from console.i18n import t
 from console.services.importing.base import BAD, Plan, cached
@@ -27,6 +25,9 @@ from console.services.importing.values import Codes, parse_timestamp
 from console.vocabulary import BAD_LEVELS, CASE_STATUS, RATABLE_STATUSES, RATING_CHANNEL, RATING_LEVEL
 from db import imports as imports_db
 from db import ratings as ratings_db
+
+if TYPE_CHECKING:
+    from db.engine import Database
 
 CHANNEL = "device"
 LEVEL = Codes(RATING_LEVEL.codes, {}, RATING_LEVEL.terms)
@@ -65,7 +66,7 @@ class RatingsPlan(Plan):
         if case_no is not BAD:
             self.keys.add(case_no, line, int(level) if level is not BAD else 0, _mark(stamp) if stamp is not BAD else 0)
 
-    def finish(self, db: sqlite_utils.Database) -> bool:
+    def finish(self, db: Database) -> bool:
         """Repeated case numbers, then each case's first row against the database, chunk by chunk."""
         add = self.errors.add_code
         with closing(self.keys.duplicates()) as rows:
@@ -81,7 +82,7 @@ class RatingsPlan(Plan):
         self._against_db(db, firsts)
         return False
 
-    def _against_db(self, db: sqlite_utils.Database, firsts: list[tuple[str, int, int, int]]) -> None:
+    def _against_db(self, db: Database, firsts: list[tuple[str, int, int, int]]) -> None:
         if not firsts:
             return
         add = self.errors.add_code
@@ -111,7 +112,7 @@ class RatingsPlan(Plan):
         return (self.case_ids[case_no], int(self._val(cells, "level", self.level)), CHANNEL,
                 self._val(cells, "comment", self.text), self._val(cells, "rated_at", self.stamp), self.actor, self.now)
 
-    def write(self, db: sqlite_utils.Database, batch: list[tuple[Any, ...]]) -> None:
+    def write(self, db: Database, batch: list[tuple[Any, ...]]) -> None:
         from console.services.ratings import open_followup
 
         inserted = ratings_db.insert_many(db, batch)
