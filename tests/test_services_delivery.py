@@ -107,3 +107,21 @@ def test_delivery_roles(db, carol, staff, completed, roles) -> None:
         delivery.delivered(db, other, completed)
     with pytest.raises(PermissionDenied):
         delivery.returned(db, other, completed, "x")
+
+
+@pytest.mark.parametrize("typed", [None, "", "   "])
+def test_send_without_any_address_is_refused(db, carol, completed, typed) -> None:
+    """No address typed and none on the applicant's record: refused, nothing sent, nothing audited."""
+    db.execute("UPDATE persons SET address = NULL")
+    before = audit_count(db)
+    with pytest.raises(Refused) as err:
+        delivery.send(db, carol, completed, "EMS", "EA123456789CN", address=typed)
+    assert err.value.key == "delivery.no_address" and completed in err.value.text("en")
+    assert err.value.exit_code == 1
+    assert audit_count(db) == before
+    assert db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+
+
+def test_blank_typed_address_falls_back_to_the_applicants(db, carol, completed) -> None:
+    row = delivery.send(db, carol, completed, "EMS", "EA123456789CN", address="   ")
+    assert row["address"] == "固阳县金山镇1号"

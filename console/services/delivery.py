@@ -48,6 +48,8 @@ def send(
             raise Refused("delivery.already_sent", case_no=case["case_no"], waybill=last["waybill"])
         person = persons_db.get(db, case["person_id"])
         address = address or (person or {}).get("address")
+        if not (address or "").strip():  # neither typed nor on the applicant's record: the parcel would go nowhere
+            raise Refused("delivery.no_address", case_no=case["case_no"])
         delivery_id = deliveries_db.insert(db, case["id"], courier, waybill, address, actor.login)
         audit.append(db, actor.audit_name, "delivery.send", case_id=case["id"], entity="delivery", entity_id=delivery_id,
                      detail={"courier": courier, "waybill": waybill, "address": address})
