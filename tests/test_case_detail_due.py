@@ -6,7 +6,7 @@ from screens.case_detail import clock_text
 
 def test_due_date_is_shown_in_words() -> None:
     clock = {"state": "overdue", "working_days_left": -3, "due_date": "2026-03-10"}
-    from console.i18n import set_lang, current_lang
+    from console.i18n import current_lang, set_lang
 
     before = current_lang()
     try:
