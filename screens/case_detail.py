@@ -1,6 +1,7 @@
 """One case (办件详情): summary and clock, department tasks, pre-review, delivery, the audit timeline."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rich.table import Table
@@ -40,6 +41,14 @@ def local_day(stamp: str | None) -> str:
     return human_date(moment.date()) if moment else human_time(stamp)
 
 
+def _due_day(value: Any) -> str:
+    """A due date as people read it (``2026年3月10日``), like the other dates here; an unreadable one as stored."""
+    try:
+        return human_date(date.fromisoformat(str(value)[:10]))
+    except ValueError:
+        return str(value)
+
+
 def action_words(action: str) -> str:
     """An audit action in words (``case.open`` -> 收件登记); an action without words keeps its code."""
     label = t(AUDIT_ACTION.key(action))
@@ -47,7 +56,7 @@ def action_words(action: str) -> str:
 
 
 def clock_text(clock: dict[str, Any] | None, status: str) -> Text:
-    """'到期 2026-03-10 · 已超期 3 个工作日' in the clock's colour."""
+    """'到期 2026年3月10日 · 已超期 3 个工作日' in the clock's colour."""
     if clock is None:
         if status == "awaiting_correction":
             return Text(t("tui.detail.paused"), style="dim")
@@ -60,7 +69,7 @@ def clock_text(clock: dict[str, Any] | None, status: str) -> Text:
         return Text(t(f"clock_state.{state}") if state else "—", style=style)
     out = Text()
     if clock.get("due_date"):
-        out.append(t("tui.detail.due", due=clock["due_date"]) + " · ")
+        out.append(t("tui.detail.due", due=_due_day(clock["due_date"])) + " · ")
     out.append(t("tui.detail.overdue" if days < 0 else "tui.detail.left", days=abs(days)), style=style)
     return out
 

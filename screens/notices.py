@@ -238,30 +238,15 @@ class NoticesScreen(RetireScreen):
         return documents_folder() / f"{self.case_no}-{row.kind.replace('_', '-')}{suffix}.docx"
 
     def action_write(self) -> None:
-        from screens.widgets.prompt import TextPrompt
+        from screens.widgets.docx_prompt import ask_docx_path
 
         row = self.selected()
         if row is None:
             return
-
-        def chosen(text: str | None) -> None:
-            if not text:
-                return
-            path = Path(text).expanduser()
-            if path.suffix.lower() != ".docx":
-                self.notify(t("tui.notices.bad_suffix", path=str(path)), severity="error", markup=False)
-                return
-            if path.exists():
-                from screens.widgets.confirm import ConfirmModal
-
-                self.app.push_screen(ConfirmModal(t("tui.notices.overwrite", path=str(path))),
-                                     lambda yes: self._issue_first(row, lambda: self._write(row, path, force=True)) if yes else None)
-                return
-            self._issue_first(row, lambda: self._write(row, path))
-
         number = f" {row.number}" if row.number else ""
         question = t("tui.notices.path_question", kind=t(f"notices.kind.{row.kind}"), number=number)
-        self.app.push_screen(TextPrompt(question, value=str(self.default_path(row))), chosen)
+        ask_docx_path(self, question, self.default_path(row),
+                      lambda path, force: self._issue_first(row, lambda: self._write(row, path, force=force)))
 
     def _write(self, row: NoticeRow, path: Path, force: bool = False) -> None:
         from console.services import notices

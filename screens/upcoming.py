@@ -405,30 +405,14 @@ class UpcomingScreen(RetireScreen):
     def action_write_reminder(self) -> None:
         """The reminder letter as DOCX: the save dialog shows the hall's documents folder and takes another path."""
         from console.services.upcoming import reminder_path
-        from screens.widgets.prompt import TextPrompt
+        from screens.widgets.docx_prompt import ask_docx_path
 
         row = self.selected()
         if row is None:
             return
         id_number, lang = row["id_number"], self.ctx.lang
-
-        def chosen(text: str | None) -> None:
-            if not text:
-                return
-            path = Path(text).expanduser()
-            if path.suffix.lower() != ".docx":
-                self.notify(t("tui.notices.bad_suffix", path=str(path)), severity="error", markup=False)
-                return
-            if path.exists():
-                from screens.widgets.confirm import ConfirmModal
-
-                self.app.push_screen(ConfirmModal(t("tui.notices.overwrite", path=str(path))),
-                                     lambda yes: self._write_reminder(id_number, path, lang, True) if yes else None)
-                return
-            self._write_reminder(id_number, path, lang, False)
-
-        default = reminder_path(id_number, row["name"])
-        self.app.push_screen(TextPrompt(t("tui.upcoming.reminder_path", name=row["name"]), value=str(default)), chosen)
+        ask_docx_path(self, t("tui.upcoming.reminder_path", name=row["name"]), reminder_path(id_number, row["name"]),
+                      lambda path, force: self._write_reminder(id_number, path, lang, force))
 
     def _write_reminder(self, id_number: str, path: Path, lang: str, force: bool) -> None:
         from console.services.upcoming import write_reminder

@@ -109,15 +109,19 @@ def test_delivery_roles(db, carol, staff, completed, roles) -> None:
         delivery.returned(db, other, completed, "x")
 
 
-def test_no_address_anywhere_is_refused_before_anything_is_written(db, carol, completed) -> None:
-    """A person registered without an address: the parcel would go nowhere, so the send asks for one."""
-    person_id = case_row(db, completed)["person_id"]
-    with db.conn:
-        db.execute("UPDATE persons SET address = '  ' WHERE id = ?", [person_id])
+@pytest.mark.parametrize("typed", [None, "", "   "])
+def test_send_without_any_address_is_refused(db, carol, completed, typed) -> None:
+    """No address typed and none on the applicant's record: refused, nothing sent, nothing audited."""
+    db.execute("UPDATE persons SET address = NULL")
     before = audit_count(db)
-    with pytest.raises(Refused) as info:
-        delivery.send(db, carol, completed, "EMS", "E1")
-    assert info.value.key == "delivery.no_address" and info.value.params["case_no"] == completed
+    with pytest.raises(Refused) as err:
+        delivery.send(db, carol, completed, "EMS", "EA123456789CN", address=typed)
+    assert err.value.key == "delivery.no_address" and completed in err.value.text("en")
+    assert err.value.exit_code == 1
     assert audit_count(db) == before
-    row = delivery.send(db, carol, completed, "EMS", "E1", address="固阳县金山镇3号")
-    assert row["address"] == "固阳县金山镇3号"
+    assert db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 0
+
+
+def test_blank_typed_address_falls_back_to_the_applicants(db, carol, completed) -> None:
+    row = delivery.send(db, carol, completed, "EMS", "EA123456789CN", address="   ")
+    assert row["address"] == "固阳县金山镇1号"
