@@ -163,7 +163,9 @@ class DeliveryScreen(RetireScreen):
         last = self._returned_last()
 
         def sent(row: dict[str, Any]) -> None:
-            self.query_one("#waybill", Input).value = ""
+            waybill_input = self.query_one("#waybill", Input)
+            waybill_input.value = ""
+            waybill_input.focus()  # the next send (after a return) starts at the waybill, wherever the clerk typed last
             self.notify(t("tui.delivery.sent_ok", courier=row.get("courier", courier), waybill=row.get("waybill", waybill)), markup=False)
             self.action_refresh()
 
